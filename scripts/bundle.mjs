@@ -1,0 +1,26 @@
+// Bundles the CLI into dist/pipeline.mjs: one file to load instead of hundreds of modules, which
+// keeps `pipeline` within 2x of node's own start-up (see BENCHMARKS.md). Modules imported with
+// import() (the listr2 renderer, later the AWS SDK) become chunks loaded only when used.
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear the old ones so that they do not pile up.
+rmSync('dist/chunks', { recursive: true, force: true });
+
+await build({
+  entryPoints: { pipeline: 'src/cli/bin.ts' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // CommonJS dependencies bundled into ESM still call require() for node built-ins.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+});

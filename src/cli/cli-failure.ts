@@ -1,0 +1,132 @@
+// Every way a command can fail, as data, and the one place that turns each into a message and
+// an exit code. Stack traces appear only for bugs, and only with --verbose.
+import { formatDiagnostic } from '../config/diagnostic.js';
+import type { ConfigErrors } from '../config/load-config.js';
+import type { PlanFailure } from '../plan/plan-run.js';
+import type { LockHolder } from '../state/lock.js';
+import type { CorruptState } from '../state/state-store.js';
+import { ExitCode } from './exit-code.js';
+
+export type CliFailure =
+  | { reason: 'config'; errors: ConfigErrors }
+  | { reason: 'usage'; message: string }
+  | { reason: 'plan'; failure: PlanFailure }
+  | { reason: 'locked'; file: string; holder: LockHolder }
+  | { reason: 'corrupt-state'; state: CorruptState }
+  | { reason: 'stage-failed'; stage: string; message: string; detail?: string; bug: boolean }
+  | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM' }
+  | { reason: 'internal'; error: unknown };
+
+export interface FailureReport {
+  exitCode: ExitCode;
+  /** What the user reads; includes the detail where there is one. */
+  text: string;
+  /** For --json. */
+  json: Record<string, unknown>;
+}
+
+function describePlanFailure(failure: PlanFailure): string {
+  switch (failure.reason) {
+    case 'unknown-stage':
+      return `unknown stage "${failure.name}" for ${failure.option}: the stages are ${failure.valid.join(', ')}`;
+    case 'bad-selection':
+      return failure.message;
+    case 'missing-upstream':
+      return (
+        `${failure.stage} needs the outputs of ${failure.upstream}, which has not run successfully yet: ` +
+        `run \`pipeline run --to ${failure.upstream}\` first`
+      );
+  }
+}
+
+export function reportFailure(failure: CliFailure, verbose: boolean): FailureReport {
+  switch (failure.reason) {
+    case 'config': {
+      const { diagnostics, sources } = failure.errors;
+      const count = diagnostics.length === 1 ? '1 problem' : `${diagnostics.length} problems`;
+      const text = [
+        ...diagnostics.map((d) => `error: ${formatDiagnostic(d, sources)}`),
+        `${count} in the config`,
+      ];
+      return {
+        exitCode: ExitCode.usage,
+        text: text.join('\n'),
+        json: {
+          error: 'config',
+          diagnostics: diagnostics.map((d) => ({ message: d.message, location: d.location })),
+        },
+      };
+    }
+    case 'usage':
+      return {
+        exitCode: ExitCode.usage,
+        text: `error: ${failure.message}`,
+        json: { error: 'usage', message: failure.message },
+      };
+    case 'plan': {
+      const message = describePlanFailure(failure.failure);
+      return {
+        exitCode: ExitCode.usage,
+        text: `error: ${message}`,
+        json: { error: 'usage', message, ...failure.failure },
+      };
+    }
+    case 'locked': {
+      const { holder } = failure;
+      const message =
+        `another pipeline run holds the lock: pid ${holder.pid} on ${holder.host} since ${holder.startedAt} ` +
+        `(${holder.command}). Wait for it to finish; if that process is gone from its host, delete ${failure.file}`;
+      return {
+        exitCode: ExitCode.state,
+        text: `error: ${message}`,
+        json: { error: 'locked', message, holder },
+      };
+    }
+    case 'corrupt-state': {
+      const { file, backup, detail } = failure.state;
+      const message =
+        `${file} cannot be read (${detail}). The previous state is in ${backup}: ` +
+        `restore it with \`cp ${backup} ${file}\`, or delete ${file} to start over (every stage will run)`;
+      return {
+        exitCode: ExitCode.state,
+        text: `error: ${message}`,
+        json: { error: 'corrupt-state', message, ...failure.state },
+      };
+    }
+    case 'stage-failed': {
+      const lines = [`error: stage ${failure.stage} failed: ${failure.message}`];
+      if (failure.detail && (!failure.bug || verbose)) lines.push(failure.detail);
+      if (failure.bug && !verbose)
+        lines.push('This looks like a bug in pipeline; run again with --verbose for details.');
+      return {
+        exitCode: ExitCode.stageFailed,
+        text: lines.join('\n'),
+        json: {
+          error: 'stage-failed',
+          stage: failure.stage,
+          message: failure.message,
+          detail: failure.detail,
+        },
+      };
+    }
+    case 'interrupted': {
+      const where = failure.stage ? ` during ${failure.stage}` : '';
+      const message = `interrupted${where}; what completed is kept, \`pipeline run\` resumes`;
+      return {
+        exitCode: failure.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted,
+        text: message,
+        json: { error: 'interrupted', stage: failure.stage, message },
+      };
+    }
+    case 'internal': {
+      const error = failure.error;
+      const message = error instanceof Error ? error.message : String(error);
+      const stack = error instanceof Error && verbose ? `\n${error.stack}` : '';
+      return {
+        exitCode: ExitCode.internal,
+        text: `internal error: ${message}${stack}${verbose ? '' : '\n(run with --verbose for the stack trace)'}`,
+        json: { error: 'internal', message },
+      };
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// Where a command writes, and what it knows of its surroundings. Tests pass their own.
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface CommonOptions {
+  file: string;
+  env?: string;
+  set: string[];
+  json: boolean;
+  verbose: boolean;
+}
+
+export const writeLine = (stream: NodeJS.WritableStream, text: string): void => {
+  stream.write(`${text}\n`);
+};
+
+export const writeJson = (stream: NodeJS.WritableStream, value: unknown): void => {
+  stream.write(`${JSON.stringify(value, null, 2)}\n`);
+};

@@ -1,0 +1,45 @@
+// `pipeline plan` (and `pipeline run --dry-run`): what would run and why; nothing is executed.
+import { planRun, type Selection } from '../../plan/plan-run.js';
+import type { Stage } from '../../plan/stage.js';
+import { formatPlan } from '../../run/format-run.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { openPipeline } from '../open-pipeline.js';
+import { painter } from '../paint.js';
+
+export async function planCommand(
+  options: CommonOptions & Selection,
+  io: CliIo,
+  stages: readonly Stage[],
+): Promise<CliFailure | undefined> {
+  const opened = await openPipeline(options, io);
+  if (!opened.ok) return opened.error;
+  const { loaded, state, hasher } = opened.value;
+  const plan = await planRun(stages, state, loaded, options, hasher);
+  await hasher.save();
+  if (!plan.ok) return { reason: 'plan', failure: plan.error };
+  if (options.json) {
+    writeJson(io.stdout, {
+      pipeline: loaded.config.name,
+      target: loaded.config.target,
+      environment: loaded.environment ?? null,
+      stages: plan.value.map(({ name, action, reasons, skip, forced, fingerprint }) => ({
+        name,
+        action,
+        reasons,
+        skip: skip ?? null,
+        forced,
+        fingerprint: fingerprint ?? null,
+      })),
+    });
+    return undefined;
+  }
+  const paint = painter(Boolean(io.stdout.isTTY), io.env);
+  const env = loaded.environment ? `, env ${loaded.environment}` : '';
+  writeLine(
+    io.stdout,
+    `Plan for ${paint('bold', loaded.config.name)} (target ${loaded.config.target}${env})`,
+  );
+  writeLine(io.stdout, formatPlan(plan.value, paint));
+  return undefined;
+}

@@ -1,0 +1,95 @@
+// `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
+// keeps what completed and leaves remote work to be re-attached to by the next run.
+import { planRun, type Selection } from '../../plan/plan-run.js';
+import type { Stage } from '../../plan/stage.js';
+import { executeRun } from '../../run/execute-run.js';
+import { formatRunSummary } from '../../run/format-run.js';
+import type { RunEventSink } from '../../run/run-event.js';
+import { acquireLock } from '../../state/lock.js';
+import { Redactor } from '../../state/redact.js';
+import { newRunId } from '../../state/run-record.js';
+import { readState } from '../../state/state-store.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { openPipeline } from '../open-pipeline.js';
+import { painter } from '../paint.js';
+import { planCommand } from './plan-command.js';
+
+export interface RunOptions extends CommonOptions, Selection {
+  dryRun: boolean;
+}
+
+export async function runCommand(
+  options: RunOptions,
+  io: CliIo,
+  stages: readonly Stage[],
+  argv: string[],
+): Promise<CliFailure | undefined> {
+  if (options.dryRun) return planCommand(options, io, stages);
+  const opened = await openPipeline(options, io);
+  if (!opened.ok) return opened.error;
+  const { loaded, stateDir, hasher } = opened.value;
+
+  const lock = await acquireLock(stateDir, `pipeline ${argv.join(' ')}`.trim());
+  if (!lock.ok) return { reason: 'locked', ...lock.error };
+  const aborter = new AbortController();
+  let signal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
+  const onSignal = (received: 'SIGINT' | 'SIGTERM') => {
+    // A second Ctrl-C means "now": the state was written after the last completed stage.
+    if (aborter.signal.aborted) process.exit(received === 'SIGTERM' ? 143 : 130);
+    signal = received;
+    aborter.abort();
+  };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    // Read again under the lock: the state read before may predate another run's last write.
+    const state = await readState(stateDir, loaded.config.name);
+    if (!state.ok) return { reason: 'corrupt-state', state: state.error };
+    const plan = await planRun(stages, state.value, loaded, options, hasher);
+    if (!plan.ok) return { reason: 'plan', failure: plan.error };
+
+    const anythingRuns = plan.value.some((stage) => stage.action === 'run');
+    let sink: RunEventSink = () => undefined;
+    let finished: Promise<void> = Promise.resolve();
+    // listr2 is loaded only when something runs: a no-op run stays as fast as node's start.
+    if (anythingRuns && !options.json) {
+      const { startListrRenderer } = await import('../../run/listr-renderer.js');
+      const renderer = startListrRenderer(plan.value, {
+        interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
+      });
+      sink = renderer.sink;
+      finished = renderer.finished;
+    }
+    const outcome = await executeRun({
+      runId: newRunId(),
+      loaded,
+      stages,
+      plan: plan.value,
+      state: state.value,
+      stateDir,
+      hasher,
+      redactor: new Redactor(loaded.secrets, io.env),
+      argv,
+      emit: sink,
+      signal: aborter.signal,
+    });
+    await finished;
+
+    if (options.json) writeJson(io.stdout, outcome.record);
+    else {
+      writeLine(io.stdout, '');
+      writeLine(io.stdout, formatRunSummary(outcome.record, painter(Boolean(io.stdout.isTTY), io.env)));
+    }
+    if (outcome.status === 'interrupted')
+      return { reason: 'interrupted', stage: outcome.failure?.stage, signal };
+    if (outcome.failure) return { reason: 'stage-failed', ...outcome.failure };
+    return undefined;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    await lock.value.release();
+  }
+}

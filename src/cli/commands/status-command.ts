@@ -1,0 +1,103 @@
+// `pipeline status`: each stage's state (up to date, stale, failed, running, never run), its
+// outputs and timings, from the state file and the current config.
+
+import { readFile } from 'node:fs/promises';
+import { fingerprintOf, snapshotInputs } from '../../plan/input-snapshot.js';
+import { staleReasons } from '../../plan/plan-run.js';
+import type { Stage, StageOutputs } from '../../plan/stage.js';
+import { summarizeReasons } from '../../plan/stale-reason.js';
+import { formatDuration } from '../../run/format-run.js';
+import { isStale, type LockHolder, lockFile } from '../../state/lock.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { openPipeline } from '../open-pipeline.js';
+import { type Paint, painter } from '../paint.js';
+
+type StageStatus = 'up-to-date' | 'stale' | 'failed' | 'running' | 'interrupted' | 'never-run';
+
+const STYLE: Record<StageStatus, Parameters<Paint>[0]> = {
+  'up-to-date': 'green',
+  stale: 'yellow',
+  failed: 'red',
+  running: 'cyan',
+  interrupted: 'yellow',
+  'never-run': 'dim',
+};
+
+async function liveLockHolder(stateDir: string): Promise<LockHolder | undefined> {
+  try {
+    const holder = JSON.parse(await readFile(lockFile(stateDir), 'utf8')) as LockHolder;
+    return isStale(holder) ? undefined : holder;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function statusCommand(
+  options: CommonOptions,
+  io: CliIo,
+  stages: readonly Stage[],
+): Promise<CliFailure | undefined> {
+  const opened = await openPipeline(options, io);
+  if (!opened.ok) return opened.error;
+  const { loaded, state, hasher, stateDir } = opened.value;
+  const runningHolder = await liveLockHolder(stateDir);
+  const rows = [];
+  for (const stage of stages) {
+    const entry = state.stages[stage.name];
+    const upstream: Record<string, StageOutputs | undefined> = {};
+    for (const need of stage.needs) upstream[need] = state.stages[need]?.lastSuccess?.outputs;
+    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher);
+    const reasons = staleReasons(entry, snapshot);
+    const attempt = entry?.lastAttempt;
+    const success = entry?.lastSuccess;
+    let status: StageStatus;
+    if (attempt?.status === 'running') status = runningHolder ? 'running' : 'interrupted';
+    else if (attempt?.status === 'failed' && attempt.runId !== success?.runId) status = 'failed';
+    else if (attempt?.status === 'interrupted' && attempt.runId !== success?.runId) status = 'interrupted';
+    else if (!success) status = 'never-run';
+    else status = reasons.length === 0 ? 'up-to-date' : 'stale';
+    rows.push({
+      name: stage.name,
+      status,
+      reasons,
+      fingerprint: fingerprintOf(snapshot),
+      outputs: success?.outputs ?? null,
+      lastSuccess: success
+        ? { runId: success.runId, finishedAt: success.finishedAt, durationMs: success.durationMs }
+        : null,
+      lastAttempt: attempt ?? null,
+    });
+  }
+  await hasher.save();
+
+  if (options.json) {
+    writeJson(io.stdout, { pipeline: loaded.config.name, target: loaded.config.target, stages: rows });
+    return undefined;
+  }
+  const paint = painter(Boolean(io.stdout.isTTY), io.env);
+  const pad = Math.max(...rows.map((r) => r.name.length));
+  writeLine(io.stdout, `Status of ${paint('bold', loaded.config.name)} (target ${loaded.config.target})`);
+  for (const row of rows) {
+    const label = paint(STYLE[row.status], row.status.padEnd(11));
+    const when = row.lastSuccess
+      ? `last ran ${row.lastSuccess.finishedAt.replace('T', ' ').slice(0, 19)} (${formatDuration(row.lastSuccess.durationMs)})`
+      : '';
+    const why =
+      row.status === 'failed'
+        ? `: ${row.lastAttempt?.error}`
+        : row.status === 'stale'
+          ? `: ${summarizeReasons(row.reasons, 2)}`
+          : row.status === 'interrupted' && row.lastAttempt?.handle
+            ? `: will re-attach to ${JSON.stringify(row.lastAttempt.handle)}`
+            : '';
+    writeLine(io.stdout, `  ${row.name.padEnd(pad)}  ${label} ${paint('dim', when)}${why}`);
+    for (const [key, value] of Object.entries(row.outputs ?? {})) {
+      writeLine(
+        io.stdout,
+        `  ${' '.repeat(pad)}    ${paint('dim', `${key}:`)} ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+      );
+    }
+  }
+  return undefined;
+}

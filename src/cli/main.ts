@@ -1,0 +1,106 @@
+// The `pipeline` command line: parses arguments, runs one command, and turns its outcome into
+// output and an exit code. Stages are passed in, so tests can drive the engine with their own.
+import { Command, CommanderError, Option } from 'commander';
+import type { Stage } from '../plan/stage.js';
+import { type CliFailure, reportFailure } from './cli-failure.js';
+import type { CliIo, CommonOptions } from './cli-io.js';
+import { planCommand } from './commands/plan-command.js';
+import { runCommand } from './commands/run-command.js';
+import { statusCommand } from './commands/status-command.js';
+import { validateCommand } from './commands/validate-command.js';
+import { ExitCode } from './exit-code.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', 'the pipeline definition', 'pipeline.yaml')
+    .option('-e, --env <name>', 'apply the named environment from `environments:`')
+    .option(
+      '--set <path=value>',
+      'override one setting, e.g. --set training.hyperparameters.epochs=300',
+      collect,
+      [],
+    )
+    .option('--json', 'machine-readable output on stdout', false)
+    .option('-v, --verbose', 'show stack traces for internal errors', false);
+}
+
+function withSelection(command: Command, stageNames: string): Command {
+  return command
+    .option('--from <stage>', `run this stage and every one after it, even if up to date (${stageNames})`)
+    .option('--to <stage>', 'stop after this stage')
+    .option('--only <stage>', 'run just this stage, even if up to date')
+    .option('--force', 'run the selected stages even if up to date', false);
+}
+
+export async function main(argv: string[], stages: readonly Stage[], io: CliIo): Promise<number> {
+  const stageNames = stages.map((s) => s.name).join(', ');
+  let failure: CliFailure | undefined;
+  let verbose = argv.includes('--verbose') || argv.includes('-v');
+  let json = argv.includes('--json');
+  const program = new Command('pipeline')
+    .description('Ship a custom model to SageMaker from one pipeline.yaml.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted`,
+    );
+
+  const track = (options: CommonOptions) => {
+    verbose = options.verbose;
+    json = options.json;
+  };
+
+  withSelection(
+    withCommonOptions(program.command('run').description('run every stale stage, in order')),
+    stageNames,
+  )
+    .addOption(new Option('--dry-run', 'show the plan; run nothing').default(false))
+    .action(async (options) => {
+      track(options);
+      failure = await runCommand(options, io, stages, argv);
+    });
+  withSelection(
+    withCommonOptions(program.command('plan').description('show what would run and why')),
+    stageNames,
+  ).action(async (options) => {
+    track(options);
+    failure = await planCommand(options, io, stages);
+  });
+  withCommonOptions(
+    program.command('status').description('show each stage: up to date, stale, failed, running'),
+  ).action(async (options) => {
+    track(options);
+    failure = await statusCommand(options, io, stages);
+  });
+  withCommonOptions(
+    program.command('validate').description('check pipeline.yaml and every environment in it'),
+  ).action(async (options) => {
+    track(options);
+    failure = await validateCommand(options, io);
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return quiet ? ExitCode.ok : ExitCode.usage;
+    }
+    failure = { reason: 'internal', error };
+  }
+  if (!failure) return ExitCode.ok;
+  const report = reportFailure(failure, verbose);
+  if (json && failure.reason !== 'stage-failed' && failure.reason !== 'interrupted') {
+    io.stdout.write(`${JSON.stringify(report.json, null, 2)}\n`);
+  }
+  io.stderr.write(`${report.text}\n`);
+  return report.exitCode;
+}

@@ -1,0 +1,56 @@
+// Rules the schema cannot say: settings that depend on each other, and files that must exist.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Diagnostic } from './diagnostic.js';
+import type { PipelineConfig } from './pipeline-config.js';
+import { type PositionMap, pointerOf } from './yaml-source.js';
+
+export function checkSemantics(
+  config: PipelineConfig,
+  positions: PositionMap,
+  projectDir: string,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report = (path: (string | number)[], message: string): void => {
+    let pointer = pointerOf(path);
+    while (pointer !== '' && !positions.has(pointer)) pointer = pointer.slice(0, pointer.lastIndexOf('/'));
+    diagnostics.push({ message, location: positions.get(pointer)?.value });
+  };
+  const mustExist = (path: (string | number)[], relative: string, what: string): void => {
+    if (!existsSync(resolve(projectDir, relative))) report(path, `${what} "${relative}" does not exist`);
+  };
+
+  const { spot, maxRuntimeSeconds } = config.training;
+  if (spot.enabled && spot.maxWaitSeconds === undefined) {
+    report(['training', 'spot'], 'spot training needs training.spot.maxWaitSeconds');
+  }
+  if (spot.maxWaitSeconds !== undefined && spot.maxWaitSeconds < maxRuntimeSeconds) {
+    report(
+      ['training', 'spot', 'maxWaitSeconds'],
+      `training.spot.maxWaitSeconds (${spot.maxWaitSeconds}) must be at least training.maxRuntimeSeconds (${maxRuntimeSeconds})`,
+    );
+  }
+  if (config.target === 'aws') {
+    if (!config.aws.roleArn) report(['aws'], 'target "aws" needs aws.roleArn, the SageMaker execution role');
+    if (!config.aws.bucket) report(['aws'], 'target "aws" needs aws.bucket for data and model artifacts');
+  }
+  if (config.evaluate?.labelFormat === 'name' && !config.evaluate.classNames) {
+    report(
+      ['evaluate', 'labelFormat'],
+      'labelFormat "name" needs evaluate.classNames, in the model\'s output order',
+    );
+  }
+  if (config.evaluate && !config.invoke) {
+    report(['evaluate'], 'evaluate needs an invoke section: it scores the predictions invoke collects');
+  }
+
+  mustExist(['image', 'context'], config.image.context, 'build context');
+  mustExist(['image', 'dockerfile'], config.image.dockerfile, 'Dockerfile');
+  for (const [channel, settings] of Object.entries(config.data)) {
+    mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
+  }
+  if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');
+  if (config.evaluate)
+    mustExist(['evaluate', 'groundTruth'], config.evaluate.groundTruth, 'ground-truth file');
+  return diagnostics;
+}

@@ -1,0 +1,110 @@
+// Turns pipeline.yaml plus `--env` and `--set` into a validated PipelineConfig, or into every
+// problem found on the way, each at its file:line:col.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
+import { checkSemantics } from './check-semantics.js';
+import { compareDiagnostics, type Diagnostic, type SourceTexts } from './diagnostic.js';
+import { interpolate } from './interpolate.js';
+import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
+import type { PipelineConfig } from './pipeline-config.js';
+import { validateAgainstSchema } from './validate-schema.js';
+import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** Path of pipeline.yaml. */
+  file: string;
+  /** A name under `environments:`. */
+  environment?: string;
+  /** `path=value` strings from `--set`. */
+  sets?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LoadedConfig {
+  config: PipelineConfig;
+  /** The folder of pipeline.yaml: relative paths in the config are relative to it. */
+  projectDir: string;
+  file: string;
+  environment?: string;
+  positions: PositionMap;
+  /** Values from secret-looking variables: never written to state, records or logs. */
+  secrets: string[];
+}
+
+export interface ConfigErrors {
+  diagnostics: Diagnostic[];
+  sources: SourceTexts;
+}
+
+export type LoadResult = { ok: true; value: LoadedConfig } | { ok: false; error: ConfigErrors };
+
+export function loadConfig(options: LoadOptions): LoadResult {
+  const file = resolve(options.file);
+  const display = relative(process.cwd(), file) || basename(file);
+  const sources = new Map<string, string>();
+  const fail = (diagnostics: Diagnostic[]): LoadResult => ({
+    ok: false,
+    error: { diagnostics: diagnostics.sort(compareDiagnostics), sources },
+  });
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? `${display} not found: run pipeline in the folder that holds pipeline.yaml, or pass --file PATH`
+        : `cannot read ${display}: ${(error as Error).message}`;
+    return fail([{ message }]);
+  }
+  sources.set(display, text);
+
+  const parsed = parseYamlWithPositions(text, display);
+  if (parsed.diagnostics.length > 0 && parsed.value === undefined) return fail(parsed.diagnostics);
+  if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
+    return fail([{ message: `${display} must be a mapping of settings (name:, image:, ...)` }]);
+  }
+  const { positions } = parsed;
+  const interpolated = interpolate(parsed.value, positions, options.env ?? process.env);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics, ...interpolated.diagnostics];
+  let config = interpolated.value as Record<string, unknown>;
+
+  if (options.environment !== undefined) {
+    const names = environmentNames(config);
+    if (!names.includes(options.environment)) {
+      const known =
+        names.length > 0 ? `: known environments are ${names.join(', ')}` : ': the file defines none';
+      return fail([
+        ...diagnostics,
+        { message: `no environment "${options.environment}" in ${display}${known}` },
+      ]);
+    }
+    config = applyEnvironment(config, positions, options.environment);
+  }
+  for (const argument of options.sets ?? []) {
+    const override = parseSetOverride(argument);
+    if ('message' in override) diagnostics.push(override);
+    else config = applySetOverride(config, positions, override);
+  }
+
+  const checked = validateAgainstSchema(config, positions);
+  diagnostics.push(...checked.diagnostics);
+  if (diagnostics.length > 0) return fail(diagnostics);
+
+  const resolved = checked.value as PipelineConfig;
+  const projectDir = dirname(file);
+  const semantic = checkSemantics(resolved, positions, projectDir);
+  if (semantic.length > 0) return fail(semantic);
+  return {
+    ok: true,
+    value: {
+      config: resolved,
+      projectDir,
+      file,
+      ...(options.environment !== undefined ? { environment: options.environment } : {}),
+      positions,
+      secrets: interpolated.secrets,
+    },
+  };
+}

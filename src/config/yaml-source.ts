@@ -1,0 +1,67 @@
+// Parses YAML into a plain value plus the source position of every key and value in it,
+// so that any later problem (schema, interpolation, a missing file) can name its line:col.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Diagnostic, FileLocation, SourceLocation } from './diagnostic.js';
+
+/** Where one value sits in the YAML source: its key (for mapping entries) and the value itself. */
+export interface NodePosition {
+  key?: SourceLocation;
+  value: SourceLocation;
+}
+
+/** Positions by JSON pointer ("/training/hyperparameters/epochs"). */
+export type PositionMap = Map<string, NodePosition>;
+
+export interface ParsedYaml {
+  value: unknown;
+  positions: PositionMap;
+  diagnostics: Diagnostic[];
+}
+
+export function pointerOf(path: readonly (string | number)[]): string {
+  return path.map((p) => `/${String(p).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const locate = (offsets: readonly [number, number] | undefined): FileLocation => {
+    const [start, end] = offsets ?? [0, 0];
+    const { line, col } = lineCounter.linePos(start);
+    const endPos = lineCounter.linePos(Math.max(start, end));
+    const length = endPos.line === line ? Math.max(1, endPos.col - col) : 1;
+    return { kind: 'file', file, line, col, length };
+  };
+
+  const diagnostics: Diagnostic[] = [...doc.errors, ...doc.warnings].map((error) => ({
+    message: error.message.split('\n')[0] ?? error.message,
+    location: locate(error.pos),
+  }));
+  if (doc.errors.length > 0) return { value: undefined, positions: new Map(), diagnostics };
+
+  const positions: PositionMap = new Map();
+  const visit = (node: unknown, path: (string | number)[], key?: FileLocation): void => {
+    const target = isAlias(node) ? node.resolve(doc) : node;
+    if (!target) return;
+    const range = (target as Node).range;
+    positions.set(pointerOf(path), {
+      ...(key ? { key } : {}),
+      value: locate(range ? [range[0], range[1]] : undefined),
+    });
+    if (isMap(target)) {
+      for (const pair of target.items) {
+        if (!isPair(pair)) continue;
+        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (name === '<<') continue;
+        const keyRange = isScalar(pair.key) ? pair.key.range : undefined;
+        visit(pair.value, [...path, name], locate(keyRange ? [keyRange[0], keyRange[1]] : undefined));
+      }
+    } else if (isSeq(target)) {
+      target.items.forEach((item, index) => {
+        visit(item, [...path, index]);
+      });
+    }
+  };
+  visit(doc.contents, []);
+  return { value: doc.toJS({ maxAliasCount: 100 }) ?? {}, positions, diagnostics };
+}

@@ -1,0 +1,213 @@
+// Runs a plan: each stage in order, re-checking staleness once its upstream has run (a stage
+// whose upstream produced the same outputs is skipped), writing state after every stage and a
+// run record at the end. Stages never touch the state; this module alone does.
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load-config.js';
+import type { FileHasher } from '../plan/file-hasher.js';
+import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
+import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
+import { type Stage, type StageContext, StageError, type StageOutputs } from '../plan/stage.js';
+import { isWorkTreeDirty, readGitInfo } from '../state/git-info.js';
+import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
+import type { Redactor } from '../state/redact.js';
+import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
+import { writeRunRecord } from '../state/run-record.js';
+import { writeState } from '../state/state-store.js';
+import type { RunEventSink } from './run-event.js';
+
+export interface RunRequest {
+  runId: string;
+  loaded: LoadedConfig;
+  stages: readonly Stage[];
+  plan: readonly PlannedStage[];
+  state: PipelineState;
+  stateDir: string;
+  hasher: FileHasher;
+  redactor: Redactor;
+  argv: string[];
+  emit: RunEventSink;
+  signal: AbortSignal;
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  record: RunRecord;
+  recordFile: string;
+  /** The stage that failed, with what it said. */
+  failure?: { stage: string; message: string; detail?: string; bug: boolean };
+}
+
+class Interrupted extends Error {}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new Interrupted());
+    signal.addEventListener('abort', () => reject(new Interrupted()), { once: true });
+  });
+}
+
+export async function executeRun(request: RunRequest): Promise<RunOutcome> {
+  const { loaded, state, stateDir, redactor, emit, signal } = request;
+  const started = Date.now();
+  const gitInfo = readGitInfo(loaded.projectDir);
+  const dirty = isWorkTreeDirty(loaded.projectDir);
+  const records: Record<string, StageRecord> = {};
+  const outputsOf = (name: string): StageOutputs | undefined => state.stages[name]?.lastSuccess?.outputs;
+  let status: RunStatus = 'succeeded';
+  let failure: RunOutcome['failure'];
+
+  emit({ type: 'run-start', runId: request.runId, plan: request.plan });
+  for (const planned of request.plan) {
+    const stage = request.stages.find((s) => s.name === planned.name) as Stage;
+    if (status !== 'succeeded') {
+      const skip = { kind: 'after-failure', stage: failure?.stage ?? 'a stage' } as const;
+      emit({ type: 'stage-skip', stage: stage.name, skip });
+      records[stage.name] = {
+        action: 'not-run',
+        reasons: planned.reasons,
+        skipReason: `${failure?.stage} failed`,
+      };
+      continue;
+    }
+    if (planned.action === 'skip') {
+      emit({ type: 'stage-skip', stage: stage.name, skip: planned.skip ?? { kind: 'up-to-date' } });
+      records[stage.name] = {
+        action: 'skipped',
+        reasons: planned.reasons,
+        skipReason: planned.skip?.kind ?? 'up-to-date',
+        ...(outputsOf(stage.name) ? { outputs: outputsOf(stage.name) } : {}),
+      };
+      continue;
+    }
+
+    // Upstream stages may just have run: take their new outputs into the fingerprint.
+    const upstream: Record<string, StageOutputs> = {};
+    for (const need of stage.needs) upstream[need] = outputsOf(need) ?? {};
+    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, request.hasher);
+    const fingerprint = fingerprintOf(snapshot);
+    const reasons = planned.forced ? planned.reasons : staleReasons(state.stages[stage.name], snapshot);
+    if (reasons.length === 0) {
+      emit({ type: 'stage-skip', stage: stage.name, skip: { kind: 'upstream-unchanged' } });
+      records[stage.name] = { action: 'skipped', reasons: [], skipReason: 'upstream-unchanged', fingerprint };
+      continue;
+    }
+
+    const entry = state.stages[stage.name] ?? {};
+    state.stages[stage.name] = entry;
+    const previousAttempt = entry.lastAttempt;
+    // Re-attach only to work started for these very inputs.
+    const resumeHandle =
+      previousAttempt?.handle &&
+      previousAttempt.status !== 'succeeded' &&
+      previousAttempt.status !== 'failed' &&
+      previousAttempt.fingerprint === fingerprint
+        ? previousAttempt.handle
+        : undefined;
+    const attempt: StageAttempt = {
+      runId: request.runId,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      fingerprint,
+      ...(resumeHandle ? { handle: resumeHandle } : {}),
+    };
+    entry.lastAttempt = attempt;
+    await writeState(stateDir, redactor.value(state));
+
+    emit({
+      type: 'stage-start',
+      stage: stage.name,
+      reasons,
+      ...(resumeHandle ? { resuming: resumeHandle } : {}),
+    });
+    const stageStart = Date.now();
+    const context: StageContext = {
+      config: loaded.config,
+      projectDir: loaded.projectDir,
+      stateDir,
+      runId: request.runId,
+      upstream,
+      ...(resumeHandle ? { resumeHandle } : {}),
+      ...(entry.lastSuccess ? { previousOutputs: entry.lastSuccess.outputs } : {}),
+      signal,
+      step: (title) => emit({ type: 'stage-step', stage: stage.name, title: redactor.text(title) }),
+      log: (line) => emit({ type: 'stage-log', stage: stage.name, line: redactor.text(line) }),
+      saveHandle: async (handle) => {
+        attempt.handle = redactor.value(handle);
+        await writeState(stateDir, redactor.value(state));
+      },
+    };
+
+    try {
+      const outputs = redactor.value(await Promise.race([stage.run(context), untilAborted(signal)]));
+      const durationMs = Date.now() - stageStart;
+      const finishedAt = new Date().toISOString();
+      Object.assign(attempt, { status: 'succeeded', finishedAt, durationMs });
+      entry.lastSuccess = {
+        runId: request.runId,
+        fingerprint,
+        inputs: snapshot,
+        outputs,
+        startedAt: attempt.startedAt,
+        finishedAt,
+        durationMs,
+      };
+      await writeState(stateDir, redactor.value(state));
+      emit({ type: 'stage-success', stage: stage.name, outputs, durationMs });
+      records[stage.name] = { action: 'ran', reasons, fingerprint, inputs: snapshot, outputs, durationMs };
+    } catch (error) {
+      const durationMs = Date.now() - stageStart;
+      const finishedAt = new Date().toISOString();
+      if (error instanceof Interrupted) {
+        status = 'interrupted';
+        Object.assign(attempt, { status: 'interrupted', finishedAt, durationMs });
+        await writeState(stateDir, redactor.value(state));
+        emit({
+          type: 'stage-interrupted',
+          stage: stage.name,
+          durationMs,
+          ...(attempt.handle ? { handle: attempt.handle } : {}),
+        });
+        records[stage.name] = { action: 'interrupted', reasons, fingerprint, durationMs };
+        failure = { stage: stage.name, message: 'interrupted', bug: false };
+        continue;
+      }
+      status = 'failed';
+      const bug = !(error instanceof StageError);
+      const message = redactor.text(error instanceof Error ? error.message : String(error));
+      const detail =
+        error instanceof StageError
+          ? error.detail && redactor.text(error.detail)
+          : error instanceof Error
+            ? error.stack && redactor.text(error.stack)
+            : undefined;
+      Object.assign(attempt, { status: 'failed', finishedAt, durationMs, error: message });
+      await writeState(stateDir, redactor.value(state));
+      emit({ type: 'stage-failure', stage: stage.name, message, durationMs, ...(detail ? { detail } : {}) });
+      records[stage.name] = { action: 'failed', reasons, fingerprint, durationMs, error: message };
+      failure = { stage: stage.name, message, bug, ...(detail ? { detail } : {}) };
+    }
+  }
+
+  const finished = Date.now();
+  const git = await gitInfo;
+  const isDirty = git ? await dirty : undefined;
+  const record: RunRecord = {
+    id: request.runId,
+    pipeline: loaded.config.name,
+    status,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    argv: request.argv,
+    ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
+    target: loaded.config.target,
+    ...(git ? { git: { ...git, ...(isDirty !== undefined ? { dirty: isDirty } : {}) } } : {}),
+    config: loaded.config,
+    stages: records,
+  };
+  const safeRecord = redactor.value(record);
+  const recordFile = await writeRunRecord(stateDir, safeRecord);
+  await request.hasher.save();
+  emit({ type: 'run-end', status, durationMs: finished - started });
+  return { status, record: safeRecord, recordFile: join(recordFile), ...(failure ? { failure } : {}) };
+}

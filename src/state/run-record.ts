@@ -1,0 +1,71 @@
+// One file per `pipeline run` under .pipeline/runs/: what was asked, the resolved config, what
+// each stage was made of and produced, and how the run ended. `runs` and `diff` read these.
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InputSnapshot } from '../plan/input-snapshot.js';
+import type { StageOutputs } from '../plan/stage.js';
+import type { StaleReason } from '../plan/stale-reason.js';
+import type { GitInfo } from './git-info.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+export interface StageRecord {
+  action: 'ran' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
+  /** Why it ran, or why it was skipped. */
+  reasons: StaleReason[];
+  skipReason?: string;
+  fingerprint?: string;
+  inputs?: InputSnapshot;
+  outputs?: StageOutputs;
+  durationMs?: number;
+  error?: string;
+}
+
+export interface RunRecord {
+  id: string;
+  pipeline: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  argv: string[];
+  environment?: string;
+  target: string;
+  git?: GitInfo;
+  config: unknown;
+  stages: Record<string, StageRecord>;
+}
+
+export const runsDir = (stateDir: string): string => join(stateDir, 'runs');
+
+/** Sortable by time, unique within a machine: 20261124T174507Z-4f2a. */
+export function newRunId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+export async function writeRunRecord(stateDir: string, record: RunRecord): Promise<string> {
+  const dir = runsDir(stateDir);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${record.id}.json`);
+  await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
+}
+
+/** All run records, oldest first; unreadable files are skipped. */
+export async function readRunRecords(stateDir: string): Promise<RunRecord[]> {
+  const names = await readdir(runsDir(stateDir)).catch(() => [] as string[]);
+  const records: RunRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    try {
+      records.push(JSON.parse(await readFile(join(runsDir(stateDir), name), 'utf8')) as RunRecord);
+    } catch {
+      // A record being written by another process, or damaged: not one to show.
+    }
+  }
+  return records;
+}
