@@ -1,5 +1,6 @@
 // Every way a command can fail, as data, and the one place that turns each into a message and
 // an exit code. Stack traces appear only for bugs, and only with --verbose.
+import { closest, distance } from 'fastest-levenshtein';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import type { ConfigErrors } from '../config/load-config.js';
 import type { PlanFailure } from '../plan/plan-run.js';
@@ -27,8 +28,11 @@ export interface FailureReport {
 
 function describePlanFailure(failure: PlanFailure): string {
   switch (failure.reason) {
-    case 'unknown-stage':
-      return `unknown stage "${failure.name}" for ${failure.option}: the stages are ${failure.valid.join(', ')}`;
+    case 'unknown-stage': {
+      const guess = closest(failure.name, failure.valid);
+      const hint = distance(failure.name, guess) <= 3 ? `did you mean "${guess}"? ` : '';
+      return `unknown stage "${failure.name}" for ${failure.option}: ${hint}The stages are ${failure.valid.join(', ')}`;
+    }
     case 'bad-selection':
       return failure.message;
     case 'missing-upstream':

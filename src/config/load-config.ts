@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** `path=value` strings from `--set`. */
   sets?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** Locations are shown relative to this folder (default: the working directory). */
+  cwd?: string;
 }
 
 export interface LoadedConfig {
@@ -40,7 +42,7 @@ export type LoadResult = { ok: true; value: LoadedConfig } | { ok: false; error:
 
 export function loadConfig(options: LoadOptions): LoadResult {
   const file = resolve(options.file);
-  const display = relative(process.cwd(), file) || basename(file);
+  const display = relative(options.cwd ?? process.cwd(), file) || basename(file);
   const sources = new Map<string, string>();
   const fail = (diagnostics: Diagnostic[]): LoadResult => ({
     ok: false,

@@ -133,7 +133,7 @@ function describe(error: AjvError, config: unknown, positions: PositionMap): Dia
     }
     case 'type':
       return {
-        message: `${where} must be ${String(error.params.type).replace(',', ' or ')}, not ${show(found)}`,
+        message: `${where} must be ${String(error.params.type).split(',').join(' or ')}, not ${show(found)}`,
         location: at(error.instancePath),
       };
     case 'pattern':

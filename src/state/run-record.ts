@@ -39,12 +39,9 @@ export interface RunRecord {
 
 export const runsDir = (stateDir: string): string => join(stateDir, 'runs');
 
-/** Sortable by time, unique within a machine: 20261124T174507Z-4f2a. */
+/** Sortable by time (to the millisecond), unique within a machine: 20261124T174507.123Z-4f2a. */
 export function newRunId(now = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:]/g, '');
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 

@@ -1,0 +1,164 @@
+// Config loading: every problem reported at once, each at its file:line:col.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { formatDiagnostic } from '../../src/config/diagnostic.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { BASE_CONFIG, TestProject } from '../rig/project.js';
+
+describe('loadConfig', () => {
+  let project: TestProject;
+  before(async () => {
+    project = await TestProject.create();
+  });
+  after(async () => {
+    await project.remove();
+  });
+
+  const load = async (
+    yaml: string,
+    options: { environment?: string; sets?: string[]; env?: Record<string, string> } = {},
+  ) => {
+    await project.write({ 'pipeline.yaml': yaml });
+    return loadConfig({
+      file: project.path('pipeline.yaml'),
+      cwd: project.dir,
+      ...options,
+      env: options.env ?? {},
+    });
+  };
+  const problems = (result: Awaited<ReturnType<typeof load>>) => {
+    assert.equal(result.ok, false, 'expected the config to be rejected');
+    if (result.ok) return [];
+    return result.error.diagnostics.map((d) => formatDiagnostic(d, result.error.sources).split('\n')[0]);
+  };
+
+  it('fills in the schema defaults', async () => {
+    const result = await load(BASE_CONFIG);
+    assert.ok(result.ok);
+    const { config } = result.value;
+    assert.equal(config.target, 'local');
+    assert.equal(config.runtime, 'auto');
+    assert.equal(config.image.tag, 'latest');
+    assert.equal(config.training.instanceCount, 1);
+    assert.equal(config.training.maxRuntimeSeconds, 86400);
+    assert.equal(config.training.spot.enabled, false);
+    assert.equal(config.deploy.variantName, 'AllTraffic');
+    assert.equal(config.data.training?.distribution, 'FullyReplicated');
+  });
+
+  it('reports a YAML syntax error at its line and column', async () => {
+    const found = problems(await load('name: rig\nimage:\n  name: [unclosed\n'));
+    assert.equal(found.length, 1);
+    assert.match(
+      found[0] ?? '',
+      /^pipeline\.yaml:4:1: Flow sequence in block collection must be sufficiently indented/,
+    );
+  });
+
+  it('reports a duplicate key', async () => {
+    const found = problems(await load(`${BASE_CONFIG}name: again\n`));
+    assert.match(found[0] ?? '', /^pipeline\.yaml:\d+:1: Map keys must be unique/);
+  });
+
+  it('reports every schema problem in one go, sorted by line', async () => {
+    const yaml = BASE_CONFIG.replace('epochs: 3', 'epochs: [1]')
+      .replace('\ntraining:\n', '\ntraining:\n  instanceCount: 0\n  hyperparameter: {}\n')
+      .replace('instanceType: ml.m5.large', 'instanceType: m5.large');
+    const found = problems(await load(`${yaml}target: lcoal\n`));
+    assert.deepEqual(found, [
+      'pipeline.yaml:10:18: training.instanceCount must be >= 1',
+      'pipeline.yaml:11:3: unknown key "hyperparameter" in training; did you mean "hyperparameters"?',
+      'pipeline.yaml:13:13: training.hyperparameters.epochs must be string or number or boolean, not [1]',
+      'pipeline.yaml:16:17: deploy.instanceType "m5.large" is not valid: it must match ^(ml\\.[a-z0-9]+\\.[a-z0-9]+|local)$ (an ML instance type such as ml.m5.large ("local" runs on this machine))',
+      'pipeline.yaml:17:9: target must be one of "local", "aws", not "lcoal"; did you mean "local"?',
+    ]);
+  });
+
+  it('shows the offending line under the message', async () => {
+    const result = await load(BASE_CONFIG.replace('name: rig-image', 'nme: rig-image'));
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    const text = result.error.diagnostics.map((d) => formatDiagnostic(d, result.error.sources)).join('\n');
+    assert.match(
+      text,
+      /pipeline\.yaml:3:3: unknown key "nme" in image; did you mean "name"\?\n {2}3 \| {3}nme: rig-image\n {4}\| {3}\^\^\^/,
+    );
+    assert.match(text, /pipeline\.yaml:2:1: image is missing the required key "name"/);
+  });
+
+  it('interpolates ${VAR} and ${VAR:-default}, typing whole-value expansions', async () => {
+    const yaml = BASE_CONFIG.replace('epochs: 3', 'epochs: ${EPOCHS}').replace(
+      '\ntraining:\n',
+      '\ntraining:\n  instanceCount: ${COUNT:-2}\n  instanceType: ml.${FAMILY:-m5}.large\n',
+    );
+    const result = await load(yaml, { env: { EPOCHS: '300' } });
+    assert.ok(result.ok);
+    assert.equal(result.value.config.training.hyperparameters.epochs, 300);
+    assert.equal(result.value.config.training.instanceCount, 2);
+    assert.equal(result.value.config.training.instanceType, 'ml.m5.large');
+  });
+
+  it('points at a missing variable', async () => {
+    const found = problems(await load(BASE_CONFIG.replace('epochs: 3', 'epochs: ${EPOCHS}')));
+    assert.deepEqual(found, [
+      'pipeline.yaml:11:13: environment variable EPOCHS is not set (give a default with ${EPOCHS:-value})',
+    ]);
+  });
+
+  it('keeps "$${" as a literal and rejects a malformed reference', async () => {
+    const ok = await load(BASE_CONFIG.replace('epochs: 3', () => 'epochs: "$${NOT_A_VAR}"'));
+    assert.ok(ok.ok);
+    assert.equal(ok.value.config.training.hyperparameters.epochs, '${NOT_A_VAR}');
+    const found = problems(await load(BASE_CONFIG.replace('epochs: 3', 'epochs: "${1BAD}"')));
+    assert.match(found[0] ?? '', /"\$\{1BAD\}" is not a variable reference/);
+  });
+
+  it('applies a named environment over the base, and reports problems at the override', async () => {
+    const yaml = `${BASE_CONFIG}environments:\n  prod:\n    training:\n      instanceCount: 4\n      instanceType: gpu\n`;
+    const base = await load(yaml.replace('      instanceType: gpu\n', ''));
+    assert.ok(base.ok);
+    assert.equal(base.value.config.training.instanceCount, 1);
+    const prod = await load(yaml.replace('      instanceType: gpu\n', ''), { environment: 'prod' });
+    assert.ok(prod.ok);
+    assert.equal(prod.value.config.training.instanceCount, 4);
+    assert.equal(prod.value.config.training.hyperparameters.epochs, 3, 'objects merge key by key');
+    const broken = problems(await load(yaml, { environment: 'prod' }));
+    assert.match(broken[0] ?? '', /^pipeline\.yaml:19:21: training\.instanceType "gpu" is not valid/);
+    const unknown = problems(await load(yaml, { environment: 'staging' }));
+    assert.deepEqual(unknown, ['no environment "staging" in pipeline.yaml: known environments are prod']);
+  });
+
+  it('applies --set overrides with YAML scalar types, and blames the argument', async () => {
+    const result = await load(BASE_CONFIG, {
+      sets: ['training.hyperparameters.epochs=300', 'deploy.endpointName=my-ep'],
+    });
+    assert.ok(result.ok);
+    assert.equal(result.value.config.training.hyperparameters.epochs, 300);
+    assert.equal(result.value.config.deploy.endpointName, 'my-ep');
+    const found = problems(await load(BASE_CONFIG, { sets: ['training.instanceCount=many', 'oops'] }));
+    assert.deepEqual(found, [
+      '--set oops: expected --set path.to.key=value',
+      '--set training.instanceCount=many: training.instanceCount must be integer, not "many"',
+    ]);
+  });
+
+  it('reports a data path that does not exist at the key that names it', async () => {
+    const found = problems(await load(BASE_CONFIG.replace('data/train.csv', 'data/missing.csv')));
+    assert.deepEqual(found, [
+      'pipeline.yaml:8:11: data channel "training" path "data/missing.csv" does not exist',
+    ]);
+  });
+
+  it('checks settings that depend on each other', async () => {
+    const yaml = BASE_CONFIG.replace(
+      '\ntraining:\n',
+      '\ntraining:\n  maxRuntimeSeconds: 3600\n  spot:\n    enabled: true\n    maxWaitSeconds: 60\n',
+    );
+    const found = problems(await load(`${yaml}target: aws\n`));
+    assert.deepEqual(found, [
+      'pipeline.yaml:1:1: target "aws" needs aws.roleArn, the SageMaker execution role',
+      'pipeline.yaml:1:1: target "aws" needs aws.bucket for data and model artifacts',
+      'pipeline.yaml:13:21: training.spot.maxWaitSeconds (60) must be at least training.maxRuntimeSeconds (3600)',
+    ]);
+  });
+});

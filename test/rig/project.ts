@@ -1,0 +1,100 @@
+// The test rig: a temporary project folder with a pipeline.yaml and files, and the CLI run in
+// it as a real child process. Every test that touches the engine goes through here.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file runs from dist/test/rig/). */
+export const repoRoot = join(here, '..', '..', '..');
+export const testCli = join(here, 'test-cli.js');
+export const realCli = join(repoRoot, 'bin', 'pipeline.js');
+
+export const BASE_CONFIG = `name: rig
+image:
+  name: rig-image
+  context: container
+  dockerfile: container/Dockerfile
+data:
+  training:
+    path: data/train.csv
+training:
+  hyperparameters:
+    epochs: 3
+    learning_rate: 0.1
+deploy:
+  instanceType: ml.m5.large
+`;
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class TestProject {
+  private constructor(readonly dir: string) {}
+
+  static async create(files: Record<string, string> = {}): Promise<TestProject> {
+    const dir = await mkdtemp(join(tmpdir(), 'pipeline-test-'));
+    const project = new TestProject(dir);
+    await project.write({
+      'pipeline.yaml': BASE_CONFIG,
+      'container/Dockerfile': 'FROM scratch\n',
+      'container/train.ts': 'console.log("train")\n',
+      'data/train.csv': '1,2,0\n3,4,1\n',
+      ...files,
+    });
+    return project;
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  async write(files: Record<string, string>): Promise<void> {
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(dirname(this.path(name)), { recursive: true });
+      await writeFile(this.path(name), content);
+    }
+  }
+
+  read(name: string): Promise<string> {
+    return readFile(this.path(name), 'utf8');
+  }
+
+  /** The test stages' execution log: one "stage runId [note]" line per execution. */
+  async executions(): Promise<string[]> {
+    const text = await this.read('.pipeline/test-executions.log').catch(() => '');
+    return text.split('\n').filter(Boolean);
+  }
+
+  /** Stage names executed since the log had `since` lines. */
+  async executedSince(since: number): Promise<string[]> {
+    return (await this.executions()).slice(since).map((line) => line.split(' ')[0] as string);
+  }
+
+  /** Starts the CLI (test stages unless `real`) without waiting for it. */
+  spawn(args: string[], options: { env?: Record<string, string>; real?: boolean } = {}): ResultPromise {
+    return execa('node', [options.real ? realCli : testCli, ...args], {
+      cwd: this.dir,
+      env: { NO_COLOR: '1', CI: 'true', ...options.env },
+      reject: false,
+      stdin: 'ignore',
+    });
+  }
+
+  async run(
+    args: string[],
+    options: { env?: Record<string, string>; real?: boolean } = {},
+  ): Promise<CliResult> {
+    const result = await this.spawn(args, options);
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,113 @@
+// Stages for exercising the engine with real files and processes, without docker or AWS. Each
+// appends a line to .pipeline/test-executions.log when it runs, and its outputs are derived
+// from its inputs, like a real stage's. Environment variables make one of them misbehave:
+// TEST_FAIL_STAGE (a StageError), TEST_BUG_STAGE (a TypeError), TEST_HANG_STAGE (saves a handle,
+// then waits until interrupted), TEST_CONSTANT_BUILD (build outputs do not depend on inputs).
+import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { hashJson } from '../../src/plan/canonical-json.js';
+import { type Stage, type StageContext, StageError, type StageOutputs } from '../../src/plan/stage.js';
+
+async function record(ctx: StageContext, name: string, note = ''): Promise<void> {
+  await mkdir(ctx.stateDir, { recursive: true });
+  await appendFile(
+    join(ctx.stateDir, 'test-executions.log'),
+    `${name} ${ctx.runId}${note ? ` ${note}` : ''}\n`,
+  );
+}
+
+function misbehave(name: string): void {
+  if (process.env.TEST_FAIL_STAGE === name)
+    throw new StageError(`${name} failed on purpose`, 'remote says: no');
+  if (process.env.TEST_BUG_STAGE === name) throw new TypeError(`${name} has a bug`);
+}
+
+async function hangUntilAborted(ctx: StageContext, name: string): Promise<void> {
+  if (process.env.TEST_HANG_STAGE !== name) return;
+  if (!ctx.resumeHandle) await ctx.saveHandle({ job: `${name}-job-${ctx.runId}` });
+  ctx.log('waiting for the remote job');
+  // The test interrupts us here; like a real stage polling a job, we never finish on our own.
+  const poll = setInterval(() => undefined, 1000);
+  await new Promise((_, reject) =>
+    ctx.signal.addEventListener('abort', () => {
+      clearInterval(poll);
+      reject(new Error('aborted'));
+    }),
+  );
+}
+
+export const testStages: readonly Stage[] = [
+  {
+    name: 'build',
+    description: 'hash the build context',
+    needs: [],
+    version: 1,
+    inputs: (config) => ({ config: { image: config.image }, files: [{ path: config.image.context }] }),
+    run: async (ctx) => {
+      ctx.step('building');
+      ctx.log('step 1/2');
+      ctx.log('step 2/2');
+      misbehave('build');
+      await record(ctx, 'build');
+      const dir = resolve(ctx.projectDir, ctx.config.image.context);
+      const sources = await Promise.all(
+        (await readdir(dir)).sort().map((f) => readFile(join(dir, f), 'utf8')),
+      );
+      const content = hashJson([ctx.config.image, sources]).slice(0, 12);
+      const image = process.env.TEST_CONSTANT_BUILD ? 'constant' : content;
+      return { imageId: `sha256:${image}` };
+    },
+  },
+  {
+    name: 'upload',
+    description: 'copy the channels',
+    needs: [],
+    version: 1,
+    inputs: (config) => ({
+      config: { data: config.data },
+      files: Object.values(config.data).map((channel) => ({ path: channel.path })),
+    }),
+    run: async (ctx) => {
+      misbehave('upload');
+      await record(ctx, 'upload');
+      const uris: StageOutputs = {};
+      for (const [name, channel] of Object.entries(ctx.config.data)) {
+        const content = await readFile(resolve(ctx.projectDir, channel.path), 'utf8');
+        uris[name] = `s3://test/${name}/${hashJson(content).slice(0, 8)}`;
+      }
+      return { channels: uris };
+    },
+  },
+  {
+    name: 'train',
+    description: 'pretend to train',
+    needs: ['build', 'upload'],
+    version: 1,
+    inputs: (config) => ({ config: { training: config.training }, files: [] }),
+    run: async (ctx) => {
+      misbehave('train');
+      await hangUntilAborted(ctx, 'train');
+      const resumed = ctx.resumeHandle ? `resumed ${String(ctx.resumeHandle.job)}` : '';
+      await record(ctx, 'train', resumed);
+      const secret = ctx.config.training.environment.API_TOKEN;
+      if (secret) ctx.log(`using token ${secret}`);
+      return {
+        job: `train-${ctx.runId}`,
+        model: hashJson([ctx.config.training.hyperparameters, ctx.upstream]).slice(0, 12),
+        ...(secret ? { echoedToken: secret } : {}),
+      };
+    },
+  },
+  {
+    name: 'deploy',
+    description: 'pretend to deploy',
+    needs: ['train'],
+    version: 1,
+    inputs: (config) => ({ config: { deploy: config.deploy }, files: [] }),
+    run: async (ctx) => {
+      misbehave('deploy');
+      await record(ctx, 'deploy');
+      return { endpoint: `${ctx.config.name}-endpoint`, model: ctx.upstream.train?.model ?? null };
+    },
+  },
+];
