@@ -50,7 +50,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const { loaded, state, stateDir, redactor, emit, signal } = request;
   const started = Date.now();
   const gitInfo = readGitInfo(loaded.projectDir);
-  const dirty = isWorkTreeDirty(loaded.projectDir);
+  // `git status` runs beside the stages, and only inside a repository.
+  const dirty = gitInfo.then((git) => (git ? isWorkTreeDirty(loaded.projectDir) : undefined));
   const records: Record<string, StageRecord> = {};
   const outputsOf = (name: string): StageOutputs | undefined => state.stages[name]?.lastSuccess?.outputs;
   let status: RunStatus = 'succeeded';
@@ -190,7 +191,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
 
   const finished = Date.now();
   const git = await gitInfo;
-  const isDirty = git ? await dirty : undefined;
+  const isDirty = await dirty;
   const record: RunRecord = {
     id: request.runId,
     pipeline: loaded.config.name,

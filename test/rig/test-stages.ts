@@ -6,6 +6,7 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hashJson } from '../../src/plan/canonical-json.js';
+import { FileHasher } from '../../src/plan/file-hasher.js';
 import { type Stage, type StageContext, StageError, type StageOutputs } from '../../src/plan/stage.js';
 
 async function record(ctx: StageContext, name: string, note = ''): Promise<void> {
@@ -71,9 +72,10 @@ export const testStages: readonly Stage[] = [
       misbehave('upload');
       await record(ctx, 'upload');
       const uris: StageOutputs = {};
+      const hasher = await FileHasher.open();
       for (const [name, channel] of Object.entries(ctx.config.data)) {
-        const content = await readFile(resolve(ctx.projectDir, channel.path), 'utf8');
-        uris[name] = `s3://test/${name}/${hashJson(content).slice(0, 8)}`;
+        const content = await hasher.hashFile(resolve(ctx.projectDir, channel.path));
+        uris[name] = `s3://test/${name}/${content?.slice(0, 8)}`;
       }
       return { channels: uris };
     },
