@@ -61,21 +61,22 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   for (const planned of request.plan) {
     const stage = request.stages.find((s) => s.name === planned.name) as Stage;
     if (status !== 'succeeded') {
-      const skip = { kind: 'after-failure', stage: failure?.stage ?? 'a stage' } as const;
+      const skip = {
+        kind: 'after-failure',
+        stage: failure?.stage ?? '?',
+        interrupted: status === 'interrupted',
+      } as const;
       emit({ type: 'stage-skip', stage: stage.name, skip });
-      records[stage.name] = {
-        action: 'not-run',
-        reasons: planned.reasons,
-        skipReason: `${failure?.stage} failed`,
-      };
+      records[stage.name] = { action: 'not-run', reasons: planned.reasons, skip };
       continue;
     }
     if (planned.action === 'skip') {
-      emit({ type: 'stage-skip', stage: stage.name, skip: planned.skip ?? { kind: 'up-to-date' } });
+      const skip = planned.skip ?? { kind: 'up-to-date' };
+      emit({ type: 'stage-skip', stage: stage.name, skip });
       records[stage.name] = {
         action: 'skipped',
         reasons: planned.reasons,
-        skipReason: planned.skip?.kind ?? 'up-to-date',
+        skip,
         ...(outputsOf(stage.name) ? { outputs: outputsOf(stage.name) } : {}),
       };
       continue;
@@ -88,8 +89,9 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     const fingerprint = fingerprintOf(snapshot);
     const reasons = planned.forced ? planned.reasons : staleReasons(state.stages[stage.name], snapshot);
     if (reasons.length === 0) {
-      emit({ type: 'stage-skip', stage: stage.name, skip: { kind: 'upstream-unchanged' } });
-      records[stage.name] = { action: 'skipped', reasons: [], skipReason: 'upstream-unchanged', fingerprint };
+      const skip = { kind: 'upstream-unchanged' } as const;
+      emit({ type: 'stage-skip', stage: stage.name, skip });
+      records[stage.name] = { action: 'skipped', reasons: [], skip, fingerprint };
       continue;
     }
 

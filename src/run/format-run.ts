@@ -58,16 +58,11 @@ export function formatRunSummary(record: RunRecord, paint: Paint): string {
           `  ${paint('green', '✔')} ${label}  ran in ${formatDuration(stage.durationMs ?? 0)}: ${summarizeReasons(stage.reasons)}`,
         );
         break;
-      case 'skipped': {
-        const why =
-          stage.skipReason === 'upstream-unchanged'
-            ? 'up to date (upstream outputs unchanged)'
-            : stage.skipReason === 'not-selected'
-              ? 'not selected'
-              : 'up to date';
-        lines.push(`  ${paint('dim', '○')} ${label}  ${paint('dim', `skipped: ${why}`)}`);
+      case 'skipped':
+        lines.push(
+          `  ${paint('dim', '○')} ${label}  ${paint('dim', `skipped: ${describeSkip(stage.skip ?? { kind: 'up-to-date' })}`)}`,
+        );
         break;
-      }
       case 'failed':
         lines.push(
           `  ${paint('red', '✖')} ${label}  ${paint('red', `failed after ${formatDuration(stage.durationMs ?? 0)}: ${stage.error}`)}`,
@@ -79,7 +74,9 @@ export function formatRunSummary(record: RunRecord, paint: Paint): string {
         );
         break;
       case 'not-run':
-        lines.push(`  ${paint('dim', '·')} ${label}  ${paint('dim', `not run: ${stage.skipReason}`)}`);
+        lines.push(
+          `  ${paint('dim', '·')} ${label}  ${paint('dim', describeSkip(stage.skip ?? { kind: 'up-to-date' }))}`,
+        );
         break;
     }
   }

@@ -52,10 +52,10 @@ export function startListrRenderer(
             break;
           case 'stage-failure':
             task.title = name;
-            reject(new Error(event.message));
+            reject(new Error(`${name}: ${event.message}`));
             break;
           case 'stage-interrupted':
-            reject(new Error('interrupted'));
+            reject(new Error(`${name}: interrupted`));
             break;
         }
       };

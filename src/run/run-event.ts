@@ -7,7 +7,7 @@ import type { StaleReason } from '../plan/stale-reason.js';
 export type StageSkip =
   | SkipReason
   | { kind: 'upstream-unchanged' }
-  | { kind: 'after-failure'; stage: string };
+  | { kind: 'after-failure'; stage: string; interrupted: boolean };
 
 export type RunEvent =
   | { type: 'run-start'; runId: string; plan: readonly PlannedStage[] }
@@ -31,6 +31,6 @@ export function describeSkip(skip: StageSkip): string {
     case 'not-selected':
       return `not selected by ${skip.by}`;
     case 'after-failure':
-      return `not run: ${skip.stage} failed`;
+      return `not run: ${skip.stage} ${skip.interrupted ? 'was interrupted' : 'failed'}`;
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { InputSnapshot } from '../plan/input-snapshot.js';
 import type { StageOutputs } from '../plan/stage.js';
 import type { StaleReason } from '../plan/stale-reason.js';
+import type { StageSkip } from '../run/run-event.js';
 import type { GitInfo } from './git-info.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
@@ -12,9 +13,10 @@ export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
 export interface StageRecord {
   action: 'ran' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
-  /** Why it ran, or why it was skipped. */
+  /** Why it ran; for a skipped stage, why it would have. */
   reasons: StaleReason[];
-  skipReason?: string;
+  /** Why it did not run. */
+  skip?: StageSkip;
   fingerprint?: string;
   inputs?: InputSnapshot;
   outputs?: StageOutputs;
