@@ -52,7 +52,7 @@ export function generateSamples(count: number, seed: number, features = 2, class
 const oneHot = (label: number, classes: number): number[] =>
   Array.from({ length: classes }, (_, i) => (i === label ? 1 : 0));
 const csv = (rows: number[][]): string =>
-  rows.map((row) => row.map(formatScientific).join(',')).join('\n') + '\n';
+  `${rows.map((row) => row.map(formatScientific).join(',')).join('\n')}\n`;
 
 /** What SageMaker writes into /opt/ml/input/config for this example's training job. */
 export const EXAMPLE_HYPERPARAMETERS = {

@@ -1,7 +1,7 @@
 // `pipeline run`, `plan` and `status` end to end through the CLI, with the test stages.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE_CONFIG, TestProject } from '../rig/project.js';
+import { BASE_CONFIG, TestProject, waitFor, withProject } from '../rig/project.js';
 
 describe('pipeline run', () => {
   let project: TestProject;
@@ -104,8 +104,7 @@ describe('pipeline run', () => {
 
 describe('pipeline run, when a stage fails', () => {
   it('exits 1 with the stage and its message, keeps what completed, and resumes at the failure', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const failed = await project.run(['run'], { env: { TEST_FAIL_STAGE: 'train' } });
       assert.equal(failed.exitCode, 1);
       assert.match(failed.stderr, /stage train failed: train failed on purpose\nremote says: no/);
@@ -118,28 +117,22 @@ describe('pipeline run, when a stage fails', () => {
       const resumed = await project.run(['run']);
       assert.equal(resumed.exitCode, 0, resumed.stderr);
       assert.deepEqual(await project.executedSince(2), ['train', 'deploy']);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('reports a bug in a stage without a stack trace unless --verbose', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const quiet = await project.run(['run'], { env: { TEST_BUG_STAGE: 'build' } });
       assert.equal(quiet.exitCode, 1);
       assert.match(quiet.stderr, /stage build failed: build has a bug/);
       assert.doesNotMatch(quiet.stderr, /at .*test-stages/);
       const verbose = await project.run(['run', '--verbose'], { env: { TEST_BUG_STAGE: 'build' } });
       assert.match(verbose.stderr, /TypeError: build has a bug\n\s+at /);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('skips a stage whose upstream ran again but produced the same outputs', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const env = { TEST_CONSTANT_BUILD: '1' };
       assert.equal((await project.run(['run'], { env })).exitCode, 0);
       await project.write({ 'container/train.ts': 'console.log("changed")\n' });
@@ -147,25 +140,16 @@ describe('pipeline run, when a stage fails', () => {
       assert.equal(rerun.exitCode, 0, rerun.stderr);
       assert.deepEqual(await project.executedSince(4), ['build']);
       assert.match(rerun.stdout, /train\s+skipped: up to date \(upstream outputs unchanged\)/);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });
 
 describe('pipeline run, when interrupted', () => {
   it('exits 130, keeps the remote handle, and re-attaches to it on the next run', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const child = project.spawn(['run'], { env: { TEST_HANG_STAGE: 'train' } });
       // Wait until the stage has saved its handle, then press Ctrl-C.
-      let state: { stages: Record<string, { lastAttempt?: { handle?: { job: string } } }> } | undefined;
-      for (let i = 0; i < 200 && !state?.stages.train?.lastAttempt?.handle; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        state = JSON.parse(await project.read('.pipeline/state.json').catch(() => '{"stages":{}}'));
-      }
-      const job = state?.stages.train?.lastAttempt?.handle?.job;
-      assert.ok(job, 'the train stage saved its handle');
+      const { job } = await waitFor(() => project.savedHandle('train'), 'the train stage to save its handle');
       child.kill('SIGINT');
       const result = await child;
       assert.equal(result.exitCode, 130);
@@ -181,8 +165,6 @@ describe('pipeline run, when interrupted', () => {
         executions.includes(`train ${executions.at(-2)?.split(' ')[1]} resumed ${job}`),
         executions.join('\n'),
       );
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });

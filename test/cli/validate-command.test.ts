@@ -1,7 +1,7 @@
 // `pipeline validate` and the CLI's usage errors, through the real `pipeline` executable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BASE_CONFIG, TestProject } from '../rig/project.js';
+import { BASE_CONFIG, withProject } from '../rig/project.js';
 
 const WITH_ENVIRONMENTS = `${BASE_CONFIG}environments:
   prod:
@@ -16,8 +16,7 @@ const WITH_ENVIRONMENTS = `${BASE_CONFIG}environments:
 
 describe('pipeline validate', () => {
   it('checks the base config and every environment, naming the broken one', async () => {
-    const project = await TestProject.create({ 'pipeline.yaml': WITH_ENVIRONMENTS });
-    try {
+    await withProject({ 'pipeline.yaml': WITH_ENVIRONMENTS }, async (project) => {
       const all = await project.run(['validate'], { real: true });
       assert.equal(all.exitCode, 2);
       assert.match(
@@ -27,51 +26,45 @@ describe('pipeline validate', () => {
       const prod = await project.run(['validate', '--env', 'prod', '--json'], { real: true });
       assert.equal(prod.exitCode, 0, prod.stderr);
       assert.deepEqual(JSON.parse(prod.stdout).checked, ['env prod']);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('answers --json with the problems as data', async () => {
-    const project = await TestProject.create({
-      'pipeline.yaml': BASE_CONFIG.replace('epochs: 3', 'epochs: ${NOPE}'),
-    });
-    try {
-      const result = await project.run(['validate', '--json'], { real: true });
-      assert.equal(result.exitCode, 2);
-      const report = JSON.parse(result.stdout);
-      assert.equal(report.error, 'config');
-      assert.deepEqual(report.diagnostics[0].location, {
-        kind: 'file',
-        file: 'pipeline.yaml',
-        line: 11,
-        col: 13,
-        length: 7,
-      });
-    } finally {
-      await project.remove();
-    }
+    await withProject(
+      {
+        'pipeline.yaml': BASE_CONFIG.replace('epochs: 3', 'epochs: ${NOPE}'),
+      },
+      async (project) => {
+        const result = await project.run(['validate', '--json'], { real: true });
+        assert.equal(result.exitCode, 2);
+        const report = JSON.parse(result.stdout);
+        assert.equal(report.error, 'config');
+        assert.deepEqual(report.diagnostics[0].location, {
+          kind: 'file',
+          file: 'pipeline.yaml',
+          line: 11,
+          col: 13,
+          length: 7,
+        });
+      },
+    );
   });
 
   it('says where pipeline.yaml was expected when there is none', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const result = await project.run(['validate', '--file', 'nope.yaml'], { real: true });
       assert.equal(result.exitCode, 2);
       assert.match(
         result.stderr,
         /nope\.yaml not found: run pipeline in the folder that holds pipeline\.yaml, or pass --file PATH/,
       );
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });
 
 describe('pipeline usage', () => {
   it('exits 2 for an unknown command or option, and 0 for --help', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const unknownCommand = await project.run(['deplyo'], { real: true });
       assert.equal(unknownCommand.exitCode, 2);
       assert.match(unknownCommand.stderr, /unknown command 'deplyo'/);
@@ -84,21 +77,16 @@ describe('pipeline usage', () => {
         help.stdout,
         /Stages, in order: build, local-test, push, upload, train, deploy, invoke, evaluate/,
       );
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('prints the run record as JSON with --json', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const result = await project.run(['run', '--json']);
       assert.equal(result.exitCode, 0, result.stderr);
       const record = JSON.parse(result.stdout);
       assert.equal(record.status, 'succeeded');
       assert.deepEqual(Object.keys(record.stages), ['build', 'upload', 'train', 'deploy']);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });

@@ -8,7 +8,7 @@ import {
   generateSamples,
   writeExampleData,
 } from '../../src/example/generate-example-data.js';
-import { repoRoot, TestProject } from '../rig/project.js';
+import { repoRoot, withProject } from '../rig/project.js';
 
 const seedData = join(repoRoot, '..', 'shared', 'seed-data');
 
@@ -43,8 +43,7 @@ describe('example data generator', () => {
   });
 
   it('matches the original data set: format, class balance, means and spreads', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       await writeExampleData(project.dir);
       const ours = await project.read('context/input/data/training/trainset.csv');
       const original = await readFile(join(seedData, 'trainset.csv'), 'utf8');
@@ -76,20 +75,15 @@ describe('example data generator', () => {
         'SageMaker sends strings',
       );
       await project.read('context/input/config/resourceconfig.json');
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('is what the repository holds in context/', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const written = await writeExampleData(project.dir);
       for (const path of written) {
         assert.equal(await project.read(path), await readFile(join(repoRoot, path), 'utf8'), path);
       }
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });

@@ -76,6 +76,12 @@ export class TestProject {
     return (await this.executions()).slice(since).map((line) => line.split(' ')[0] as string);
   }
 
+  /** The remote handle a stage's unfinished attempt saved in the state, if any. */
+  async savedHandle(stage: string): Promise<Record<string, string> | undefined> {
+    const text = await this.read('.pipeline/state.json').catch(() => '{"stages":{}}');
+    return JSON.parse(text).stages[stage]?.lastAttempt?.handle;
+  }
+
   /** Starts the CLI (test stages unless `real`) without waiting for it. */
   spawn(args: string[], options: { env?: Record<string, string>; real?: boolean } = {}): ResultPromise {
     return execa('node', [options.real ? realCli : testCli, ...args], {
@@ -97,4 +103,32 @@ export class TestProject {
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Runs `use` in a fresh project, and removes the project afterwards whatever happens. */
+export async function withProject<T>(
+  files: Record<string, string>,
+  use: (project: TestProject) => Promise<T>,
+): Promise<T> {
+  const project = await TestProject.create(files);
+  try {
+    return await use(project);
+  } finally {
+    await project.remove();
+  }
+}
+
+/** Polls `check` every 50 ms until it returns a value (not undefined), for at most `seconds`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  seconds = 10,
+): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}`);
 }

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { BASE_CONFIG, TestProject } from '../rig/project.js';
+import { BASE_CONFIG, withProject } from '../rig/project.js';
 
 describe('run records', () => {
   it('records each run with the resolved config, stage outputs and the git commit', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       await execa('git', ['init', '-q'], { cwd: project.dir });
       await execa(
         'git',
@@ -28,9 +27,7 @@ describe('run records', () => {
       assert.equal(second.stages.build.action, 'skipped');
       assert.equal(second.stages.train.action, 'ran');
       assert.match(second.stages.train.outputs.job, /^train-/);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('keeps secrets out of state, records and logs', async () => {
@@ -39,8 +36,7 @@ describe('run records', () => {
       '\ntraining:\n',
       '\ntraining:\n  environment:\n    API_TOKEN: ${MY_API_TOKEN}\n',
     );
-    const project = await TestProject.create({ 'pipeline.yaml': yaml });
-    try {
+    await withProject({ 'pipeline.yaml': yaml }, async (project) => {
       const result = await project.run(['run'], {
         env: { MY_API_TOKEN: token, AWS_SECRET_ACCESS_KEY: 'aws-secret-value-123' },
       });
@@ -53,8 +49,6 @@ describe('run records', () => {
         assert.doesNotMatch(text, new RegExp(token), file);
         assert.match(text, /\*\*\*/, file);
       }
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });

@@ -7,12 +7,11 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { emptyState } from '../../src/state/pipeline-state.js';
 import { readState, writeState } from '../../src/state/state-store.js';
-import { repoRoot, TestProject } from '../rig/project.js';
+import { repoRoot, waitFor, withProject } from '../rig/project.js';
 
 describe('state store', () => {
   it('never shows a reader a torn state while another process writes it', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const stateDir = project.path('.pipeline');
       await writeState(stateDir, emptyState('rig'));
       const store = pathToFileURL(join(repoRoot, 'dist/src/state/state-store.js')).href;
@@ -23,11 +22,11 @@ describe('state store', () => {
           '--input-type=module',
           '-e',
           `const { writeState } = await import(${JSON.stringify(store)});
-           for (let i = 0; i < 150; i++) {
-             const stages = {};
-             for (let s = 0; s < 50; s++) stages['s' + s] = { lastAttempt: { runId: String(i), status: 'succeeded', startedAt: 'x'.repeat(2000) } };
-             await writeState(process.argv[1], { version: 1, pipeline: 'rig', updatedAt: '', stages });
-           }`,
+         for (let i = 0; i < 150; i++) {
+           const stages = {};
+           for (let s = 0; s < 50; s++) stages['s' + s] = { lastAttempt: { runId: String(i), status: 'succeeded', startedAt: 'x'.repeat(2000) } };
+           await writeState(process.argv[1], { version: 1, pipeline: 'rig', updatedAt: '', stages });
+         }`,
           stateDir,
         ],
         { reject: true },
@@ -52,14 +51,11 @@ describe('state store', () => {
         '148',
         'the backup is the state before the last write',
       );
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('refuses a damaged state file, naming the backup, with exit code 3', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       assert.equal((await project.run(['run'])).exitCode, 0);
       await writeFile(project.path('.pipeline/state.json'), '{"version": 1, "stages": {');
       const result = await project.run(['run']);
@@ -70,22 +66,15 @@ describe('state store', () => {
       );
       const status = await project.run(['status']);
       assert.equal(status.exitCode, 3);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });
 
 describe('run lock', () => {
   it('lets one run at a time hold the pipeline, naming the holder to the other', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const first = project.spawn(['run'], { env: { TEST_HANG_STAGE: 'train' } });
-      for (let i = 0; i < 200; i++) {
-        const lock = await readFile(project.path('.pipeline/lock'), 'utf8').catch(() => '');
-        if (lock && (await project.executions()).length >= 2) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(() => project.savedHandle('train'), 'the first run to reach train');
       const second = await project.run(['run']);
       assert.equal(second.exitCode, 3);
       assert.match(
@@ -98,14 +87,11 @@ describe('run lock', () => {
       assert.equal((await first).exitCode, 130);
       const third = await project.run(['run']);
       assert.equal(third.exitCode, 0, third.stderr);
-    } finally {
-      await project.remove();
-    }
+    });
   });
 
   it('takes over a lock whose holder has died', async () => {
-    const project = await TestProject.create();
-    try {
+    await withProject({}, async (project) => {
       const dead = await execa('node', ['-e', 'process.stdout.write(String(process.pid))']);
       const { hostname } = await import('node:os');
       const holder = {
@@ -122,8 +108,6 @@ describe('run lock', () => {
         /ENOENT/,
         'the lock is released after the run',
       );
-    } finally {
-      await project.remove();
-    }
+    });
   });
 });
