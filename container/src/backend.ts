@@ -18,10 +18,15 @@ async function tryNative(): Promise<boolean> {
   }
 }
 
-export async function initBackend(log: (line: string) => void, wanted = process.env.TFJS_BACKEND): Promise<BackendName> {
+export async function initBackend(
+  log: (line: string) => void,
+  wanted = process.env.TFJS_BACKEND,
+): Promise<BackendName> {
   tf.enableProdMode();
   const order: BackendName[] =
-    wanted === 'wasm' || wanted === 'cpu' || wanted === 'tensorflow' ? [wanted] : ['tensorflow', 'wasm', 'cpu'];
+    wanted === 'wasm' || wanted === 'cpu' || wanted === 'tensorflow'
+      ? [wanted]
+      : ['tensorflow', 'wasm', 'cpu'];
   for (const name of order) {
     const ok = name === 'tensorflow' ? await tryNative() : await tf.setBackend(name).catch(() => false);
     if (ok) {

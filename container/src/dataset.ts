@@ -62,7 +62,8 @@ export async function readChannel(dir: string, inputDim: number, numClasses: num
   const labels = new Float32Array(rows * numClasses);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < inputDim; c++) features[r * inputDim + c] = values[r * width + c] as number;
-    for (let c = 0; c < numClasses; c++) labels[r * numClasses + c] = values[r * width + inputDim + c] as number;
+    for (let c = 0; c < numClasses; c++)
+      labels[r * numClasses + c] = values[r * width + inputDim + c] as number;
   }
   return { rows, features, labels, inputDim, numClasses };
 }

@@ -8,7 +8,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 const MODEL_JSON = 'model.json';
 const WEIGHTS = 'weights.bin';
 
-export async function saveModel(model: tfl.LayersModel, dir: string, metadata: Record<string, unknown>): Promise<void> {
+export async function saveModel(
+  model: tfl.LayersModel,
+  dir: string,
+  metadata: Record<string, unknown>,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {

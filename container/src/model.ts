@@ -63,7 +63,11 @@ function logits(weights: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
   return h;
 }
 
-function evaluate(weights: readonly tf.Tensor[], x: tf.Tensor2D, y: tf.Tensor2D): { loss: number; accuracy: number } {
+function evaluate(
+  weights: readonly tf.Tensor[],
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+): { loss: number; accuracy: number } {
   const [loss, accuracy] = tf.tidy(() => {
     const z = logits(weights, x);
     const correct = tf.equal(tf.argMax(z, 1), tf.argMax(y, 1));
@@ -157,7 +161,12 @@ export function trainModel(
 }
 
 /** Probabilities per row, as plain numbers. */
-export function predict(model: tfl.LayersModel, rows: Float32Array, count: number, inputDim: number): number[][] {
+export function predict(
+  model: tfl.LayersModel,
+  rows: Float32Array,
+  count: number,
+  inputDim: number,
+): number[][] {
   const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [count, inputDim])) as tf.Tensor2D);
   const result = output.arraySync();
   output.dispose();

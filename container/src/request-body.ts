@@ -13,7 +13,8 @@ export class RequestError extends Error {
 }
 
 /** The media type alone: "text/csv; charset=utf-8" → "text/csv". */
-export const mediaType = (header: string | undefined): string => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+export const mediaType = (header: string | undefined): string =>
+  (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 export function parseRows(body: string, contentType: string | undefined, inputDim: number): Float32Array[] {
   const type = mediaType(contentType) || 'text/csv';
@@ -36,7 +37,10 @@ export function parseRows(body: string, contentType: string | undefined, inputDi
     }
     rows = instances as unknown[][];
   } else {
-    throw new RequestError(415, `unsupported Content-Type "${contentType}": send text/csv or application/json`);
+    throw new RequestError(
+      415,
+      `unsupported Content-Type "${contentType}": send text/csv or application/json`,
+    );
   }
   if (rows.length === 0) throw new RequestError(400, 'the request holds no rows');
   return rows.map((row, r) => {
@@ -44,8 +48,10 @@ export function parseRows(body: string, contentType: string | undefined, inputDi
       throw new RequestError(400, `row ${r + 1}: expected ${inputDim} values, found ${row.length}`);
     }
     return Float32Array.from(row, (cell, c) => {
-      const value = typeof cell === 'number' ? cell : typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : NaN;
-      if (!Number.isFinite(value)) throw new RequestError(400, `row ${r + 1}, column ${c + 1}: "${String(cell)}" is not a number`);
+      const value =
+        typeof cell === 'number' ? cell : typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : NaN;
+      if (!Number.isFinite(value))
+        throw new RequestError(400, `row ${r + 1}, column ${c + 1}: "${String(cell)}" is not a number`);
       return value;
     });
   });
@@ -59,7 +65,9 @@ export interface FormattedResponse {
 /** CSV (one row of class probabilities per input row) unless the caller accepts only JSON. */
 export function formatPredictions(predictions: number[][], accept: string | undefined): FormattedResponse {
   const wanted = (accept ?? '*/*').split(',').map(mediaType);
-  const csv = wanted.some((type) => type === 'text/csv' || type === '*/*' || type === 'text/*' || type === '');
+  const csv = wanted.some(
+    (type) => type === 'text/csv' || type === '*/*' || type === 'text/*' || type === '',
+  );
   if (csv) {
     return { contentType: 'text/csv', body: `${predictions.map((row) => row.join(',')).join('\n')}\n` };
   }

@@ -66,7 +66,8 @@ const server = createServer((request, response) => {
   if (request.method === 'POST' && path === '/invocations') {
     invocations(request, response).catch((error: unknown) => {
       const status = error instanceof RequestError ? error.status : 500;
-      if (status === 500) process.stderr.write(`invocation failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      if (status === 500)
+        process.stderr.write(`invocation failed: ${(error as Error)?.stack ?? String(error)}\n`);
       if (!response.headersSent) send(response, status, 'text/plain', `${(error as Error).message}\n`);
     });
     return;

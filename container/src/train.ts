@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { initBackend } from './backend.js';
-import { type Dataset, DataError, readChannel } from './dataset.js';
+import { DataError, type Dataset, readChannel } from './dataset.js';
 import { HyperparameterError, parseHyperparameters } from './hyperparameters.js';
 import { mlPaths } from './ml-paths.js';
 import { buildModel, type EpochMetrics, trainModel } from './model.js';
@@ -40,10 +40,13 @@ async function main(): Promise<number> {
   const hp = parseHyperparameters((await readJson(paths.hyperparameters, {})) as Record<string, unknown>);
   log(`hyperparameters=${JSON.stringify(hp)}`);
   const channels = (await readJson(paths.inputDataConfig, { training: {} })) as Record<string, unknown>;
-  if (!('training' in channels)) throw new DataError('the "training" channel is missing from inputdataconfig.json');
+  if (!('training' in channels))
+    throw new DataError('the "training" channel is missing from inputdataconfig.json');
   const train = await readChannel(paths.channel('training'), hp.inputDim, hp.numClasses);
   const validation: Dataset | undefined =
-    'validation' in channels ? await readChannel(paths.channel('validation'), hp.inputDim, hp.numClasses) : undefined;
+    'validation' in channels
+      ? await readChannel(paths.channel('validation'), hp.inputDim, hp.numClasses)
+      : undefined;
   log(`training_rows=${train.rows} validation_rows=${validation?.rows ?? 0} batch_size=${hp.minibatchSize}`);
 
   const model = buildModel(hp);
@@ -60,13 +63,17 @@ async function main(): Promise<number> {
     epochsCompleted: history.length,
     finalMetrics: last ?? null,
   });
-  log(`trained ${history.length} epochs in ${((Date.now() - started) / 1000).toFixed(1)}s; model saved to ${paths.model}`);
+  log(
+    `trained ${history.length} epochs in ${((Date.now() - started) / 1000).toFixed(1)}s; model saved to ${paths.model}`,
+  );
   return stopRequested ? 143 : 0;
 }
 
 async function fail(error: unknown): Promise<number> {
   const known = error instanceof HyperparameterError || error instanceof DataError;
-  const reason = known ? (error as Error).message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
+  const reason = known
+    ? (error as Error).message
+    : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
   process.stderr.write(`${reason}\n`);
   try {
     await mkdir(dirname(paths.failure), { recursive: true });

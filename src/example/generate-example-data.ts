@@ -82,27 +82,22 @@ export async function writeExampleData(projectDir: string): Promise<string[]> {
     'context/input/config/hyperparameters.json',
     `${JSON.stringify(EXAMPLE_HYPERPARAMETERS, null, 2)}\n`,
   );
+  const channel = {
+    ContentType: 'text/csv',
+    TrainingInputMode: 'File',
+    S3DistributionType: 'FullyReplicated',
+    RecordWrapperType: 'None',
+  };
   await put(
     'context/input/config/inputdataconfig.json',
-    `${JSON.stringify(
-      {
-        training: {
-          ContentType: 'text/csv',
-          TrainingInputMode: 'File',
-          S3DistributionType: 'FullyReplicated',
-          RecordWrapperType: 'None',
-        },
-      },
-      null,
-      2,
-    )}\n`,
+    `${JSON.stringify({ training: channel, validation: channel }, null, 2)}\n`,
   );
   await put(
     'context/input/config/resourceconfig.json',
     `${JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' }, null, 2)}\n`,
   );
   await put('context/input/data/training/trainset.csv', labelled(generateSamples(20_000, 1)));
-  await put('context/input/data/training/testset.csv', labelled(generateSamples(1_024, 2)));
+  await put('context/input/data/validation/testset.csv', labelled(generateSamples(1_024, 2)));
   await put('context/model/.gitkeep', '');
   await put('context/output/.gitkeep', '');
   const evaluation = generateSamples(15, 3);
