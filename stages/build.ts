@@ -1,20 +1,70 @@
-// build: the container image from image.dockerfile and image.context (or, with the process
-// runtime, the compiled programs). Outputs the image id the later stages run.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// build: the model's container. It prepares the build context (npm ci and the package's build
+// script, when the context is an npm package), then either builds the docker image, recorded by
+// image id, or, with the process runtime, records a content hash of the programs.
+import { resolve } from 'node:path';
+import { docker } from '../src/docker/docker-cli.js';
+import type { BuiltImage } from '../src/local/container-runtime.js';
+import { prepareBuildContext } from '../src/local/prepare-build-context.js';
+import { selectRuntime } from '../src/local/select-runtime.js';
+import { hashJson } from '../src/plan/canonical-json.js';
+import { FileHasher } from '../src/plan/file-hasher.js';
+import type { Stage } from '../src/plan/stage.js';
+
+/** Generated inside the context by its own build; their sources are fingerprinted instead. */
+const GENERATED = ['node_modules', 'dist', '.git'];
 
 export const build: Stage = {
   name: 'build',
   description: 'build the container image',
   needs: [],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
     config: { image: config.image, runtime: config.runtime },
-    files: [
-      { path: config.image.dockerfile },
-      { path: config.image.context, exclude: ['node_modules', '.git'] },
-    ],
+    files: [{ path: config.image.dockerfile }, { path: config.image.context, exclude: GENERATED }],
   }),
-  run: async () => {
-    throw new StageError('the build stage is not implemented yet (issue #3)');
+  run: async (ctx) => {
+    const { image } = ctx.config;
+    const contextDir = resolve(ctx.projectDir, image.context);
+    const tag = `${image.name}:${image.tag}`;
+    const { runtime, why } = await selectRuntime(ctx.config.runtime);
+    ctx.log(why);
+    await prepareBuildContext(contextDir, ctx.step, ctx.log);
+
+    let built: BuiltImage;
+    if (runtime.kind === 'docker') {
+      ctx.step(`docker build ${tag}`);
+      const buildArgs = Object.entries(image.buildArgs).flatMap(([key, value]) => [
+        '--build-arg',
+        `${key}=${value}`,
+      ]);
+      await docker(
+        [
+          'build',
+          '--tag',
+          tag,
+          '--platform',
+          image.platform,
+          '--file',
+          resolve(ctx.projectDir, image.dockerfile),
+          ...buildArgs,
+          contextDir,
+        ],
+        { log: ctx.log, signal: ctx.signal },
+      );
+      const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
+      built = { runtime: 'docker', image: tag, imageId };
+    } else {
+      ctx.step('hashing the programs');
+      const hasher = await FileHasher.open();
+      const files = await hasher.hashTree(contextDir, contextDir, ['node_modules', '.git']);
+      built = {
+        runtime: 'process',
+        image: tag,
+        programDir: contextDir,
+        contentHash: `sha256:${hashJson(files)}`,
+      };
+    }
+    ctx.log(`built ${built.image} (${built.runtime === 'docker' ? built.imageId : built.contentHash})`);
+    return { ...built };
   },
 };

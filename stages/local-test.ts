@@ -1,17 +1,130 @@
-// local-test: trains the built image against a scratch copy of context/ (the local /opt/ml
-// mirror), then serves that model and checks one answer per sample row.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// local-test: what run_local.sh and predict.sh did in the original example, automated. The image
+// trains against a scratch copy of the local /opt/ml mirror (the user's files are never changed);
+// its exit status and /opt/ml/output/failure are checked; the model it wrote is then served, and
+// sample rows must each get one answer.
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { hyperparameterStrings } from '../src/aws/hyperparameter-strings.js';
+import type { BuiltImage } from '../src/local/container-runtime.js';
+import { freePort } from '../src/local/free-port.js';
+import { runtimeFor } from '../src/local/select-runtime.js';
+import { waitForPing } from '../src/local/wait-for-ping.js';
+import { type Stage, type StageContext, StageError, type StageOutputs } from '../src/plan/stage.js';
+
+async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
+  const { localTest } = ctx.config;
+  await rm(jobDir, { recursive: true, force: true });
+  await cp(resolve(ctx.projectDir, localTest.context), jobDir, { recursive: true });
+  // A fresh output side, as a new training job has.
+  await rm(join(jobDir, 'model'), { recursive: true, force: true });
+  await rm(join(jobDir, 'output'), { recursive: true, force: true });
+  await mkdir(join(jobDir, 'model'), { recursive: true });
+  await mkdir(join(jobDir, 'output'), { recursive: true });
+  const file = join(jobDir, 'input', 'config', 'hyperparameters.json');
+  const current = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, string>;
+  const merged = { ...current, ...hyperparameterStrings(localTest.hyperparameters) };
+  await mkdir(join(jobDir, 'input', 'config'), { recursive: true });
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
+}
+
+async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
+  const path = ctx.config.localTest.sampleData ?? ctx.config.invoke?.data;
+  if (!path) return undefined;
+  const text = await readFile(resolve(ctx.projectDir, path), 'utf8');
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .slice(0, ctx.config.localTest.sampleRows);
+}
 
 export const localTest: Stage = {
   name: 'local-test',
   description: 'train and serve the image locally against context/',
   needs: ['build'],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
-    config: { runtime: config.runtime, 'training.hyperparameters': config.training.hyperparameters },
-    files: [{ path: 'context' }],
+    config: { localTest: config.localTest, 'invoke.data': config.invoke?.data },
+    files: [
+      { path: config.localTest.context, exclude: ['model', 'output'] },
+      ...((config.localTest.sampleData ?? config.invoke?.data)
+        ? [{ path: (config.localTest.sampleData ?? config.invoke?.data) as string }]
+        : []),
+    ],
   }),
-  run: async () => {
-    throw new StageError('the local-test stage is not implemented yet (issue #3)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const image = ctx.upstream.build as unknown as BuiltImage;
+    const runtime = runtimeFor(image);
+    const jobDir = join(ctx.stateDir, 'local-test', 'opt-ml');
+    await prepareJobFolder(ctx, jobDir);
+
+    ctx.step(`training (${runtime.kind})`);
+    const started = Date.now();
+    const timeout = AbortSignal.any([
+      ctx.signal,
+      AbortSignal.timeout(ctx.config.localTest.timeoutSeconds * 1000),
+    ]);
+    const { exitCode } = await runtime.train({
+      image,
+      mlDir: jobDir,
+      log: ctx.log,
+      signal: timeout,
+      stopGraceSeconds: 10,
+    });
+    const trainSeconds = (Date.now() - started) / 1000;
+    if (exitCode !== 0) {
+      const failure = (await readFile(join(jobDir, 'output', 'failure'), 'utf8').catch(() => '')).trim();
+      const why =
+        timeout.aborted && !ctx.signal.aborted
+          ? ` after the ${ctx.config.localTest.timeoutSeconds}s limit`
+          : '';
+      throw new StageError(
+        `local training failed (exit ${exitCode})${why}${failure ? `: ${failure.split('\n')[0]}` : ''}`,
+        `${failure ? `${failure}\n` : ''}The job folder is kept for inspection: ${jobDir}`,
+      );
+    }
+    const modelFiles = (await readdir(join(jobDir, 'model'))).sort();
+    if (modelFiles.length === 0) throw new StageError('training exited 0 but wrote nothing to /opt/ml/model');
+
+    ctx.step(`serving the model (${runtime.kind})`);
+    const server = await runtime.serve({
+      image,
+      modelDir: join(jobDir, 'model'),
+      port: await freePort(),
+      log: ctx.log,
+    });
+    try {
+      await waitForPing(server, 60).catch((error: Error) => {
+        throw new StageError(`the served model never became healthy: ${error.message}`);
+      });
+      const rows = await sampleRows(ctx);
+      if (!rows) {
+        ctx.log('no invoke.data or localTest.sampleData: /ping checked, no rows sent');
+        return { trainSeconds, modelFiles, rowsChecked: 0, jobDir };
+      }
+      ctx.step(`sending ${rows.length} sample rows`);
+      const response = await fetch(`${server.url}/invocations`, {
+        method: 'POST',
+        headers: { 'Content-Type': ctx.config.invoke?.contentType ?? 'text/csv', Accept: 'text/csv' },
+        body: `${rows.join('\n')}\n`,
+      });
+      const body = await response.text();
+      if (response.status !== 200) {
+        throw new StageError(
+          `the served model answered ${response.status} to ${rows.length} sample rows`,
+          body,
+        );
+      }
+      const answers = body.split(/\r?\n/).filter((line) => line.trim() !== '');
+      if (answers.length !== rows.length) {
+        throw new StageError(
+          `the served model answered ${answers.length} rows for ${rows.length} sent`,
+          body,
+        );
+      }
+      ctx.log(`first answer: ${answers[0]}`);
+      return { trainSeconds, modelFiles, rowsChecked: rows.length, firstAnswer: answers[0] ?? '', jobDir };
+    } finally {
+      await server.stop(5);
+    }
   },
 };

@@ -50,6 +50,13 @@ export function checkSemantics(
     mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
   if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');
+  mustExist(
+    ['localTest', 'context'],
+    config.localTest.context,
+    'local-test context (the local /opt/ml mirror)',
+  );
+  if (config.localTest.sampleData)
+    mustExist(['localTest', 'sampleData'], config.localTest.sampleData, 'local-test sample data');
   if (config.evaluate)
     mustExist(['evaluate', 'groundTruth'], config.evaluate.groundTruth, 'ground-truth file');
   return diagnostics;

@@ -28,6 +28,14 @@ export interface DataChannel {
   distribution: 'FullyReplicated' | 'ShardedByS3Key';
 }
 
+export interface LocalTestSettings {
+  context: string;
+  hyperparameters: Record<string, HyperparameterValue>;
+  sampleData?: string;
+  sampleRows: number;
+  timeoutSeconds: number;
+}
+
 export interface SpotSettings {
   enabled: boolean;
   maxWaitSeconds?: number;
@@ -83,6 +91,7 @@ export interface PipelineConfig {
   aws: AwsSettings;
   image: ImageSettings;
   data: Record<string, DataChannel>;
+  localTest: LocalTestSettings;
   training: TrainingSettings;
   deploy: DeploySettings;
   invoke?: InvokeSettings;

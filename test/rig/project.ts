@@ -45,6 +45,7 @@ export class TestProject {
       'container/Dockerfile': 'FROM scratch\n',
       'container/train.ts': 'console.log("train")\n',
       'data/train.csv': '1,2,0\n3,4,1\n',
+      'context/input/config/hyperparameters.json': '{}\n',
       ...files,
     });
     return project;

@@ -1,0 +1,101 @@
+// The `docker` runtime: the built image run as SageMaker runs it, `IMAGE train` with the job
+// folder mounted at /opt/ml, `IMAGE serve` with the model at /opt/ml/model. Containers are
+// labelled, named and removed when done, so that none is left behind.
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import type {
+  BuiltImage,
+  ContainerRuntime,
+  RunningServer,
+  ServeRequest,
+  TrainRequest,
+} from '../local/container-runtime.js';
+import { forEachLine } from '../local/line-splitter.js';
+import { docker } from './docker-cli.js';
+
+export const MANAGED_LABEL = 'sagemaker-pipeline.managed=true';
+
+function imageRef(image: BuiltImage): string {
+  if (image.runtime !== 'docker') throw new Error(`the docker runtime cannot run a ${image.runtime} build`);
+  return image.imageId;
+}
+
+const envArgs = (env: Record<string, string> = {}): string[] =>
+  Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+
+const containerName = (kind: string): string => `pipeline-${kind}-${randomBytes(4).toString('hex')}`;
+
+async function stopContainer(name: string, graceSeconds: number): Promise<void> {
+  await execa('docker', ['stop', '-t', String(graceSeconds), name], { reject: false, stdin: 'ignore' });
+  await execa('docker', ['rm', '-f', name], { reject: false, stdin: 'ignore' });
+}
+
+export const dockerRuntime: ContainerRuntime = {
+  kind: 'docker',
+
+  async train(request: TrainRequest) {
+    const name = containerName('train');
+    const child = execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--label',
+        MANAGED_LABEL,
+        '--network',
+        'none',
+        '-v',
+        `${request.mlDir}:/opt/ml`,
+        ...envArgs(request.env),
+        imageRef(request.image),
+        'train',
+      ],
+      { reject: false, all: true, stdin: 'ignore' },
+    );
+    forEachLine(child.all, request.log);
+    const onAbort = () => void stopContainer(name, request.stopGraceSeconds ?? 120);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await child;
+    request.signal?.removeEventListener('abort', onAbort);
+    return { exitCode: result.exitCode ?? 143 };
+  },
+
+  async serve(request: ServeRequest): Promise<RunningServer> {
+    const name = containerName('serve');
+    // Host networking: the engine may have no bridge network (dockerd --bridge=none), and the
+    // port is chosen free on this machine anyway.
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--label',
+      MANAGED_LABEL,
+      '--network',
+      'host',
+      '-e',
+      `SAGEMAKER_BIND_TO_PORT=${request.port}`,
+      ...envArgs(request.env),
+      '-v',
+      `${request.modelDir}:/opt/ml/model:ro`,
+      imageRef(request.image),
+      'serve',
+    ]);
+    const logs = execa('docker', ['logs', '-f', name], { reject: false, all: true, stdin: 'ignore' });
+    forEachLine(logs.all, request.log);
+    const exited = execa('docker', ['wait', name], { reject: false, stdin: 'ignore' }).then((result) =>
+      result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137,
+    );
+    return {
+      url: `http://127.0.0.1:${request.port}`,
+      exited,
+      stop: async (graceSeconds = 30) => {
+        await stopContainer(name, graceSeconds);
+        logs.kill();
+        await logs.catch(() => undefined);
+      },
+    };
+  },
+};

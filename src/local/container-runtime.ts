@@ -1,0 +1,42 @@
+// How local work runs the model's container: `docker` runs the built image, `process` runs the
+// same programs as child processes with OPT_ML pointing at a folder (no docker engine needed).
+// The build and local-test stages, and the local SageMaker, use only this interface.
+
+/** What the build stage produced, as recorded in its outputs. */
+export type BuiltImage =
+  | { runtime: 'docker'; image: string; imageId: string }
+  | { runtime: 'process'; image: string; programDir: string; contentHash: string };
+
+export interface TrainRequest {
+  image: BuiltImage;
+  /** The folder mounted as /opt/ml. */
+  mlDir: string;
+  env?: Record<string, string>;
+  log(line: string): void;
+  signal?: AbortSignal;
+  /** SIGTERM first, then SIGKILL after this many seconds (SageMaker: 120 for training). */
+  stopGraceSeconds?: number;
+}
+
+export interface ServeRequest {
+  image: BuiltImage;
+  /** The folder mounted as /opt/ml/model. */
+  modelDir: string;
+  port: number;
+  env?: Record<string, string>;
+  log(line: string): void;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Resolves with the exit code when the server ends, for whatever reason. */
+  exited: Promise<number>;
+  /** SIGTERM, then SIGKILL after the grace period (SageMaker: 30 s for hosting). */
+  stop(graceSeconds?: number): Promise<void>;
+}
+
+export interface ContainerRuntime {
+  kind: BuiltImage['runtime'];
+  train(request: TrainRequest): Promise<{ exitCode: number }>;
+  serve(request: ServeRequest): Promise<RunningServer>;
+}

@@ -1,0 +1,43 @@
+// Runs a command with its output streamed line by line (into the progress view) and kept in a
+// short tail; a non-zero exit becomes a StageError that shows that tail.
+import { execa, type Options } from 'execa';
+import { StageError } from '../plan/stage.js';
+import { forEachLine } from './line-splitter.js';
+
+export interface LoggedOptions extends Pick<Options, 'cwd' | 'env' | 'timeout'> {
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoggedFailure {
+  exitCode: number | undefined;
+  tail: string;
+  message: string;
+}
+
+/** Runs the command; returns its stdout, or calls `fail` to make the error for a failure. */
+export async function runLogged(
+  file: string,
+  args: readonly string[],
+  options: LoggedOptions = {},
+  fail: (failure: LoggedFailure) => Error = (failure) =>
+    new StageError(`${file} ${args[0] ?? ''} failed (exit ${failure.exitCode ?? 'none'})`, failure.tail),
+): Promise<string> {
+  const { log, signal, ...execaOptions } = options;
+  const child = execa(file, args, {
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    ...execaOptions,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  const tail: string[] = [];
+  forEachLine(child.all, (line) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    log?.(line);
+  });
+  const result = await child;
+  if (result.exitCode === 0) return String(result.stdout ?? '').trim();
+  throw fail({ exitCode: result.exitCode, tail: tail.join('\n').trim(), message: result.message ?? '' });
+}
