@@ -113,14 +113,17 @@ export interface TrainOptions {
   shouldStop(): boolean;
 }
 
+/** Lets signal handlers (SIGTERM) run between batches of the synchronous training loop. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Trains the model in place; returns the metrics of each completed epoch. */
-export function trainModel(
+export async function trainModel(
   model: tfl.Sequential,
   hp: Hyperparameters,
   train: Dataset,
   validation: Dataset | undefined,
   options: TrainOptions,
-): EpochMetrics[] {
+): Promise<EpochMetrics[]> {
   const weights = model.getWeights().map((w) => tf.variable(w));
   const optimizer = tf.train.sgd(hp.learningRate);
   const random = mulberry32(hp.seed);
@@ -134,7 +137,12 @@ export function trainModel(
       const order = shuffledOrder(train.rows, random);
       const x = tf.tensor2d(permute(train.features, hp.inputDim, order), [train.rows, hp.inputDim]);
       const y = tf.tensor2d(permute(train.labels, hp.numClasses, order), [train.rows, hp.numClasses]);
-      for (let start = 0; start < train.rows && !options.shouldStop(); start += hp.minibatchSize) {
+      for (
+        let start = 0, batch = 0;
+        start < train.rows && !options.shouldStop();
+        start += hp.minibatchSize, batch++
+      ) {
+        if (batch % 100 === 99) await yieldToEventLoop();
         const size = Math.min(hp.minibatchSize, train.rows - start);
         tf.tidy(() => {
           const xb = tf.slice(x, [start, 0], [size, hp.inputDim]);
@@ -151,6 +159,7 @@ export function trainModel(
       }
       history.push(metrics);
       options.onEpoch(metrics);
+      await yieldToEventLoop();
     }
     model.setWeights(weights);
     return history;

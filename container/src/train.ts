@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   log(`training_rows=${train.rows} validation_rows=${validation?.rows ?? 0} batch_size=${hp.minibatchSize}`);
 
   const model = buildModel(hp);
-  const history = trainModel(model, hp, train, validation, {
+  const history = await trainModel(model, hp, train, validation, {
     onEpoch: (metrics) => {
       if (hp.verbose > 0 || metrics.epoch === hp.epochs) log(formatMetrics(metrics));
     },

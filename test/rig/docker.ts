@@ -1,0 +1,41 @@
+// Docker for tests: whether an engine answers, and the locally built base image that the
+// example's Dockerfile is given (no image can be pulled here). In CI a missing engine is a
+// failure, never a skip.
+
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { execa } from 'execa';
+import { repoRoot } from './project.js';
+
+export const TEST_BASE_IMAGE = 'pipeline-test/node-base:local';
+
+let answers: Promise<boolean> | undefined;
+const engineAnswers = (): Promise<boolean> => {
+  answers ??= execa('docker', ['version', '--format', '{{.Server.Version}}'], {
+    reject: false,
+    timeout: 10_000,
+  }).then(
+    (result) => result.exitCode === 0,
+    () => false,
+  );
+  return answers;
+};
+
+/** Skips the test where no engine runs, except in CI, where that fails it. Builds the base image. */
+export async function requireDocker(t: TestContext): Promise<boolean> {
+  if (!(await engineAnswers())) {
+    if (process.env.CI) throw new Error('CI=true but no docker engine answers: .ci/run starts one');
+    t.skip('no docker engine answers (start dockerd to run this test)');
+    return false;
+  }
+  await execa(join(repoRoot, 'test', 'docker', 'make-base-image.sh'), [TEST_BASE_IMAGE]);
+  return true;
+}
+
+/** Containers this project started and left behind: tests assert there are none. */
+export async function leftoverContainers(): Promise<string[]> {
+  const result = await execa('docker', ['ps', '-aq', '--filter', 'label=sagemaker-pipeline.managed=true'], {
+    reject: false,
+  });
+  return String(result.stdout).split('\n').filter(Boolean);
+}

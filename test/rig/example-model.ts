@@ -1,0 +1,62 @@
+// The example model's compiled programs (container/dist), built once for the tests that run them
+// as real processes, and job folders laid out as SageMaker lays out /opt/ml.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { prepareBuildContext } from '../../src/local/prepare-build-context.js';
+import { repoRoot } from './project.js';
+
+export const containerDir = join(repoRoot, 'container');
+
+let prepared: Promise<void> | undefined;
+/** npm ci (when needed) and npm run build in container/, once per test process. */
+export function prepareExampleModel(): Promise<void> {
+  prepared ??= prepareBuildContext(
+    containerDir,
+    () => undefined,
+    () => undefined,
+  );
+  return prepared;
+}
+
+export interface JobFolder {
+  hyperparameters?: Record<string, string>;
+  channels: Record<string, Record<string, string>>;
+}
+
+/** Writes input/config/*.json and input/data/CHANNEL/* under dir, as SageMaker does. */
+export async function writeJobFolder(dir: string, job: JobFolder): Promise<void> {
+  await mkdir(join(dir, 'input', 'config'), { recursive: true });
+  await mkdir(join(dir, 'model'), { recursive: true });
+  await mkdir(join(dir, 'output'), { recursive: true });
+  await writeFile(join(dir, 'input/config/hyperparameters.json'), JSON.stringify(job.hyperparameters ?? {}));
+  const channelConfig = {
+    ContentType: 'text/csv',
+    TrainingInputMode: 'File',
+    S3DistributionType: 'FullyReplicated',
+  };
+  await writeFile(
+    join(dir, 'input/config/inputdataconfig.json'),
+    JSON.stringify(Object.fromEntries(Object.keys(job.channels).map((name) => [name, channelConfig]))),
+  );
+  await writeFile(
+    join(dir, 'input/config/resourceconfig.json'),
+    JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' }),
+  );
+  for (const [channel, files] of Object.entries(job.channels)) {
+    for (const [name, content] of Object.entries(files)) {
+      const path = join(dir, 'input/data', channel, name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+    }
+  }
+}
+
+/** Runs the compiled `train` program against a job folder. */
+export function runTrain(mlDir: string, env: Record<string, string> = {}) {
+  return execa('node', [join(containerDir, 'dist', 'train.js')], {
+    env: { OPT_ML: mlDir, ...env },
+    reject: false,
+    all: true,
+  });
+}
