@@ -1,0 +1,105 @@
+// The build and local-test stages through the real `pipeline` CLI, on the repository's own
+// pipeline.yaml and example model, with both runtimes for real.
+import assert from 'node:assert/strict';
+import { cp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
+import { containerDir, prepareExampleModel } from '../rig/example-model.js';
+import { repoRoot, TestProject } from '../rig/project.js';
+
+/** The repository's pipeline.yaml, pointed at the repository's container/. */
+async function exampleProject(): Promise<TestProject> {
+  const yaml = (await readFile(join(repoRoot, 'pipeline.yaml'), 'utf8'))
+    .replace('context: container\n', `context: ${containerDir}\n`)
+    .replace('dockerfile: container/Dockerfile\n', `dockerfile: ${join(containerDir, 'Dockerfile')}\n`);
+  const project = await TestProject.create({ 'pipeline.yaml': yaml });
+  await cp(join(repoRoot, 'context'), project.path('context'), { recursive: true });
+  await cp(join(repoRoot, 'data'), project.path('data'), { recursive: true });
+  return project;
+}
+
+const outputsOf = async (project: TestProject, stage: string) =>
+  JSON.parse(await project.read('.pipeline/state.json')).stages[stage].lastSuccess.outputs;
+
+describe('build and local-test', () => {
+  let project: TestProject;
+  before(async () => {
+    await prepareExampleModel();
+    project = await exampleProject();
+  });
+  after(async () => {
+    await project.remove();
+  });
+
+  it('with the process runtime: compiles, trains against a copy of context/, serves, checks every row', async () => {
+    const result = await project.run(['run', '--to', 'local-test', '--set', 'runtime=process'], {
+      real: true,
+    });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /runtime: process/);
+    assert.match(result.stdout, /epoch=3 loss=/);
+    const build = await outputsOf(project, 'build');
+    assert.equal(build.runtime, 'process');
+    assert.match(build.contentHash, /^sha256:[0-9a-f]{64}$/);
+    const localTest = await outputsOf(project, 'local-test');
+    assert.equal(localTest.rowsChecked, 15);
+    assert.deepEqual(localTest.modelFiles, ['model.json', 'weights.bin']);
+    // The user's context/ is untouched: no model was written into it.
+    const hyperparameters = JSON.parse(await project.read('context/input/config/hyperparameters.json'));
+    assert.equal(hyperparameters.epochs, '200');
+    await assert.rejects(project.read('context/model/model.json'));
+
+    const again = await project.run(['run', '--to', 'local-test', '--set', 'runtime=process'], {
+      real: true,
+    });
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.stdout, /local-test\s+skipped: up to date/);
+  });
+
+  it('shows the failure file when training fails, with exit code 1', async () => {
+    const result = await project.run(
+      [
+        'run',
+        '--to',
+        'local-test',
+        '--set',
+        'runtime=process',
+        '--set',
+        'localTest.hyperparameters.epochs=zero',
+      ],
+      { real: true },
+    );
+    assert.equal(result.exitCode, 1);
+    assert.match(
+      result.stderr,
+      /stage local-test failed: local training failed \(exit 1\): invalid hyperparameters: epochs must be a whole number/,
+    );
+    assert.match(result.stderr, /The job folder is kept for inspection: .*\.pipeline\/local-test\/opt-ml/);
+  });
+
+  it('with the docker runtime: builds the image, trains and serves it in containers, leaves none behind', async (t) => {
+    if (!(await requireDocker(t))) return;
+    const env = { PIPELINE_BASE_IMAGE: TEST_BASE_IMAGE };
+    const result = await project.run(['run', '--to', 'local-test', '--set', 'runtime=docker'], {
+      env,
+      real: true,
+    });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const build = await outputsOf(project, 'build');
+    assert.equal(build.runtime, 'docker');
+    assert.match(build.imageId, /^sha256:[0-9a-f]{64}$/);
+    const inspected = await execa('docker', [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Id}}',
+      'keras-example:latest',
+    ]);
+    assert.equal(inspected.stdout.trim(), build.imageId);
+    assert.match(result.stdout, /training \(docker\)/);
+    assert.equal((await outputsOf(project, 'local-test')).rowsChecked, 15);
+    assert.deepEqual(await leftoverContainers(), []);
+  });
+});
