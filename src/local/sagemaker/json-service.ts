@@ -1,0 +1,100 @@
+// A tiny AWS JSON 1.1 protocol server: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON
+// body, answered with JSON or an error typed by `__type`. Several services (SageMaker, CloudWatch
+// Logs, ECR) share one port, told apart by their target prefix; other paths go to `fallback`.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AwsError } from './aws-error.js';
+
+export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export interface JsonService {
+  /** The target prefix: "SageMaker", "Logs_20140328", "AmazonEC2ContainerRegistry_V20150921". */
+  prefix: string;
+  operations: Record<string, Operation>;
+}
+
+export type Fallback = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+const MAX_REQUEST = 16 * 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST) {
+        reject(new AwsError('ValidationException', 'request too large', 413));
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body ?? {});
+  response.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': crypto.randomUUID(),
+    ...headers,
+  });
+  response.end(text);
+}
+
+export function sendError(response: ServerResponse, error: unknown): void {
+  const aws =
+    error instanceof AwsError
+      ? error
+      : new AwsError('InternalFailure', `internal error: ${(error as Error)?.message}`, 500);
+  if (aws.status === 500)
+    process.stderr.write(`local sagemaker: ${(error as Error)?.stack ?? String(error)}\n`);
+  sendJson(
+    response,
+    aws.status,
+    { __type: aws.type, message: aws.message },
+    { 'x-amzn-ErrorType': aws.type },
+  );
+}
+
+export function createJsonServer(services: readonly JsonService[], fallback?: Fallback): Server {
+  const byPrefix = new Map(services.map((service) => [service.prefix, service]));
+  return createServer((request, response) => {
+    void (async () => {
+      try {
+        const target = request.headers['x-amz-target'];
+        if (request.method === 'POST' && typeof target === 'string') {
+          const [prefix = '', operation = ''] = target.split('.');
+          const handler = byPrefix.get(prefix)?.operations[operation];
+          if (!handler)
+            throw new AwsError(
+              'UnknownOperationException',
+              `${target} is not supported by the local service`,
+            );
+          const body = await readBody(request);
+          let input: Record<string, unknown>;
+          try {
+            input = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+          } catch {
+            throw new AwsError('SerializationException', 'the request body is not valid JSON');
+          }
+          sendJson(response, 200, await handler(input));
+          return;
+        }
+        if (fallback && (await fallback(request, response))) return;
+        sendJson(response, 404, {
+          __type: 'UnknownOperationException',
+          message: `no route for ${request.method} ${request.url}`,
+        });
+      } catch (error) {
+        if (!response.headersSent) sendError(response, error);
+      }
+    })();
+  });
+}

@@ -1,0 +1,69 @@
+// The local SageMaker: one HTTP server speaking the SageMaker API's wire protocol (and the
+// CloudWatch Logs calls the stages use), with a local S3 beside it. Any AWS client can use it
+// through --endpoint-url; its state lives on disk under its data folder.
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_CREDENTIALS } from '../../aws/sdk-defaults.js';
+import { type LocalS3, startLocalS3 } from '../local-s3.js';
+import { createJsonServer } from './json-service.js';
+import { TrainingJobs } from './training-jobs.js';
+import { trainingLogOperations } from './training-logs.js';
+
+export interface LocalSageMakerOptions {
+  /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */
+  dataDir: string;
+  port?: number;
+  s3Port?: number;
+  region?: string;
+  stopGraceSeconds?: number;
+}
+
+export interface LocalSageMaker {
+  endpoint: string;
+  s3Endpoint: string;
+  region: string;
+  trainingJobs: TrainingJobs;
+  close(): Promise<void>;
+}
+
+export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
+  const region = options.region ?? 'us-east-1';
+  const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.s3Port);
+  const s3 = new S3Client({
+    endpoint: s3Server.endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const trainingJobs = new TrainingJobs({
+    dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
+    region,
+    s3,
+    ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
+  });
+  await trainingJobs.reconcile();
+  const server = createJsonServer([
+    { prefix: 'SageMaker', operations: trainingJobs.operations() },
+    { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    s3Endpoint: s3Server.endpoint,
+    region,
+    trainingJobs,
+    close: async () => {
+      trainingJobs.stopAll();
+      await trainingJobs.idle();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      s3.destroy();
+      await s3Server.close();
+    },
+  };
+}

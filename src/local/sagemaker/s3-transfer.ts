@@ -1,0 +1,73 @@
+// Moves job data between S3 and a job folder, as SageMaker does: a channel's S3 prefix becomes
+// input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz.
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { create as createTar } from 'tar';
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+}
+
+export function parseS3Uri(uri: string): S3Location {
+  const match = uri.match(/^s3:\/\/([^/]+)\/?(.*)$/);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1] as string, key: match[2] as string };
+}
+
+/** Downloads every object under the prefix into dir, keeping the key tree; returns the count. */
+export async function downloadPrefix(s3: S3Client, uri: string, dir: string): Promise<number> {
+  const { bucket, key: prefix } = parseS3Uri(uri);
+  await mkdir(dir, { recursive: true });
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      if (!object.Key || object.Key.endsWith('/')) continue;
+      // A prefix that names one object (s3://b/data.csv) gives that file its own name.
+      const relativeKey =
+        object.Key === prefix
+          ? (prefix.split('/').at(-1) as string)
+          : object.Key.slice(prefix.length).replace(/^\/+/, '');
+      const target = join(dir, relativeKey);
+      await mkdir(dirname(target), { recursive: true });
+      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key })))
+        .Body as Readable;
+      await pipeline(body, createWriteStream(target));
+      count++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return count;
+}
+
+async function listEntries(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((name) => name !== '.gitkeep').sort();
+}
+
+/** Packs dir's content (entries at the archive root) into a .tar.gz and uploads it; false if dir is empty. */
+export async function uploadFolderAsTarGz(
+  s3: S3Client,
+  dir: string,
+  uri: string,
+  scratch: string,
+): Promise<boolean> {
+  const entries = await listEntries(dir);
+  if (entries.length === 0) return false;
+  const archive = join(scratch, `${relative(dirname(dir), dir).replaceAll('/', '-')}.tar.gz`);
+  await mkdir(dirname(archive), { recursive: true });
+  await createTar({ gzip: true, cwd: dir, file: archive, portable: true }, entries);
+  const { bucket, key } = parseS3Uri(uri);
+  const body = await readFile(archive);
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: (await stat(archive)).size }),
+  );
+  return true;
+}

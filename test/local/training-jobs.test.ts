@@ -1,0 +1,197 @@
+// The local SageMaker's training jobs, driven by the real AWS SDK v3 clients: jobs that
+// complete, fail, run out of time or are stopped, and SageMaker's validation errors.
+import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateTrainingJobCommand,
+  type CreateTrainingJobCommandInput,
+  DescribeTrainingJobCommand,
+  ListTrainingJobsCommand,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { list as listTar } from 'tar';
+import { generateSamples } from '../../src/example/generate-example-data.js';
+import { prepareExampleModel } from '../rig/example-model.js';
+import {
+  type LocalRig,
+  PROCESS_IMAGE,
+  putObjects,
+  ROLE,
+  startLocalRig,
+  waitForJob,
+} from '../rig/local-sagemaker.js';
+import { waitFor } from '../rig/project.js';
+
+const csv = (count: number, seed: number) =>
+  generateSamples(count, seed)
+    .map((s) => [...s.features, s.label === 0 ? 1 : 0, s.label].join(','))
+    .join('\n');
+
+function jobRequest(
+  name: string,
+  hyperparameters: Record<string, string>,
+  maxRuntime = 600,
+): CreateTrainingJobCommandInput {
+  return {
+    TrainingJobName: name,
+    RoleArn: ROLE,
+    AlgorithmSpecification: {
+      TrainingImage: PROCESS_IMAGE,
+      TrainingInputMode: 'File',
+      MetricDefinitions: [
+        { Name: 'loss', Regex: '\\bloss=([0-9.]+)' },
+        { Name: 'accuracy', Regex: '\\baccuracy=([0-9.]+)' },
+      ],
+    },
+    HyperParameters: hyperparameters,
+    InputDataConfig: [
+      {
+        ChannelName: 'training',
+        ContentType: 'text/csv',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://jobs-bucket/data/training/' } },
+      },
+    ],
+    OutputDataConfig: { S3OutputPath: 's3://jobs-bucket/output' },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
+  };
+}
+
+describe('local SageMaker training jobs, through the AWS SDK', () => {
+  let rig: LocalRig;
+  before(async () => {
+    await prepareExampleModel();
+    rig = await startLocalRig({ stopGraceSeconds: 10 });
+    await putObjects(rig.s3, 'jobs-bucket', {
+      'data/training/part-1.csv': csv(600, 1),
+      'data/training/more/part-2.csv': csv(200, 2),
+    });
+  });
+  after(async () => {
+    await rig.close();
+  });
+
+  it('runs a job to Completed: status transitions, final metrics, model.tar.gz in S3, the log', async () => {
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand(jobRequest('job-ok', { epochs: '2', learning_rate: '0.5' })),
+    );
+    const job = await waitForJob(rig.sagemaker, 'job-ok');
+    assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+    assert.deepEqual(
+      job.SecondaryStatusTransitions?.map((t) => t.Status),
+      ['Starting', 'Downloading', 'Training', 'Uploading', 'Completed'],
+    );
+    assert.ok(job.CreationTime instanceof Date);
+    assert.equal(job.ModelArtifacts?.S3ModelArtifacts, 's3://jobs-bucket/output/job-ok/output/model.tar.gz');
+    assert.deepEqual(job.FinalMetricDataList?.map((m) => m.MetricName).sort(), ['accuracy', 'loss']);
+    assert.ok((job.BillableTimeInSeconds ?? 0) >= 1);
+
+    const archive = await rig.s3.send(
+      new GetObjectCommand({ Bucket: 'jobs-bucket', Key: 'output/job-ok/output/model.tar.gz' }),
+    );
+    const entries: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      (archive.Body as Readable)
+        .pipe(listTar({ onReadEntry: (entry) => entries.push(entry.path) }))
+        .on('finish', resolve)
+        .on('error', reject);
+    });
+    assert.deepEqual(entries.sort(), ['model.json', 'weights.bin'], 'entries at the archive root');
+
+    const streams = await rig.logs.send(
+      new DescribeLogStreamsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamNamePrefix: 'job-ok/',
+      }),
+    );
+    const stream = streams.logStreams?.[0]?.logStreamName;
+    assert.match(stream ?? '', /^job-ok\/algo-1-\d+$/);
+    const events = await rig.logs.send(
+      new GetLogEventsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamName: stream,
+        startFromHead: true,
+      }),
+    );
+    const lines = events.events?.map((e) => e.message) ?? [];
+    assert.ok(lines.includes('training_rows=800 validation_rows=0 batch_size=25'), lines.join('\n'));
+    const tail = await rig.logs.send(
+      new GetLogEventsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamName: stream,
+        nextToken: events.nextForwardToken,
+      }),
+    );
+    assert.deepEqual(tail.events, []);
+    assert.equal(
+      tail.nextForwardToken,
+      events.nextForwardToken,
+      'the same token at the end, as CloudWatch does',
+    );
+  });
+
+  it('fails a job with the failure file as FailureReason', async () => {
+    await rig.sagemaker.send(new CreateTrainingJobCommand(jobRequest('job-bad', { epochs: 'many' })));
+    const job = await waitForJob(rig.sagemaker, 'job-bad');
+    assert.equal(job.TrainingJobStatus, 'Failed');
+    assert.match(
+      job.FailureReason ?? '',
+      /^AlgorithmError: invalid hyperparameters: epochs must be a whole number/,
+    );
+  });
+
+  it('stops a job at MaxRuntimeInSeconds, keeping the model trained so far', async () => {
+    await rig.sagemaker.send(new CreateTrainingJobCommand(jobRequest('job-slow', { epochs: '100000' }, 3)));
+    const job = await waitForJob(rig.sagemaker, 'job-slow');
+    assert.equal(job.TrainingJobStatus, 'Stopped');
+    assert.equal(job.SecondaryStatus, 'MaxRuntimeExceeded');
+    assert.ok(job.ModelArtifacts?.S3ModelArtifacts);
+  });
+
+  it('stops a job on StopTrainingJob', async () => {
+    await rig.sagemaker.send(new CreateTrainingJobCommand(jobRequest('job-stop', { epochs: '100000' })));
+    await waitFor(async () => {
+      const job = await rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-stop' }));
+      return job.SecondaryStatus === 'Training' ? true : undefined;
+    }, 'job-stop to train');
+    await rig.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'job-stop' }));
+    const job = await waitForJob(rig.sagemaker, 'job-stop');
+    assert.equal(job.TrainingJobStatus, 'Stopped');
+    assert.deepEqual(job.SecondaryStatusTransitions?.map((t) => t.Status).slice(-3), [
+      'Stopping',
+      'Uploading',
+      'Stopped',
+    ]);
+  });
+
+  it('answers as SageMaker does to bad requests, with typed exceptions', async () => {
+    const reject = (input: CreateTrainingJobCommandInput) =>
+      rig.sagemaker.send(new CreateTrainingJobCommand(input));
+    await assert.rejects(reject(jobRequest('job-ok', {})), {
+      name: 'ResourceInUse',
+      message: /already exists/,
+    });
+    await assert.rejects(reject(jobRequest('bad_name!', {})), {
+      name: 'ValidationException',
+      message: /failed to satisfy constraint/,
+    });
+    await assert.rejects(reject({ ...jobRequest('no-output', {}), OutputDataConfig: undefined }), {
+      name: 'ValidationException',
+      message: /'OutputDataConfig' failed to satisfy constraint: Member must not be null/,
+    });
+    await assert.rejects(
+      rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'never-created' })),
+      { name: 'ResourceNotFound' },
+    );
+    const list = await rig.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'job-' }));
+    assert.deepEqual(list.TrainingJobSummaries?.map((j) => j.TrainingJobName).sort(), [
+      'job-bad',
+      'job-ok',
+      'job-slow',
+      'job-stop',
+    ]);
+  });
+});
