@@ -8,6 +8,7 @@ import type {
   ContainerRuntime,
   RunningServer,
   ServeRequest,
+  ServerHandle,
   TrainRequest,
 } from '../local/container-runtime.js';
 import { forEachLine } from '../local/line-splitter.js';
@@ -83,19 +84,33 @@ export const dockerRuntime: ContainerRuntime = {
       imageRef(request.image),
       'serve',
     ]);
-    const logs = execa('docker', ['logs', '-f', name], { reject: false, all: true, stdin: 'ignore' });
-    forEachLine(logs.all, request.log);
-    const exited = execa('docker', ['wait', name], { reject: false, stdin: 'ignore' }).then((result) =>
-      result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137,
-    );
-    return {
-      url: `http://127.0.0.1:${request.port}`,
-      exited,
-      stop: async (graceSeconds = 30) => {
-        await stopContainer(name, graceSeconds);
-        logs.kill();
-        await logs.catch(() => undefined);
-      },
-    };
+    if (!request.detachedLogFile) {
+      const logs = execa('docker', ['logs', '-f', name], { reject: false, all: true, stdin: 'ignore' });
+      forEachLine(logs.all, request.log);
+      void logs.catch(() => undefined);
+    }
+    return followContainer({ kind: 'docker', container: name, port: request.port });
+  },
+
+  async reattach(handle: ServerHandle) {
+    if (handle.kind !== 'docker') return undefined;
+    const state = await execa('docker', ['inspect', '--format', '{{.State.Running}}', handle.container], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    return String(state.stdout).trim() === 'true' ? followContainer(handle) : undefined;
   },
 };
+
+/** A running serving container, followed by `docker wait` and stopped by name. */
+function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): RunningServer {
+  const exited = execa('docker', ['wait', handle.container], { reject: false, stdin: 'ignore' }).then(
+    (result) => (result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137),
+  );
+  return {
+    handle,
+    url: `http://127.0.0.1:${handle.port}`,
+    exited,
+    stop: (graceSeconds = 30) => stopContainer(handle.container, graceSeconds),
+  };
+}

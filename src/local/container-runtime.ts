@@ -25,9 +25,17 @@ export interface ServeRequest {
   port: number;
   env?: Record<string, string>;
   log(line: string): void;
+  /** Outlives this process (an endpoint): output goes to this file instead of `log`. */
+  detachedLogFile?: string;
 }
 
+/** What identifies a running server across processes: enough to find it again, or stop it. */
+export type ServerHandle =
+  | { kind: 'process'; pid: number; port: number }
+  | { kind: 'docker'; container: string; port: number };
+
 export interface RunningServer {
+  handle: ServerHandle;
   url: string;
   /** Resolves with the exit code when the server ends, for whatever reason. */
   exited: Promise<number>;
@@ -39,4 +47,6 @@ export interface ContainerRuntime {
   kind: BuiltImage['runtime'];
   train(request: TrainRequest): Promise<{ exitCode: number }>;
   serve(request: ServeRequest): Promise<RunningServer>;
+  /** A server started earlier, maybe by another process; undefined when it is gone. */
+  reattach(handle: ServerHandle): Promise<RunningServer | undefined>;
 }

@@ -1,5 +1,7 @@
 // The `process` runtime: the container's `train` and `serve` programs run as child processes of
 // this machine's node, with OPT_ML (or a model folder) standing in for /opt/ml.
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type {
@@ -7,6 +9,7 @@ import type {
   ContainerRuntime,
   RunningServer,
   ServeRequest,
+  ServerHandle,
   TrainRequest,
 } from './container-runtime.js';
 import { forEachLine } from './line-splitter.js';
@@ -23,6 +26,40 @@ export async function terminate(child: ResultPromise, graceSeconds: number): Pro
   const timer = setTimeout(() => child.kill('SIGKILL'), graceSeconds * 1000);
   await child.catch(() => undefined);
   clearTimeout(timer);
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A server process this process did not start (or no longer waits on), followed by its pid. */
+function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningServer {
+  const exited = new Promise<number>((resolve) => {
+    const timer = setInterval(() => {
+      if (!isAlive(handle.pid)) {
+        clearInterval(timer);
+        resolve(0);
+      }
+    }, 200);
+    timer.unref();
+  });
+  return {
+    handle,
+    url: `http://127.0.0.1:${handle.port}`,
+    exited,
+    stop: async (graceSeconds = 30) => {
+      if (!isAlive(handle.pid)) return;
+      process.kill(handle.pid, 'SIGTERM');
+      const deadline = Date.now() + graceSeconds * 1000;
+      while (isAlive(handle.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (isAlive(handle.pid)) process.kill(handle.pid, 'SIGKILL');
+    },
+  };
 }
 
 export const processRuntime: ContainerRuntime = {
@@ -47,18 +84,33 @@ export const processRuntime: ContainerRuntime = {
     // serve reads OPT_ML/model, as a container reads /opt/ml/model.
     if (basename(request.modelDir) !== 'model')
       throw new Error(`the model folder must be named "model": ${request.modelDir}`);
-    const mlDir = dirname(request.modelDir);
-    const child = execa('node', [join(programDir(request.image), 'dist', 'serve.js')], {
-      env: { ...request.env, OPT_ML: mlDir, SAGEMAKER_BIND_TO_PORT: String(request.port) },
-      reject: false,
-      all: true,
-      stdin: 'ignore',
-    });
+    const program = join(programDir(request.image), 'dist', 'serve.js');
+    const env = {
+      ...process.env,
+      ...request.env,
+      OPT_ML: dirname(request.modelDir),
+      SAGEMAKER_BIND_TO_PORT: String(request.port),
+    };
+    if (request.detachedLogFile) {
+      // An endpoint: its own process group, output to a file, not waited on, so that it keeps
+      // serving after the process that started it has exited.
+      const out = openSync(request.detachedLogFile, 'a');
+      const child = spawn('node', [program], { env, detached: true, stdio: ['ignore', out, out] });
+      child.unref();
+      return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
+    }
+    const child = execa('node', [program], { env, reject: false, all: true, stdin: 'ignore' });
     forEachLine(child.all, request.log);
     return {
+      handle: { kind: 'process', pid: child.pid as number, port: request.port },
       url: `http://127.0.0.1:${request.port}`,
       exited: child.then((result) => result.exitCode ?? 143),
       stop: (graceSeconds = 30) => terminate(child, graceSeconds),
     };
+  },
+
+  async reattach(handle: ServerHandle) {
+    if (handle.kind !== 'process' || !isAlive(handle.pid)) return undefined;
+    return followPid(handle);
   },
 };

@@ -4,7 +4,7 @@ import type { RuntimeChoice } from '../config/pipeline-config.js';
 import { dockerEngineAnswers } from '../docker/docker-cli.js';
 import { dockerRuntime } from '../docker/docker-runtime.js';
 import { StageError } from '../plan/stage.js';
-import type { BuiltImage, ContainerRuntime } from './container-runtime.js';
+import type { BuiltImage, ContainerRuntime, ServerHandle } from './container-runtime.js';
 import { processRuntime } from './process-runtime.js';
 
 export async function selectRuntime(
@@ -31,3 +31,7 @@ export async function selectRuntime(
 /** The runtime that can run what the build stage produced. */
 export const runtimeFor = (image: BuiltImage): ContainerRuntime =>
   image.runtime === 'docker' ? dockerRuntime : processRuntime;
+
+/** The runtime that started a server. */
+export const runtimeOfServer = (handle: ServerHandle): ContainerRuntime =>
+  handle.kind === 'docker' ? dockerRuntime : processRuntime;

@@ -8,6 +8,7 @@ import {
   type DescribeTrainingJobCommandOutput,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local/sagemaker/local-sagemaker.js';
 import { containerDir } from './example-model.js';
@@ -22,24 +23,32 @@ export interface LocalRig {
   sagemaker: SageMakerClient;
   s3: S3Client;
   logs: CloudWatchLogsClient;
+  runtime: SageMakerRuntimeClient;
   close(): Promise<void>;
 }
 
 export async function startLocalRig(options: { stopGraceSeconds?: number } = {}): Promise<LocalRig> {
   const project = await TestProject.create();
   const server = await startLocalSageMaker({ dataDir: project.path('.pipeline', 'local'), ...options });
+  return connectRig(project, server);
+}
+
+/** Clients for a running local SageMaker; close() stops it and removes the project. */
+export function connectRig(project: TestProject, server: LocalSageMaker): LocalRig {
   const common = { region: server.region, credentials: LOCAL_CREDENTIALS };
   const sagemaker = new SageMakerClient({ ...common, endpoint: server.endpoint });
   const logs = new CloudWatchLogsClient({ ...common, endpoint: server.endpoint });
   const s3 = new S3Client({ ...common, endpoint: server.s3Endpoint, forcePathStyle: true });
+  const runtime = new SageMakerRuntimeClient({ ...common, endpoint: server.endpoint });
   return {
+    runtime,
     project,
     server,
     sagemaker,
     s3,
     logs,
     close: async () => {
-      for (const client of [sagemaker, logs, s3]) client.destroy();
+      for (const client of [sagemaker, logs, s3, runtime]) client.destroy();
       await server.close();
       await project.remove();
     },

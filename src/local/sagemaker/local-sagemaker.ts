@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../../aws/sdk-defaults.js';
 import { type LocalS3, startLocalS3 } from '../local-s3.js';
+import { Hosting } from './hosting.js';
+import { invokeEndpointRoute } from './invoke-endpoint.js';
 import { createJsonServer } from './json-service.js';
 import { TrainingJobs } from './training-jobs.js';
 import { trainingLogOperations } from './training-logs.js';
@@ -17,6 +19,7 @@ export interface LocalSageMakerOptions {
   s3Port?: number;
   region?: string;
   stopGraceSeconds?: number;
+  healthCheckSeconds?: number;
 }
 
 export interface LocalSageMaker {
@@ -24,6 +27,8 @@ export interface LocalSageMaker {
   s3Endpoint: string;
   region: string;
   trainingJobs: TrainingJobs;
+  hosting: Hosting;
+  /** Stops the server; running endpoints keep serving and a later server finds them again. */
   close(): Promise<void>;
 }
 
@@ -43,10 +48,20 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
   });
   await trainingJobs.reconcile();
-  const server = createJsonServer([
-    { prefix: 'SageMaker', operations: trainingJobs.operations() },
-    { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
-  ]);
+  const hosting = new Hosting({
+    dir: join(options.dataDir, 'sagemaker', 'hosting'),
+    region,
+    s3,
+    ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
+  });
+  await hosting.reconcile();
+  const server = createJsonServer(
+    [
+      { prefix: 'SageMaker', operations: { ...trainingJobs.operations(), ...hosting.operations() } },
+      { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
+    ],
+    invokeEndpointRoute(hosting, region),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
@@ -57,9 +72,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     s3Endpoint: s3Server.endpoint,
     region,
     trainingJobs,
+    hosting,
     close: async () => {
       trainingJobs.stopAll();
       await trainingJobs.idle();
+      await hosting.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       s3.destroy();
