@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../plan/stage.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
+import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -86,6 +87,20 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     track(options);
     failure = await validateCommand(options, io);
   });
+
+  const local = program.command('local').description('the local SageMaker that target "local" uses');
+  local
+    .command('serve')
+    .description('run the local SageMaker and S3 for any AWS client (aws --endpoint-url ...)')
+    .option('--port <port>', 'the SageMaker API port (0: any free one)', '0')
+    .option('--s3-port <port>', 'the S3 port (0: any free one)', '0')
+    .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
+    .option('--region <region>', 'the region in ARNs', 'us-east-1')
+    .option('--json', 'print the endpoints as JSON', false)
+    .action(async (options) => {
+      json = options.json;
+      failure = await localServeCommand(options, io);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

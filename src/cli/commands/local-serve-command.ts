@@ -1,0 +1,64 @@
+// `pipeline local serve`: the local SageMaker (and its S3) on their own, for any AWS client:
+//   aws --endpoint-url http://127.0.0.1:PORT sagemaker list-training-jobs
+// Runs until Ctrl-C. Endpoints keep serving after it stops; the next start finds them again.
+import { resolve } from 'node:path';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+
+export interface LocalServeOptions {
+  port: string;
+  s3Port: string;
+  dataDir: string;
+  region: string;
+  json: boolean;
+}
+
+export async function localServeCommand(
+  options: LocalServeOptions,
+  io: CliIo,
+): Promise<CliFailure | undefined> {
+  const port = Number(options.port);
+  const s3Port = Number(options.s3Port);
+  if (
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65535 ||
+    !Number.isInteger(s3Port) ||
+    s3Port < 0 ||
+    s3Port > 65535
+  ) {
+    return { reason: 'usage', message: `--port and --s3-port take a port number from 0 to 65535` };
+  }
+  await import('../../aws/sdk-defaults.js');
+  const { startLocalSageMaker } = await import('../../local/sagemaker/local-sagemaker.js');
+  const dataDir = resolve(options.dataDir);
+  let server: Awaited<ReturnType<typeof startLocalSageMaker>>;
+  try {
+    server = await startLocalSageMaker({ dataDir, port, s3Port, region: options.region });
+  } catch (error) {
+    return { reason: 'usage', message: `cannot start the local SageMaker: ${(error as Error).message}` };
+  }
+  const facts = { endpoint: server.endpoint, s3Endpoint: server.s3Endpoint, region: server.region, dataDir };
+  if (options.json) writeJson(io.stdout, facts);
+  else {
+    writeLine(
+      io.stdout,
+      `local SageMaker on ${server.endpoint} (region ${server.region}), S3 on ${server.s3Endpoint}`,
+    );
+    writeLine(
+      io.stdout,
+      `data in ${dataDir}; try: aws --endpoint-url ${server.endpoint} sagemaker list-training-jobs`,
+    );
+    writeLine(
+      io.stdout,
+      'The local S3 takes the credentials AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER.',
+    );
+    writeLine(io.stdout, 'Ctrl-C stops it; endpoints keep serving and are found again on the next start.');
+  }
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  return undefined;
+}

@@ -1,0 +1,216 @@
+// The local SageMaker as `pipeline local serve` runs it, driven by another AWS client: the real
+// `aws` CLI (Debian's awscli) with --endpoint-url. This checks the wire protocol independently
+// of the JavaScript SDK.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { execa, type ResultPromise } from 'execa';
+import { generateSamples } from '../../src/example/generate-example-data.js';
+import { prepareExampleModel } from '../rig/example-model.js';
+import { PROCESS_IMAGE, ROLE } from '../rig/local-sagemaker.js';
+import { realCli, TestProject, waitFor } from '../rig/project.js';
+
+// s3rver accepts only its own key pair; the local SageMaker accepts any.
+const awsEnv = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_PAGER: '',
+};
+
+async function awsAvailable(t: TestContext): Promise<boolean> {
+  const found = await execa('aws', ['--version'], { reject: false }).catch(() => undefined);
+  if (found?.exitCode === 0) return true;
+  if (process.env.CI) throw new Error('CI=true but the aws CLI is missing: .ci/run installs awscli');
+  t.skip('the aws CLI is not installed (apt-get install awscli)');
+  return false;
+}
+
+describe('the local SageMaker through the aws CLI', () => {
+  let project: TestProject;
+  let server: ResultPromise;
+  let endpoints: { endpoint: string; s3Endpoint: string };
+  const aws = (args: string[], endpoint = endpoints.endpoint) =>
+    execa('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
+      env: awsEnv,
+      reject: false,
+      cwd: project.dir,
+    });
+  const awsJson = async (args: string[]) => {
+    const result = await aws(args);
+    assert.equal(result.exitCode, 0, String(result.stderr));
+    return JSON.parse(String(result.stdout) || '{}');
+  };
+
+  before(async () => {
+    await prepareExampleModel();
+    project = await TestProject.create();
+    server = execa('node', [realCli, 'local', 'serve', '--json'], { cwd: project.dir, reject: false });
+    let output = '';
+    server.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    endpoints = await waitFor(async () => {
+      try {
+        return JSON.parse(output);
+      } catch {
+        return undefined;
+      }
+    }, 'pipeline local serve to start');
+  });
+  after(async () => {
+    server?.kill('SIGINT');
+    await server;
+    await project?.remove();
+  });
+
+  it('trains a job from data copied with `aws s3`, with its log and metrics', async (t) => {
+    if (!(await awsAvailable(t))) return;
+    const rows = generateSamples(300, 1).map((s) =>
+      [...s.features, s.label === 0 ? 1 : 0, s.label].join(','),
+    );
+    await project.write({ 'train.csv': rows.join('\n') });
+    assert.equal((await aws(['s3', 'mb', 's3://cli-bucket'], endpoints.s3Endpoint)).exitCode, 0);
+    const copy = await aws(['s3', 'cp', 'train.csv', 's3://cli-bucket/data/train.csv'], endpoints.s3Endpoint);
+    assert.equal(copy.exitCode, 0, String(copy.stderr));
+
+    const job = {
+      TrainingJobName: 'cli-job',
+      RoleArn: ROLE,
+      AlgorithmSpecification: {
+        TrainingImage: PROCESS_IMAGE,
+        TrainingInputMode: 'File',
+        MetricDefinitions: [{ Name: 'loss', Regex: '\\bloss=([0-9.]+)' }],
+      },
+      HyperParameters: { epochs: '2' },
+      InputDataConfig: [
+        {
+          ChannelName: 'training',
+          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://cli-bucket/data/' } },
+        },
+      ],
+      OutputDataConfig: { S3OutputPath: 's3://cli-bucket/out' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 300 },
+    };
+    const created = await awsJson([
+      'sagemaker',
+      'create-training-job',
+      '--cli-input-json',
+      JSON.stringify(job),
+    ]);
+    assert.match(created.TrainingJobArn, /^arn:aws:sagemaker:us-east-1:\d{12}:training-job\/cli-job$/);
+    const done = await waitFor(
+      async () => {
+        const described = await awsJson([
+          'sagemaker',
+          'describe-training-job',
+          '--training-job-name',
+          'cli-job',
+        ]);
+        return ['Completed', 'Failed', 'Stopped'].includes(described.TrainingJobStatus)
+          ? described
+          : undefined;
+      },
+      'cli-job to end',
+      120,
+    );
+    assert.equal(done.TrainingJobStatus, 'Completed', done.FailureReason);
+    assert.equal(done.FinalMetricDataList[0].MetricName, 'loss');
+    const streams = await awsJson([
+      'logs',
+      'describe-log-streams',
+      '--log-group-name',
+      '/aws/sagemaker/TrainingJobs',
+      '--log-stream-name-prefix',
+      'cli-job/',
+    ]);
+    const events = await awsJson([
+      'logs',
+      'get-log-events',
+      '--log-group-name',
+      '/aws/sagemaker/TrainingJobs',
+      '--log-stream-name',
+      streams.logStreams[0].logStreamName,
+      '--start-from-head',
+    ]);
+    assert.ok(events.events.some((e: { message: string }) => e.message.startsWith('epoch=2 ')));
+
+    const duplicate = await aws([
+      'sagemaker',
+      'create-training-job',
+      '--cli-input-json',
+      JSON.stringify(job),
+    ]);
+    assert.notEqual(duplicate.exitCode, 0);
+    assert.match(
+      String(duplicate.stderr),
+      /An error occurred \(ResourceInUse\) when calling the CreateTrainingJob operation/,
+    );
+    const missing = await aws(['sagemaker', 'describe-training-job', '--training-job-name', 'nope']);
+    assert.match(String(missing.stderr), /\(ResourceNotFound\)/);
+  });
+
+  it('hosts the model and answers invoke-endpoint', async (t) => {
+    if (!(await awsAvailable(t))) return;
+    const { ModelArtifacts } = await awsJson([
+      'sagemaker',
+      'describe-training-job',
+      '--training-job-name',
+      'cli-job',
+    ]);
+    await awsJson([
+      'sagemaker',
+      'create-model',
+      '--model-name',
+      'cli-model',
+      '--execution-role-arn',
+      ROLE,
+      '--primary-container',
+      JSON.stringify({ Image: PROCESS_IMAGE, ModelDataUrl: ModelArtifacts.S3ModelArtifacts }),
+    ]);
+    await awsJson([
+      'sagemaker',
+      'create-endpoint-config',
+      '--endpoint-config-name',
+      'cli-config',
+      '--production-variants',
+      JSON.stringify([
+        {
+          VariantName: 'AllTraffic',
+          ModelName: 'cli-model',
+          InstanceType: 'ml.t2.medium',
+          InitialInstanceCount: 1,
+        },
+      ]),
+    ]);
+    await awsJson([
+      'sagemaker',
+      'create-endpoint',
+      '--endpoint-name',
+      'cli-ep',
+      '--endpoint-config-name',
+      'cli-config',
+    ]);
+    const waited = await aws(['sagemaker', 'wait', 'endpoint-in-service', '--endpoint-name', 'cli-ep']);
+    assert.equal(waited.exitCode, 0, String(waited.stderr));
+    try {
+      await project.write({ 'rows.csv': '1,2\n6,6\n3,3\n' });
+      const invoked = await awsJson([
+        'sagemaker-runtime',
+        'invoke-endpoint',
+        '--endpoint-name',
+        'cli-ep',
+        '--content-type',
+        'text/csv',
+        '--body',
+        'fileb://rows.csv',
+        'answer.csv',
+      ]);
+      assert.equal(invoked.ContentType, 'text/csv');
+      assert.equal((await readFile(project.path('answer.csv'), 'utf8')).trim().split('\n').length, 3);
+    } finally {
+      await awsJson(['sagemaker', 'delete-endpoint', '--endpoint-name', 'cli-ep']);
+    }
+  });
+});
