@@ -96,6 +96,7 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     .option('--s3-port <port>', 'the S3 port (0: any free one)', '0')
     .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
     .option('--region <region>', 'the region in ARNs', 'us-east-1')
+    .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')
     .option('--json', 'print the endpoints as JSON', false)
     .action(async (options) => {
       json = options.json;

@@ -10,6 +10,7 @@ export interface LocalServeOptions {
   s3Port: string;
   dataDir: string;
   region: string;
+  registry?: string;
   json: boolean;
 }
 
@@ -34,11 +35,23 @@ export async function localServeCommand(
   const dataDir = resolve(options.dataDir);
   let server: Awaited<ReturnType<typeof startLocalSageMaker>>;
   try {
-    server = await startLocalSageMaker({ dataDir, port, s3Port, region: options.region });
+    server = await startLocalSageMaker({
+      dataDir,
+      port,
+      s3Port,
+      region: options.region,
+      ...(options.registry ? { registry: options.registry } : {}),
+    });
   } catch (error) {
     return { reason: 'usage', message: `cannot start the local SageMaker: ${(error as Error).message}` };
   }
-  const facts = { endpoint: server.endpoint, s3Endpoint: server.s3Endpoint, region: server.region, dataDir };
+  const facts = {
+    endpoint: server.endpoint,
+    s3Endpoint: server.s3Endpoint,
+    region: server.region,
+    registry: server.registry ?? null,
+    dataDir,
+  };
   if (options.json) writeJson(io.stdout, facts);
   else {
     writeLine(

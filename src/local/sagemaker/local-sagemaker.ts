@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../../aws/sdk-defaults.js';
 import { type LocalS3, startLocalS3 } from '../local-s3.js';
+import { ECR_PREFIX, ecrOperations } from './ecr-operations.js';
 import { Hosting } from './hosting.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
 import { createJsonServer } from './json-service.js';
@@ -20,12 +21,15 @@ export interface LocalSageMakerOptions {
   region?: string;
   stopGraceSeconds?: number;
   healthCheckSeconds?: number;
+  /** host:port of a local OCI registry that backs the ECR calls. */
+  registry?: string;
 }
 
 export interface LocalSageMaker {
   endpoint: string;
   s3Endpoint: string;
   region: string;
+  registry?: string;
   trainingJobs: TrainingJobs;
   hosting: Hosting;
   /** Stops the server; running endpoints keep serving and a later server finds them again. */
@@ -59,6 +63,14 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     [
       { prefix: 'SageMaker', operations: { ...trainingJobs.operations(), ...hosting.operations() } },
       { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
+      {
+        prefix: ECR_PREFIX,
+        operations: ecrOperations({
+          file: join(options.dataDir, 'ecr', 'repositories.json'),
+          region,
+          ...(options.registry ? { registry: options.registry } : {}),
+        }),
+      },
     ],
     invokeEndpointRoute(hosting, region),
   );
@@ -71,6 +83,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     endpoint: `http://127.0.0.1:${port}`,
     s3Endpoint: s3Server.endpoint,
     region,
+    ...(options.registry ? { registry: options.registry } : {}),
     trainingJobs,
     hosting,
     close: async () => {
