@@ -2,12 +2,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateSamples } from '../../src/example/generate-example-data.js';
 import type { RunningServer } from '../../src/local/container-runtime.js';
 import { freePort } from '../../src/local/free-port.js';
 import { processRuntime } from '../../src/local/process-runtime.js';
 import { waitForPing } from '../../src/local/wait-for-ping.js';
-import { containerDir, prepareExampleModel, runTrain, writeJobFolder } from '../rig/example-model.js';
+import {
+  containerDir,
+  labelledCsv,
+  prepareExampleModel,
+  runTrain,
+  writeJobFolder,
+} from '../rig/example-model.js';
 import { TestProject } from '../rig/project.js';
 
 describe('serve', () => {
@@ -21,12 +26,10 @@ describe('serve', () => {
     await prepareExampleModel();
     project = await TestProject.create();
     const ml = project.path('ml');
-    const rows = generateSamples(400, 1).map((s) =>
-      [...s.features, s.label === 0 ? 1 : 0, s.label].join(','),
-    );
+    const rows = labelledCsv(400);
     await writeJobFolder(ml, {
       hyperparameters: { epochs: '2', learning_rate: '0.5' },
-      channels: { training: { 'a.csv': rows.join('\n') } },
+      channels: { training: { 'a.csv': rows } },
     });
     const trained = await runTrain(ml);
     assert.equal(trained.exitCode, 0, trained.all);

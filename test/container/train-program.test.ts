@@ -3,14 +3,8 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { before, describe, it } from 'node:test';
-import { generateSamples } from '../../src/example/generate-example-data.js';
-import { prepareExampleModel, runTrain, writeJobFolder } from '../rig/example-model.js';
+import { labelledCsv as csv, prepareExampleModel, runTrain, writeJobFolder } from '../rig/example-model.js';
 import { waitFor, withProject } from '../rig/project.js';
-
-const csv = (count: number, seed: number) =>
-  generateSamples(count, seed)
-    .map((s) => [...s.features, s.label === 0 ? 1 : 0, s.label === 1 ? 1 : 0].join(','))
-    .join('\n');
 
 describe('train', () => {
   before(prepareExampleModel);

@@ -5,48 +5,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
   CreateTrainingJobCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
-  type DescribeEndpointCommandOutput,
   ListEndpointsCommand,
-  type SageMakerClient,
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { generateSamples } from '../../src/example/generate-example-data.js';
 import { startLocalSageMaker } from '../../src/local/sagemaker/local-sagemaker.js';
-import { prepareExampleModel } from '../rig/example-model.js';
+import { labelledCsv as csv, prepareExampleModel } from '../rig/example-model.js';
 import {
   connectRig,
+  createModelWithConfig,
   type LocalRig,
   PROCESS_IMAGE,
   putObjects,
-  ROLE,
   startLocalRig,
+  trainingJobRequest,
+  waitForEndpoint,
   waitForJob,
 } from '../rig/local-sagemaker.js';
-import { waitFor } from '../rig/project.js';
-
-const csv = (count: number) =>
-  generateSamples(count, 1)
-    .map((s) => [...s.features, s.label === 0 ? 1 : 0, s.label].join(','))
-    .join('\n');
-
-function waitForEndpoint(sagemaker: SageMakerClient, name: string): Promise<DescribeEndpointCommandOutput> {
-  return waitFor(
-    async () => {
-      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-      return endpoint.EndpointStatus === 'InService' || endpoint.EndpointStatus === 'Failed'
-        ? endpoint
-        : undefined;
-    },
-    `endpoint ${name} to settle`,
-    60,
-  );
-}
 
 describe('local SageMaker endpoints, through the AWS SDK', () => {
   let rig: LocalRig;
@@ -66,44 +44,22 @@ describe('local SageMaker endpoints, through the AWS SDK', () => {
     rig = await startLocalRig();
     await putObjects(rig.s3, 'host-bucket', { 'train/a.csv': csv(400) });
     await rig.sagemaker.send(
-      new CreateTrainingJobCommand({
-        TrainingJobName: 'host-job',
-        RoleArn: ROLE,
-        AlgorithmSpecification: { TrainingImage: PROCESS_IMAGE, TrainingInputMode: 'File' },
-        HyperParameters: { epochs: '2', learning_rate: '0.5' },
-        InputDataConfig: [
-          {
-            ChannelName: 'training',
-            DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://host-bucket/train/' } },
-          },
-        ],
-        OutputDataConfig: { S3OutputPath: 's3://host-bucket/out' },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-        StoppingCondition: { MaxRuntimeInSeconds: 300 },
-      }),
+      new CreateTrainingJobCommand(
+        trainingJobRequest({
+          name: 'host-job',
+          data: 's3://host-bucket/train/',
+          hyperparameters: { epochs: '2', learning_rate: '0.5' },
+        }),
+      ),
     );
     const job = await waitForJob(rig.sagemaker, 'host-job');
     artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
     for (const name of ['model-a', 'model-b']) {
-      await rig.sagemaker.send(
-        new CreateModelCommand({
-          ModelName: name,
-          ExecutionRoleArn: ROLE,
-          PrimaryContainer: { Image: PROCESS_IMAGE, ModelDataUrl: artifact },
-        }),
-      );
-      await rig.sagemaker.send(
-        new CreateEndpointConfigCommand({
-          EndpointConfigName: `config-${name}`,
-          ProductionVariants: [
-            {
-              VariantName: 'AllTraffic',
-              ModelName: name,
-              InstanceType: 'ml.t2.medium',
-              InitialInstanceCount: 1,
-            },
-          ],
-        }),
+      await createModelWithConfig(
+        rig.sagemaker,
+        { model: name, config: `config-${name}` },
+        PROCESS_IMAGE,
+        artifact,
       );
     }
   });

@@ -13,52 +13,18 @@ import {
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { list as listTar } from 'tar';
-import { generateSamples } from '../../src/example/generate-example-data.js';
-import { prepareExampleModel } from '../rig/example-model.js';
+import { labelledCsv as csv, prepareExampleModel } from '../rig/example-model.js';
 import {
   type LocalRig,
-  PROCESS_IMAGE,
   putObjects,
-  ROLE,
   startLocalRig,
+  trainingJobRequest,
   waitForJob,
 } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 
-const csv = (count: number, seed: number) =>
-  generateSamples(count, seed)
-    .map((s) => [...s.features, s.label === 0 ? 1 : 0, s.label].join(','))
-    .join('\n');
-
-function jobRequest(
-  name: string,
-  hyperparameters: Record<string, string>,
-  maxRuntime = 600,
-): CreateTrainingJobCommandInput {
-  return {
-    TrainingJobName: name,
-    RoleArn: ROLE,
-    AlgorithmSpecification: {
-      TrainingImage: PROCESS_IMAGE,
-      TrainingInputMode: 'File',
-      MetricDefinitions: [
-        { Name: 'loss', Regex: '\\bloss=([0-9.]+)' },
-        { Name: 'accuracy', Regex: '\\baccuracy=([0-9.]+)' },
-      ],
-    },
-    HyperParameters: hyperparameters,
-    InputDataConfig: [
-      {
-        ChannelName: 'training',
-        ContentType: 'text/csv',
-        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://jobs-bucket/data/training/' } },
-      },
-    ],
-    OutputDataConfig: { S3OutputPath: 's3://jobs-bucket/output' },
-    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
-    StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
-  };
-}
+const jobRequest = (name: string, hyperparameters: Record<string, string>, maxRuntimeSeconds = 600) =>
+  trainingJobRequest({ name, data: 's3://jobs-bucket/data/training/', hyperparameters, maxRuntimeSeconds });
 
 describe('local SageMaker training jobs, through the AWS SDK', () => {
   let rig: LocalRig;

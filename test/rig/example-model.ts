@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { generateSamples } from '../../src/example/generate-example-data.js';
 import { prepareBuildContext } from '../../src/local/prepare-build-context.js';
 import { repoRoot } from './project.js';
 
@@ -59,4 +60,11 @@ export function runTrain(mlDir: string, env: Record<string, string> = {}) {
     reject: false,
     all: true,
   });
+}
+
+/** Training rows in the example's format (features, then a one-hot label), from the seeded generator. */
+export function labelledCsv(count: number, seed = 1): string {
+  return generateSamples(count, seed)
+    .map((s) => [...s.features, s.label === 0 ? 1 : 0, s.label === 1 ? 1 : 0].join(','))
+    .join('\n');
 }

@@ -4,6 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  type CreateTrainingJobCommandInput,
+  DescribeEndpointCommand,
+  type DescribeEndpointCommandOutput,
   DescribeTrainingJobCommand,
   type DescribeTrainingJobCommandOutput,
   SageMakerClient,
@@ -82,4 +87,87 @@ export function waitForJob(
     `training job ${name} to end`,
     seconds,
   );
+}
+
+/** A model from a training job's artifact and a one-variant endpoint config that serves it. */
+export async function createModelWithConfig(
+  sagemaker: SageMakerClient,
+  names: { model: string; config: string },
+  image: string,
+  artifact: string | undefined,
+): Promise<void> {
+  await sagemaker.send(
+    new CreateModelCommand({
+      ModelName: names.model,
+      ExecutionRoleArn: ROLE,
+      PrimaryContainer: { Image: image, ModelDataUrl: artifact },
+    }),
+  );
+  await sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: names.config,
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: names.model,
+          InstanceType: 'ml.t2.medium',
+          InitialInstanceCount: 1,
+        },
+      ],
+    }),
+  );
+}
+
+export function waitForEndpoint(
+  sagemaker: SageMakerClient,
+  name: string,
+  seconds = 120,
+): Promise<DescribeEndpointCommandOutput> {
+  return waitFor(
+    async () => {
+      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+      return endpoint.EndpointStatus === 'InService' || endpoint.EndpointStatus === 'Failed'
+        ? endpoint
+        : undefined;
+    },
+    `endpoint ${name} to settle`,
+    seconds,
+  );
+}
+
+export interface JobSpec {
+  name: string;
+  /** s3://BUCKET/PREFIX/ of the training channel; the output goes to s3://BUCKET/output. */
+  data: string;
+  hyperparameters: Record<string, string>;
+  image?: string;
+  maxRuntimeSeconds?: number;
+}
+
+/** A CreateTrainingJob request with one `training` channel and the example's metric lines. */
+export function trainingJobRequest(spec: JobSpec): CreateTrainingJobCommandInput {
+  const bucket = spec.data.match(/^s3:\/\/([^/]+)/)?.[1];
+  return {
+    TrainingJobName: spec.name,
+    RoleArn: ROLE,
+    AlgorithmSpecification: {
+      TrainingImage: spec.image ?? PROCESS_IMAGE,
+      TrainingInputMode: 'File',
+      MetricDefinitions: [
+        { Name: 'loss', Regex: '\\bloss=([0-9.]+)' },
+        { Name: 'accuracy', Regex: '\\baccuracy=([0-9.]+)' },
+      ],
+    },
+    HyperParameters: spec.hyperparameters,
+    InputDataConfig: [
+      {
+        ChannelName: 'training',
+        ContentType: 'text/csv',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: spec.data } },
+      },
+    ],
+    OutputDataConfig: { S3OutputPath: `s3://${bucket}/output` },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+    StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds ?? 600 },
+  };
 }
