@@ -48,6 +48,8 @@ try {
   await mkdir(join(project, 'container'), { recursive: true });
   await mkdir(join(project, 'data'), { recursive: true });
   await writeFile(join(project, 'container', 'Dockerfile'), 'FROM scratch\n');
+  await mkdir(join(project, 'context', 'input', 'config'), { recursive: true });
+  await writeFile(join(project, 'context', 'input', 'config', 'hyperparameters.json'), '{}\n');
   await writeFile(
     join(project, 'pipeline.yaml'),
     'name: bench\nimage:\n  name: bench-image\ndata:\n  training:\n    path: data/big.bin\ntraining:\n  hyperparameters:\n    epochs: 1\n',

@@ -2,10 +2,7 @@
 // script, when the context is an npm package), then either builds the docker image, recorded by
 // image id, or, with the process runtime, records a content hash of the programs.
 import { resolve } from 'node:path';
-import { docker } from '../src/docker/docker-cli.js';
 import type { BuiltImage } from '../src/local/container-runtime.js';
-import { prepareBuildContext } from '../src/local/prepare-build-context.js';
-import { selectRuntime } from '../src/local/select-runtime.js';
 import { hashJson } from '../src/plan/canonical-json.js';
 import { FileHasher } from '../src/plan/file-hasher.js';
 import type { Stage } from '../src/plan/stage.js';
@@ -23,6 +20,10 @@ export const build: Stage = {
     files: [{ path: config.image.dockerfile }, { path: config.image.context, exclude: GENERATED }],
   }),
   run: async (ctx) => {
+    // Loaded here, not at start-up: a CLI run that builds nothing does not pay for them.
+    const { docker } = await import('../src/docker/docker-cli.js');
+    const { prepareBuildContext } = await import('../src/local/prepare-build-context.js');
+    const { selectRuntime } = await import('../src/local/select-runtime.js');
     const { image } = ctx.config;
     const contextDir = resolve(ctx.projectDir, image.context);
     const tag = `${image.name}:${image.tag}`;

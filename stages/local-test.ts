@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { hyperparameterStrings } from '../src/aws/hyperparameter-strings.js';
 import type { BuiltImage } from '../src/local/container-runtime.js';
 import { freePort } from '../src/local/free-port.js';
-import { runtimeFor } from '../src/local/select-runtime.js';
 import { waitForPing } from '../src/local/wait-for-ping.js';
 import { type Stage, type StageContext, StageError, type StageOutputs } from '../src/plan/stage.js';
 
@@ -52,6 +51,8 @@ export const localTest: Stage = {
     ],
   }),
   run: async (ctx): Promise<StageOutputs> => {
+    // Loaded here, not at start-up: the runtimes bring execa and docker's helpers.
+    const { runtimeFor } = await import('../src/local/select-runtime.js');
     const image = ctx.upstream.build as unknown as BuiltImage;
     const runtime = runtimeFor(image);
     const jobDir = join(ctx.stateDir, 'local-test', 'opt-ml');
