@@ -5,6 +5,7 @@
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hyperparameterStrings } from '../src/aws/hyperparameter-strings.js';
+import type { PipelineConfig } from '../src/config/pipeline-config.js';
 import type { BuiltImage } from '../src/local/container-runtime.js';
 import { freePort } from '../src/local/free-port.js';
 import { waitForPing } from '../src/local/wait-for-ping.js';
@@ -26,8 +27,12 @@ async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
 }
 
+/** The rows to send the served model: localTest.sampleData, else what invoke sends. */
+const sampleDataPath = (config: PipelineConfig): string | undefined =>
+  config.localTest.sampleData ?? config.invoke?.data;
+
 async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
-  const path = ctx.config.localTest.sampleData ?? ctx.config.invoke?.data;
+  const path = sampleDataPath(ctx.config);
   if (!path) return undefined;
   const text = await readFile(resolve(ctx.projectDir, path), 'utf8');
   return text
@@ -45,9 +50,7 @@ export const localTest: Stage = {
     config: { localTest: config.localTest, 'invoke.data': config.invoke?.data },
     files: [
       { path: config.localTest.context, exclude: ['model', 'output'] },
-      ...((config.localTest.sampleData ?? config.invoke?.data)
-        ? [{ path: (config.localTest.sampleData ?? config.invoke?.data) as string }]
-        : []),
+      ...(sampleDataPath(config) ? [{ path: sampleDataPath(config) as string }] : []),
     ],
   }),
   run: async (ctx): Promise<StageOutputs> => {

@@ -5,7 +5,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import schema from '../../schemas/pipeline.schema.json' with { type: 'json' };
 import type { Diagnostic, SourceLocation } from './diagnostic.js';
 import { validate } from './generated/validate-pipeline.js';
-import type { PositionMap } from './yaml-source.js';
+import { type PositionMap, pointerParts } from './yaml-source.js';
 
 interface AjvError {
   instancePath: string;
@@ -42,18 +42,12 @@ export function validateAgainstSchema(config: unknown, positions: PositionMap): 
 /** "/training/hyperparameters" → "training.hyperparameters"; the root is "the config". */
 function displayPath(pointer: string): string {
   if (pointer === '') return 'the config';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .join('.');
+  return pointerParts(pointer).join('.');
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
-  for (const part of pointer.split('/').slice(1)) {
-    node = (node as Record<string, unknown> | undefined)?.[part.replaceAll('~1', '/').replaceAll('~0', '~')];
-  }
+  for (const part of pointerParts(pointer)) node = (node as Record<string, unknown> | undefined)?.[part];
   return node;
 }
 
@@ -70,9 +64,8 @@ function resolveRef(node: SchemaNode | undefined): SchemaNode | undefined {
 /** The schema that describes the value at an instance pointer ("/training/spot"). */
 function schemaAt(pointer: string): SchemaNode | undefined {
   let node = resolveRef(schema as SchemaNode);
-  for (const part of pointer.split('/').slice(1)) {
+  for (const key of pointerParts(pointer)) {
     const properties = node?.properties as Record<string, SchemaNode> | undefined;
-    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
     const next = properties?.[key] ?? (node?.items as SchemaNode | undefined) ?? node?.additionalProperties;
     node = typeof next === 'object' ? resolveRef(next as SchemaNode) : undefined;
   }

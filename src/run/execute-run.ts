@@ -1,7 +1,6 @@
 // Runs a plan: each stage in order, re-checking staleness once its upstream has run (a stage
 // whose upstream produced the same outputs is skipped), writing state after every stage and a
 // run record at the end. Stages never touch the state; this module alone does.
-import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
@@ -212,5 +211,5 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const recordFile = await writeRunRecord(stateDir, safeRecord);
   await request.hasher.save();
   emit({ type: 'run-end', status, durationMs: finished - started });
-  return { status, record: safeRecord, recordFile: join(recordFile), ...(failure ? { failure } : {}) };
+  return { status, record: safeRecord, recordFile, ...(failure ? { failure } : {}) };
 }

@@ -5,19 +5,15 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { execa } from 'execa';
+import { dockerEngineAnswers } from '../../src/docker/docker-cli.js';
+import { MANAGED_LABEL } from '../../src/docker/docker-runtime.js';
 import { repoRoot } from './project.js';
 
 export const TEST_BASE_IMAGE = 'pipeline-test/node-base:local';
 
 let answers: Promise<boolean> | undefined;
 const engineAnswers = (): Promise<boolean> => {
-  answers ??= execa('docker', ['version', '--format', '{{.Server.Version}}'], {
-    reject: false,
-    timeout: 10_000,
-  }).then(
-    (result) => result.exitCode === 0,
-    () => false,
-  );
+  answers ??= dockerEngineAnswers(10_000);
   return answers;
 };
 
@@ -34,7 +30,7 @@ export async function requireDocker(t: TestContext): Promise<boolean> {
 
 /** Containers this project started and left behind: tests assert there are none. */
 export async function leftoverContainers(): Promise<string[]> {
-  const result = await execa('docker', ['ps', '-aq', '--filter', 'label=sagemaker-pipeline.managed=true'], {
+  const result = await execa('docker', ['ps', '-aq', '--filter', `label=${MANAGED_LABEL}`], {
     reject: false,
   });
   return String(result.stdout).split('\n').filter(Boolean);

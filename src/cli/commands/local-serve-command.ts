@@ -30,7 +30,6 @@ export async function localServeCommand(
   ) {
     return { reason: 'usage', message: `--port and --s3-port take a port number from 0 to 65535` };
   }
-  await import('../../aws/sdk-defaults.js');
   const { startLocalSageMaker } = await import('../../local/sagemaker/local-sagemaker.js');
   const dataDir = resolve(options.dataDir);
   let server: Awaited<ReturnType<typeof startLocalSageMaker>>;

@@ -269,6 +269,7 @@ export class Hosting {
     const name = required<string>(input, 'EndpointName', 'string');
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name, 'Could not find endpoint');
     await this.stopDeployment(name, endpoint.deployment);
+    this.servers.delete(name);
     await rm(this.file('endpoints', name), { force: true });
     return {};
   }
@@ -312,7 +313,6 @@ export class Hosting {
     const current = (await this.load<Endpoint>('endpoints', name)) ?? endpoint;
     const previous = current.deployment;
     current.deployment = { server: server.handle, dir };
-    this.servers.set(name, server);
     current.EndpointStatus = 'InService';
     delete current.FailureReason;
     current.ProductionVariants = [
@@ -325,7 +325,8 @@ export class Hosting {
     current.LastModifiedTime = epochSeconds();
     await this.save('endpoints', name, current);
     // The new deployment takes requests from here on; the old one drains and stops.
-    if (previous) await this.stopDeployment(name, previous, server);
+    if (previous) await this.stopDeployment(name, previous);
+    this.servers.set(name, server);
   }
 
   private async unpackModel(uri: string, dir: string, modelDir: string): Promise<void> {
@@ -337,19 +338,15 @@ export class Hosting {
     await pipeline(createReadStream(archive), extract({ cwd: modelDir }));
   }
 
-  private async stopDeployment(
-    name: string,
-    deployment: Endpoint['deployment'],
-    keep?: RunningServer,
-  ): Promise<void> {
+  /** Stops a deployment's server (the one this process follows, or found again by its handle). */
+  private async stopDeployment(name: string, deployment: Endpoint['deployment']): Promise<void> {
     if (!deployment) return;
     const tracked = this.servers.get(name);
     const server =
       tracked && sameServer(tracked.handle, deployment.server)
         ? tracked
         : await runtimeOfServer(deployment.server).reattach(deployment.server);
-    if (server && server !== keep) await server.stop(30);
-    if (!keep || this.servers.get(name) !== keep) this.servers.delete(name);
+    await server?.stop(30);
     await rm(deployment.dir, { recursive: true, force: true });
   }
 

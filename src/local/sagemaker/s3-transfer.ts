@@ -1,7 +1,7 @@
 // Moves job data between S3 and a job folder, as SageMaker does: a channel's S3 prefix becomes
 // input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz.
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,8 +66,6 @@ export async function uploadFolderAsTarGz(
   await createTar({ gzip: true, cwd: dir, file: archive, portable: true }, entries);
   const { bucket, key } = parseS3Uri(uri);
   const body = await readFile(archive);
-  await s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: (await stat(archive)).size }),
-  );
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
   return true;
 }
