@@ -1,16 +1,35 @@
 // deploy: model, endpoint config and endpoint (created, or updated in place without downtime).
-import { type Stage, StageError } from '../src/plan/stage.js';
+import type { Stage, StageOutputs } from '../src/plan/stage.js';
 
 export const deploy: Stage = {
   name: 'deploy',
   description: 'deploy the model to an endpoint',
   needs: ['push', 'train'],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
     config: { deploy: config.deploy, 'aws.roleArn': config.aws.roleArn, target: config.target },
     files: [],
   }),
-  run: async () => {
-    throw new StageError('the deploy stage is not implemented yet (issue #5)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const { connect } = await import('../src/aws/aws-connection.js');
+    const { deployEndpoint } = await import('../src/cloud/deploy-endpoint.js');
+    const { ledgerFile } = await import('../src/cloud/deployments-ledger.js');
+    ctx.step('connecting');
+    const connection = await connect(ctx.config, ctx.stateDir);
+    const resumeDeployment = ctx.resumeHandle?.deploymentName;
+    const deployment = await deployEndpoint({
+      connection,
+      config: ctx.config,
+      imageUri: String(ctx.upstream.push?.imageUri),
+      modelArtifact: String(ctx.upstream.train?.modelArtifact),
+      ledgerFile: ledgerFile(ctx.stateDir, ctx.config.target),
+      ...(typeof resumeDeployment === 'string' ? { resumeDeployment } : {}),
+      saveDeployment: (deploymentName) => ctx.saveHandle({ deploymentName }),
+      step: ctx.step,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
+    return { ...deployment, modelArtifact: String(ctx.upstream.train?.modelArtifact) };
   },
 };

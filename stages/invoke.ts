@@ -1,16 +1,61 @@
-// invoke: the evaluation rows sent to the endpoint in requests of at most 6 MiB.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// invoke: the evaluation rows sent to the endpoint in requests of at most 6 MiB; the predictions
+// are kept beside the run's record, one line per row.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { hashJson } from '../src/plan/canonical-json.js';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
 
 export const invoke: Stage = {
   name: 'invoke',
   description: 'send the evaluation data to the endpoint',
   needs: ['deploy'],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
     config: { invoke: config.invoke },
     files: config.invoke ? [{ path: config.invoke.data }] : [],
   }),
-  run: async () => {
-    throw new StageError('the invoke stage is not implemented yet (issue #5)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const settings = ctx.config.invoke;
+    if (!settings) {
+      ctx.log('no invoke section in pipeline.yaml: nothing to send');
+      return { rows: 0 };
+    }
+    const { connect } = await import('../src/aws/aws-connection.js');
+    const { invokeInBatches } = await import('../src/cloud/invoke-batches.js');
+    const text = await readFile(resolve(ctx.projectDir, settings.data), 'utf8');
+    const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    if (rows.length === 0) throw new StageError(`${settings.data} has no rows to send`);
+    const endpointName = String(ctx.upstream.deploy?.endpointName);
+    ctx.step('connecting');
+    const connection = await connect(ctx.config, ctx.stateDir);
+    const result = await invokeInBatches({
+      connection,
+      endpointName,
+      rows,
+      contentType: settings.contentType,
+      accept: settings.accept,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      step: ctx.step,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    const file = join(ctx.stateDir, 'runs', ctx.runId, 'predictions.txt');
+    await mkdir(join(ctx.stateDir, 'runs', ctx.runId), { recursive: true });
+    await writeFile(file, `${result.predictions.join('\n')}\n`);
+    ctx.log(
+      `${rows.length} predictions in ${result.requests} requests (${result.retries} retried): ${relative(ctx.projectDir, file)}`,
+    );
+    return {
+      endpointName,
+      rows: rows.length,
+      predictionsHash: `sha256:${hashJson(result.predictions)}`,
+      // The file is this run's own; what it holds is the hash above.
+      [REPORT_KEY]: {
+        predictionsFile: relative(ctx.projectDir, file),
+        requests: result.requests,
+        retries: result.retries,
+      },
+    };
   },
 };

@@ -1,21 +1,72 @@
-// push: the built image to ECR (or the local registry), recorded by digest.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// push: the built image to ECR (or the registry behind the local ECR), recorded by digest;
+// every later stage uses the image by that digest. For the local target with no registry, the
+// local image is used as it is (by image id, or the programs' folder for the process runtime).
+import { pathToFileURL } from 'node:url';
+import type { PipelineConfig } from '../src/config/pipeline-config.js';
+import type { BuiltImage } from '../src/local/container-runtime.js';
+import { type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
+
+const repositoryName = (config: PipelineConfig): string => config.image.repository ?? config.image.name;
 
 export const push: Stage = {
   name: 'push',
   description: 'push the image to ECR',
   needs: ['build'],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
     config: {
       target: config.target,
       'aws.region': config.aws.region,
-      'image.repository': config.image.repository ?? config.image.name,
+      'local.registry': config.target === 'local' ? config.local.registry : undefined,
+      'image.repository': repositoryName(config),
       'image.tag': config.image.tag,
     },
     files: [],
   }),
-  run: async () => {
-    throw new StageError('the push stage is not implemented yet (issue #5)');
+  note: (config) =>
+    config.target === 'local' && !config.local.registry
+      ? 'no local registry configured (local.registry): the built image is used as it is, nothing is pushed'
+      : undefined,
+  run: async (ctx): Promise<StageOutputs> => {
+    const built = ctx.upstream.build as unknown as BuiltImage;
+    const { config } = ctx;
+    const localOnly = config.target === 'local' && !config.local.registry;
+    if (built.runtime === 'process') {
+      if (config.target === 'aws') {
+        throw new StageError(
+          'pushing to ECR needs a docker image, and this build used the process runtime (no docker engine)',
+          'Start a docker engine, or set `runtime: docker`, and run again.',
+        );
+      }
+      // The local SageMaker runs file:// images as processes.
+      const imageUri = pathToFileURL(built.programDir).href;
+      ctx.log(
+        `process runtime: the local SageMaker runs the programs in ${built.programDir}${localOnly ? '' : ' (a registry needs a docker image; nothing pushed)'}`,
+      );
+      return { imageUri, pushed: false, contentHash: built.contentHash };
+    }
+    if (localOnly) {
+      ctx.log(
+        `no local registry configured: the local SageMaker uses ${built.image} as it is (${built.imageId})`,
+      );
+      return { imageUri: built.imageId, pushed: false };
+    }
+    const { connect } = await import('../src/aws/aws-connection.js');
+    const { pushImage, dockerConfigDir } = await import('../src/cloud/push-image.js');
+    ctx.step('connecting');
+    const connection = await connect(config, ctx.stateDir);
+    const pushed = await pushImage({
+      connection,
+      localImage: built.imageId,
+      repositoryName: repositoryName(config),
+      tag: config.image.tag,
+      pipelineName: config.name,
+      dockerConfigDir: dockerConfigDir(ctx.stateDir),
+      log: ctx.log,
+      step: ctx.step,
+      signal: ctx.signal,
+    });
+    ctx.log(`pushed ${pushed.imageUri}`);
+    return { ...pushed, pushed: true };
   },
 };

@@ -1,17 +1,61 @@
 // train: a SageMaker training job on the pushed image and the uploaded channels; its name is
 // saved before the wait so that an interrupted run re-attaches to the same job.
-import { type Stage, StageError } from '../src/plan/stage.js';
+import { join, relative } from 'node:path';
+import { REPORT_KEY, type Stage, type StageOutputs } from '../src/plan/stage.js';
+
+interface UploadOutputs {
+  bucket: string;
+  channels: Record<string, { s3Uri: string }>;
+}
 
 export const train: Stage = {
   name: 'train',
   description: 'run the SageMaker training job',
   needs: ['push', 'upload'],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
-    config: { training: config.training, 'aws.roleArn': config.aws.roleArn, target: config.target },
+    config: {
+      training: config.training,
+      'aws.roleArn': config.aws.roleArn,
+      'aws.prefix': config.aws.prefix,
+      target: config.target,
+    },
     files: [],
   }),
-  run: async () => {
-    throw new StageError('the train stage is not implemented yet (issue #5)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const { connect } = await import('../src/aws/aws-connection.js');
+    const { runTrainingJob } = await import('../src/cloud/training-job.js');
+    const uploaded = ctx.upstream.upload as unknown as UploadOutputs;
+    const imageUri = String(ctx.upstream.push?.imageUri);
+    ctx.step('connecting');
+    const connection = await connect(ctx.config, ctx.stateDir);
+    const resumeJobName = ctx.resumeHandle?.jobName;
+    const logFile = join(ctx.stateDir, 'runs', ctx.runId, 'train.log');
+    const result = await runTrainingJob({
+      connection,
+      config: ctx.config,
+      imageUri,
+      channelUris: Object.fromEntries(Object.entries(uploaded.channels).map(([name, c]) => [name, c.s3Uri])),
+      bucket: uploaded.bucket,
+      ...(typeof resumeJobName === 'string' ? { resumeJobName } : {}),
+      saveJobName: (jobName) => ctx.saveHandle({ jobName }),
+      logFile,
+      step: ctx.step,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    const { trainingSeconds, billableSeconds, ...made } = result;
+    ctx.log(
+      `${result.jobName} completed in ${trainingSeconds}s (${billableSeconds}s billable): ${Object.entries(
+        result.finalMetrics,
+      )
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}`,
+    );
+    return {
+      ...made,
+      imageUri,
+      [REPORT_KEY]: { trainingSeconds, billableSeconds, logFile: relative(ctx.projectDir, logFile) },
+    };
   },
 };

@@ -1,11 +1,12 @@
-// upload: each data channel to s3://bucket/prefix/CHANNEL/, unchanged files skipped.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// upload: each data channel to s3://bucket/prefix/CHANNEL/; unchanged files are not sent again.
+import { join } from 'node:path';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
 
 export const upload: Stage = {
   name: 'upload',
   description: 'upload the data channels to S3',
   needs: [],
-  version: 1,
+  version: 2,
   inputs: (config) => ({
     config: {
       target: config.target,
@@ -16,7 +17,28 @@ export const upload: Stage = {
     },
     files: Object.values(config.data).map((channel) => ({ path: channel.path })),
   }),
-  run: async () => {
-    throw new StageError('the upload stage is not implemented yet (issue #5)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const { config } = ctx;
+    const { connect } = await import('../src/aws/aws-connection.js');
+    const { uploadChannels } = await import('../src/cloud/upload-channels.js');
+    const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
+    if (!bucket) throw new StageError('aws.bucket is not set: the data needs a bucket to go to');
+    ctx.step('connecting');
+    const connection = await connect(config, ctx.stateDir);
+    const result = await uploadChannels({
+      connection,
+      bucket,
+      prefix: config.aws.prefix ?? config.name,
+      channels: config.data,
+      projectDir: ctx.projectDir,
+      manifestFile: join(ctx.stateDir, 'upload', `${config.target}-manifest.json`),
+      createBucket: config.target === 'local',
+      hasher: ctx.files,
+      step: ctx.step,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    const { channels, ...report } = result;
+    return { bucket, channels: { ...channels }, [REPORT_KEY]: report };
   },
 };

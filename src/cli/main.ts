@@ -97,6 +97,7 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
     .option('--region <region>', 'the region in ARNs', 'us-east-1')
     .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')
+    .option('--state-file <path>', 'write the endpoints and pid as JSON to this file once listening')
     .option('--json', 'print the endpoints as JSON', false)
     .action(async (options) => {
       json = options.json;

@@ -12,6 +12,11 @@ export interface AwsSettings {
   prefix?: string;
 }
 
+export interface LocalTargetSettings {
+  /** host:port of a local OCI registry behind the local ECR. */
+  registry?: string;
+}
+
 export interface ImageSettings {
   name: string;
   tag: string;
@@ -89,6 +94,7 @@ export interface PipelineConfig {
   target: Target;
   runtime: RuntimeChoice;
   aws: AwsSettings;
+  local: LocalTargetSettings;
   image: ImageSettings;
   data: Record<string, DataChannel>;
   localTest: LocalTestSettings;

@@ -5,6 +5,8 @@ import { StageError } from '../plan/stage.js';
 import { forEachLine } from './line-splitter.js';
 
 export interface LoggedOptions extends Pick<Options, 'cwd' | 'env' | 'timeout'> {
+  /** Written to the command's stdin (a password for --password-stdin): never on its command line. */
+  input?: string;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -23,11 +25,11 @@ export async function runLogged(
   fail: (failure: LoggedFailure) => Error = (failure) =>
     new StageError(`${file} ${args[0] ?? ''} failed (exit ${failure.exitCode ?? 'none'})`, failure.tail),
 ): Promise<string> {
-  const { log, signal, ...execaOptions } = options;
+  const { log, signal, input, ...execaOptions } = options;
   const child = execa(file, args, {
     reject: false,
     all: true,
-    stdin: 'ignore',
+    ...(input !== undefined ? { input } : { stdin: 'ignore' as const }),
     ...execaOptions,
     ...(signal ? { cancelSignal: signal } : {}),
   });

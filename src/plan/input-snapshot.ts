@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { hashJson } from './canonical-json.js';
 import type { FileHasher, TreeHashes } from './file-hasher.js';
-import type { Stage, StageOutputs } from './stage.js';
+import { REPORT_KEY, type Stage, type StageOutputs } from './stage.js';
 
 export interface InputSnapshot {
   stageVersion: number;
@@ -30,7 +30,12 @@ export async function snapshotInputs(
   const upstream: Record<string, string> = {};
   for (const name of stage.needs) {
     const outputs = upstreamOutputs[name];
-    upstream[name] = outputs === undefined ? 'none' : hashJson(outputs);
+    if (outputs === undefined) {
+      upstream[name] = 'none';
+      continue;
+    }
+    const { [REPORT_KEY]: _howItWent, ...results } = outputs;
+    upstream[name] = hashJson(results);
   }
   // A JSON round trip drops undefined values, as the state file will.
   return { stageVersion: stage.version, config: JSON.parse(JSON.stringify(inputs.config)), files, upstream };

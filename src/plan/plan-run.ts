@@ -24,6 +24,8 @@ export interface PlannedStage {
   reasons: StaleReason[];
   skip?: SkipReason;
   forced: boolean;
+  /** What the stage will do differently for this config, said in the plan. */
+  note?: string;
   /** Its fingerprint now, when every input is known (no upstream runs first). */
   fingerprint?: string;
   snapshot: InputSnapshot;
@@ -132,11 +134,13 @@ export async function planRun(
         return { ok: false, error: { reason: 'missing-upstream', stage: stage.name, upstream: missing } };
       willRun.add(stage.name);
     }
+    const note = stage.note?.(loaded.config);
     planned.push({
       name: stage.name,
       action,
       reasons,
       forced: forcedBy !== undefined,
+      ...(note ? { note } : {}),
       snapshot,
       ...(runningUpstream.length === 0 ? { fingerprint: fingerprintOf(snapshot) } : {}),
       ...(action === 'skip'

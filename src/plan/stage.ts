@@ -1,9 +1,17 @@
 // What a stage is: data (its name, what it needs, what its fingerprint is made of) plus one
 // function. The engine alone decides when it runs and records what it returns.
 import type { PipelineConfig } from '../config/pipeline-config.js';
+import type { FileHasher } from './file-hasher.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type StageOutputs = { [key: string]: JsonValue };
+
+/**
+ * The outputs key for how the work went (bytes sent, seconds billed) rather than what it made:
+ * recorded like any output, but left out of the fingerprints of the stages that need this one,
+ * so that a re-run that made the same thing differently does not make them stale.
+ */
+export const REPORT_KEY = 'report';
 
 export interface FileInput {
   /** Relative to the project folder. A folder stands for every file under it. */
@@ -31,6 +39,8 @@ export interface StageContext {
   resumeHandle?: StageOutputs;
   /** The outputs of this stage's last successful run, if any. */
   previousOutputs?: StageOutputs;
+  /** The engine's file hasher (its cache already holds this run's hashes of the stage's inputs). */
+  files: FileHasher;
   /** Aborted on Ctrl-C: stop waiting, leave remote work as it is. */
   signal: AbortSignal;
   /** The current sub-step, shown live ("waiting for InService"). */
@@ -49,6 +59,8 @@ export interface Stage {
   /** Bump when the stage's behaviour changes, so that results of the old behaviour go stale. */
   version: number;
   inputs(config: PipelineConfig): StageInputs;
+  /** Anything the plan should say about how this config is handled ("nothing is pushed"). */
+  note?(config: PipelineConfig): string | undefined;
   run(ctx: StageContext): Promise<StageOutputs>;
 }
 

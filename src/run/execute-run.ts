@@ -130,6 +130,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       upstream,
       ...(resumeHandle ? { resumeHandle } : {}),
       ...(entry.lastSuccess ? { previousOutputs: entry.lastSuccess.outputs } : {}),
+      files: request.hasher,
       signal,
       step: (title) => emit({ type: 'stage-step', stage: stage.name, title: redactor.text(title) }),
       log: (line) => emit({ type: 'stage-log', stage: stage.name, line: redactor.text(line) }),

@@ -26,6 +26,7 @@ export function formatPlan(plan: readonly PlannedStage[], paint: Paint): string 
       );
       for (const reason of stage.reasons.slice(1))
         lines.push(`  ${' '.repeat(pad + 10)}${describeReason(reason)}`);
+      if (stage.note) lines.push(`  ${' '.repeat(pad + 10)}${paint('dim', `note: ${stage.note}`)}`);
     } else {
       const why = describeSkip(stage.skip ?? { kind: 'up-to-date' });
       const stale = stage.skip?.kind === 'not-selected' && stage.reasons.length > 0;

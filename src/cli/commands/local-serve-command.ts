@@ -1,7 +1,9 @@
 // `pipeline local serve`: the local SageMaker (and its S3) on their own, for any AWS client:
 //   aws --endpoint-url http://127.0.0.1:PORT sagemaker list-training-jobs
 // Runs until Ctrl-C. Endpoints keep serving after it stops; the next start finds them again.
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../state/write-file-atomic.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 
@@ -11,6 +13,8 @@ export interface LocalServeOptions {
   dataDir: string;
   region: string;
   registry?: string;
+  /** Where to write the server's facts once it listens (the CLI's background daemon reads it). */
+  stateFile?: string;
   json: boolean;
 }
 
@@ -45,12 +49,16 @@ export async function localServeCommand(
     return { reason: 'usage', message: `cannot start the local SageMaker: ${(error as Error).message}` };
   }
   const facts = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
     endpoint: server.endpoint,
     s3Endpoint: server.s3Endpoint,
     region: server.region,
     registry: server.registry ?? null,
     dataDir,
   };
+  const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
+  if (stateFile) await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);
   if (options.json) writeJson(io.stdout, facts);
   else {
     writeLine(
@@ -72,5 +80,6 @@ export async function localServeCommand(
     process.once('SIGTERM', done);
   });
   await server.close();
+  if (stateFile) await rm(stateFile, { force: true });
   return undefined;
 }
