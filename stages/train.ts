@@ -1,7 +1,7 @@
 // train: a SageMaker training job on the pushed image and the uploaded channels; its name is
 // saved before the wait so that an interrupted run re-attaches to the same job.
 import { join, relative } from 'node:path';
-import { REPORT_KEY, type Stage, type StageOutputs } from '../src/plan/stage.js';
+import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/plan/stage.js';
 
 interface UploadOutputs {
   bucket: string;
@@ -38,7 +38,14 @@ export const train: Stage = {
       channelUris: Object.fromEntries(Object.entries(uploaded.channels).map(([name, c]) => [name, c.s3Uri])),
       bucket: uploaded.bucket,
       ...(typeof resumeJobName === 'string' ? { resumeJobName } : {}),
-      saveJobName: (jobName) => ctx.saveHandle({ jobName }),
+      saveJobName: (jobName) =>
+        ctx.saveHandle({
+          jobName,
+          [LEFT_RUNNING_KEY]:
+            `The training job ${jobName} keeps running: \`pipeline run\` re-attaches to it. ` +
+            `To stop it instead: aws sagemaker stop-training-job --training-job-name ${jobName}` +
+            (ctx.config.target === 'local' ? ' --endpoint-url (see .pipeline/local/server.json)' : ''),
+        }),
       logFile,
       step: ctx.step,
       log: ctx.log,

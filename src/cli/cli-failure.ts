@@ -15,7 +15,7 @@ export type CliFailure =
   | { reason: 'locked'; file: string; holder: LockHolder }
   | { reason: 'corrupt-state'; state: CorruptState }
   | { reason: 'stage-failed'; stage: string; message: string; detail?: string; bug: boolean }
-  | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM' }
+  | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM'; leftRunning?: string }
   | { reason: 'internal'; error: unknown };
 
 export interface FailureReport {
@@ -118,7 +118,7 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
       const message = `interrupted${where}; what completed is kept, \`pipeline run\` resumes`;
       return {
         exitCode: failure.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted,
-        text: message,
+        text: failure.leftRunning ? `${message}\n${failure.leftRunning}` : message,
         json: { error: 'interrupted', stage: failure.stage, message },
       };
     }

@@ -3,12 +3,16 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** For questions (`pipeline destroy` asks before it deletes); absent in tests. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 export interface CommonOptions {
   file: string;
   env?: string;
   set: string[];
+  /** An AWS profile: the same as --set aws.profile=NAME. */
+  profile?: string;
   json: boolean;
   verbose: boolean;
 }

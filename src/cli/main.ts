@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../plan/stage.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
+import { destroyCommand } from './commands/destroy-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -23,6 +24,7 @@ function withCommonOptions(command: Command): Command {
       collect,
       [],
     )
+    .option('--profile <name>', 'the AWS profile to use (target aws); the same as --set aws.profile=NAME')
     .option('--json', 'machine-readable output on stdout', false)
     .option('-v, --verbose', 'show stack traces for internal errors', false);
 }
@@ -87,6 +89,19 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     track(options);
     failure = await validateCommand(options, io);
   });
+
+  withCommonOptions(
+    program
+      .command('destroy')
+      .description(
+        "delete the endpoint, endpoint configs and models this pipeline created; stop the local target's servers",
+      ),
+  )
+    .option('-y, --yes', 'do not ask before deleting', false)
+    .action(async (options) => {
+      track(options);
+      failure = await destroyCommand(options, io, stages);
+    });
 
   const local = program.command('local').description('the local SageMaker that target "local" uses');
   local

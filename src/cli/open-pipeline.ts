@@ -22,7 +22,7 @@ export function loadForCommand(options: CommonOptions, io: CliIo) {
   return loadConfig({
     file: options.file,
     ...(options.env !== undefined ? { environment: options.env } : {}),
-    sets: options.set,
+    sets: options.profile ? [...options.set, `aws.profile=${options.profile}`] : options.set,
     env: io.env,
   });
 }

@@ -130,8 +130,13 @@ async function settle(
   }
 }
 
-async function deleteQuietly(request: DeployRequest, name: string): Promise<void> {
-  const { sagemaker } = request.connection;
+/** Deletes a model and endpoint config of one name; already gone is fine, other failures are logged. */
+export async function deleteDeployment(
+  connection: AwsConnection,
+  name: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { sagemaker } = connection;
   for (const [what, call] of [
     ['endpoint config', () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }))],
     ['model', () => sagemaker.send(new DeleteModelCommand({ ModelName: name }))],
@@ -139,9 +144,26 @@ async function deleteQuietly(request: DeployRequest, name: string): Promise<void
     try {
       await call();
     } catch (error) {
-      if (!notFound(error)) request.log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
+      if (!notFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Deletes the endpoint and waits until it is gone; false when there was none. */
+export async function deleteEndpoint(
+  connection: AwsConnection,
+  name: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await connection.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
+  } catch (error) {
+    if (notFound(error)) return false;
+    throw explainAwsError(error, `deleting the endpoint ${name}`);
+  }
+  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  while (!signal.aborted && (await describeEndpoint(connection, name))) await backoff.wait(signal);
+  return true;
 }
 
 export async function deployEndpoint(request: DeployRequest): Promise<Deployment> {
@@ -202,7 +224,7 @@ export async function deployEndpoint(request: DeployRequest): Promise<Deployment
   const superseded = ledger.deployments.filter((other) => other !== name);
   for (const old of superseded) {
     request.step(`deleting the superseded model and config ${old}`);
-    await deleteQuietly(request, old);
+    await deleteDeployment(connection, old, request.log);
   }
   if (superseded.length > 0) request.log(`deleted ${superseded.length} superseded model(s) and config(s)`);
   await writeLedger(request.ledgerFile, { endpointName, deployments: [name] });

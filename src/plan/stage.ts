@@ -13,6 +13,9 @@ export type StageOutputs = { [key: string]: JsonValue };
  */
 export const REPORT_KEY = 'report';
 
+/** A saved handle's key for what an interruption leaves running and how to re-attach or stop it. */
+export const LEFT_RUNNING_KEY = 'leftRunning';
+
 export interface FileInput {
   /** Relative to the project folder. A folder stands for every file under it. */
   path: string;

@@ -5,7 +5,13 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
 import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
-import { type Stage, type StageContext, StageError, type StageOutputs } from '../plan/stage.js';
+import {
+  LEFT_RUNNING_KEY,
+  type Stage,
+  type StageContext,
+  StageError,
+  type StageOutputs,
+} from '../plan/stage.js';
 import { isWorkTreeDirty, readGitInfo } from '../state/git-info.js';
 import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';
@@ -171,7 +177,13 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
           ...(attempt.handle ? { handle: attempt.handle } : {}),
         });
         records[stage.name] = { action: 'interrupted', reasons, fingerprint, durationMs };
-        failure = { stage: stage.name, message: 'interrupted', bug: false };
+        const leftRunning = attempt.handle?.[LEFT_RUNNING_KEY];
+        failure = {
+          stage: stage.name,
+          message: 'interrupted',
+          bug: false,
+          ...(typeof leftRunning === 'string' ? { detail: leftRunning } : {}),
+        };
         continue;
       }
       status = 'failed';

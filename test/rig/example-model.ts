@@ -1,11 +1,11 @@
 // The example model's compiled programs (container/dist), built once for the tests that run them
 // as real processes, and job folders laid out as SageMaker lays out /opt/ml.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { generateSamples } from '../../src/example/generate-example-data.js';
 import { prepareBuildContext } from '../../src/local/prepare-build-context.js';
-import { repoRoot } from './project.js';
+import { repoRoot, TestProject } from './project.js';
 
 export const containerDir = join(repoRoot, 'container');
 
@@ -18,6 +18,17 @@ export function prepareExampleModel(): Promise<void> {
     () => undefined,
   );
   return prepared;
+}
+
+/** A project with the repository's pipeline.yaml, context/ and data/, built from its container/. */
+export async function exampleProject(): Promise<TestProject> {
+  const yaml = (await readFile(join(repoRoot, 'pipeline.yaml'), 'utf8'))
+    .replace('context: container\n', `context: ${containerDir}\n`)
+    .replace('dockerfile: container/Dockerfile\n', `dockerfile: ${join(containerDir, 'Dockerfile')}\n`);
+  const project = await TestProject.create({ 'pipeline.yaml': yaml });
+  await cp(join(repoRoot, 'context'), project.path('context'), { recursive: true });
+  await cp(join(repoRoot, 'data'), project.path('data'), { recursive: true });
+  return project;
 }
 
 export interface JobFolder {

@@ -1,6 +1,6 @@
 // The test rig: a temporary project folder with a pipeline.yaml and files, and the CLI run in
 // it as a real child process. Every test that touches the engine goes through here.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,10 @@ training:
 deploy:
   instanceType: ml.m5.large
 `;
+
+/** Outputs as tests read them: any stage's shape, checked by the assertions themselves. */
+// biome-ignore lint/suspicious/noExplicitAny: each test asserts the fields it reads
+export type StageOutputsForTest = Record<string, any>;
 
 export interface CliResult {
   exitCode: number;
@@ -81,6 +85,28 @@ export class TestProject {
   async savedHandle(stage: string): Promise<Record<string, string> | undefined> {
     const text = await this.read('.pipeline/state.json').catch(() => '{"stages":{}}');
     return JSON.parse(text).stages[stage]?.lastAttempt?.handle;
+  }
+
+  /** A stage's outputs from its last success, as the state file holds them. */
+  async stageOutputs(stage: string): Promise<StageOutputsForTest> {
+    return JSON.parse(await this.read('.pipeline/state.json')).stages[stage]?.lastSuccess?.outputs;
+  }
+
+  /** The newest run record: which stages ran, their outputs. */
+  async lastRunRecord(): Promise<{
+    status: string;
+    stages: Record<string, { action: string; outputs?: StageOutputsForTest }>;
+  }> {
+    const files = (await readdir(this.path('.pipeline', 'runs'))).filter((f) => f.endsWith('.json')).sort();
+    return JSON.parse(await this.read(join('.pipeline', 'runs', files[files.length - 1] as string)));
+  }
+
+  /** Names of the stages the newest run ran. */
+  async stagesRan(): Promise<string[]> {
+    const record = await this.lastRunRecord();
+    return Object.entries(record.stages)
+      .filter(([, stage]) => stage.action === 'ran')
+      .map(([name]) => name);
   }
 
   /** Starts the CLI (test stages unless `real`) without waiting for it. */

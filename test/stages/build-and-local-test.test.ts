@@ -1,27 +1,13 @@
 // The build and local-test stages through the real `pipeline` CLI, on the repository's own
 // pipeline.yaml and example model, with both runtimes for real.
 import assert from 'node:assert/strict';
-import { cp, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
-import { containerDir, prepareExampleModel } from '../rig/example-model.js';
-import { repoRoot, TestProject } from '../rig/project.js';
+import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
+import type { TestProject } from '../rig/project.js';
 
-/** The repository's pipeline.yaml, pointed at the repository's container/. */
-async function exampleProject(): Promise<TestProject> {
-  const yaml = (await readFile(join(repoRoot, 'pipeline.yaml'), 'utf8'))
-    .replace('context: container\n', `context: ${containerDir}\n`)
-    .replace('dockerfile: container/Dockerfile\n', `dockerfile: ${join(containerDir, 'Dockerfile')}\n`);
-  const project = await TestProject.create({ 'pipeline.yaml': yaml });
-  await cp(join(repoRoot, 'context'), project.path('context'), { recursive: true });
-  await cp(join(repoRoot, 'data'), project.path('data'), { recursive: true });
-  return project;
-}
-
-const outputsOf = async (project: TestProject, stage: string) =>
-  JSON.parse(await project.read('.pipeline/state.json')).stages[stage].lastSuccess.outputs;
+const outputsOf = (project: TestProject, stage: string) => project.stageOutputs(stage);
 
 describe('build and local-test', () => {
   let project: TestProject;

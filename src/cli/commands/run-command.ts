@@ -84,7 +84,12 @@ export async function runCommand(
       writeLine(io.stdout, formatRunSummary(outcome.record, painter(Boolean(io.stdout.isTTY), io.env)));
     }
     if (outcome.status === 'interrupted')
-      return { reason: 'interrupted', stage: outcome.failure?.stage, signal };
+      return {
+        reason: 'interrupted',
+        stage: outcome.failure?.stage,
+        signal,
+        ...(outcome.failure?.detail ? { leftRunning: outcome.failure.detail } : {}),
+      };
     if (outcome.failure) return { reason: 'stage-failed', ...outcome.failure };
     return undefined;
   } finally {

@@ -1,0 +1,129 @@
+// `pipeline destroy`: deletes the endpoint, endpoint configs and models this pipeline created
+// (those in its deployments ledger), after asking unless --yes; for the local target it also stops
+// the background local SageMaker. Training jobs and S3 data are left: they are the experiment's
+// record. The deploy stage and those after it are marked as never run, so the next run redeploys.
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Stage } from '../../plan/stage.js';
+import { acquireLock } from '../../state/lock.js';
+import { readState, writeState } from '../../state/state-store.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { openPipeline } from '../open-pipeline.js';
+
+export interface DestroyOptions extends CommonOptions {
+  yes: boolean;
+}
+
+/** The stage and every stage that needs it, directly or not. */
+function stagesFrom(stages: readonly Stage[], root: string): Set<string> {
+  const affected = new Set([root]);
+  for (const stage of stages) if (stage.needs.some((need) => affected.has(need))) affected.add(stage.name);
+  return affected;
+}
+
+async function confirm(io: CliIo, question: string): Promise<boolean> {
+  if (!io.stdin?.isTTY) return false;
+  const prompt = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+export async function destroyCommand(
+  options: DestroyOptions,
+  io: CliIo,
+  stages: readonly Stage[],
+): Promise<CliFailure | undefined> {
+  const opened = await openPipeline(options, io);
+  if (!opened.ok) return opened.error;
+  const { loaded, stateDir } = opened.value;
+  const { config } = loaded;
+  const { ledgerFile, readLedger, writeLedger } = await import('../../cloud/deployments-ledger.js');
+  const { findLocalDaemon, stopLocalDaemon } = await import('../../local/local-daemon.js');
+  const ledgerPath = ledgerFile(stateDir, config.target);
+  const ledger = await readLedger(ledgerPath);
+  const localDir = join(stateDir, 'local');
+  const daemon = config.target === 'local' ? await findLocalDaemon(localDir) : undefined;
+
+  const plan = [
+    ...(ledger.endpointName ? [`endpoint ${ledger.endpointName}`] : []),
+    ...ledger.deployments.map((name) => `model and endpoint config ${name}`),
+    ...(daemon ? [`the local SageMaker (pid ${daemon.pid})`] : []),
+  ];
+  if (plan.length === 0) {
+    if (options.json) writeJson(io.stdout, { target: config.target, deleted: [] });
+    else writeLine(io.stdout, `Nothing to destroy for ${config.name} on target ${config.target}.`);
+    return undefined;
+  }
+  if (!options.yes) {
+    writeLine(
+      io.stderr,
+      `This deletes, on target ${config.target}:\n${plan.map((line) => `  - ${line}`).join('\n')}`,
+    );
+    if (!io.stdin?.isTTY) {
+      return { reason: 'usage', message: 'no terminal to ask for confirmation: pass --yes to destroy' };
+    }
+    if (!(await confirm(io, 'Go ahead? [y/N] '))) {
+      writeLine(io.stderr, 'Nothing deleted.');
+      return undefined;
+    }
+  }
+
+  const lock = await acquireLock(stateDir, 'pipeline destroy');
+  if (!lock.ok) return { reason: 'locked', ...lock.error };
+  try {
+    const { connect } = await import('../../aws/aws-connection.js');
+    const { deleteDeployment, deleteEndpoint } = await import('../../cloud/deploy-endpoint.js');
+    const deleted: string[] = [];
+    const log = (line: string) => writeLine(io.stderr, line);
+    try {
+      if (ledger.endpointName || ledger.deployments.length > 0) {
+        const connection = await connect(config, stateDir);
+        if (
+          ledger.endpointName &&
+          (await deleteEndpoint(connection, ledger.endpointName, new AbortController().signal))
+        ) {
+          deleted.push(`endpoint ${ledger.endpointName}`);
+        }
+        for (const name of ledger.deployments) {
+          await deleteDeployment(connection, name, log);
+          deleted.push(`model and endpoint config ${name}`);
+        }
+        await writeLedger(ledgerPath, { deployments: [] });
+      }
+    } catch (error) {
+      return {
+        reason: 'stage-failed',
+        stage: 'destroy',
+        message: (error as Error).message,
+        ...((error as { detail?: string }).detail
+          ? { detail: (error as { detail?: string }).detail as string }
+          : {}),
+        bug: false,
+      };
+    }
+
+    // The endpoint is gone: the deploy stage and everything after it must run again.
+    const state = await readState(stateDir, config.name);
+    if (state.ok) {
+      for (const name of stagesFrom(stages, 'deploy')) delete state.value.stages[name];
+      await writeState(stateDir, state.value);
+    }
+    if (config.target === 'local' && (await stopLocalDaemon(localDir))) deleted.push('the local SageMaker');
+
+    if (options.json) writeJson(io.stdout, { target: config.target, deleted });
+    else
+      writeLine(
+        io.stdout,
+        deleted.length > 0
+          ? `Deleted:\n${deleted.map((d) => `  - ${d}`).join('\n')}`
+          : 'Nothing was left to delete.',
+      );
+    return undefined;
+  } finally {
+    await lock.value.release();
+  }
+}

@@ -1,0 +1,55 @@
+// The local target's background SageMaker, as a test sees it: SDK clients on the endpoints that
+// .pipeline/local/server.json names, and a clean-up that leaves no process behind.
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
+import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local/local-daemon.js';
+import type { TestProject } from './project.js';
+
+export interface LocalTarget {
+  facts: LocalServerFacts;
+  sagemaker: SageMakerClient;
+  s3: S3Client;
+  close(): void;
+}
+
+export async function localTargetOf(project: TestProject): Promise<LocalTarget> {
+  const facts = await readServerFacts(project.path('.pipeline', 'local'));
+  if (!facts) throw new Error('the local SageMaker is not running for this project');
+  const sagemaker = new SageMakerClient({
+    endpoint: facts.endpoint,
+    region: facts.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const s3 = new S3Client({
+    endpoint: facts.s3Endpoint,
+    region: facts.region,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  return {
+    facts,
+    sagemaker,
+    s3,
+    close: () => {
+      sagemaker.destroy();
+      s3.destroy();
+    },
+  };
+}
+
+/** `pipeline destroy --yes`, then a direct stop of the daemon should that have failed. */
+export async function destroyLocalTarget(project: TestProject): Promise<void> {
+  await project.run(['destroy', '--yes'], { real: true });
+  await stopLocalDaemon(join(project.dir, '.pipeline', 'local'));
+}
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};

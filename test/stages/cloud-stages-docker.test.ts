@@ -1,0 +1,78 @@
+// The whole path with the docker runtime: the image built, pushed through the local ECR to a real
+// registry (Debian's docker-registry), trained and served by digest in containers.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { execa } from 'execa';
+import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
+import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
+import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
+import type { TestProject } from '../rig/project.js';
+import { type LocalRegistry, startRegistry } from '../rig/registry.js';
+
+describe('the cloud stages on the local target (docker runtime, local registry)', () => {
+  let project: TestProject;
+  let registry: LocalRegistry | undefined;
+  before(async () => {
+    await prepareExampleModel();
+    project = await exampleProject();
+  });
+  after(async () => {
+    await destroyLocalTarget(project);
+    await project.remove();
+    await registry?.stop();
+  });
+
+  it('pushes by digest, trains and serves the pushed image, and leaves no container behind', async (t) => {
+    if (!(await requireDocker(t))) return;
+    registry = await startRegistry(t);
+    if (!registry) return;
+    const args = [
+      'run',
+      '--to',
+      'invoke',
+      '--set',
+      'runtime=docker',
+      '--set',
+      `local.registry=${registry.host}`,
+      '--set',
+      'training.hyperparameters.epochs=5',
+    ];
+    const env = { PIPELINE_BASE_IMAGE: TEST_BASE_IMAGE };
+    const plan = await project.run(['plan', ...args.slice(1)], { env, real: true });
+    assert.doesNotMatch(plan.stdout, /nothing is pushed/);
+
+    const result = await project.run(args, { env, real: true });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const push = await project.stageOutputs('push');
+    assert.match(push.imageUri, new RegExp(`^${registry.host}/keras-example@sha256:[0-9a-f]{64}$`));
+    assert.doesNotMatch(
+      result.stdout + result.stderr,
+      /local-registry/,
+      'the registry password is never shown',
+    );
+    const train = await project.stageOutputs('train');
+    const local = await localTargetOf(project);
+    try {
+      const job = await local.sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: train.jobName }),
+      );
+      assert.equal(job.AlgorithmSpecification?.TrainingImage, push.imageUri);
+    } finally {
+      local.close();
+    }
+    assert.equal((await project.stageOutputs('invoke')).rows, 15);
+
+    await destroyLocalTarget(project);
+    assert.deepEqual(await leftoverContainers(), []);
+    await execa('docker', ['rmi', `${registry.host}/keras-example:latest`], { reject: false });
+  });
+
+  it('says in the plan that without a registry the local image is used as it is', async () => {
+    const plan = await project.run(['plan', '--set', 'runtime=process'], { real: true });
+    assert.match(
+      plan.stdout,
+      /note: no local registry configured \(local\.registry\): the built image is used as it is/,
+    );
+  });
+});

@@ -1,0 +1,173 @@
+// push, upload, train, deploy and invoke through the real `pipeline` CLI on the local target:
+// the background local SageMaker, its S3, real training jobs and endpoints, no AWS account.
+import assert from 'node:assert/strict';
+import { appendFile, readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  DescribeEndpointCommand,
+  DescribeModelCommand,
+  ListEndpointsCommand,
+  ListTrainingJobsCommand,
+} from '@aws-sdk/client-sagemaker';
+import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
+import { destroyLocalTarget, isAlive, localTargetOf } from '../rig/local-target.js';
+import type { TestProject } from '../rig/project.js';
+
+const PROCESS = ['--set', 'runtime=process'];
+const QUICK = ['--set', 'training.hyperparameters.epochs=5'];
+
+describe('the cloud stages on the local target (process runtime)', () => {
+  let project: TestProject;
+  before(async () => {
+    await prepareExampleModel();
+    project = await exampleProject();
+  });
+  after(async () => {
+    await destroyLocalTarget(project);
+    await project.remove();
+  });
+
+  it('runs build to invoke on a fresh project, with no AWS account and no docker engine', async () => {
+    const result = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.deepEqual(await project.stagesRan(), [
+      'build',
+      'local-test',
+      'push',
+      'upload',
+      'train',
+      'deploy',
+      'invoke',
+    ]);
+    const push = await project.stageOutputs('push');
+    assert.match(push.imageUri, /^file:\/\//);
+    const upload = await project.stageOutputs('upload');
+    assert.equal(upload.channels.training.s3Uri, 's3://keras-example-artifacts/keras-example/training/');
+    const train = await project.stageOutputs('train');
+    assert.match(train.jobName, /^keras-example-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    assert.ok(train.jobName.length <= 63);
+    assert.match(
+      train.modelArtifact,
+      /^s3:\/\/keras-example-artifacts\/keras-example\/output\/.*\/output\/model\.tar\.gz$/,
+    );
+    assert.ok(train.finalMetrics.accuracy > 0.5, JSON.stringify(train.finalMetrics));
+    assert.match(result.stdout, /epoch=5 loss=/, 'the job log is streamed into the progress output');
+    assert.match(result.stdout, /\[Training\]/, 'SecondaryStatus transitions are shown');
+
+    const invoke = await project.stageOutputs('invoke');
+    assert.equal(invoke.rows, 15);
+    const predictions = (await project.read(invoke.report.predictionsFile)).trim().split('\n');
+    assert.equal(predictions.length, 15);
+    for (const line of predictions) assert.match(line, /^[0-9.e-]+,[0-9.e-]+$/);
+
+    const local = await localTargetOf(project);
+    try {
+      const jobs = await local.sagemaker.send(new ListTrainingJobsCommand({}));
+      assert.equal(jobs.TrainingJobSummaries?.length, 1);
+      const endpoints = await local.sagemaker.send(new ListEndpointsCommand({}));
+      assert.deepEqual(
+        endpoints.Endpoints?.map((e) => [e.EndpointName, e.EndpointStatus]),
+        [['keras-example', 'InService']],
+      );
+    } finally {
+      local.close();
+    }
+  });
+
+  it('runs nothing the second time', async () => {
+    const result = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.deepEqual(await project.stagesRan(), []);
+  });
+
+  it('re-runs train, deploy and invoke only for a hyperparameter change, and updates the endpoint in place', async () => {
+    const local = await localTargetOf(project);
+    try {
+      const previous = await project.stageOutputs('deploy');
+      const result = await project.run(
+        ['run', '--to', 'invoke', ...PROCESS, '--set', 'training.hyperparameters.epochs=6'],
+        { real: true },
+      );
+      assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+      assert.deepEqual(await project.stagesRan(), ['train', 'deploy', 'invoke']);
+      assert.match(result.stdout, /updating the endpoint keras-example/);
+      const deployed = await project.stageOutputs('deploy');
+      assert.equal(deployed.endpointName, 'keras-example');
+      assert.notEqual(deployed.deploymentName, previous.deploymentName);
+      const endpoint = await local.sagemaker.send(
+        new DescribeEndpointCommand({ EndpointName: 'keras-example' }),
+      );
+      assert.equal(endpoint.EndpointConfigName, deployed.deploymentName);
+      assert.equal(endpoint.EndpointArn, previous.endpointArn, 'the same endpoint, updated');
+      // What the update superseded is gone.
+      await assert.rejects(
+        local.sagemaker.send(new DescribeModelCommand({ ModelName: previous.deploymentName })),
+        {
+          name: 'ValidationException',
+        },
+      );
+      const jobs = await local.sagemaker.send(new ListTrainingJobsCommand({}));
+      assert.equal(jobs.TrainingJobSummaries?.length, 2);
+    } finally {
+      local.close();
+    }
+  });
+
+  it('re-sends nothing when the data is unchanged, and only the changed file when one changes', async () => {
+    const forced = await project.run(['run', '--only', 'upload', '--force', ...PROCESS, ...QUICK], {
+      real: true,
+    });
+    assert.equal(forced.exitCode, 0, forced.stderr);
+    const unchanged = await project.stageOutputs('upload');
+    assert.equal(unchanged.report.bytesSent, 0);
+    assert.equal(unchanged.report.filesSent, 0);
+
+    const file = project.path('context/input/data/validation/testset.csv');
+    const before = (await readFile(file)).length;
+    await appendFile(file, '0.5,0.5,1\n');
+    const changed = await project.run(['run', '--only', 'upload', ...PROCESS, ...QUICK], { real: true });
+    assert.equal(changed.exitCode, 0, changed.stderr);
+    const sent = (await project.stageOutputs('upload')).report;
+    assert.equal(sent.filesSent, 1);
+    assert.equal(sent.bytesSent, before + 10);
+
+    const local = await localTargetOf(project);
+    try {
+      const objects = await local.s3.send(
+        new ListObjectsV2Command({ Bucket: 'keras-example-artifacts', Prefix: 'keras-example/validation/' }),
+      );
+      assert.deepEqual(
+        objects.Contents?.map((o) => [o.Key, o.Size]),
+        [['keras-example/validation/testset.csv', before + 10]],
+      );
+    } finally {
+      local.close();
+    }
+  });
+
+  it('destroy asks first, then deletes what the pipeline created and stops the local SageMaker', async () => {
+    const { pid } = (await localTargetOf(project)).facts;
+    const asked = await project.run(['destroy'], { real: true });
+    assert.equal(asked.exitCode, 2);
+    assert.match(asked.stderr, /endpoint keras-example/);
+    assert.match(asked.stderr, /pass --yes/);
+    assert.ok(isAlive(pid));
+
+    const destroyed = await project.run(['destroy', '--yes'], { real: true });
+    assert.equal(destroyed.exitCode, 0, destroyed.stderr);
+    assert.match(destroyed.stdout, /endpoint keras-example/);
+    assert.ok(!isAlive(pid), 'the local SageMaker stopped');
+    const status = await project.run(
+      ['plan', '--to', 'invoke', ...PROCESS, '--set', 'training.hyperparameters.epochs=6'],
+      {
+        real: true,
+      },
+    );
+    // The endpoint is gone, so the deploy stage counts as never run.
+    assert.match(status.stdout, /deploy\s+run\s+never ran/);
+    assert.match(status.stdout, /invoke\s+run\s+never ran/);
+    const again = await project.run(['destroy', '--yes'], { real: true });
+    assert.match(again.stdout, /Nothing to destroy/);
+  });
+});
