@@ -48,8 +48,11 @@ export function explainAwsError(error: unknown, doing: string): StageError {
   const e = error as SdkError;
   const name = awsErrorName(error);
   const remote = (e.message ?? String(error)).trim();
+  const profile = process.env.AWS_PROFILE;
   const hint =
-    HINTS[name] ??
+    (name === 'CredentialsProviderError' && profile
+      ? `No AWS credentials were found for the profile "${profile}": check that ~/.aws/config or ~/.aws/credentials defines it, or run \`aws sso login --profile ${profile}\`.`
+      : HINTS[name]) ??
     (/role/i.test(remote) && /assume|not.*(exist|found)|valid/i.test(remote)
       ? 'Check aws.roleArn: the role must exist and trust sagemaker.amazonaws.com.'
       : undefined);

@@ -1,0 +1,239 @@
+// Behaviour only the real AWS can show: throttling, AccessDenied, expired tokens. These use MOCKED
+// AWS clients (aws-sdk-client-mock), as no local component can produce these faults; everything
+// else is tested through the local SageMaker and S3.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsConnection } from '../../src/aws/aws-connection.js';
+import { invokeInBatches } from '../../src/cloud/invoke-batches.js';
+import { runTrainingJob } from '../../src/cloud/training-job.js';
+import { uploadChannels } from '../../src/cloud/upload-channels.js';
+import type { PipelineConfig } from '../../src/config/pipeline-config.js';
+import { FileHasher } from '../../src/plan/file-hasher.js';
+import { StageError } from '../../src/plan/stage.js';
+
+const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' };
+function connection(): AwsConnection {
+  const region = 'eu-west-1';
+  return {
+    target: 'aws',
+    region,
+    sagemaker: new SageMakerClient({ region, credentials }),
+    runtime: new SageMakerRuntimeClient({ region, credentials }),
+    s3: new S3Client({ region, credentials }),
+    logs: new CloudWatchLogsClient({ region, credentials }),
+    ecr: new ECRClient({ region, credentials }),
+    poll: { firstMs: 1, maxMs: 5 },
+  };
+}
+
+/** An error shaped as the SDK raises a service exception. */
+function awsError(name: string, message: string, status: number): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status, requestId: 'req-1' },
+  });
+}
+
+const quiet = { step: () => undefined, log: () => undefined, signal: new AbortController().signal };
+
+const config = {
+  name: 'm',
+  target: 'aws',
+  aws: { roleArn: 'arn:aws:iam::123456789012:role/R', bucket: 'b' },
+  data: { training: { path: 'd', distribution: 'FullyReplicated' } },
+  training: {
+    instanceType: 'ml.m5.large',
+    instanceCount: 1,
+    volumeSizeGB: 10,
+    maxRuntimeSeconds: 60,
+    spot: { enabled: false, checkpointLocalPath: '/opt/ml/checkpoints' },
+    environment: {},
+    hyperparameters: {},
+    metricDefinitions: [],
+  },
+} as unknown as PipelineConfig;
+
+describe('AWS faults (mocked AWS clients)', () => {
+  const mocks: { restore(): void }[] = [];
+  afterEach(() => {
+    for (const mock of mocks.splice(0)) mock.restore();
+  });
+
+  it('invoke retries throttling and 5xx answers, then succeeds', async () => {
+    const runtime = mockClient(SageMakerRuntimeClient);
+    mocks.push(runtime);
+    runtime
+      .on(InvokeEndpointCommand)
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded', 400))
+      .rejectsOnce(awsError('InternalFailure', 'try again', 500))
+      .resolves({ Body: Buffer.from('0.1,0.9\n0.8,0.2\n') as never });
+    const result = await invokeInBatches({
+      connection: connection(),
+      endpointName: 'e',
+      rows: ['1,2', '3,4'],
+      contentType: 'text/csv',
+      accept: 'text/csv',
+      batchSize: 10,
+      concurrency: 2,
+      ...quiet,
+    });
+    assert.deepEqual(result.predictions, ['0.1,0.9', '0.8,0.2']);
+    assert.equal(result.retries, 2);
+  });
+
+  it("invoke does not retry the model's own error, and shows its message", async () => {
+    const runtime = mockClient(SageMakerRuntimeClient);
+    mocks.push(runtime);
+    runtime.on(InvokeEndpointCommand).rejects(
+      Object.assign(awsError('ModelError', 'Received client error (400) from primary', 424), {
+        OriginalMessage: 'row 1, column 2: not a number',
+      }),
+    );
+    await assert.rejects(
+      invokeInBatches({
+        connection: connection(),
+        endpointName: 'e',
+        rows: ['1,x'],
+        contentType: 'text/csv',
+        accept: 'text/csv',
+        batchSize: 10,
+        concurrency: 1,
+        ...quiet,
+      }),
+      (error: StageError) =>
+        error instanceof StageError &&
+        /refused rows 1-1/.test(error.message) &&
+        error.detail === 'row 1, column 2: not a number',
+    );
+    assert.equal(runtime.commandCalls(InvokeEndpointCommand).length, 1);
+  });
+
+  it('train: AccessDenied names the missing permission and says what to check', async () => {
+    const sagemaker = mockClient(SageMakerClient);
+    mocks.push(sagemaker);
+    sagemaker
+      .on(CreateTrainingJobCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sagemaker:CreateTrainingJob',
+          400,
+        ),
+      );
+    await assert.rejects(
+      runTrainingJob({
+        connection: connection(),
+        config,
+        imageUri: 'i',
+        channelUris: { training: 's3://b/m/training/' },
+        bucket: 'b',
+        saveJobName: async () => undefined,
+        logFile: join(tmpdir(), 'never-written.log'),
+        ...quiet,
+      }),
+      (error: StageError) =>
+        /creating the training job m-\S+ failed: AccessDeniedException: .*sagemaker:CreateTrainingJob/.test(
+          error.message,
+        ) && /lack a permission/.test(error.detail ?? ''),
+    );
+  });
+
+  it('train: a role SageMaker cannot assume points at aws.roleArn', async () => {
+    const sagemaker = mockClient(SageMakerClient);
+    mocks.push(sagemaker);
+    sagemaker
+      .on(CreateTrainingJobCommand)
+      .rejects(
+        awsError(
+          'ValidationException',
+          'Could not assume role arn:aws:iam::123456789012:role/R. Please ensure that the role exists and allows principal sagemaker.amazonaws.com to assume the role.',
+          400,
+        ),
+      );
+    await assert.rejects(
+      runTrainingJob({
+        connection: connection(),
+        config,
+        imageUri: 'i',
+        channelUris: { training: 's3://b/m/training/' },
+        bucket: 'b',
+        saveJobName: async () => undefined,
+        logFile: join(tmpdir(), 'never-written.log'),
+        ...quiet,
+      }),
+      (error: StageError) =>
+        /Could not assume role/.test(error.message) && /Check aws\.roleArn/.test(error.detail ?? ''),
+    );
+  });
+
+  it('train: an expired session token while waiting says how to refresh it and that the run resumes', async () => {
+    const sagemaker = mockClient(SageMakerClient);
+    mocks.push(sagemaker);
+    sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn' });
+    sagemaker
+      .on(DescribeTrainingJobCommand)
+      .rejects(
+        awsError('ExpiredTokenException', 'The security token included in the request is expired', 400),
+      );
+    let saved: string | undefined;
+    await assert.rejects(
+      runTrainingJob({
+        connection: connection(),
+        config,
+        imageUri: 'i',
+        channelUris: { training: 's3://b/m/training/' },
+        bucket: 'b',
+        saveJobName: async (name) => {
+          saved = name;
+        },
+        logFile: join(tmpdir(), 'never-written.log'),
+        ...quiet,
+      }),
+      (error: StageError) =>
+        /ExpiredTokenException/.test(error.message) && /has expired.*resumes/.test(error.detail ?? ''),
+    );
+    assert.ok(saved, 'the job name was saved before the wait, so the next run re-attaches');
+  });
+
+  it('upload: a bucket the credentials may not read is one clear message', async () => {
+    const s3 = mockClient(S3Client);
+    mocks.push(s3);
+    s3.on(HeadBucketCommand).rejects(awsError('AccessDenied', 'Access Denied', 403));
+    const dir = await mkdtemp(join(tmpdir(), 'upload-denied-'));
+    try {
+      await assert.rejects(
+        uploadChannels({
+          connection: connection(),
+          bucket: 'someone-elses-bucket',
+          prefix: 'm',
+          channels: {},
+          projectDir: dir,
+          manifestFile: join(dir, 'manifest.json'),
+          createBucket: false,
+          hasher: await FileHasher.open(),
+          ...quiet,
+        }),
+        (error: StageError) =>
+          /reaching the bucket someone-elses-bucket failed: AccessDenied: Access Denied/.test(
+            error.message,
+          ) && /lack a permission/.test(error.detail ?? ''),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
