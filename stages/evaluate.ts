@@ -1,16 +1,52 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
-import { type Stage, StageError } from '../src/plan/stage.js';
+// Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
+import { join } from 'node:path';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
 
 export const evaluate: Stage = {
   name: 'evaluate',
   description: 'score the predictions against the ground truth',
-  needs: ['invoke'],
-  version: 1,
+  needs: ['train', 'invoke'],
+  version: 2,
   inputs: (config) => ({
-    config: { evaluate: config.evaluate },
+    config: { evaluate: config.evaluate, 'training.metricDefinitions': config.training.metricDefinitions },
     files: config.evaluate ? [{ path: config.evaluate.groundTruth }] : [],
   }),
-  run: async () => {
-    throw new StageError('the evaluate stage is not implemented yet (issue #6)');
+  run: async (ctx): Promise<StageOutputs> => {
+    const settings = ctx.config.evaluate;
+    if (!settings) {
+      ctx.log('no evaluate section in pipeline.yaml: nothing to score');
+      return {};
+    }
+    const { evaluateRun } = await import('../src/evaluate/evaluate-run.js');
+    const { readGitInfo, isWorkTreeDirty } = await import('../src/state/git-info.js');
+    const invokeReport = ctx.upstream.invoke?.[REPORT_KEY] as { predictionsFile?: string } | undefined;
+    if (!invokeReport?.predictionsFile) throw new StageError('the invoke stage recorded no predictions file');
+    const trainReport = ctx.upstream.train?.[REPORT_KEY] as { logFile?: string } | undefined;
+    const git = await readGitInfo(ctx.projectDir);
+    const dirty = git ? await isWorkTreeDirty(ctx.projectDir) : undefined;
+    const previous = ctx.previousOutputs as
+      | { metrics?: Record<string, number>; params?: Record<string, unknown> }
+      | undefined;
+    const evaluation = await evaluateRun({
+      config: ctx.config,
+      settings,
+      projectDir: ctx.projectDir,
+      runDir: join(ctx.stateDir, 'runs', ctx.runId),
+      runId: ctx.runId,
+      predictionsFile: invokeReport.predictionsFile,
+      ...(trainReport?.logFile ? { trainLogFile: trainReport.logFile } : {}),
+      ...(typeof ctx.upstream.train?.jobName === 'string' ? { jobName: ctx.upstream.train.jobName } : {}),
+      ...(previous ? { previous } : {}),
+      ...(git ? { git: { commit: git.commit, ...(dirty !== undefined ? { dirty } : {}) } } : {}),
+      log: ctx.log,
+    });
+    ctx.log(`report: ${evaluation.files.report}`);
+    if (evaluation.missed.length > 0) {
+      throw new StageError(evaluation.missed.join('\n'), `The report: ${evaluation.files.report}`);
+    }
+    const { missed: _missed, files, params, ...made } = evaluation;
+    // The config values are JSON already: they came from YAML.
+    return { ...made, params: params as StageOutputs, [REPORT_KEY]: files };
   },
 };

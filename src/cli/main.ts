@@ -5,9 +5,12 @@ import type { Stage } from '../plan/stage.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
+import { diffCommand } from './commands/diff-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
+import { runsCommand } from './commands/runs-command.js';
+import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { ExitCode } from './exit-code.js';
@@ -102,6 +105,35 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
       track(options);
       failure = await destroyCommand(options, io, stages);
     });
+
+  const review = (command: Command) =>
+    command
+      .option('-f, --file <path>', 'the pipeline definition (its .pipeline/ holds the runs)', 'pipeline.yaml')
+      .option('--json', 'machine-readable output on stdout', false);
+  review(
+    program.command('runs').description('the experiment history: every run, what changed, key metrics'),
+  ).action(async (options) => {
+    json = options.json;
+    failure = await runsCommand(options, io);
+  });
+  review(
+    program
+      .command('show')
+      .argument('<run>', 'a run id, a unique prefix of one, `last` or `last~N`')
+      .description('one run: its stages, metrics, gates and report'),
+  ).action(async (ref: string, options) => {
+    json = options.json;
+    failure = await showCommand(ref, options, io);
+  });
+  review(
+    program
+      .command('diff')
+      .argument('[runs...]', 'two runs (default: the last two)')
+      .description('what differs between two runs: settings, data, image, jobs, metrics'),
+  ).action(async (refs: string[], options) => {
+    json = options.json;
+    failure = await diffCommand(refs, options, io);
+  });
 
   const local = program.command('local').description('the local SageMaker that target "local" uses');
   local

@@ -1,6 +1,7 @@
 // The two ways to change a config without editing it: a named environment from the file's
 // `environments:` (`--env prod`) and `--set path=value` arguments. Positions follow the values,
 // so a bad override is reported where it was written.
+import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from './diagnostic.js';
 import { typedScalar } from './interpolate.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
@@ -45,7 +46,19 @@ export interface SetOverride {
   argument: string;
 }
 
-/** Parses `--set a.b.c=value`; the value is read as a YAML scalar (numbers and booleans typed). */
+/** A --set value: a YAML flow list or map (`["a", "b"]`, `{k: v}`) as such, else a typed scalar. */
+function overrideValue(text: string): unknown {
+  if (/^\s*[[{]/.test(text)) {
+    try {
+      return parseYaml(text);
+    } catch {
+      // Not valid YAML after all: the schema will say what the value should have been.
+    }
+  }
+  return typedScalar(text);
+}
+
+/** Parses `--set a.b.c=value`; the value is read as YAML (numbers and booleans typed, flow lists). */
 export function parseSetOverride(argument: string): SetOverride | Diagnostic {
   const location = { kind: 'argument', argument: `--set ${argument}` } as const;
   const equals = argument.indexOf('=');
@@ -53,7 +66,7 @@ export function parseSetOverride(argument: string): SetOverride | Diagnostic {
   const path = argument.slice(0, equals).split('.');
   if (path.some((part) => part === ''))
     return { message: `"${argument.slice(0, equals)}" is not a key path`, location };
-  return { path, value: typedScalar(argument.slice(equals + 1)), argument: `--set ${argument}` };
+  return { path, value: overrideValue(argument.slice(equals + 1)), argument: `--set ${argument}` };
 }
 
 export function applySetOverride(

@@ -125,12 +125,13 @@ describe('the cloud stages on the local target (process runtime)', () => {
 
     const file = project.path('context/input/data/validation/testset.csv');
     const before = (await readFile(file)).length;
-    await appendFile(file, '0.5,0.5,1\n');
+    const row = '5.0000e+00,5.0000e+00,0.0000e+00,1.0000e+00\n';
+    await appendFile(file, row);
     const changed = await project.run(['run', '--only', 'upload', ...PROCESS, ...QUICK], { real: true });
     assert.equal(changed.exitCode, 0, changed.stderr);
     const sent = (await project.stageOutputs('upload')).report;
     assert.equal(sent.filesSent, 1);
-    assert.equal(sent.bytesSent, before + 10);
+    assert.equal(sent.bytesSent, before + row.length);
 
     const local = await localTargetOf(project);
     try {
@@ -139,11 +140,39 @@ describe('the cloud stages on the local target (process runtime)', () => {
       );
       assert.deepEqual(
         objects.Contents?.map((o) => [o.Key, o.Size]),
-        [['keras-example/validation/testset.csv', before + 10]],
+        [['keras-example/validation/testset.csv', before + row.length]],
       );
     } finally {
       local.close();
     }
+  });
+
+  it('evaluates, and a missed gate fails the run with exit 1, naming the gate and keeping the report', async () => {
+    const result = await project.run(
+      [
+        'run',
+        ...PROCESS,
+        '--set',
+        'training.hyperparameters.epochs=6',
+        '--set',
+        'evaluate.gates=["accuracy >= 0.5", "macro_f1 > 0.999"]',
+      ],
+      { real: true },
+    );
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    // The validation data changed in the test before: the model is retrained on it first.
+    assert.deepEqual(await project.stagesRan(), ['local-test', 'train', 'deploy', 'invoke']);
+    assert.equal((await project.lastRunRecord()).stages.evaluate?.action, 'failed');
+    assert.match(
+      result.stderr,
+      /stage evaluate failed: gate "macro_f1 > 0\.999" missed: macro_f1 is [0-9.]+, [0-9.]+ short/,
+    );
+    const report = result.stderr.match(/The report: (\S+)/)?.[1];
+    assert.ok(report, result.stderr);
+    assert.match(await project.read(report), /<svg class="chart confusion"/);
+    const summary = await project.read(report.replace('report.html', 'summary.md'));
+    assert.match(summary, /❌ `macro_f1 > 0\.999`/);
+    assert.match(summary, /✅ `accuracy >= 0\.5`/);
   });
 
   it('destroy asks first, then deletes what the pipeline created and stops the local SageMaker', async () => {

@@ -1,0 +1,55 @@
+// `pipeline diff [A] [B]`: what differs between two runs (by default the last two): settings,
+// data fingerprints, image, jobs and metrics with deltas.
+import type { Change } from '../../evaluate/flatten.js';
+import { diffRuns } from '../../review/run-diff.js';
+import { findRun, loadRuns } from '../../review/run-history.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { historyDir, type ReviewOptions } from './runs-command.js';
+
+const show = (value: unknown): string =>
+  value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
+
+function section(title: string, list: Change[], empty: string): string[] {
+  if (list.length === 0) return [`${title}: ${empty}`];
+  return [`${title}:`, ...list.map((c) => `  ${c.path}: ${show(c.before)} → ${show(c.after)}`)];
+}
+
+export async function diffCommand(
+  refs: string[],
+  options: ReviewOptions,
+  io: CliIo,
+): Promise<CliFailure | undefined> {
+  const runs = await loadRuns(historyDir(options));
+  if (refs.length === 1) return { reason: 'usage', message: 'give two runs, or none for the last two' };
+  const [refA = 'last~1', refB = 'last'] = refs;
+  const a = findRun(runs, refA);
+  if (!a.ok) return { reason: 'usage', message: a.message };
+  const b = findRun(runs, refB);
+  if (!b.ok) return { reason: 'usage', message: b.message };
+  const diff = diffRuns(a.run, b.run);
+  if (options.json) {
+    writeJson(io.stdout, diff);
+    return undefined;
+  }
+  const lines = [
+    `Run ${diff.a} → ${diff.b}`,
+    '',
+    ...section('Settings', diff.params, 'the same'),
+    ...section('Data', diff.data, 'the same'),
+    ...section('Image', diff.image, 'the same'),
+    'Jobs:',
+    ...diff.jobs.map(
+      (c) => `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
+    ),
+    'Metrics:',
+    ...(diff.metrics.length === 0
+      ? ['  neither run evaluated']
+      : diff.metrics.map(
+          (m) =>
+            `  ${m.metric.padEnd(20)} ${m.a === null ? '-' : m.a.toFixed(4)} → ${m.b === null ? '-' : m.b.toFixed(4)}${m.delta === null ? '' : `  (${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(4)})`}`,
+        )),
+  ];
+  writeLine(io.stdout, lines.join('\n'));
+  return undefined;
+}

@@ -1,0 +1,83 @@
+// `pipeline runs`: the experiment history as a table: run id, time, git commit, what changed
+// since the run before, key metrics and status. `--json` gives the same rows as data.
+import { dirname, join, resolve } from 'node:path';
+import { changes } from '../../evaluate/flatten.js';
+import { paramsOf } from '../../review/run-diff.js';
+import { loadRuns, type RunEntry } from '../../review/run-history.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { painter } from '../paint.js';
+
+export interface ReviewOptions {
+  file: string;
+  json: boolean;
+}
+
+/** .pipeline beside the pipeline file: history is readable even when the config is not valid. */
+export const historyDir = (options: ReviewOptions): string =>
+  join(dirname(resolve(options.file)), '.pipeline');
+
+export const KEY_METRICS = ['accuracy', 'macro_f1'];
+
+function whatChanged(run: RunEntry, previous: RunEntry | undefined): string {
+  if (!previous) return 'first run';
+  const changed = changes(paramsOf(previous), paramsOf(run));
+  if (changed.length === 0) return '-';
+  const [first] = changed;
+  const shown = `${first?.path.replace(/^training\.hyperparameters\./, '')}: ${JSON.stringify(first?.before)} → ${JSON.stringify(first?.after)}`;
+  return changed.length > 1 ? `${shown} (+${changed.length - 1})` : shown;
+}
+
+export function runRows(runs: readonly RunEntry[]) {
+  return runs.map((run, index) => ({
+    id: run.record.id,
+    startedAt: run.record.startedAt,
+    commit: run.record.git ? `${run.record.git.commit.slice(0, 8)}${run.record.git.dirty ? '*' : ''}` : null,
+    changed: whatChanged(run, runs[index - 1]),
+    ran: Object.entries(run.record.stages)
+      .filter(([, stage]) => stage.action === 'ran' || stage.action === 'failed')
+      .map(([name]) => name),
+    metrics: run.metrics ?? null,
+    status: run.record.status,
+  }));
+}
+
+const pad = (rows: string[][]): string[] => {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+};
+
+export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<CliFailure | undefined> {
+  const runs = await loadRuns(historyDir(options));
+  const rows = runRows(runs);
+  if (options.json) {
+    writeJson(io.stdout, rows);
+    return undefined;
+  }
+  if (rows.length === 0) {
+    writeLine(io.stdout, 'No runs yet: `pipeline run` records one per run.');
+    return undefined;
+  }
+  const paint = painter(Boolean(io.stdout.isTTY), io.env);
+  const table = pad([
+    ['RUN', 'WHEN', 'COMMIT', 'CHANGED', ...KEY_METRICS.map((m) => m.toUpperCase()), 'STATUS'],
+    ...rows.map((row) => [
+      row.id,
+      row.startedAt.replace('T', ' ').slice(0, 19),
+      row.commit ?? '-',
+      row.changed.length > 48 ? `${row.changed.slice(0, 47)}…` : row.changed,
+      ...KEY_METRICS.map((metric) =>
+        row.metrics?.[metric] !== undefined ? row.metrics[metric].toFixed(4) : '-',
+      ),
+      row.status,
+    ]),
+  ]);
+  writeLine(io.stdout, paint('bold', table[0] ?? ''));
+  for (const line of table.slice(1)) writeLine(io.stdout, line);
+  return undefined;
+}

@@ -1,0 +1,55 @@
+// `pipeline show RUN`: one run: how it went, what each stage did, its metrics and gates, and
+// where its report is. RUN is an id, a unique prefix of one, `last` or `last~N`.
+import { access } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { findRun, loadRuns } from '../../review/run-history.js';
+import { formatDuration } from '../../run/format-run.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { historyDir, type ReviewOptions } from './runs-command.js';
+
+export async function showCommand(
+  ref: string,
+  options: ReviewOptions,
+  io: CliIo,
+): Promise<CliFailure | undefined> {
+  const stateDir = historyDir(options);
+  const found = findRun(await loadRuns(stateDir), ref);
+  if (!found.ok) return { reason: 'usage', message: found.message };
+  const { record, metrics, gatesPassed } = found.run;
+  const report = join(stateDir, 'runs', record.id, 'report.html');
+  const hasReport = await access(report).then(
+    () => true,
+    () => false,
+  );
+  if (options.json) {
+    writeJson(io.stdout, {
+      ...record,
+      metrics: metrics ?? null,
+      gatesPassed: gatesPassed ?? null,
+      report: hasReport ? report : null,
+    });
+    return undefined;
+  }
+  const lines = [
+    `Run ${record.id}: ${record.status} in ${formatDuration(record.durationMs)}`,
+    `  started   ${record.startedAt}`,
+    `  target    ${record.target}${record.environment ? ` (--env ${record.environment})` : ''}`,
+    ...(record.git ? [`  commit    ${record.git.commit}${record.git.dirty ? ' (dirty)' : ''}`] : []),
+    `  command   pipeline ${record.argv.join(' ')}`,
+    '',
+    'Stages:',
+    ...Object.entries(record.stages).map(([name, stage]) => {
+      const took = stage.durationMs !== undefined ? ` in ${formatDuration(stage.durationMs)}` : '';
+      return `  ${name.padEnd(11)} ${stage.action}${took}${stage.error ? `: ${stage.error.split('\n')[0]}` : ''}`;
+    }),
+  ];
+  if (metrics) {
+    lines.push('', `Metrics${gatesPassed === false ? ' (a gate was missed)' : ''}:`);
+    for (const [name, value] of Object.entries(metrics))
+      lines.push(`  ${name.padEnd(20)} ${value.toFixed(4)}`);
+  }
+  if (hasReport) lines.push('', `Report: ${relative(process.cwd(), report)}`);
+  writeLine(io.stdout, lines.join('\n'));
+  return undefined;
+}

@@ -1,0 +1,54 @@
+// The run's summary in Markdown, fit to post as a pull-request comment: the gates, the metrics
+// with their change since the previous run, and the settings that changed.
+import type { Change } from './flatten.js';
+import type { GateResult } from './gates.js';
+
+export interface SummaryInput {
+  pipeline: string;
+  runId: string;
+  flat: Record<string, number>;
+  previous?: Record<string, number>;
+  gates: GateResult[];
+  changes: Change[];
+  jobName?: string;
+}
+
+const fixed = (value: number): string => value.toFixed(4);
+const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
+const cell = (value: unknown): string => (value === undefined ? '—' : `\`${JSON.stringify(value)}\``);
+
+export function renderMarkdownSummary(input: SummaryInput): string {
+  const missed = input.gates.filter((gate) => !gate.passed);
+  const verdict =
+    input.gates.length === 0
+      ? ''
+      : missed.length === 0
+        ? ' ✅ gates passed'
+        : ` ❌ ${missed.length} gate(s) missed`;
+  const lines = [`### ${input.pipeline}: run \`${input.runId}\`${verdict}`, ''];
+  if (input.jobName) lines.push(`Training job \`${input.jobName}\`.`, '');
+  lines.push('| metric | this run | previous | change |', '| --- | ---: | ---: | ---: |');
+  for (const [name, value] of Object.entries(input.flat)) {
+    if (name.includes('.')) continue;
+    const before = input.previous?.[name];
+    lines.push(
+      `| ${name} | ${fixed(value)} | ${before === undefined ? '—' : fixed(before)} | ${before === undefined ? '—' : signed(value - before)} |`,
+    );
+  }
+  if (input.gates.length > 0) {
+    lines.push('', '**Gates**', '');
+    for (const gate of input.gates) {
+      lines.push(
+        `- ${gate.passed ? '✅' : '❌'} \`${gate.gate}\`: ${gate.value === null ? 'unknown metric' : fixed(gate.value)}`,
+      );
+    }
+  }
+  lines.push('', '**Changed since the previous run**', '');
+  if (input.changes.length === 0) lines.push('Nothing (or no previous run).');
+  else {
+    lines.push('| setting | before | now |', '| --- | --- | --- |');
+    for (const change of input.changes)
+      lines.push(`| \`${change.path}\` | ${cell(change.before)} | ${cell(change.after)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,54 @@
+// The experiment history as `runs`, `show` and `diff` read it: every run record, with the metrics
+// its evaluate stage wrote (runs/RUN_ID/metrics.json, present even when a gate was missed).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StageOutputs } from '../plan/stage.js';
+import { type RunRecord, readRunRecords, runsDir } from '../state/run-record.js';
+
+export interface RunEntry {
+  record: RunRecord;
+  /** The flat metrics of this run's evaluation, if it evaluated. */
+  metrics?: Record<string, number>;
+  gatesPassed?: boolean;
+}
+
+export async function loadRuns(stateDir: string): Promise<RunEntry[]> {
+  const records = await readRunRecords(stateDir);
+  return Promise.all(
+    records.map(async (record) => {
+      try {
+        const file = join(runsDir(stateDir), record.id, 'metrics.json');
+        const saved = JSON.parse(await readFile(file, 'utf8')) as {
+          metrics: Record<string, number>;
+          passed: boolean;
+        };
+        return { record, metrics: saved.metrics, gatesPassed: saved.passed };
+      } catch {
+        return { record };
+      }
+    }),
+  );
+}
+
+export type RunLookup = { ok: true; run: RunEntry } | { ok: false; message: string };
+
+/** A run by id, unique id prefix, `last`, or `last~N` (N runs before the last). */
+export function findRun(runs: readonly RunEntry[], ref: string): RunLookup {
+  const back = ref.match(/^last(?:~(\d+))?$/);
+  if (back) {
+    const run = runs[runs.length - 1 - Number(back[1] ?? 0)];
+    return run ? { ok: true, run } : { ok: false, message: `there are only ${runs.length} runs` };
+  }
+  const matches = runs.filter((run) => run.record.id === ref || run.record.id.startsWith(ref));
+  const exact = matches.find((run) => run.record.id === ref);
+  if (exact) return { ok: true, run: exact };
+  if (matches.length === 1) return { ok: true, run: matches[0] as RunEntry };
+  if (matches.length === 0) {
+    return { ok: false, message: `no run ${ref}; \`pipeline runs\` lists them` };
+  }
+  return { ok: false, message: `${ref} matches ${matches.length} runs: give more of the id` };
+}
+
+/** A stage's outputs as they stood in that run (run, or kept from an earlier run). */
+export const outputsIn = (run: RunEntry, stage: string): StageOutputs | undefined =>
+  run.record.stages[stage]?.outputs;
