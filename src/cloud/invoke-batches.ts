@@ -57,14 +57,26 @@ export function batchRows(
   return batches;
 }
 
-/** A response body as one line per row: CSV/lines as they are, a JSON array element by element. */
-function predictionLines(body: string, accept: string): string[] {
-  if (/json/i.test(accept) && body.trim().startsWith('[')) {
-    return (JSON.parse(body) as unknown[]).map((value) =>
-      typeof value === 'string' ? value : JSON.stringify(value),
-    );
+/**
+ * A response body as one line per row: CSV or JSON lines as they are; a JSON array, or an object
+ * with a `predictions` array (as TensorFlow Serving and the example model answer), element by element.
+ */
+export function predictionLines(body: string, accept: string): string[] {
+  const text = body.trim();
+  if (/json/i.test(accept) && (text.startsWith('[') || text.startsWith('{'))) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      const list = Array.isArray(parsed) ? parsed : (parsed as { predictions?: unknown }).predictions;
+      if (Array.isArray(list)) {
+        return list.map((value) =>
+          Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : JSON.stringify(value),
+        );
+      }
+    } catch {
+      // JSON lines, one document per row: split below.
+    }
   }
-  return body.split(/\r?\n/).filter((line) => line.trim() !== '');
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '');
 }
 
 export async function invokeInBatches(request: InvokeRequest): Promise<InvokeResult> {

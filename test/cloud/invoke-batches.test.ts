@@ -1,7 +1,7 @@
 // Batching the evaluation rows: at most batchSize rows and under 6 MiB per request, rows whole.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchRows, MAX_PAYLOAD_BYTES } from '../../src/cloud/invoke-batches.js';
+import { batchRows, MAX_PAYLOAD_BYTES, predictionLines } from '../../src/cloud/invoke-batches.js';
 
 describe('batchRows', () => {
   it('groups rows by count', () => {
@@ -41,5 +41,20 @@ describe('batchRows', () => {
 
   it('has no batch for no rows', () => {
     assert.deepEqual(batchRows([], 10), []);
+  });
+});
+
+describe('predictionLines', () => {
+  it('reads CSV, JSON arrays, {"predictions": [...]} and JSON lines as one line per row', () => {
+    assert.deepEqual(predictionLines('0.1,0.9\n0.8,0.2\n', 'text/csv'), ['0.1,0.9', '0.8,0.2']);
+    assert.deepEqual(predictionLines('[[0.1,0.9],[0.8,0.2]]', 'application/json'), ['0.1,0.9', '0.8,0.2']);
+    assert.deepEqual(predictionLines('{"predictions":[[0.1,0.9],[0.8,0.2]]}', 'application/json'), [
+      '0.1,0.9',
+      '0.8,0.2',
+    ]);
+    assert.deepEqual(predictionLines('{"label":1}\n{"label":0}\n', 'application/jsonlines'), [
+      '{"label":1}',
+      '{"label":0}',
+    ]);
   });
 });
