@@ -30,6 +30,22 @@ export function checkSemantics(
       `training.spot.maxWaitSeconds (${spot.maxWaitSeconds}) must be at least training.maxRuntimeSeconds (${maxRuntimeSeconds})`,
     );
   }
+  config.training.metricDefinitions.forEach((metric, index) => {
+    try {
+      const groups = new RegExp(`${metric.regex}|`).exec('')?.length ?? 1;
+      if (groups < 2) {
+        report(
+          ['training', 'metricDefinitions', index, 'regex'],
+          `the regex of metric "${metric.name}" has no capture group: SageMaker reads the value from the first one`,
+        );
+      }
+    } catch (error) {
+      report(
+        ['training', 'metricDefinitions', index, 'regex'],
+        `the regex of metric "${metric.name}" does not compile: ${(error as Error).message}`,
+      );
+    }
+  });
   if (config.target === 'aws') {
     if (!config.aws.roleArn) report(['aws'], 'target "aws" needs aws.roleArn, the SageMaker execution role');
     if (!config.aws.bucket) report(['aws'], 'target "aws" needs aws.bucket for data and model artifacts');

@@ -65,7 +65,13 @@ export function loadConfig(options: LoadOptions): LoadResult {
   const parsed = parseYamlWithPositions(text, display);
   if (parsed.diagnostics.length > 0 && parsed.value === undefined) return fail(parsed.diagnostics);
   if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-    return fail([{ message: `${display} must be a mapping of settings (name:, image:, ...)` }]);
+    const top = parsed.positions.get('');
+    return fail([
+      {
+        message: `${display} must be a mapping of settings (name:, image:, ...)`,
+        ...(top ? { location: top.value } : {}),
+      },
+    ]);
   }
   const { positions } = parsed;
   const interpolated = interpolate(parsed.value, positions, options.env ?? process.env);

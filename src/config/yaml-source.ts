@@ -51,13 +51,16 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
 
   const positions: PositionMap = new Map();
   const visit = (node: unknown, path: (string | number)[], key?: FileLocation): void => {
-    const target = isAlias(node) ? node.resolve(doc) : node;
+    // An alias is placed where it is written; what it points at is not walked again (an alias
+    // bomb would make that exponential: toJS below refuses one).
+    const target = node;
     if (!target) return;
     const range = (target as Node).range;
     positions.set(pointerOf(path), {
       ...(key ? { key } : {}),
       value: locate(range ? [range[0], range[1]] : undefined),
     });
+    if (isAlias(target)) return;
     if (isMap(target)) {
       for (const pair of target.items) {
         if (!isPair(pair)) continue;
@@ -73,5 +76,27 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
     }
   };
   visit(doc.contents, []);
-  return { value: doc.toJS({ maxAliasCount: 100 }) ?? {}, positions, diagnostics };
+  const start = locate(doc.contents?.range ? [doc.contents.range[0], doc.contents.range[1]] : undefined);
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    return {
+      value: undefined,
+      positions,
+      diagnostics: [
+        {
+          message: 'the file is empty: it needs at least `name:` and `image:`',
+          location: { ...start, line: 1, col: 1 },
+        },
+      ],
+    };
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), positions, diagnostics };
+  } catch (error) {
+    // yaml refuses documents whose aliases expand too far ("billion laughs").
+    return {
+      value: undefined,
+      positions,
+      diagnostics: [{ message: (error as Error).message, location: start }],
+    };
+  }
 }

@@ -1,0 +1,167 @@
+// Upload speed of the upload stage's code (src/cloud/upload-channels.ts) against the aws CLI, both
+// sending to the same s3rver instance in the same run:
+//  1. one large file (default 1 GiB): ours (multipart, parallel parts) vs `aws s3 cp`;
+//  2. many small files (default 2,000 × 50 KB): ours (16 at a time) vs `aws s3 sync`;
+//  3. a re-run with nothing changed: bytes sent and time.
+// Usage: npm run bench:upload [-- --size-mib 1024 --files 2000 --file-kb 50 --runs 3]
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { AwsConnection } from '../src/aws/aws-connection.js';
+import { LOCAL_CREDENTIALS } from '../src/aws/sdk-defaults.js';
+import { uploadChannels } from '../src/cloud/upload-channels.js';
+import { startLocalS3 } from '../src/local/local-s3.js';
+import { FileHasher } from '../src/plan/file-hasher.js';
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    files: { type: 'string', default: '2000' },
+    'file-kb': { type: 'string', default: '50' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const sizeMiB = Number(values['size-mib']);
+const fileCount = Number(values.files);
+const fileKb = Number(values['file-kb']);
+const runs = Number(values.runs);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+
+const work = await mkdtemp(join(tmpdir(), 'upload-bench-'));
+const s3Server = await startLocalS3(join(work, 's3'));
+const region = 'us-east-1';
+const s3 = new S3Client({
+  endpoint: s3Server.endpoint,
+  region,
+  credentials: LOCAL_CREDENTIALS,
+  forcePathStyle: true,
+});
+const connection = {
+  target: 'local',
+  region,
+  s3,
+  sagemaker: new SageMakerClient({ region }),
+  runtime: new SageMakerRuntimeClient({ region }),
+  logs: new CloudWatchLogsClient({ region }),
+  ecr: new ECRClient({ region }),
+  poll: { firstMs: 100, maxMs: 100 },
+} satisfies AwsConnection;
+const awsEnv = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_DEFAULT_REGION: region,
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+function awsCli(args: string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('aws', ['--endpoint-url', s3Server.endpoint, ...args], {
+    env: awsEnv,
+    stdio: 'ignore',
+  });
+  if (result.status !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.status}`);
+  return seconds(start);
+}
+
+async function ours(name: string, path: string, prefix: string, manifest: string) {
+  const start = process.hrtime.bigint();
+  const result = await uploadChannels({
+    connection,
+    bucket: 'bench',
+    prefix,
+    channels: { [name]: { path, distribution: 'FullyReplicated' } },
+    projectDir: work,
+    manifestFile: join(work, manifest),
+    createBucket: true,
+    // Hashes cached as the engine's are: the stage hashes its inputs before it runs.
+    hasher,
+    step: () => undefined,
+    log: () => undefined,
+    signal: new AbortController().signal,
+  });
+  return { seconds: seconds(start), bytes: result.bytesSent };
+}
+
+let hasher: FileHasher;
+try {
+  const data = join(work, 'data');
+  await mkdir(join(data, 'small'), { recursive: true });
+  const block = randomBytes(1024 * 1024);
+  const big = await open(join(data, 'big.bin'), 'w');
+  for (let i = 0; i < sizeMiB; i++) await big.write(block);
+  await big.close();
+  for (let i = 0; i < fileCount; i++) {
+    await writeFile(
+      join(data, 'small', `part-${String(i).padStart(5, '0')}.csv`),
+      randomBytes(fileKb * 1024),
+    );
+  }
+  hasher = await FileHasher.open();
+  await hasher.hashTree(data, work);
+  spawnSync('aws', ['--endpoint-url', s3Server.endpoint, 's3', 'mb', 's3://bench'], {
+    env: awsEnv,
+    stdio: 'ignore',
+  });
+
+  const bigOurs: number[] = [];
+  const bigAws: number[] = [];
+  const smallOurs: number[] = [];
+  const smallAws: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    // A fresh prefix and manifest each time: every byte is sent.
+    bigAws.push(
+      awsCli(['s3', 'cp', join(data, 'big.bin'), `s3://bench/aws-${run}/big.bin`, '--only-show-errors']),
+    );
+    bigOurs.push((await ours('big', 'data/big.bin', `ours-${run}`, `manifest-big-${run}.json`)).seconds);
+    smallAws.push(
+      awsCli(['s3', 'sync', join(data, 'small'), `s3://bench/aws-small-${run}/`, '--only-show-errors']),
+    );
+    smallOurs.push(
+      (await ours('small', 'data/small', `ours-small-${run}`, `manifest-small-${run}.json`)).seconds,
+    );
+  }
+  const again = await ours('small', 'data/small', 'ours-small-0', 'manifest-small-0.json');
+  const againBig = await ours('big', 'data/big.bin', 'ours-0', 'manifest-big-0.json');
+  const syncAgain = awsCli([
+    's3',
+    'sync',
+    join(data, 'small'),
+    's3://bench/aws-small-0/',
+    '--only-show-errors',
+  ]);
+
+  const mibps = (bytes: number, s: number) => `${(bytes / 1024 / 1024 / s).toFixed(0)} MiB/s`;
+  const smallBytes = fileCount * fileKb * 1024;
+  const lines = [
+    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`,
+    '',
+    `Medians of ${runs} alternating runs against one s3rver; aws-cli ${
+      String(spawnSync('aws', ['--version']).stdout)
+        .trim()
+        .split(' ')[0]
+    }.`,
+    '',
+    '| measure | pipeline | aws CLI | ratio (aws time / ours) | goal |',
+    '|---|---|---|---|---|',
+    `| one ${sizeMiB} MiB file (\`aws s3 cp\`) | ${median(bigOurs).toFixed(1)} s (${mibps(sizeMiB * 1024 * 1024, median(bigOurs))}) | ${median(bigAws).toFixed(1)} s | ${(median(bigAws) / median(bigOurs)).toFixed(2)}× | ≥ 1.0 |`,
+    `| ${fileCount} files of ${fileKb} KB (\`aws s3 sync\`) | ${median(smallOurs).toFixed(1)} s (${mibps(smallBytes, median(smallOurs))}) | ${median(smallAws).toFixed(1)} s | ${(median(smallAws) / median(smallOurs)).toFixed(2)}× | ≥ 1.0 |`,
+    `| re-run, nothing changed (${fileCount} files) | ${again.seconds.toFixed(2)} s, ${again.bytes} bytes | ${syncAgain.toFixed(2)} s | ${(syncAgain / again.seconds).toFixed(2)}× | 0 bytes, < 1 s |`,
+    `| re-run, nothing changed (${sizeMiB} MiB file) | ${againBig.seconds.toFixed(2)} s, ${againBig.bytes} bytes | | | 0 bytes, < 1 s |`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  s3.destroy();
+  await s3Server.close();
+  await rm(work, { recursive: true, force: true });
+}
