@@ -6,6 +6,7 @@ import { initBackend } from './backend.js';
 import { mlPaths } from './ml-paths.js';
 import { predict } from './model.js';
 import { loadModel } from './model-files.js';
+import { stopWhenParentExits } from './parent-watch.js';
 import { formatPredictions, MAX_BODY_BYTES, parseRows, RequestError } from './request-body.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -81,3 +82,4 @@ process.on('SIGTERM', () => {
   server.close(() => process.exit(0));
   server.closeIdleConnections();
 });
+stopWhenParentExits();

@@ -11,6 +11,7 @@ import { HyperparameterError, parseHyperparameters } from './hyperparameters.js'
 import { mlPaths } from './ml-paths.js';
 import { buildModel, type EpochMetrics, trainModel } from './model.js';
 import { saveModel } from './model-files.js';
+import { stopWhenParentExits } from './parent-watch.js';
 
 const paths = mlPaths();
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,6 +20,7 @@ process.on('SIGTERM', () => {
   log('SIGTERM received: stopping after this batch and saving the model trained so far');
   stopRequested = true;
 });
+stopWhenParentExits();
 
 const formatMetrics = (m: EpochMetrics): string =>
   Object.entries(m)

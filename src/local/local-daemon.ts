@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessAlive } from '../state/process-alive.js';
 
 /** What `pipeline local serve --state-file` writes once it listens. */
 export interface LocalServerFacts {
@@ -39,15 +40,6 @@ export async function readServerFacts(dataDir: string): Promise<LocalServerFacts
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function answers(endpoint: string): Promise<boolean> {
   try {
     await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
@@ -60,7 +52,7 @@ async function answers(endpoint: string): Promise<boolean> {
 /** The daemon described by server.json, if it still runs and answers. */
 export async function findLocalDaemon(dataDir: string): Promise<LocalServerFacts | undefined> {
   const facts = await readServerFacts(dataDir);
-  if (!facts || !isAlive(facts.pid)) return undefined;
+  if (!facts || !isProcessAlive(facts.pid)) return undefined;
   return (await answers(facts.endpoint)) ? facts : undefined;
 }
 
@@ -131,16 +123,16 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
 /** Stops the daemon, if one runs; true when there was one. Endpoints it hosts keep serving. */
 export async function stopLocalDaemon(dataDir: string, graceSeconds = 15): Promise<boolean> {
   const facts = await readServerFacts(dataDir);
-  if (!facts || !isAlive(facts.pid)) {
+  if (!facts || !isProcessAlive(facts.pid)) {
     await rm(serverFile(dataDir), { force: true });
     return false;
   }
   process.kill(facts.pid, 'SIGTERM');
   const deadline = Date.now() + graceSeconds * 1000;
-  while (isAlive(facts.pid) && Date.now() < deadline) {
+  while (isProcessAlive(facts.pid) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  if (isAlive(facts.pid)) process.kill(facts.pid, 'SIGKILL');
+  if (isProcessAlive(facts.pid)) process.kill(facts.pid, 'SIGKILL');
   await rm(serverFile(dataDir), { force: true });
   return true;
 }

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { isProcessAlive } from '../state/process-alive.js';
 import type {
   BuiltImage,
   ContainerRuntime,
@@ -28,20 +29,11 @@ export async function terminate(child: ResultPromise, graceSeconds: number): Pro
   clearTimeout(timer);
 }
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** A server process this process did not start (or no longer waits on), followed by its pid. */
 function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningServer {
   const exited = new Promise<number>((resolve) => {
     const timer = setInterval(() => {
-      if (!isAlive(handle.pid)) {
+      if (!isProcessAlive(handle.pid)) {
         clearInterval(timer);
         resolve(0);
       }
@@ -53,11 +45,12 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
     url: `http://127.0.0.1:${handle.port}`,
     exited,
     stop: async (graceSeconds = 30) => {
-      if (!isAlive(handle.pid)) return;
+      if (!isProcessAlive(handle.pid)) return;
       process.kill(handle.pid, 'SIGTERM');
       const deadline = Date.now() + graceSeconds * 1000;
-      while (isAlive(handle.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (isAlive(handle.pid)) process.kill(handle.pid, 'SIGKILL');
+      while (isProcessAlive(handle.pid) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      if (isProcessAlive(handle.pid)) process.kill(handle.pid, 'SIGKILL');
     },
   };
 }
@@ -67,7 +60,8 @@ export const processRuntime: ContainerRuntime = {
 
   async train(request: TrainRequest) {
     const child = execa('node', [join(programDir(request.image), 'dist', 'train.js')], {
-      env: { ...request.env, OPT_ML: request.mlDir },
+      // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
+      env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
       reject: false,
       all: true,
       stdin: 'ignore',
@@ -99,7 +93,12 @@ export const processRuntime: ContainerRuntime = {
       child.unref();
       return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
     }
-    const child = execa('node', [program], { env, reject: false, all: true, stdin: 'ignore' });
+    const child = execa('node', [program], {
+      env: { ...env, PIPELINE_PARENT_PID: String(process.pid) },
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
     forEachLine(child.all, request.log);
     return {
       handle: { kind: 'process', pid: child.pid as number, port: request.port },
@@ -110,7 +109,7 @@ export const processRuntime: ContainerRuntime = {
   },
 
   async reattach(handle: ServerHandle) {
-    if (handle.kind !== 'process' || !isAlive(handle.pid)) return undefined;
+    if (handle.kind !== 'process' || !isProcessAlive(handle.pid)) return undefined;
     return followPid(handle);
   },
 };

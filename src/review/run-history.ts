@@ -3,10 +3,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageOutputs } from '../plan/stage.js';
-import { type RunRecord, readRunRecords, runsDir } from '../state/run-record.js';
+import { isProcessAlive } from '../state/process-alive.js';
+import { type RecordedStatus, type RunRecord, readRunRecords, runsDir } from '../state/run-record.js';
+
+const statusOf = (record: RunRecord): RunEntry['status'] =>
+  record.status === 'running' && !isProcessAlive(record.pid) ? 'killed' : record.status;
 
 export interface RunEntry {
   record: RunRecord;
+  /** The record's status, with `killed` for a run left `running` by a process that is gone. */
+  status: RecordedStatus | 'killed';
   /** The flat metrics of this run's evaluation, if it evaluated. */
   metrics?: Record<string, number>;
   gatesPassed?: boolean;
@@ -22,9 +28,9 @@ export async function loadRuns(stateDir: string): Promise<RunEntry[]> {
           metrics: Record<string, number>;
           passed: boolean;
         };
-        return { record, metrics: saved.metrics, gatesPassed: saved.passed };
+        return { record, status: statusOf(record), metrics: saved.metrics, gatesPassed: saved.passed };
       } catch {
-        return { record };
+        return { record, status: statusOf(record) };
       }
     }),
   );

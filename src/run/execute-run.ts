@@ -16,7 +16,7 @@ import { isWorkTreeDirty, readGitInfo } from '../state/git-info.js';
 import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';
 import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
-import { writeRunRecord } from '../state/run-record.js';
+import { runRecordFile, writeRunRecord } from '../state/run-record.js';
 import { writeState } from '../state/state-store.js';
 import type { RunEventSink } from './run-event.js';
 
@@ -62,7 +62,34 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   let status: RunStatus = 'succeeded';
   let failure: RunOutcome['failure'];
 
+  /** The run's record as it stands: written before the first stage runs and after each one, so
+   * that even a run killed with -9 leaves a record (status "running", shown as killed later). */
+  const saveRecord = async (current: RunStatus | 'running'): Promise<RunRecord> => {
+    const now = Date.now();
+    const git = await gitInfo;
+    const isDirty = await dirty;
+    const record: RunRecord = {
+      id: request.runId,
+      pipeline: loaded.config.name,
+      status: current,
+      pid: process.pid,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(now).toISOString(),
+      durationMs: now - started,
+      argv: request.argv,
+      ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
+      target: loaded.config.target,
+      ...(git ? { git: { ...git, ...(isDirty !== undefined ? { dirty: isDirty } : {}) } } : {}),
+      config: loaded.config,
+      stages: records,
+    };
+    const safe = redactor.value(record);
+    await writeRunRecord(stateDir, safe);
+    return safe;
+  };
+
   emit({ type: 'run-start', runId: request.runId, plan: request.plan });
+  let recordStarted = false;
   for (const planned of request.plan) {
     const stage = request.stages.find((s) => s.name === planned.name) as Stage;
     if (status !== 'succeeded') {
@@ -87,6 +114,10 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       continue;
     }
 
+    if (!recordStarted) {
+      recordStarted = true;
+      await saveRecord('running');
+    }
     // Upstream stages may just have run: take their new outputs into the fingerprint.
     const upstream: Record<string, StageOutputs> = {};
     for (const need of stage.needs) upstream[need] = outputsOf(need) ?? {};
@@ -163,6 +194,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       await writeState(stateDir, redactor.value(state));
       emit({ type: 'stage-success', stage: stage.name, outputs, durationMs });
       records[stage.name] = { action: 'ran', reasons, fingerprint, inputs: snapshot, outputs, durationMs };
+      await saveRecord('running');
     } catch (error) {
       const durationMs = Date.now() - stageStart;
       const finishedAt = new Date().toISOString();
@@ -203,26 +235,9 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     }
   }
 
-  const finished = Date.now();
-  const git = await gitInfo;
-  const isDirty = await dirty;
-  const record: RunRecord = {
-    id: request.runId,
-    pipeline: loaded.config.name,
-    status,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(finished).toISOString(),
-    durationMs: finished - started,
-    argv: request.argv,
-    ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
-    target: loaded.config.target,
-    ...(git ? { git: { ...git, ...(isDirty !== undefined ? { dirty: isDirty } : {}) } } : {}),
-    config: loaded.config,
-    stages: records,
-  };
-  const safeRecord = redactor.value(record);
-  const recordFile = await writeRunRecord(stateDir, safeRecord);
+  const safeRecord = await saveRecord(status);
+  const recordFile = runRecordFile(stateDir, request.runId);
   await request.hasher.save();
-  emit({ type: 'run-end', status, durationMs: finished - started });
+  emit({ type: 'run-end', status, durationMs: safeRecord.durationMs });
   return { status, record: safeRecord, recordFile, ...(failure ? { failure } : {}) };
 }

@@ -3,6 +3,7 @@
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 export interface LockHolder {
   pid: number;
@@ -22,16 +23,6 @@ export type AcquireResult =
 
 export const lockFile = (stateDir: string): string => join(stateDir, 'lock');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as LockHolder;
@@ -43,7 +34,7 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
 /** A lock is stale when its holder was on this host and is gone, or when it cannot be read. */
 export function isStale(holder: LockHolder | undefined): boolean {
   if (!holder || typeof holder.pid !== 'number') return true;
-  return holder.host === hostname() && !isAlive(holder.pid);
+  return holder.host === hostname() && !isProcessAlive(holder.pid);
 }
 
 export async function acquireLock(stateDir: string, command: string): Promise<AcquireResult> {

@@ -10,6 +10,8 @@ import type { GitInfo } from './git-info.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+/** In a record: `running` until the run ends; a record left `running` by a dead process was killed. */
+export type RecordedStatus = RunStatus | 'running';
 
 export interface StageRecord {
   action: 'ran' | 'skipped' | 'failed' | 'interrupted' | 'not-run';
@@ -27,7 +29,9 @@ export interface StageRecord {
 export interface RunRecord {
   id: string;
   pipeline: string;
-  status: RunStatus;
+  status: RecordedStatus;
+  /** The CLI process that ran it: a `running` record whose process is gone was killed. */
+  pid?: number;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -47,10 +51,12 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
+export const runRecordFile = (stateDir: string, id: string): string => join(runsDir(stateDir), `${id}.json`);
+
 export async function writeRunRecord(stateDir: string, record: RunRecord): Promise<string> {
   const dir = runsDir(stateDir);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${record.id}.json`);
+  const file = runRecordFile(stateDir, record.id);
   await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }

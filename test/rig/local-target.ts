@@ -45,11 +45,4 @@ export async function destroyLocalTarget(project: TestProject): Promise<void> {
   await stopLocalDaemon(join(project.dir, '.pipeline', 'local'));
 }
 
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { isProcessAlive as isAlive } from '../../src/state/process-alive.js';

@@ -38,7 +38,7 @@ export function runRows(runs: readonly RunEntry[]) {
       .filter(([, stage]) => stage.action === 'ran' || stage.action === 'failed')
       .map(([name]) => name),
     metrics: run.metrics ?? null,
-    status: run.record.status,
+    status: run.status,
   }));
 }
 

@@ -16,7 +16,7 @@ export async function showCommand(
   const stateDir = historyDir(options);
   const found = findRun(await loadRuns(stateDir), ref);
   if (!found.ok) return { reason: 'usage', message: found.message };
-  const { record, metrics, gatesPassed } = found.run;
+  const { record, status, metrics, gatesPassed } = found.run;
   const report = join(stateDir, 'runs', record.id, 'report.html');
   const hasReport = await access(report).then(
     () => true,
@@ -32,7 +32,7 @@ export async function showCommand(
     return undefined;
   }
   const lines = [
-    `Run ${record.id}: ${record.status} in ${formatDuration(record.durationMs)}`,
+    `Run ${record.id}: ${status} in ${formatDuration(record.durationMs)}`,
     `  started   ${record.startedAt}`,
     `  target    ${record.target}${record.environment ? ` (--env ${record.environment})` : ''}`,
     ...(record.git ? [`  commit    ${record.git.commit}${record.git.dirty ? ' (dirty)' : ''}`] : []),

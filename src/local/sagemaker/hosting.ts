@@ -143,6 +143,22 @@ export class Hosting {
       },
       UpdateEndpoint: (input) => this.updateEndpoint(input),
       DeleteEndpoint: (input) => this.deleteEndpoint(input),
+      ListModels: async () => ({
+        Models: (await this.loadAll<Model>('models')).map(({ ModelName, ModelArn, CreationTime }) => ({
+          ModelName,
+          ModelArn,
+          CreationTime,
+        })),
+      }),
+      ListEndpointConfigs: async () => ({
+        EndpointConfigs: (await this.loadAll<EndpointConfig>('endpoint-configs')).map(
+          ({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
+            EndpointConfigName,
+            EndpointConfigArn,
+            CreationTime,
+          }),
+        ),
+      }),
       ListEndpoints: async () => {
         const endpoints = await Promise.all(
           (await this.names('endpoints')).map((n) => this.load<Endpoint>('endpoints', n)),
@@ -160,6 +176,14 @@ export class Hosting {
         };
       },
     };
+  }
+
+  /** Every resource of a kind, newest first, as the List calls return them. */
+  private async loadAll<T extends { CreationTime: number }>(kind: Kind): Promise<T[]> {
+    const all = await Promise.all((await this.names(kind)).map((name) => this.load<T>(kind, name)));
+    return all
+      .filter((item): item is Awaited<T> & T => item !== undefined)
+      .sort((a, b) => b.CreationTime - a.CreationTime);
   }
 
   private async mustLoad<T>(kind: Kind, name: string, message: string): Promise<T> {

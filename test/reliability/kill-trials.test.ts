@@ -1,0 +1,174 @@
+// kill -9 of the CLI at random points of a run, again and again: after each, `pipeline run`
+// completes, and in the end there is exactly one training job per intended training, no orphan
+// endpoint, model or endpoint config, a state file that parses, and a record for every run (the
+// killed ones marked killed). KILL_TRIALS sets the number of trials (50 in CI).
+import assert from 'node:assert/strict';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  ListEndpointConfigsCommand,
+  ListEndpointsCommand,
+  ListModelsCommand,
+  ListTrainingJobsCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { execa } from 'execa';
+import { containerDir, exampleProject, prepareExampleModel } from '../rig/example-model.js';
+import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
+import type { TestProject } from '../rig/project.js';
+
+const TRIALS = Number(process.env.KILL_TRIALS ?? 50);
+/** How long after the start a kill may land: about one run of train → evaluate here. */
+const WINDOW_MS = Number(process.env.KILL_WINDOW_MS ?? 6000);
+
+/** mulberry32: the same kill points on every run of the suite. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function allTrainingJobs(sagemaker: SageMakerClient): Promise<string[]> {
+  const names: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sagemaker.send(new ListTrainingJobsCommand({ MaxResults: 100, NextToken: token }));
+    names.push(...(page.TrainingJobSummaries ?? []).map((job) => job.TrainingJobName as string));
+    token = page.NextToken;
+  } while (token);
+  return names;
+}
+
+/** Model programs still running from this checkout's container (the process runtime). */
+async function strayPrograms(): Promise<string[]> {
+  const ps = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  const programs = [join(containerDir, 'dist', 'train.js'), join(containerDir, 'dist', 'serve.js')];
+  return String(ps.stdout)
+    .split('\n')
+    .filter((line) => programs.some((program) => line.includes(program)));
+}
+
+describe(`kill -9 during a run, ${TRIALS} times`, () => {
+  let project: TestProject;
+  before(async () => {
+    await prepareExampleModel();
+    project = await exampleProject();
+  });
+  after(async () => {
+    await destroyLocalTarget(project);
+    await project.remove();
+  });
+
+  it('recovers every time, with one job per training and nothing orphaned', {
+    timeout: 3_600_000,
+  }, async () => {
+    const base = [
+      'run',
+      '--set',
+      'runtime=process',
+      '--set',
+      'training.hyperparameters.epochs=2',
+      '--set',
+      'localTest.hyperparameters.epochs=1',
+      '--set',
+      'evaluate.gates=[]',
+    ];
+    const first = await project.run(base, { real: true });
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+
+    const next = random(20261126);
+    const killedIn: Record<string, number> = {};
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      // Every trial asks for a new training; some also change the data or the build.
+      const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
+      if (trial % 5 === 0) {
+        await appendFile(
+          project.path('context/input/data/validation/testset.csv'),
+          `5.0000e+00,${trial}.0000e+00,0.0000e+00,1.0000e+00\n`,
+        );
+      }
+      if (trial % 10 === 0) args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
+
+      const child = project.spawn(args, { real: true });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const delay = Math.floor(next() * WINDOW_MS);
+      const finished = await Promise.race([
+        child.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
+      ]);
+      if (!finished) {
+        child.kill('SIGKILL');
+        await child;
+        const running = [...output.matchAll(/\[STARTED\] \[[^\]]+\] ([a-z-]+)/g)].at(-1)?.[1] ?? 'start-up';
+        killedIn[running] = (killedIn[running] ?? 0) + 1;
+      }
+      JSON.parse(await project.read('.pipeline/state.json'));
+
+      const recovery = await project.run(args, { real: true });
+      assert.equal(
+        recovery.exitCode,
+        0,
+        `trial ${trial} (killed after ${delay} ms): ${recovery.stdout}${recovery.stderr}`,
+      );
+    }
+    process.stdout.write(`# kills by stage: ${JSON.stringify(killedIn)}\n`);
+
+    const local = await localTargetOf(project);
+    try {
+      const jobs = await allTrainingJobs(local.sagemaker);
+      assert.equal(jobs.length, TRIALS + 1, 'one training job per intended training');
+      const endpoints = (await local.sagemaker.send(new ListEndpointsCommand({}))).Endpoints ?? [];
+      assert.deepEqual(
+        endpoints.map((e) => [e.EndpointName, e.EndpointStatus]),
+        [['keras-example', 'InService']],
+      );
+      const deployed = await project.stageOutputs('deploy');
+      const models = (await local.sagemaker.send(new ListModelsCommand({}))).Models ?? [];
+      assert.deepEqual(
+        models.map((m) => m.ModelName),
+        [deployed.deploymentName],
+        'no orphan model',
+      );
+      const configs = (await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? [];
+      assert.deepEqual(
+        configs.map((c) => c.EndpointConfigName),
+        [deployed.deploymentName],
+        'no orphan config',
+      );
+    } finally {
+      local.close();
+    }
+
+    const records = (await readdir(project.path('.pipeline/runs'))).filter((name) => name.endsWith('.json'));
+    const statuses = await Promise.all(
+      records.map(
+        async (name) =>
+          (JSON.parse(await project.read(`.pipeline/runs/${name}`)) as { status: string }).status,
+      ),
+    );
+    const killed = Object.values(killedIn).reduce((sum, n) => sum + n, 0);
+    // A run killed before its first stage started has no record: it did nothing to record.
+    assert.ok(records.length >= 1 + TRIALS * 2 - killed, `${records.length} records`);
+    const runs = JSON.parse((await project.run(['runs', '--json'], { real: true })).stdout) as {
+      status: string;
+    }[];
+    assert.equal(runs.filter((run) => run.status === 'running').length, 0, 'no record left "running"');
+    assert.ok(
+      statuses.every((status) => ['succeeded', 'running'].includes(status)),
+      statuses.join(' '),
+    );
+    JSON.parse(await readFile(project.path('.pipeline/state.json'), 'utf8'));
+
+    await destroyLocalTarget(project);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.deepEqual(await strayPrograms(), [], 'no train or serve process left behind');
+  });
+});
