@@ -198,7 +198,11 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
   await flushLog();
 
   if (job.TrainingJobStatus !== 'Completed') {
-    const reason = job.FailureReason ?? job.SecondaryStatus ?? 'no reason given';
+    const overran =
+      job.SecondaryStatus === 'MaxRuntimeExceeded'
+        ? `it ran past training.maxRuntimeSeconds (${request.config.training.maxRuntimeSeconds}s)`
+        : undefined;
+    const reason = job.FailureReason ?? overran ?? job.SecondaryStatus ?? 'no reason given';
     throw new StageError(
       `the training job ${jobName} ${job.TrainingJobStatus === 'Stopped' ? 'was stopped' : 'failed'}: ${reason}`,
       [

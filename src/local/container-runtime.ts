@@ -37,7 +37,7 @@ export type ServerHandle =
 export interface RunningServer {
   handle: ServerHandle;
   url: string;
-  /** Resolves with the exit code when the server ends, for whatever reason. */
+  /** Resolves with the exit code when the server ends (-1 when it is not ours to know). */
   exited: Promise<number>;
   /** SIGTERM, then SIGKILL after the grace period (SageMaker: 30 s for hosting). */
   stop(graceSeconds?: number): Promise<void>;

@@ -35,7 +35,8 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
     const timer = setInterval(() => {
       if (!isProcessAlive(handle.pid)) {
         clearInterval(timer);
-        resolve(0);
+        // Not our child: its exit code cannot be known.
+        resolve(-1);
       }
     }, 200);
     timer.unref();

@@ -10,7 +10,9 @@ export async function waitForPing(server: RunningServer, timeoutSeconds: number)
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (exitCode !== undefined)
-      throw new Error(`the server exited with code ${exitCode} before answering /ping`);
+      throw new Error(
+        `the server exited${exitCode >= 0 ? ` with code ${exitCode}` : ''} before answering /ping`,
+      );
     try {
       const response = await fetch(`${server.url}/ping`, { signal: AbortSignal.timeout(2000) });
       if (response.status === 200) return;

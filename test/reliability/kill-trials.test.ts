@@ -53,6 +53,26 @@ async function strayPrograms(): Promise<string[]> {
     .filter((line) => programs.some((program) => line.includes(program)));
 }
 
+/** The stage a killed run was in: the one whose last attempt the state still shows running. */
+async function stageRunning(project: TestProject): Promise<string> {
+  const state = JSON.parse(await project.read('.pipeline/state.json')) as {
+    stages: Record<string, { lastAttempt?: { status: string; runId: string } }>;
+  };
+  const running = Object.entries(state.stages).filter(([, stage]) => stage.lastAttempt?.status === 'running');
+  return running.at(-1)?.[0] ?? 'between stages';
+}
+
+/** Pids of model programs started for the CLI process `pid` (they carry PIPELINE_PARENT_PID). */
+async function programsStartedBy(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environ.split('\0').includes(`PIPELINE_PARENT_PID=${pid}`)) found.push(Number(entry));
+  }
+  return found;
+}
+
 describe(`kill -9 during a run, ${TRIALS} times`, () => {
   let project: TestProject;
   before(async () => {
@@ -95,10 +115,6 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
       if (trial % 10 === 0) args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
 
       const child = project.spawn(args, { real: true });
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
       const delay = Math.floor(next() * WINDOW_MS);
       const finished = await Promise.race([
         child.then(() => true),
@@ -107,7 +123,7 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
       if (!finished) {
         child.kill('SIGKILL');
         await child;
-        const running = [...output.matchAll(/\[STARTED\] \[[^\]]+\] ([a-z-]+)/g)].at(-1)?.[1] ?? 'start-up';
+        const running = await stageRunning(project);
         killedIn[running] = (killedIn[running] ?? 0) + 1;
       }
       JSON.parse(await project.read('.pipeline/state.json'));
@@ -170,5 +186,86 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
     await destroyLocalTarget(project);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.deepEqual(await strayPrograms(), [], 'no train or serve process left behind');
+  });
+});
+
+const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 10);
+
+describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
+  let project: TestProject;
+  before(async () => {
+    await prepareExampleModel();
+    project = await exampleProject();
+  });
+  after(async () => {
+    await destroyLocalTarget(project);
+    await project.remove();
+  });
+
+  it('stops what the CLI started, exits 130 or 143, and the next run resumes', {
+    timeout: 1_800_000,
+  }, async () => {
+    const base = [
+      'run',
+      '--set',
+      'runtime=process',
+      '--set',
+      'training.hyperparameters.epochs=2',
+      '--set',
+      'localTest.hyperparameters.epochs=1',
+      '--set',
+      'evaluate.gates=[]',
+    ];
+    const first = await project.run(base, { real: true });
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    const next = random(7);
+    const interruptedIn: Record<string, number> = {};
+    for (let trial = 1; trial <= SIGNAL_TRIALS * 2; trial++) {
+      const signal = trial % 2 === 0 ? 'SIGTERM' : 'SIGINT';
+      const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
+      if (trial % 3 === 0) {
+        await appendFile(
+          project.path('context/input/data/validation/testset.csv'),
+          `4.0000e+00,${trial}.0000e+00,1.0000e+00,0.0000e+00\n`,
+        );
+      }
+      const child = project.spawn(args, { real: true });
+      const delay = Math.floor(next() * WINDOW_MS);
+      const finished = await Promise.race([
+        child.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
+      ]);
+      if (!finished) {
+        child.kill(signal);
+        const result = await child;
+        const stage = String(result.stderr).match(/interrupted during ([a-z-]+)/)?.[1] ?? 'between stages';
+        // A signal that lands as the run ends finds nothing left to interrupt; one that lands before
+        // node has set up (nothing started yet) ends it the default way, which a shell reports as
+        // 130 or 143 all the same.
+        assert.ok(
+          [0, signal === 'SIGINT' ? 130 : 143].includes(result.exitCode ?? -1) || result.signal === signal,
+          `trial ${trial}, ${signal} during ${stage}: exit ${result.exitCode}\n${String(result.stderr)}`,
+        );
+        if (result.exitCode !== 0) interruptedIn[stage] = (interruptedIn[stage] ?? 0) + 1;
+        if (result.exitCode === 130 || result.exitCode === 143)
+          assert.match(String(result.stderr), /interrupted/);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        assert.deepEqual(
+          await programsStartedBy(child.pid as number),
+          [],
+          `trial ${trial}: programs left running`,
+        );
+      }
+      JSON.parse(await project.read('.pipeline/state.json'));
+      const recovery = await project.run(args, { real: true });
+      assert.equal(recovery.exitCode, 0, `trial ${trial}: ${recovery.stdout}${recovery.stderr}`);
+    }
+    process.stdout.write(`# interrupted by stage: ${JSON.stringify(interruptedIn)}\n`);
+    const local = await localTargetOf(project);
+    try {
+      assert.equal((await allTrainingJobs(local.sagemaker)).length, SIGNAL_TRIALS * 2 + 1);
+    } finally {
+      local.close();
+    }
   });
 });
