@@ -1,6 +1,7 @@
 // Sends the evaluation file to an endpoint: rows (one record per line) grouped into requests of
 // at most `batchSize` rows and under SageMaker's 6 MiB payload limit (a row is never split), a
 // bounded number in flight, throttling and 5xx answers retried with backoff and jitter.
+import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { AwsConnection } from '../aws/aws-connection.js';
 import { awsErrorName, explainAwsError, isRetryable } from '../aws/explain-aws-error.js';
@@ -81,6 +82,8 @@ export function predictionLines(body: string, accept: string): string[] {
 
 export async function invokeInBatches(request: InvokeRequest): Promise<InvokeResult> {
   const batches = batchRows(request.rows, request.batchSize);
+  // Every request in flight listens to the run's abort signal.
+  setMaxListeners(request.concurrency + 16, request.signal);
   const predictions: string[][] = new Array(batches.length);
   let retries = 0;
   let finished = 0;

@@ -3,6 +3,7 @@
 // parallel (lib-storage, which aborts the multipart upload when it fails: no orphan parts); small
 // files go many at a time. Objects under a channel's prefix that are no longer in the local data
 // are deleted, or the training job would read them too.
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -25,7 +26,7 @@ import { writeFileAtomic } from '../state/write-file-atomic.js';
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
-const QUEUE_SIZE = 4;
+const QUEUE_SIZE = 10;
 /** Small files sent at once. */
 const SMALL_FILE_CONCURRENCY = 16;
 
@@ -221,6 +222,8 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     };
   }
 
+  // Every request in flight listens to the run's abort signal.
+  setMaxListeners(SMALL_FILE_CONCURRENCY + QUEUE_SIZE + 16, request.signal);
   const total = toSend.reduce((sum, file) => sum + file.size, 0);
   let done = 0;
   let lastShown = 0;
@@ -246,7 +249,11 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   const sendLarge = async (file: LocalFile) => {
     const upload = new Upload({
       client: s3,
-      params: { Bucket: request.bucket, Key: file.key, Body: createReadStream(file.path) },
+      params: {
+        Bucket: request.bucket,
+        Key: file.key,
+        Body: createReadStream(file.path, { highWaterMark: PART_SIZE }),
+      },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,

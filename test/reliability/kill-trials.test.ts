@@ -19,6 +19,7 @@ import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
 const TRIALS = Number(process.env.KILL_TRIALS ?? 50);
+const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
 /** How long after the start a kill may land: about one run of train → evaluate here. */
 const WINDOW_MS = Number(process.env.KILL_WINDOW_MS ?? 6000);
 
@@ -104,22 +105,34 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
     const next = random(20261126);
     const killedIn: Record<string, number> = {};
     for (let trial = 1; trial <= TRIALS; trial++) {
-      // Every trial asks for a new training; some also change the data or the build.
+      // Every trial asks for a new training, and makes its target stage stale too. Odd trials are
+      // killed at a random moment of the run, even ones a random moment after the target starts.
+      const target = STAGE_ORDER[trial % STAGE_ORDER.length] as string;
       const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
-      if (trial % 5 === 0) {
+      if (target === 'local-test' || target === 'upload') {
         await appendFile(
           project.path('context/input/data/validation/testset.csv'),
           `5.0000e+00,${trial}.0000e+00,0.0000e+00,1.0000e+00\n`,
         );
       }
-      if (trial % 10 === 0) args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
+      if (target === 'build' || target === 'push') args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
 
       const child = project.spawn(args, { real: true });
-      const delay = Math.floor(next() * WINDOW_MS);
-      const finished = await Promise.race([
-        child.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
-      ]);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const delay = Math.floor(next() * (trial % 2 === 1 ? WINDOW_MS : 800));
+      const started = new RegExp(`\\[STARTED\\] \\[[^\\]]+\\] ${target}\\n`);
+      const targetStarted = new Promise<void>((resolve) => {
+        child.stdout?.on('data', () => {
+          if (started.test(output)) resolve();
+        });
+      });
+      const moment = (trial % 2 === 1 ? Promise.resolve() : targetStarted).then(
+        () => new Promise<void>((resolve) => setTimeout(resolve, delay)),
+      );
+      const finished = await Promise.race([child.then(() => true), moment.then(() => false)]);
       if (!finished) {
         child.kill('SIGKILL');
         await child;
