@@ -40,20 +40,29 @@ export async function readServerFacts(dataDir: string): Promise<LocalServerFacts
   }
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether the daemon answers within `seconds`: a busy machine may keep it from answering at once. */
+async function answersWithin(facts: LocalServerFacts, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  do {
+    try {
+      await fetch(facts.endpoint, { signal: AbortSignal.timeout(2000) });
+      return true;
+    } catch {
+      if (!isProcessAlive(facts.pid)) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } while (Date.now() < deadline);
+  return false;
 }
 
 /** The daemon described by server.json, if it still runs and answers. */
-export async function findLocalDaemon(dataDir: string): Promise<LocalServerFacts | undefined> {
+export async function findLocalDaemon(
+  dataDir: string,
+  patienceSeconds = 15,
+): Promise<LocalServerFacts | undefined> {
   const facts = await readServerFacts(dataDir);
   if (!facts || !isProcessAlive(facts.pid)) return undefined;
-  return (await answers(facts.endpoint)) ? facts : undefined;
+  return (await answersWithin(facts, patienceSeconds)) ? facts : undefined;
 }
 
 /** The running daemon for dataDir, started when there is none (or one with another registry). */
@@ -62,8 +71,9 @@ export async function ensureLocalDaemon(request: LocalDaemonRequest): Promise<Lo
   if (running && running.region === request.region && running.registry === (request.registry ?? null)) {
     return running;
   }
-  // Restarting is safe: endpoints outlive the server, and it finds them again.
-  if (running) await stopLocalDaemon(request.dataDir);
+  // Never two daemons on one folder: one that runs but does not answer, or answers with other
+  // settings, is stopped first. Restarting is safe: endpoints outlive it, and it finds them again.
+  await stopLocalDaemon(request.dataDir);
   return startLocalDaemon(request);
 }
 

@@ -31,7 +31,7 @@ describe('secrets', () => {
     project = await exampleProject();
   });
   after(async () => {
-    await destroyLocalTarget(project);
+    await destroyLocalTarget(project, SECRETS);
     await project.remove();
   });
 

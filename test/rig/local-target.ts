@@ -39,10 +39,18 @@ export async function localTargetOf(project: TestProject): Promise<LocalTarget> 
   };
 }
 
-/** `pipeline destroy --yes`, then a direct stop of the daemon should that have failed. */
-export async function destroyLocalTarget(project: TestProject): Promise<void> {
-  await project.run(['destroy', '--yes'], { real: true });
+/**
+ * `pipeline destroy --yes` (with the environment the project's config needs), then a direct stop
+ * of the daemon should that have failed. A failed destroy fails the test: its endpoints would
+ * outlive it.
+ */
+export async function destroyLocalTarget(
+  project: TestProject,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const result = await project.run(['destroy', '--yes'], { real: true, env });
   await stopLocalDaemon(join(project.dir, '.pipeline', 'local'));
+  if (result.exitCode !== 0) throw new Error(`pipeline destroy failed: ${result.stderr}`);
 }
 
 export { isProcessAlive as isAlive } from '../../src/state/process-alive.js';

@@ -334,7 +334,12 @@ export class Hosting {
       await this.save('endpoints', name, current);
       return;
     }
-    const current = (await this.load<Endpoint>('endpoints', name)) ?? endpoint;
+    const current = await this.load<Endpoint>('endpoints', name);
+    if (!current) {
+      // Deleted while this deployment was starting: it must not bring the endpoint back.
+      await server.stop(5);
+      return;
+    }
     const previous = current.deployment;
     current.deployment = { server: server.handle, dir };
     current.EndpointStatus = 'InService';
