@@ -106,10 +106,7 @@ try {
   stops.push(async () => {
     floor.kill();
   });
-  await waitForPing(
-    { url: `http://127.0.0.1:${floorPort}`, exited: new Promise(() => undefined) } as never,
-    10,
-  ).catch(() => undefined);
+  await answering(`http://127.0.0.1:${floorPort}/`);
 
   const rows = (
     await readFile(join(repoRoot, 'context', 'input', 'data', 'training', 'trainset.csv'), 'utf8')
