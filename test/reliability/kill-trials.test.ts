@@ -74,33 +74,49 @@ async function programsStartedBy(pid: number): Promise<number[]> {
   return found;
 }
 
+/** Every trial's run: the whole pipeline, quickly (2 epochs), with no gate to miss. */
+const BASE_ARGS = [
+  'run',
+  '--set',
+  'runtime=process',
+  '--set',
+  'training.hyperparameters.epochs=2',
+  '--set',
+  'localTest.hyperparameters.epochs=1',
+  '--set',
+  'evaluate.gates=[]',
+];
+
+async function freshProject(): Promise<TestProject> {
+  await prepareExampleModel();
+  return exampleProject();
+}
+
+async function cleanUp(project: TestProject): Promise<void> {
+  try {
+    await destroyLocalTarget(project);
+  } finally {
+    await project.remove();
+  }
+}
+
+async function runToCompletion(project: TestProject, args: string[]): Promise<void> {
+  const result = await project.run(args, { real: true });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+}
+
 describe(`kill -9 during a run, ${TRIALS} times`, () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUp(project));
 
   it('recovers every time, with one job per training and nothing orphaned', {
     timeout: 3_600_000,
   }, async () => {
-    const base = [
-      'run',
-      '--set',
-      'runtime=process',
-      '--set',
-      'training.hyperparameters.epochs=2',
-      '--set',
-      'localTest.hyperparameters.epochs=1',
-      '--set',
-      'evaluate.gates=[]',
-    ];
-    const first = await project.run(base, { real: true });
-    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    const base = BASE_ARGS;
+    await runToCompletion(project, base);
 
     const next = random(20261126);
     const killedIn: Record<string, number> = {};
@@ -207,30 +223,15 @@ const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 10);
 describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUp(project));
 
   it('stops what the CLI started, exits 130 or 143, and the next run resumes', {
     timeout: 1_800_000,
   }, async () => {
-    const base = [
-      'run',
-      '--set',
-      'runtime=process',
-      '--set',
-      'training.hyperparameters.epochs=2',
-      '--set',
-      'localTest.hyperparameters.epochs=1',
-      '--set',
-      'evaluate.gates=[]',
-    ];
-    const first = await project.run(base, { real: true });
-    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    const base = BASE_ARGS;
+    await runToCompletion(project, base);
     const next = random(7);
     const interruptedIn: Record<string, number> = {};
     for (let trial = 1; trial <= SIGNAL_TRIALS * 2; trial++) {
