@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import type { TestProject } from '../rig/project.js';
+import { type TestProject, waitFor } from '../rig/project.js';
 
 const outputsOf = (project: TestProject, stage: string) => project.stageOutputs(stage);
 
@@ -86,6 +86,48 @@ describe('build and local-test', () => {
     assert.equal(inspected.stdout.trim(), build.imageId);
     assert.match(result.stdout, /training \(docker\)/);
     assert.equal((await outputsOf(project, 'local-test')).rowsChecked, 15);
+    assert.deepEqual(await leftoverContainers(), []);
+  });
+
+  it('stops its containers on Ctrl-C and on SIGTERM, exits 130 or 143, and the next run completes', async (t) => {
+    if (!(await requireDocker(t))) return;
+    const env = { PIPELINE_BASE_IMAGE: TEST_BASE_IMAGE };
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      // Many epochs: the signal lands while the training container runs.
+      const args = [
+        'run',
+        '--to',
+        'local-test',
+        '--set',
+        'runtime=docker',
+        '--set',
+        'localTest.hyperparameters.epochs=300',
+      ];
+      const child = project.spawn(args, { env, real: true });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      await waitFor(
+        async () => (/epoch=1 loss=/.test(output) ? true : undefined),
+        'training to start in its container',
+        300,
+      );
+      assert.equal((await leftoverContainers()).length, 1, 'the training container runs');
+      child.kill(signal);
+      const result = await child;
+      assert.equal(result.exitCode, code, String(result.stderr));
+      assert.match(String(result.stderr), /interrupted during local-test/);
+      assert.deepEqual(await leftoverContainers(), [], `no container left after ${signal}`);
+    }
+    const again = await project.run(['run', '--to', 'local-test', '--set', 'runtime=docker'], {
+      env,
+      real: true,
+    });
+    assert.equal(again.exitCode, 0, again.stdout + again.stderr);
     assert.deepEqual(await leftoverContainers(), []);
   });
 });
