@@ -6,6 +6,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { AwsConnection } from '../aws/aws-connection.js';
 import { awsErrorName, explainAwsError, isRetryable } from '../aws/explain-aws-error.js';
 import { StageError } from '../plan/stage.js';
+import { inParallel } from './in-parallel.js';
 
 /** SageMaker's limit is 6 MiB; a little is kept back for the separators. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 1024;
@@ -87,7 +88,6 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
   const predictions: string[][] = new Array(batches.length);
   let retries = 0;
   let finished = 0;
-  let next = 0;
 
   const send = async (index: number) => {
     const [start, end] = batches[index] as [number, number];
@@ -136,14 +136,14 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
     }
   };
 
-  const worker = async () => {
-    while (next < batches.length) {
-      const index = next++;
+  await inParallel(
+    batches.map((_, index) => index),
+    request.concurrency,
+    async (index) => {
       await send(index);
       finished++;
       request.step(`${finished} of ${batches.length} requests answered`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(request.concurrency, batches.length) }, worker));
+    },
+  );
   return { predictions: predictions.flat(), requests: batches.length, retries };
 }

@@ -22,6 +22,7 @@ import { hashJson } from '../plan/canonical-json.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { StageError } from '../plan/stage.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
+import { inParallel } from './in-parallel.js';
 
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -137,30 +138,6 @@ async function readManifest(file: string): Promise<Record<string, Manifest>> {
   } catch {
     return {};
   }
-}
-
-/** Runs `work` over items with at most `limit` at once; the first failure stops new work. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = results.find((result) => result.status === 'rejected');
-  if (rejected) throw (rejected as PromiseRejectedResult).reason;
 }
 
 const formatBytes = (bytes: number): string =>

@@ -1,6 +1,8 @@
 // What differs between two runs: settings leaf by leaf, data fingerprints, the image, the jobs
 // and endpoint deployments, and the metrics with their deltas.
-import { type Change, changes, flatten } from '../evaluate/flatten.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
+import { experimentParams } from '../evaluate/evaluate-run.js';
+import { type Change, changes } from '../evaluate/flatten.js';
 import type { JsonValue } from '../plan/stage.js';
 import { outputsIn, type RunEntry } from './run-history.js';
 
@@ -22,10 +24,8 @@ export interface RunDiff {
 }
 
 /** The settings of a run, without the environments block (its chosen overlay is applied already). */
-export function paramsOf(run: RunEntry): Record<string, unknown> {
-  const { environments: _environments, ...config } = run.record.config as Record<string, unknown>;
-  return flatten(config);
-}
+export const paramsOf = (run: RunEntry): Record<string, unknown> =>
+  experimentParams(run.record.config as PipelineConfig);
 
 function pick(
   run: RunEntry,

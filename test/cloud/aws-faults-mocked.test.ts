@@ -67,6 +67,19 @@ const config = {
   },
 } as unknown as PipelineConfig;
 
+/** A training job for `config` on a fresh (mocked) connection. */
+const train = (saveJobName: (name: string) => Promise<void> = async () => undefined) =>
+  runTrainingJob({
+    connection: connection(),
+    config,
+    imageUri: 'i',
+    channelUris: { training: 's3://b/m/training/' },
+    bucket: 'b',
+    saveJobName,
+    logFile: join(tmpdir(), 'never-written.log'),
+    ...quiet,
+  });
+
 describe('AWS faults (mocked AWS clients)', () => {
   const mocks: { restore(): void }[] = [];
   afterEach(() => {
@@ -135,16 +148,7 @@ describe('AWS faults (mocked AWS clients)', () => {
         ),
       );
     await assert.rejects(
-      runTrainingJob({
-        connection: connection(),
-        config,
-        imageUri: 'i',
-        channelUris: { training: 's3://b/m/training/' },
-        bucket: 'b',
-        saveJobName: async () => undefined,
-        logFile: join(tmpdir(), 'never-written.log'),
-        ...quiet,
-      }),
+      train(),
       (error: StageError) =>
         /creating the training job m-\S+ failed: AccessDeniedException: .*sagemaker:CreateTrainingJob/.test(
           error.message,
@@ -165,16 +169,7 @@ describe('AWS faults (mocked AWS clients)', () => {
         ),
       );
     await assert.rejects(
-      runTrainingJob({
-        connection: connection(),
-        config,
-        imageUri: 'i',
-        channelUris: { training: 's3://b/m/training/' },
-        bucket: 'b',
-        saveJobName: async () => undefined,
-        logFile: join(tmpdir(), 'never-written.log'),
-        ...quiet,
-      }),
+      train(),
       (error: StageError) =>
         /Could not assume role/.test(error.message) && /Check aws\.roleArn/.test(error.detail ?? ''),
     );
@@ -191,17 +186,8 @@ describe('AWS faults (mocked AWS clients)', () => {
       );
     let saved: string | undefined;
     await assert.rejects(
-      runTrainingJob({
-        connection: connection(),
-        config,
-        imageUri: 'i',
-        channelUris: { training: 's3://b/m/training/' },
-        bucket: 'b',
-        saveJobName: async (name) => {
-          saved = name;
-        },
-        logFile: join(tmpdir(), 'never-written.log'),
-        ...quiet,
+      train(async (name) => {
+        saved = name;
       }),
       (error: StageError) =>
         /ExpiredTokenException/.test(error.message) && /has expired.*resumes/.test(error.detail ?? ''),

@@ -14,8 +14,13 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
-import { containerDir, exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
+import { containerDir } from '../rig/example-model.js';
+import {
+  cleanUpExampleProject,
+  destroyLocalTarget,
+  freshExampleProject,
+  localTargetOf,
+} from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
 const TRIALS = Number(process.env.KILL_TRIALS ?? 50);
@@ -87,19 +92,6 @@ const BASE_ARGS = [
   'evaluate.gates=[]',
 ];
 
-async function freshProject(): Promise<TestProject> {
-  await prepareExampleModel();
-  return exampleProject();
-}
-
-async function cleanUp(project: TestProject): Promise<void> {
-  try {
-    await destroyLocalTarget(project);
-  } finally {
-    await project.remove();
-  }
-}
-
 async function runToCompletion(project: TestProject, args: string[]): Promise<void> {
   const result = await project.run(args, { real: true });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
@@ -108,9 +100,9 @@ async function runToCompletion(project: TestProject, args: string[]): Promise<vo
 describe(`kill -9 during a run, ${TRIALS} times`, () => {
   let project: TestProject;
   before(async () => {
-    project = await freshProject();
+    project = await freshExampleProject();
   });
-  after(() => cleanUp(project));
+  after(() => cleanUpExampleProject(project));
 
   it('recovers every time, with one job per training and nothing orphaned', {
     timeout: 3_600_000,
@@ -223,9 +215,9 @@ const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 10);
 describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
   let project: TestProject;
   before(async () => {
-    project = await freshProject();
+    project = await freshExampleProject();
   });
-  after(() => cleanUp(project));
+  after(() => cleanUpExampleProject(project));
 
   it('stops what the CLI started, exits 130 or 143, and the next run resumes', {
     timeout: 1_800_000,

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readServerFacts } from '../../src/local/local-daemon.js';
 import { requireDocker } from '../rig/docker.js';
-import { containerDir, exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget } from '../rig/local-target.js';
+import { containerDir } from '../rig/example-model.js';
+import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 
 const PROCESS = ['--set', 'runtime=process', '--set', 'evaluate.gates=[]'];
@@ -16,13 +16,9 @@ const PROCESS = ['--set', 'runtime=process', '--set', 'evaluate.gates=[]'];
 describe('remote faults', () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUpExampleProject(project));
 
   it('a training job that fails shows the failure reason, and the fixed config runs', async () => {
     const failed = await project.run(

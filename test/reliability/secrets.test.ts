@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget } from '../rig/local-target.js';
+import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
 const SECRETS = {
@@ -27,13 +26,9 @@ async function filesUnder(dir: string, skip: (path: string) => boolean): Promise
 describe('secrets', () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project, SECRETS);
-    await project.remove();
-  });
+  after(() => cleanUpExampleProject(project, SECRETS));
 
   it('appear nowhere pipeline writes', async () => {
     // A token handed to the training job through pipeline.yaml, as a user would.

@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
 import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local/local-daemon.js';
+import { exampleProject, prepareExampleModel } from './example-model.js';
 import type { TestProject } from './project.js';
 
 export interface LocalTarget {
@@ -51,6 +52,24 @@ export async function destroyLocalTarget(
   const result = await project.run(['destroy', '--yes'], { real: true, env });
   await stopLocalDaemon(join(project.dir, '.pipeline', 'local'));
   if (result.exitCode !== 0) throw new Error(`pipeline destroy failed: ${result.stderr}`);
+}
+
+/** A fresh copy of the example project, its model programs built: a suite's `before`. */
+export async function freshExampleProject(): Promise<TestProject> {
+  await prepareExampleModel();
+  return exampleProject();
+}
+
+/** Its local target destroyed, then its folder removed, even if destroying failed: a suite's `after`. */
+export async function cleanUpExampleProject(
+  project: TestProject,
+  env: Record<string, string> = {},
+): Promise<void> {
+  try {
+    await destroyLocalTarget(project, env);
+  } finally {
+    await project.remove();
+  }
 }
 
 export { isProcessAlive as isAlive } from '../../src/state/process-alive.js';

@@ -5,8 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
 import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
-import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
+import {
+  cleanUpExampleProject,
+  destroyLocalTarget,
+  freshExampleProject,
+  localTargetOf,
+} from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 import { type LocalRegistry, startRegistry } from '../rig/registry.js';
 
@@ -14,12 +18,10 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
   let project: TestProject;
   let registry: LocalRegistry | undefined;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
   });
   after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
+    await cleanUpExampleProject(project);
     await registry?.stop();
   });
 

@@ -10,8 +10,7 @@ import {
   ListEndpointsCommand,
   ListTrainingJobsCommand,
 } from '@aws-sdk/client-sagemaker';
-import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget, isAlive, localTargetOf } from '../rig/local-target.js';
+import { cleanUpExampleProject, freshExampleProject, isAlive, localTargetOf } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
 const PROCESS = ['--set', 'runtime=process'];
@@ -20,13 +19,9 @@ const QUICK = ['--set', 'training.hyperparameters.epochs=5'];
 describe('the cloud stages on the local target (process runtime)', () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUpExampleProject(project));
 
   it('runs build to invoke on a fresh project, with no AWS account and no docker engine', async () => {
     const result = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { access, copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget } from '../rig/local-target.js';
+import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import { repoRoot, type TestProject } from '../rig/project.js';
 
 const seed = (name: string) => join(repoRoot, '..', 'shared', 'seed-data', name);
@@ -15,8 +14,7 @@ const seed = (name: string) => join(repoRoot, '..', 'shared', 'seed-data', name)
 describe('the original data set, end to end', () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
     // The seed data where pipeline.yaml expects the example's data (in the temporary project only).
     await copyFile(seed('trainset.csv'), project.path('context/input/data/training/trainset.csv'));
     await copyFile(seed('testset.csv'), project.path('context/input/data/validation/testset.csv'));
@@ -24,10 +22,7 @@ describe('the original data set, end to end', () => {
     // eval_pred.csv is, despite its name, the one-hot ground truth.
     await copyFile(seed('eval_pred.csv'), project.path('data/eval/eval_truth.csv'));
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUpExampleProject(project));
 
   it('trains to the original accuracy and scores 1.0 on the 15 evaluation rows', {
     timeout: 900_000,

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListTrainingJobsCommand } from '@aws-sdk/client-sagemaker';
-import { exampleProject, prepareExampleModel } from '../rig/example-model.js';
-import { destroyLocalTarget, localTargetOf } from '../rig/local-target.js';
+import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 
 // Long enough (about 15 s here) to be interrupted twice.
@@ -21,13 +20,9 @@ const ARGS = [
 describe('re-attaching to a training job', () => {
   let project: TestProject;
   before(async () => {
-    await prepareExampleModel();
-    project = await exampleProject();
+    project = await freshExampleProject();
   });
-  after(async () => {
-    await destroyLocalTarget(project);
-    await project.remove();
-  });
+  after(() => cleanUpExampleProject(project));
 
   /** Starts a run and waits until the train stage has saved a job name. */
   async function runUntilTraining() {
