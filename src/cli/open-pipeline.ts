@@ -16,7 +16,9 @@ export interface OpenPipeline {
 
 export type OpenResult = { ok: true; value: OpenPipeline } | { ok: false; error: CliFailure };
 
-export const stateDirOf = (loaded: LoadedConfig): string => join(loaded.projectDir, '.pipeline');
+/** `.pipeline/` beside pipeline.yaml: state, lock, run records. */
+export const stateDirIn = (projectDir: string): string => join(projectDir, '.pipeline');
+export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.projectDir);
 
 export function loadForCommand(options: CommonOptions, io: CliIo) {
   return loadConfig({

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isProcessAlive } from '../state/process-alive.js';
+import { isProcessAlive, terminateProcess } from '../state/process-alive.js';
 
 /** What `pipeline local serve --state-file` writes once it listens. */
 export interface LocalServerFacts {
@@ -137,12 +137,7 @@ export async function stopLocalDaemon(dataDir: string, graceSeconds = 15): Promi
     await rm(serverFile(dataDir), { force: true });
     return false;
   }
-  process.kill(facts.pid, 'SIGTERM');
-  const deadline = Date.now() + graceSeconds * 1000;
-  while (isProcessAlive(facts.pid) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  if (isProcessAlive(facts.pid)) process.kill(facts.pid, 'SIGKILL');
+  await terminateProcess(facts.pid, graceSeconds);
   await rm(serverFile(dataDir), { force: true });
   return true;
 }

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { isProcessAlive } from '../state/process-alive.js';
+import { isProcessAlive, terminateProcess } from '../state/process-alive.js';
 import type {
   BuiltImage,
   ContainerRuntime,
@@ -45,14 +45,7 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
     handle,
     url: `http://127.0.0.1:${handle.port}`,
     exited,
-    stop: async (graceSeconds = 30) => {
-      if (!isProcessAlive(handle.pid)) return;
-      process.kill(handle.pid, 'SIGTERM');
-      const deadline = Date.now() + graceSeconds * 1000;
-      while (isProcessAlive(handle.pid) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
-      if (isProcessAlive(handle.pid)) process.kill(handle.pid, 'SIGKILL');
-    },
+    stop: (graceSeconds = 30) => terminateProcess(handle.pid, graceSeconds),
   };
 }
 

@@ -9,3 +9,13 @@ export function isProcessAlive(pid: number | undefined): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Ends a process that is not our child (only its pid is known): SIGTERM, then SIGKILL after the grace period. */
+export async function terminateProcess(pid: number, graceSeconds: number): Promise<void> {
+  if (!isProcessAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceSeconds * 1000;
+  while (isProcessAlive(pid) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+}

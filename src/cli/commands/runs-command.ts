@@ -1,11 +1,12 @@
 // `pipeline runs`: the experiment history as a table: run id, time, git commit, what changed
 // since the run before, key metrics and status. `--json` gives the same rows as data.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { changes } from '../../evaluate/flatten.js';
 import { paramsOf } from '../../review/run-diff.js';
 import { loadRuns, type RunEntry } from '../../review/run-history.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { stateDirIn } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 
 export interface ReviewOptions {
@@ -14,8 +15,7 @@ export interface ReviewOptions {
 }
 
 /** .pipeline beside the pipeline file: history is readable even when the config is not valid. */
-export const historyDir = (options: ReviewOptions): string =>
-  join(dirname(resolve(options.file)), '.pipeline');
+export const historyDir = (options: ReviewOptions): string => stateDirIn(dirname(resolve(options.file)));
 
 export const KEY_METRICS = ['accuracy', 'macro_f1'];
 
