@@ -4,9 +4,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { initBackend } from './backend.js';
 import { mlPaths } from './ml-paths.js';
-import { predict } from './model.js';
 import { loadModel } from './model-files.js';
 import { stopWhenParentExits } from './parent-watch.js';
+import { predictorFor } from './predictor.js';
 import { formatPredictions, MAX_BODY_BYTES, parseRows, RequestError } from './request-body.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,6 +19,11 @@ const model = await loadModel(paths.model).catch((error: Error) => {
   process.exit(1);
 });
 const inputDim = model.inputs[0]?.shape[1] as number;
+const predictor = await predictorFor(model).catch((error: Error) => {
+  process.stderr.write(`cannot serve the model from ${paths.model}: ${error.message}\n`);
+  process.exit(1);
+});
+log(`engine=${predictor.engine}`);
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,7 +60,7 @@ async function invocations(request: IncomingMessage, response: ServerResponse): 
   rows.forEach((row, index) => {
     flat.set(row, index * inputDim);
   });
-  const formatted = formatPredictions(predict(model, flat, rows.length, inputDim), request.headers.accept);
+  const formatted = formatPredictions(predictor.predict(flat, rows.length), request.headers.accept);
   const attributes = request.headers['x-amzn-sagemaker-custom-attributes'];
   if (typeof attributes === 'string') response.setHeader('X-Amzn-SageMaker-Custom-Attributes', attributes);
   send(response, 200, formatted.contentType, formatted.body);

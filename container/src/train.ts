@@ -7,11 +7,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { initBackend } from './backend.js';
 import { DataError, type Dataset, readChannel } from './dataset.js';
+import { engineWanted, SettingError } from './engine-choice.js';
 import { HyperparameterError, parseHyperparameters } from './hyperparameters.js';
 import { mlPaths } from './ml-paths.js';
-import { buildModel, type EpochMetrics, trainModel } from './model.js';
+import { buildModel } from './model.js';
 import { saveModel } from './model-files.js';
 import { stopWhenParentExits } from './parent-watch.js';
+import { trainWithKernel } from './train-with-kernel.js';
+import { trainWithTfjs } from './train-with-tfjs.js';
+import type { EpochMetrics } from './training.js';
 
 const paths = mlPaths();
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -39,20 +43,25 @@ async function readJson(path: string, fallback?: unknown): Promise<unknown> {
 async function main(): Promise<number> {
   const started = Date.now();
   const backend = await initBackend(log);
+  const engine = engineWanted('TRAINING_ENGINE') ?? 'kernel';
+  log(`engine=${engine}`);
   const hp = parseHyperparameters((await readJson(paths.hyperparameters, {})) as Record<string, unknown>);
   log(`hyperparameters=${JSON.stringify(hp)}`);
   const channels = (await readJson(paths.inputDataConfig, { training: {} })) as Record<string, unknown>;
   if (!('training' in channels))
     throw new DataError('the "training" channel is missing from inputdataconfig.json');
-  const train = await readChannel(paths.channel('training'), hp.inputDim, hp.numClasses);
+  const trainRows = await readChannel(paths.channel('training'), hp.inputDim, hp.numClasses);
   const validation: Dataset | undefined =
     'validation' in channels
       ? await readChannel(paths.channel('validation'), hp.inputDim, hp.numClasses)
       : undefined;
-  log(`training_rows=${train.rows} validation_rows=${validation?.rows ?? 0} batch_size=${hp.minibatchSize}`);
+  log(
+    `training_rows=${trainRows.rows} validation_rows=${validation?.rows ?? 0} batch_size=${hp.minibatchSize}`,
+  );
 
   const model = buildModel(hp);
-  const history = await trainModel(model, hp, train, validation, {
+  const train = engine === 'kernel' ? trainWithKernel : trainWithTfjs;
+  const history = await train(model, hp, trainRows, validation, {
     onEpoch: (metrics) => {
       if (hp.verbose > 0 || metrics.epoch === hp.epochs) log(formatMetrics(metrics));
     },
@@ -62,6 +71,7 @@ async function main(): Promise<number> {
   await saveModel(model, paths.model, {
     hyperparameters: hp,
     backend,
+    engine,
     epochsCompleted: history.length,
     finalMetrics: last ?? null,
   });
@@ -72,7 +82,8 @@ async function main(): Promise<number> {
 }
 
 async function fail(error: unknown): Promise<number> {
-  const known = error instanceof HyperparameterError || error instanceof DataError;
+  const known =
+    error instanceof HyperparameterError || error instanceof DataError || error instanceof SettingError;
   const reason = known
     ? (error as Error).message
     : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
