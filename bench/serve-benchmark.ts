@@ -1,4 +1,4 @@
-// Serving speed of the example model's `serve` (process runtime, the backend it picks here),
+// Serving speed of the example model's `serve` (process runtime, the engine and backend it picks),
 // driven by autocannon, against the floor: a bare node http server answering a fixed body, driven
 // the same way in the same run.
 //  1. 1-row CSV requests: serve's request rate vs the floor's (goal ≥ 0.5×);
@@ -87,12 +87,14 @@ try {
   const trained = await processRuntime.train({ image, mlDir: ml, log: () => undefined });
   if (trained.exitCode !== 0) throw new Error(`training exited ${trained.exitCode}`);
   let backend = '?';
+  let engine = '?';
   const server = await processRuntime.serve({
     image,
     modelDir: join(ml, 'model'),
     port: await freePort(),
     log: (line) => {
       backend = line.match(/backend=(\w+)/)?.[1] ?? backend;
+      engine = line.match(/engine=(\w+)/)?.[1] ?? engine;
     },
   });
   stops.push(() => server.stop(5));
@@ -127,7 +129,7 @@ try {
 
   const rate = (load: Load) => load.requests.average;
   const lines = [
-    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, backend ${backend}`,
+    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, engine ${engine}, backend ${backend}`,
     '',
     `autocannon, ${values.connections} connections, ${values.seconds} s per measure, client and server on the same 2 cores.`,
     '',
