@@ -56,7 +56,7 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
-      `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted`,
+      `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)`,
     );
 
   const track = (options: CommonOptions) => {
