@@ -30,7 +30,7 @@ export function loadForCommand(options: CommonOptions, io: CliIo) {
 }
 
 export async function openPipeline(options: CommonOptions, io: CliIo): Promise<OpenResult> {
-  const loaded = loadForCommand(options, io);
+  const loaded = await loadForCommand(options, io);
   if (!loaded.ok) return { ok: false, error: { reason: 'config', errors: loaded.error } };
   const stateDir = stateDirOf(loaded.value);
   const state = await readState(stateDir, loaded.value.config.name);

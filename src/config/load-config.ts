@@ -1,14 +1,15 @@
 // Turns pipeline.yaml plus `--env` and `--set` into a validated PipelineConfig, or into every
 // problem found on the way, each at its file:line:col.
 import { readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { checkSemantics } from './check-semantics.js';
 import { compareDiagnostics, type Diagnostic, type SourceTexts } from './diagnostic.js';
 import { interpolate } from './interpolate.js';
 import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
+import { parseYamlCached } from './parse-cache.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { validateAgainstSchema } from './validate-schema.js';
-import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
+import type { PositionMap } from './yaml-source.js';
 
 export interface LoadOptions {
   /** Path of pipeline.yaml. */
@@ -40,7 +41,7 @@ export interface ConfigErrors {
 
 export type LoadResult = { ok: true; value: LoadedConfig } | { ok: false; error: ConfigErrors };
 
-export function loadConfig(options: LoadOptions): LoadResult {
+export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
   const file = resolve(options.file);
   const display = relative(options.cwd ?? process.cwd(), file) || basename(file);
   const sources = new Map<string, string>();
@@ -62,7 +63,11 @@ export function loadConfig(options: LoadOptions): LoadResult {
   }
   sources.set(display, text);
 
-  const parsed = parseYamlWithPositions(text, display);
+  const parsed = await parseYamlCached(
+    text,
+    display,
+    join(dirname(file), '.pipeline', 'cache', 'parsed-config.v8'),
+  );
   if (parsed.diagnostics.length > 0 && parsed.value === undefined) return fail(parsed.diagnostics);
   if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
     const top = parsed.positions.get('');
@@ -91,7 +96,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     config = applyEnvironment(config, positions, options.environment);
   }
   for (const argument of options.sets ?? []) {
-    const override = parseSetOverride(argument);
+    const override = await parseSetOverride(argument);
     if ('message' in override) diagnostics.push(override);
     else config = applySetOverride(config, positions, override);
   }

@@ -1,9 +1,9 @@
 // The two ways to change a config without editing it: a named environment from the file's
 // `environments:` (`--env prod`) and `--set path=value` arguments. Positions follow the values,
 // so a bad override is reported where it was written.
-import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from './diagnostic.js';
 import { typedScalar } from './interpolate.js';
+import { yamlLibrary } from './yaml-library.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
 
 type JsonObject = Record<string, unknown>;
@@ -47,10 +47,10 @@ export interface SetOverride {
 }
 
 /** A --set value: a YAML flow list or map (`["a", "b"]`, `{k: v}`) as such, else a typed scalar. */
-function overrideValue(text: string): unknown {
+async function overrideValue(text: string): Promise<unknown> {
   if (/^\s*[[{]/.test(text)) {
     try {
-      return parseYaml(text);
+      return (await yamlLibrary()).parse(text);
     } catch {
       // Not valid YAML after all: the schema will say what the value should have been.
     }
@@ -59,14 +59,14 @@ function overrideValue(text: string): unknown {
 }
 
 /** Parses `--set a.b.c=value`; the value is read as YAML (numbers and booleans typed, flow lists). */
-export function parseSetOverride(argument: string): SetOverride | Diagnostic {
+export async function parseSetOverride(argument: string): Promise<SetOverride | Diagnostic> {
   const location = { kind: 'argument', argument: `--set ${argument}` } as const;
   const equals = argument.indexOf('=');
   if (equals <= 0) return { message: 'expected --set path.to.key=value', location };
   const path = argument.slice(0, equals).split('.');
   if (path.some((part) => part === ''))
     return { message: `"${argument.slice(0, equals)}" is not a key path`, location };
-  return { path, value: overrideValue(argument.slice(equals + 1)), argument: `--set ${argument}` };
+  return { path, value: await overrideValue(argument.slice(equals + 1)), argument: `--set ${argument}` };
 }
 
 export function applySetOverride(

@@ -1,7 +1,8 @@
 // Parses YAML into a plain value plus the source position of every key and value in it,
 // so that any later problem (schema, interpolation, a missing file) can name its line:col.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
 import type { Diagnostic, FileLocation, SourceLocation } from './diagnostic.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** Where one value sits in the YAML source: its key (for mapping entries) and the value itself. */
 export interface NodePosition {
@@ -32,7 +33,8 @@ export function pointerParts(pointer: string): string[] {
         .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
-export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+export async function parseYamlWithPositions(text: string, file: string): Promise<ParsedYaml> {
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } = await yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const locate = (offsets: readonly [number, number] | undefined): FileLocation => {

@@ -12,7 +12,7 @@ import {
   StageError,
   type StageOutputs,
 } from '../plan/stage.js';
-import { isWorkTreeDirty, readGitInfo } from '../state/git-info.js';
+import type { GitInspection } from '../state/git-info.js';
 import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';
 import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
@@ -32,6 +32,8 @@ export interface RunRequest {
   argv: string[];
   emit: RunEventSink;
   signal: AbortSignal;
+  /** Started before the config was read: see inspectGit. */
+  git: GitInspection;
 }
 
 export interface RunOutcome {
@@ -54,9 +56,7 @@ function untilAborted(signal: AbortSignal): Promise<never> {
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const { loaded, state, stateDir, redactor, emit, signal } = request;
   const started = Date.now();
-  const gitInfo = readGitInfo(loaded.projectDir);
-  // `git status` runs beside the stages, and only inside a repository.
-  const dirty = gitInfo.then((git) => (git ? isWorkTreeDirty(loaded.projectDir) : undefined));
+  const { info: gitInfo, dirty } = request.git;
   const records: Record<string, StageRecord> = {};
   const outputsOf = (name: string): StageOutputs | undefined => state.stages[name]?.lastSuccess?.outputs;
   let status: RunStatus = 'succeeded';

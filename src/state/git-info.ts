@@ -1,5 +1,6 @@
 // The git commit a run was made from, read from .git directly (no `git` process on the hot path),
-// and whether the work tree had uncommitted changes (one `git status`, only when recording a run).
+// and whether the work tree had uncommitted changes (one `git status`, started as the run command
+// starts so that it finishes while the config is read and the plan made).
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -54,16 +55,28 @@ export async function readGitInfo(projectDir: string): Promise<GitInfo | undefin
   return { commit, ...(ref ? { branch: ref.replace(/^refs\/heads\//, '') } : {}) };
 }
 
-/** True when `git status` lists changes; undefined when git cannot say. */
+/** True when `git status` lists changes; undefined when git cannot say (no repository, no git). */
 export function isWorkTreeDirty(projectDir: string): Promise<boolean | undefined> {
   return new Promise((done) => {
     execFile(
       'git',
-      ['status', '--porcelain', '--untracked-files=no'],
+      // --no-optional-locks: only look; do not rewrite the index to refresh its stat data.
+      ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'],
       { cwd: projectDir },
       (error, stdout) => {
         done(error ? undefined : stdout.trim().length > 0);
       },
     );
   });
+}
+
+/** What a run record says about git, being found out. */
+export interface GitInspection {
+  info: Promise<GitInfo | undefined>;
+  dirty: Promise<boolean | undefined>;
+}
+
+/** Starts reading the commit and `git status` side by side; neither promise rejects. */
+export function inspectGit(projectDir: string): GitInspection {
+  return { info: readGitInfo(projectDir).catch(() => undefined), dirty: isWorkTreeDirty(projectDir) };
 }

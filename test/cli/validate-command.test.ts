@@ -1,7 +1,10 @@
 // `pipeline validate` and the CLI's usage errors, through the real `pipeline` executable.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BASE_CONFIG, withProject } from '../rig/project.js';
+import { ExitCode } from '../../src/cli/exit-code.js';
+import { BASE_CONFIG, repoRoot, withProject } from '../rig/project.js';
 
 const WITH_ENVIRONMENTS = `${BASE_CONFIG}environments:
   prod:
@@ -77,6 +80,12 @@ describe('pipeline usage', () => {
         help.stdout,
         /Stages, in order: build, local-test, push, upload, train, deploy, invoke, evaluate/,
       );
+      // Every documented exit code is in --help and in the README's table.
+      const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+      for (const code of Object.values(ExitCode)) {
+        assert.match(help.stdout, new RegExp(`\\b${code} [a-z]`), `--help lacks exit code ${code}`);
+        assert.match(readme, new RegExp(`\\b${code}\\b`), `README lacks exit code ${code}`);
+      }
     });
   });
 

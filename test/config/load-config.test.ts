@@ -1,8 +1,12 @@
 // Config loading: every problem reported at once, each at its file:line:col.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { formatDiagnostic } from '../../src/config/diagnostic.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { parseYamlCached } from '../../src/config/parse-cache.js';
+import { parseYamlWithPositions } from '../../src/config/yaml-source.js';
 import { BASE_CONFIG, TestProject } from '../rig/project.js';
 
 describe('loadConfig', () => {
@@ -160,5 +164,37 @@ describe('loadConfig', () => {
       'pipeline.yaml:1:1: target "aws" needs aws.bucket for data and model artifacts',
       'pipeline.yaml:13:21: training.spot.maxWaitSeconds (60) must be at least training.maxRuntimeSeconds (3600)',
     ]);
+  });
+
+  it('keeps a parse cache once .pipeline/cache exists, exact for any text and never stale', async () => {
+    const cacheFile = project.path('.pipeline/cache/parsed-config.v8');
+    await rm(project.path('.pipeline'), { recursive: true, force: true });
+    const withEpochs = (epochs: string) => BASE_CONFIG.replace('epochs: 3', `epochs: ${epochs}`);
+    const first = await load(withEpochs('3'));
+    assert.equal(first.ok, true);
+    assert.equal(existsSync(cacheFile), false, 'no cache before anything has run');
+
+    await mkdir(project.path('.pipeline/cache'), { recursive: true });
+    const parsed = await load(withEpochs('3'));
+    assert.ok(existsSync(cacheFile));
+    const cached = await load(withEpochs('3'));
+    assert.deepEqual(cached, parsed);
+    assert.ok(cached.ok && cached.value.positions.get('/training/hyperparameters/epochs')?.value);
+
+    const edited = await load(withEpochs('4'));
+    assert.ok(edited.ok && edited.value.config.training.hyperparameters.epochs === 4);
+    await writeFile(cacheFile, 'not a cache entry');
+    const afterDamage = await load(withEpochs('5'));
+    assert.ok(afterDamage.ok && afterDamage.value.config.training.hyperparameters.epochs === 5);
+    const broken = await load(`${BASE_CONFIG}extra: [unclosed\n`);
+    assert.equal(broken.ok, false, 'a cached error is still an error');
+    assert.deepEqual(problems(await load(`${BASE_CONFIG}extra: [unclosed\n`)), problems(broken));
+
+    // Values JSON cannot carry come back as the parser made them.
+    const odd = 'a: .inf\nb: .nan\nc: ~\nd: [1, "x"]\n';
+    const fresh = await parseYamlWithPositions(odd, 'odd.yaml');
+    await parseYamlCached(odd, 'odd.yaml', cacheFile);
+    assert.deepEqual(await parseYamlCached(odd, 'odd.yaml', cacheFile), fresh);
+    assert.ok(Number.isNaN((fresh.value as { b: number }).b));
   });
 });

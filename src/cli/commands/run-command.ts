@@ -1,10 +1,12 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
+import { dirname, resolve } from 'node:path';
 import { planRun, type Selection } from '../../plan/plan-run.js';
 import type { Stage } from '../../plan/stage.js';
 import { executeRun } from '../../run/execute-run.js';
 import { formatRunSummary } from '../../run/format-run.js';
 import type { RunEventSink } from '../../run/run-event.js';
+import { inspectGit } from '../../state/git-info.js';
 import { acquireLock } from '../../state/lock.js';
 import { Redactor } from '../../state/redact.js';
 import { newRunId } from '../../state/run-record.js';
@@ -26,6 +28,8 @@ export async function runCommand(
   argv: string[],
 ): Promise<CliFailure | undefined> {
   if (options.dryRun) return planCommand(options, io, stages);
+  // `git status` takes as long as reading the config and planning: it runs beside them.
+  const git = inspectGit(dirname(resolve(options.file)));
   const opened = await openPipeline(options, io);
   if (!opened.ok) return opened.error;
   const { loaded, stateDir, hasher } = opened.value;
@@ -75,6 +79,7 @@ export async function runCommand(
       argv,
       emit: sink,
       signal: aborter.signal,
+      git,
     });
     await finished;
 

@@ -6,14 +6,14 @@ import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.
 import { loadForCommand } from '../open-pipeline.js';
 
 export async function validateCommand(options: CommonOptions, io: CliIo): Promise<CliFailure | undefined> {
-  const first = loadForCommand(options, io);
+  const first = await loadForCommand(options, io);
   if (!first.ok) return { reason: 'config', errors: first.error };
   // Without --env, each environment is checked as it would run, so that a broken `prod` is
   // found in the pull request, not on the day it is deployed.
   const others = options.env === undefined ? environmentNames(first.value.config) : [];
   const errors: ConfigErrors = { diagnostics: [], sources: new Map() };
   for (const name of others) {
-    const loaded = loadForCommand({ ...options, env: name }, io);
+    const loaded = await loadForCommand({ ...options, env: name }, io);
     if (loaded.ok) continue;
     for (const diagnostic of loaded.error.diagnostics) {
       errors.diagnostics.push({ ...diagnostic, message: `(env ${name}) ${diagnostic.message}` });
