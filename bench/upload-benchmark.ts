@@ -6,6 +6,7 @@
 // Usage: npm run bench:upload [-- --size-mib 1024 --files 2000 --file-kb 50 --runs 3]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,11 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { execa } from 'execa';
 import type { AwsConnection } from '../src/aws/aws-connection.js';
+import { createS3Client } from '../src/aws/s3-client.js';
 import { LOCAL_CREDENTIALS } from '../src/aws/sdk-defaults.js';
 import { uploadChannels } from '../src/cloud/upload-channels.js';
 import { FileHasher } from '../src/plan/file-hasher.js';
@@ -35,13 +36,35 @@ const fileCount = Number(values.files);
 const fileKb = Number(values['file-kb']);
 const runs = Number(values.runs);
 
+/** CPU seconds (user + system) a process has used, or its waited-for children have, from /proc. */
+function cpuSeconds(pid: number | 'self', of: 'itself' | 'children' = 'itself'): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  const [user, system] = of === 'itself' ? [fields[11], fields[12]] : [fields[13], fields[14]];
+  return (Number(user) + Number(system)) / 100; // clock ticks (USER_HZ, 100 on Linux)
+}
+
+/** Wall time of `work`, and the CPU the client and the S3 server spent on it. */
+async function measured(client: 'self' | 'children', work: () => Promise<unknown>) {
+  const server = cpuSeconds(s3Server.pid);
+  const own = cpuSeconds('self', client === 'self' ? 'itself' : 'children');
+  const start = process.hrtime.bigint();
+  await work();
+  return {
+    seconds: seconds(start),
+    clientCpu: cpuSeconds('self', client === 'self' ? 'itself' : 'children') - own,
+    serverCpu: cpuSeconds(s3Server.pid) - server,
+  };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pipeline.js');
 
 /** `pipeline local serve`, whose S3 side is the s3rver the local target uses. */
-async function startS3Process(dataDir: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function startS3Process(
+  dataDir: string,
+): Promise<{ endpoint: string; pid: number; close(): Promise<void> }> {
   const child = execa(process.execPath, [cli, 'local', 'serve', '--data-dir', dataDir, '--json'], {
     reject: false,
   });
@@ -59,6 +82,7 @@ async function startS3Process(dataDir: string): Promise<{ endpoint: string; clos
   });
   return {
     endpoint: facts.s3Endpoint,
+    pid: child.pid as number,
     close: async () => {
       child.kill('SIGTERM');
       await child;
@@ -71,7 +95,7 @@ const work = await mkdtemp(join(tmpdir(), 'upload-bench-'));
 // SageMaker): in this process it would share one thread with the uploader it is measuring.
 const s3Server = await startS3Process(join(work, 'local'));
 const region = 'us-east-1';
-const s3 = new S3Client({
+const s3 = createS3Client({
   endpoint: s3Server.endpoint,
   region,
   credentials: LOCAL_CREDENTIALS,
@@ -150,20 +174,26 @@ try {
   };
   const bigOurs: number[] = [];
   const bigAws: number[] = [];
+  const bigCpu = {
+    ours: { client: [] as number[], server: [] as number[] },
+    aws: { client: [] as number[], server: [] as number[] },
+  };
   const smallOurs: number[] = [];
   const smallAws: number[] = [];
   for (let run = 0; run < runs; run++) {
     const bigBucket = await awsBucket(`aws-big-${run}`);
-    bigAws.push(
-      await awsCli([
-        's3',
-        'cp',
-        join(data, 'big.bin'),
-        `s3://${bigBucket}/data/big/big.bin`,
-        '--only-show-errors',
-      ]),
+    const theirs = await measured('children', () =>
+      awsCli(['s3', 'cp', join(data, 'big.bin'), `s3://${bigBucket}/data/big/big.bin`, '--only-show-errors']),
     );
-    bigOurs.push((await ours(`ours-big-${run}`, 'big', 'data/big.bin', `manifest-big-${run}.json`)).seconds);
+    bigAws.push(theirs.seconds);
+    bigCpu.aws.client.push(theirs.clientCpu);
+    bigCpu.aws.server.push(theirs.serverCpu);
+    const mine = await measured('self', () =>
+      ours(`ours-big-${run}`, 'big', 'data/big.bin', `manifest-big-${run}.json`),
+    );
+    bigOurs.push(mine.seconds);
+    bigCpu.ours.client.push(mine.clientCpu);
+    bigCpu.ours.server.push(mine.serverCpu);
     const smallBucket = await awsBucket(`aws-small-${run}`);
     smallAws.push(
       await awsCli([
@@ -218,6 +248,10 @@ try {
     `| re-run, nothing changed (${rerunFiles} files) | ${again.seconds.toFixed(2)} s, ${again.bytes} bytes | ${syncAgain.toFixed(2)} s | ${(syncAgain / again.seconds).toFixed(2)}× | 0 bytes, < 1 s |`,
     `| re-run, nothing changed (${sizeMiB} MiB file) | ${againBig.seconds.toFixed(2)} s, ${againBig.bytes} bytes | | | 0 bytes, < 1 s |`,
   ];
+  lines.push(
+    '',
+    `CPU seconds during the ${sizeMiB} MiB upload (medians): pipeline ${median(bigCpu.ours.client).toFixed(1)} s, its S3 server ${median(bigCpu.ours.server).toFixed(1)} s; aws CLI ${median(bigCpu.aws.client).toFixed(1)} s, its S3 server ${median(bigCpu.aws.server).toFixed(1)} s.`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   s3.destroy();

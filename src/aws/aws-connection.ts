@@ -5,11 +5,12 @@ import './sdk-defaults.js';
 import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../config/pipeline-config.js';
 import { StageError } from '../plan/stage.js';
+import { createS3Client } from './s3-client.js';
 import { LOCAL_CREDENTIALS } from './sdk-defaults.js';
 
 export interface AwsConnection {
@@ -45,7 +46,7 @@ function clients(settings: ClientSettings, s3Endpoint?: string) {
     runtime: new SageMakerRuntimeClient({ ...base, ...at }),
     logs: new CloudWatchLogsClient({ ...base, ...at }),
     ecr: new ECRClient({ ...base, ...at }),
-    s3: new S3Client({ ...base, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
+    s3: createS3Client({ ...base, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
   };
 }
 

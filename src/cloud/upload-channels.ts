@@ -28,6 +28,9 @@ import { inParallel } from './in-parallel.js';
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 10;
+/** lib-storage joins what it reads into parts with one copy when reads are smaller than a part;
+ * reads of a whole part cost two (it only cuts a part once it holds more than a part). */
+const READ_SIZE = 1024 * 1024;
 /** Small files sent at once. */
 const SMALL_FILE_CONCURRENCY = 16;
 
@@ -229,7 +232,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
       params: {
         Bucket: request.bucket,
         Key: file.key,
-        Body: createReadStream(file.path, { highWaterMark: PART_SIZE }),
+        Body: createReadStream(file.path, { highWaterMark: READ_SIZE }),
       },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
