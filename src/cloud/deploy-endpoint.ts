@@ -9,6 +9,7 @@ import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   type DescribeEndpointOutput,
   DescribeModelCommand,
   UpdateEndpointCommand,
@@ -59,20 +60,31 @@ async function describeEndpoint(
   }
 }
 
-async function modelExists(connection: AwsConnection, name: string): Promise<boolean> {
+/** Whether a model or endpoint config of this name exists (an interrupted run may have made it). */
+async function exists(connection: AwsConnection, kind: 'model' | 'endpoint config', name: string) {
   try {
-    await connection.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+    if (kind === 'model') await connection.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+    else await connection.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
     return true;
   } catch (error) {
     if (notFound(error)) return false;
-    throw explainAwsError(error, `describing the model ${name}`);
+    throw explainAwsError(error, `describing the ${kind} ${name}`);
   }
 }
 
+/** Creates the model and the endpoint config, each unless an interrupted run already did: a run
+ * killed between the two leaves the model alone. */
 async function createModelAndConfig(request: DeployRequest, name: string): Promise<void> {
   const { connection, config } = request;
   const tags = [{ Key: 'pipeline', Value: config.name }];
-  if (await modelExists(connection, name)) return; // created by the interrupted run
+  if (!(await exists(connection, 'model', name))) await createModel(request, name, tags);
+  if (!(await exists(connection, 'endpoint config', name))) await createEndpointConfig(request, name, tags);
+}
+
+type Tags = { Key: string; Value: string }[];
+
+async function createModel(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+  const { connection, config } = request;
   request.step(`creating the model ${name}`);
   await aws(`creating the model ${name}`, () =>
     connection.sagemaker.send(
@@ -90,6 +102,10 @@ async function createModelAndConfig(request: DeployRequest, name: string): Promi
       }),
     ),
   );
+}
+
+async function createEndpointConfig(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+  const { connection, config } = request;
   request.step(`creating the endpoint config ${name}`);
   await aws(`creating the endpoint config ${name}`, () =>
     connection.sagemaker.send(
