@@ -17,6 +17,8 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsConnection } from '../../src/aws/aws-connection.js';
+// The SDK's Node-version warning off, as for every client the CLI makes.
+import '../../src/aws/sdk-defaults.js';
 import { invokeInBatches } from '../../src/cloud/invoke-batches.js';
 import { runTrainingJob } from '../../src/cloud/training-job.js';
 import { uploadChannels } from '../../src/cloud/upload-channels.js';
