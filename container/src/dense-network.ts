@@ -3,6 +3,7 @@
 // Weights come and go in TensorFlow.js's layout ([inputs × units] kernels, [units] biases), so a
 // tfjs-layers model can be trained here and saved in the standard format, or loaded and served.
 import { readFile } from 'node:fs/promises';
+import { SettingError } from './engine-choice.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -155,7 +156,15 @@ export class DenseNetwork {
 
   private ensureMemory(end: number): void {
     const memory = this.kernel.memory;
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    if (end <= memory.buffer.byteLength) return;
+    try {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    } catch {
+      // WebAssembly's memory ends at 4 GiB (and may end sooner where the host is short of it).
+      throw new SettingError(
+        `the network, its batch and the data set need ${Math.ceil(end / 2 ** 20)} MiB, more than the kernel's WebAssembly memory can hold: use a smaller minibatch_size or fewer rows, or TRAINING_ENGINE=tfjs`,
+      );
+    }
   }
 
   private floats(address: number, count: number): Float32Array {

@@ -12,7 +12,9 @@ const BATCHES_PER_CALL = 100;
 const EVALUATION_ROWS = 256;
 
 export const trainWithKernel: Trainer = async (model, hp, train, validation, options) => {
-  const network = await DenseNetwork.create(layerWidths(hp), Math.max(hp.minibatchSize, EVALUATION_ROWS));
+  // No batch holds more rows than the data set has.
+  const batchRows = Math.min(hp.minibatchSize, train.rows);
+  const network = await DenseNetwork.create(layerWidths(hp), Math.max(batchRows, EVALUATION_ROWS));
   const initial = model.getWeights();
   network.setWeights(initial.map((w) => w.dataSync() as Float32Array));
   const trainRows = network.dataset(train.features, train.labels, train.rows);

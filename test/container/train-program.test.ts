@@ -68,6 +68,20 @@ describe('train', () => {
     });
   });
 
+  it('trains with a minibatch_size larger than the data set (one batch per epoch)', async () => {
+    await withProject({}, async (project) => {
+      const ml = project.path('ml');
+      await writeJobFolder(ml, {
+        // The kernel sizes its buffers by the batch: ten million rows would not fit its memory.
+        hyperparameters: { epochs: '2', minibatch_size: '10000000', verbose: '2' },
+        channels: { training: { 'a.csv': csv(500, 1) } },
+      });
+      const result = await runTrain(ml);
+      assert.equal(result.exitCode, 0, result.all);
+      assert.equal(result.all.split('\n').filter((line) => line.startsWith('epoch=')).length, 2);
+    });
+  });
+
   it('saves the model trained so far on SIGTERM, and exits 143', async () => {
     await withProject({}, async (project) => {
       const ml = project.path('ml');
