@@ -124,11 +124,17 @@ function describe(error: AjvError, config: unknown, positions: PositionMap): Dia
         location: at(error.instancePath),
       };
     }
-    case 'type':
+    case 'type': {
+      // YAML reads 20.10 as the number 20.1 and yes as true: text must be quoted to stay text.
+      const quote =
+        error.params.type === 'string' && (typeof found === 'number' || typeof found === 'boolean')
+          ? ' (put the value in quotes to keep it as written)'
+          : '';
       return {
-        message: `${where} must be ${String(error.params.type).split(',').join(' or ')}, not ${show(found)}`,
+        message: `${where} must be ${String(error.params.type).split(',').join(' or ')}, not ${show(found)}${quote}`,
         location: at(error.instancePath),
       };
+    }
     case 'pattern':
       return {
         message: `${where} ${show(found)} is not valid: it must match ${String(error.params.pattern)}${about}`,

@@ -50,6 +50,12 @@ const CASES: Case[] = [
     message: /unique|duplicate/i,
   },
   {
+    name: 'a build argument YAML reads as a number',
+    yaml: 'name: model\nimage:\n  name: model\n  buildArgs:\n    NODE_VERSION: 20.10\n',
+    at: '5:19',
+    message: /image\.buildArgs\.NODE_VERSION must be string, not 20\.1 \(put the value in quotes/,
+  },
+  {
     name: 'a list at the top',
     yaml: '- name: model\n',
     at: '1:1',
