@@ -1,10 +1,9 @@
 // Uploads the data channels to s3://bucket/prefix/CHANNEL/. A file whose content and remote
 // object are both as last sent is not sent again; large files go multipart with parts in
-// parallel (lib-storage, which aborts the multipart upload when it fails: no orphan parts); small
-// files go many at a time. Objects under a channel's prefix that are no longer in the local data
+// parallel (multipart-upload.ts, which aborts the multipart upload when it fails: no orphan
+// parts); small files go many at a time. Objects under a channel's prefix that are no longer in the local data
 // are deleted, or the training job would read them too.
 import { setMaxListeners } from 'node:events';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
@@ -14,7 +13,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { AwsConnection } from '../aws/aws-connection.js';
 import { aws, awsErrorName, explainAwsError } from '../aws/explain-aws-error.js';
 import type { DataChannel } from '../config/pipeline-config.js';
@@ -23,14 +21,12 @@ import type { FileHasher } from '../plan/file-hasher.js';
 import { StageError } from '../plan/stage.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
 import { inParallel } from './in-parallel.js';
+import { uploadMultipart } from './multipart-upload.js';
 
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 10;
-/** lib-storage joins what it reads into parts with one copy when reads are smaller than a part;
- * reads of a whole part cost two (it only cuts a part once it holds more than a part). */
-const READ_SIZE = 1024 * 1024;
 /** Small files sent at once. */
 const SMALL_FILE_CONCURRENCY = 16;
 
@@ -227,32 +223,20 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     progress(file.size);
   };
   const sendLarge = async (file: LocalFile) => {
-    const upload = new Upload({
-      client: s3,
-      params: {
-        Bucket: request.bucket,
-        Key: file.key,
-        Body: createReadStream(file.path, { highWaterMark: READ_SIZE }),
-      },
-      partSize: PART_SIZE,
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    let reported = 0;
-    upload.on('httpUploadProgress', (event) => {
-      const loaded = event.loaded ?? 0;
-      progress(loaded - reported);
-      reported = loaded;
-    });
-    const abort = () => void upload.abort();
-    request.signal.addEventListener('abort', abort, { once: true });
-    try {
-      const answer = await aws(`uploading ${file.key} (multipart)`, () => upload.done());
-      progress(file.size - reported);
-      manifest[file.key] = { sha256: file.sha256, size: file.size, etag: answer.ETag ?? '' };
-    } finally {
-      request.signal.removeEventListener('abort', abort);
-    }
+    const etag = await aws(`uploading ${file.key} (multipart)`, () =>
+      uploadMultipart({
+        s3,
+        bucket: request.bucket,
+        key: file.key,
+        path: file.path,
+        size: file.size,
+        partSize: PART_SIZE,
+        concurrency: QUEUE_SIZE,
+        signal: request.signal,
+        onProgress: progress,
+      }),
+    );
+    manifest[file.key] = { sha256: file.sha256, size: file.size, etag };
   };
 
   try {
