@@ -2,14 +2,14 @@
 //  1. a no-op `pipeline run` over a 1 GiB data set vs bare node start-up (`node -e 0`);
 //  2. the first fingerprint of that 1 GiB file vs `sha256sum`.
 // Usage: npm run bench [-- --size-mib 1024 --runs 20]. Prints a Markdown section for BENCHMARKS.md.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FileHasher } from '../src/plan/file-hasher.js';
+import { machineHeading, median, timed, writeRandomFile } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const engineCli = join(repoRoot, 'dist', 'pipeline-test-stages.mjs');
@@ -19,29 +19,6 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mib']);
 const runs = Number(values.runs);
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-function timeCommand(command: string, args: string[], cwd: string): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
-  return elapsed;
-}
-
-async function writeBigFile(path: string, mib: number): Promise<void> {
-  const block = randomBytes(1024 * 1024);
-  const handle = await open(path, 'w');
-  for (let i = 0; i < mib; i++) await handle.write(block);
-  await handle.close();
-}
 
 const project = await mkdtemp(join(tmpdir(), 'pipeline-bench-'));
 try {
@@ -55,7 +32,7 @@ try {
     'name: bench\nimage:\n  name: bench-image\ndata:\n  training:\n    path: data/big.bin\ntraining:\n  hyperparameters:\n    epochs: 1\n',
   );
   const big = join(project, 'data', 'big.bin');
-  await writeBigFile(big, sizeMiB);
+  await writeRandomFile(big, sizeMiB);
 
   // 2. First fingerprint vs sha256sum, alternating, page cache warm for both after the first read.
   execFileSync('sha256sum', [big], { stdio: 'ignore' });
@@ -66,21 +43,21 @@ try {
     const start = process.hrtime.bigint();
     await hasher.hashFile(big);
     ours.push(Number(process.hrtime.bigint() - start) / 1e6);
-    theirs.push(timeCommand('sha256sum', [big], project));
+    theirs.push(timed('sha256sum', [big], project).ms);
   }
   const mibPerSecond = (ms: number) => sizeMiB / (ms / 1000);
 
   // 1. A no-op run: the first run fingerprints and records everything; later ones only stat.
-  const first = timeCommand('node', [engineCli, 'run'], project);
+  const first = timed('node', [engineCli, 'run'], project).ms;
   const noop: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
-    bare.push(timeCommand('node', ['-e', '0'], project));
-    noop.push(timeCommand('node', [engineCli, 'run'], project));
+    bare.push(timed('node', ['-e', '0'], project).ms);
+    noop.push(timed('node', [engineCli, 'run'], project).ms);
   }
 
   const lines = [
-    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`,
+    machineHeading(),
     '',
     `Data set: one ${sizeMiB} MiB file. Medians of ${runs} alternating runs (no-op) and 3 (hashing).`,
     '',

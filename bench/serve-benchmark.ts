@@ -6,13 +6,14 @@
 // Usage: npm run bench:serve [-- --seconds 10 --connections 10]
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/local/free-port.js';
 import { processRuntime } from '../src/local/process-runtime.js';
 import { waitForPing } from '../src/local/wait-for-ping.js';
+import { machineHeading } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const autocannon = join(repoRoot, 'node_modules', 'autocannon', 'autocannon.js');
@@ -129,7 +130,7 @@ try {
 
   const rate = (load: Load) => load.requests.average;
   const lines = [
-    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, engine ${engine}, backend ${backend}`,
+    machineHeading(`engine ${engine}`, `backend ${backend}`),
     '',
     `autocannon, ${values.connections} connections, ${values.seconds} s per measure, client and server on the same 2 cores.`,
     '',

@@ -4,10 +4,11 @@
 // WebAssembly kernel and on TensorFlow.js operations for each backend that loads here, with the
 // test accuracy each reaches. Usage: node dist/bench/train-benchmark.js [--skip-cpu]
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { machineHeading } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const seedData = join(repoRoot, '..', 'shared', 'seed-data');
@@ -92,7 +93,7 @@ const ratios = Object.entries(seconds)
   .map(([label, time]) => `the kernel is ${(time / (kernel as number)).toFixed(1)}× as fast as ${label}`);
 process.stdout.write(
   [
-    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`,
+    machineHeading(),
     '',
     '| training engine | 200 epochs | test accuracy | per epoch |',
     '|---|---|---|---|',

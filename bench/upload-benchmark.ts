@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,7 @@ import { createS3Client } from '../src/aws/s3-client.js';
 import { LOCAL_CREDENTIALS } from '../src/aws/sdk-defaults.js';
 import { uploadChannels } from '../src/cloud/upload-channels.js';
 import { FileHasher } from '../src/plan/file-hasher.js';
+import { machineHeading, median, writeRandomFile } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,6 @@ async function measured(client: 'self' | 'children', work: () => Promise<unknown
   };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pipeline.js');
@@ -154,10 +154,7 @@ let hasher: FileHasher;
 try {
   const data = join(work, 'data');
   await mkdir(join(data, 'small'), { recursive: true });
-  const block = randomBytes(1024 * 1024);
-  const big = await open(join(data, 'big.bin'), 'w');
-  for (let i = 0; i < sizeMiB; i++) await big.write(block);
-  await big.close();
+  await writeRandomFile(join(data, 'big.bin'), sizeMiB);
   for (let i = 0; i < fileCount; i++) {
     await writeFile(
       join(data, 'small', `part-${String(i).padStart(5, '0')}.csv`),
@@ -233,7 +230,7 @@ try {
   const mibps = (bytes: number, s: number) => `${(bytes / 1024 / 1024 / s).toFixed(0)} MiB/s`;
   const smallBytes = fileCount * fileKb * 1024;
   const lines = [
-    `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`,
+    machineHeading(),
     '',
     `Medians of ${runs} alternating runs against one s3rver; aws-cli ${
       String(spawnSync('aws', ['--version']).stdout)

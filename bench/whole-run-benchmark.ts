@@ -5,12 +5,12 @@
 //     against `node -e 0` (goal: within 2×), alternating.
 // Usage: npm run bench:run [-- --size-mib 1024 --runs 10]. Prints a Markdown section for BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, open, rm, symlink } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { machineHeading, median, timed, writeRandomFile } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -18,37 +18,6 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mib']);
 const runs = Number(values.runs);
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-/** Runs a command to completion; returns its wall time in ms and its stdout. */
-function timed(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', ...env },
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0)
-    throw new Error(
-      `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
-    );
-  return { ms, stdout: result.stdout };
-}
-
-async function writeRandomFile(path: string, mib: number): Promise<void> {
-  const block = randomBytes(1024 * 1024);
-  const handle = await open(path, 'w');
-  for (let i = 0; i < mib; i++) await handle.write(block);
-  await handle.close();
-}
 
 const clone = await mkdtemp(join(tmpdir(), 'pipeline-whole-run-'));
 const pipeline = (args: string[]) =>
@@ -86,7 +55,7 @@ try {
   const trainStage = record.stages.train?.durationMs ?? 0;
   process.stdout.write(
     [
-      `### ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}`,
+      machineHeading(),
       '',
       '| measure | pipeline | peer | ratio | goal |',
       '|---|---|---|---|---|',
