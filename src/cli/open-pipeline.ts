@@ -1,5 +1,5 @@
 // What every command starts with: the config loaded and checked, and the state read.
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
 import { FileHasher } from '../plan/file-hasher.js';
 import type { PipelineState } from '../state/pipeline-state.js';
@@ -19,10 +19,13 @@ export type OpenResult = { ok: true; value: OpenPipeline } | { ok: false; error:
 /** `.pipeline/` beside pipeline.yaml: state, lock, run records. */
 export const stateDirIn = (projectDir: string): string => join(projectDir, '.pipeline');
 export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.projectDir);
+/** `.pipeline/cache/`: what can be worked out again, kept to save the work. */
+const cacheFile = (stateDir: string, name: string): string => join(stateDir, 'cache', name);
 
 export function loadForCommand(options: CommonOptions, io: CliIo) {
   return loadConfig({
     file: options.file,
+    parseCacheFile: cacheFile(stateDirIn(dirname(resolve(options.file))), 'parsed-config.v8'),
     ...(options.env !== undefined ? { environment: options.env } : {}),
     sets: options.profile ? [...options.set, `aws.profile=${options.profile}`] : options.set,
     env: io.env,
@@ -35,6 +38,6 @@ export async function openPipeline(options: CommonOptions, io: CliIo): Promise<O
   const stateDir = stateDirOf(loaded.value);
   const state = await readState(stateDir, loaded.value.config.name);
   if (!state.ok) return { ok: false, error: { reason: 'corrupt-state', state: state.error } };
-  const hasher = await FileHasher.open(join(stateDir, 'cache', 'file-hashes.json'));
+  const hasher = await FileHasher.open(cacheFile(stateDir, 'file-hashes.json'));
   return { ok: true, value: { loaded: loaded.value, stateDir, state: state.value, hasher } };
 }

@@ -1,7 +1,7 @@
 // Turns pipeline.yaml plus `--env` and `--set` into a validated PipelineConfig, or into every
 // problem found on the way, each at its file:line:col.
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { checkSemantics } from './check-semantics.js';
 import { compareDiagnostics, type Diagnostic, type SourceTexts } from './diagnostic.js';
 import { interpolate } from './interpolate.js';
@@ -9,7 +9,7 @@ import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride 
 import { parseYamlCached } from './parse-cache.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { validateAgainstSchema } from './validate-schema.js';
-import type { PositionMap } from './yaml-source.js';
+import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
 
 export interface LoadOptions {
   /** Path of pipeline.yaml. */
@@ -21,6 +21,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Locations are shown relative to this folder (default: the working directory). */
   cwd?: string;
+  /** Where the last parse of the file is kept (parse-cache.ts); without it, every load parses. */
+  parseCacheFile?: string;
 }
 
 export interface LoadedConfig {
@@ -63,11 +65,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
   }
   sources.set(display, text);
 
-  const parsed = await parseYamlCached(
-    text,
-    display,
-    join(dirname(file), '.pipeline', 'cache', 'parsed-config.v8'),
-  );
+  const parsed = options.parseCacheFile
+    ? await parseYamlCached(text, display, options.parseCacheFile)
+    : await parseYamlWithPositions(text, display);
   if (parsed.diagnostics.length > 0 && parsed.value === undefined) return fail(parsed.diagnostics);
   if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
     const top = parsed.positions.get('');

@@ -1,9 +1,9 @@
 // A cache of parseYamlWithPositions, keyed by the exact text (and the name it is shown under):
 // parsing pipeline.yaml with a cold YAML library is the largest part of a no-op run's own work
 // (BENCHMARKS.md). The entry is V8's structured serialisation, so that every value (.inf, .nan,
-// the position Map) comes back exactly as the parser made it. The cache lives in
-// .pipeline/cache/ and is used only once that folder exists; a missing, stale or damaged entry
-// just means parsing again.
+// the position Map) comes back exactly as the parser made it. The CLI keeps it in
+// .pipeline/cache/, and it is written only once that folder exists; a missing, stale or damaged
+// entry just means parsing again.
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';

@@ -20,7 +20,12 @@ describe('loadConfig', () => {
 
   const load = async (
     yaml: string,
-    options: { environment?: string; sets?: string[]; env?: Record<string, string> } = {},
+    options: {
+      environment?: string;
+      sets?: string[];
+      env?: Record<string, string>;
+      parseCacheFile?: string;
+    } = {},
   ) => {
     await project.write({ 'pipeline.yaml': yaml });
     return loadConfig({
@@ -166,29 +171,30 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('keeps a parse cache once .pipeline/cache exists, exact for any text and never stale', async () => {
+  it('keeps a parse cache, as the CLI asks, once .pipeline/cache exists; exact for any text, never stale', async () => {
     const cacheFile = project.path('.pipeline/cache/parsed-config.v8');
     await rm(project.path('.pipeline'), { recursive: true, force: true });
     const withEpochs = (epochs: string) => BASE_CONFIG.replace('epochs: 3', `epochs: ${epochs}`);
-    const first = await load(withEpochs('3'));
+    const loadCached = (yaml: string) => load(yaml, { parseCacheFile: cacheFile });
+    const first = await loadCached(withEpochs('3'));
     assert.equal(first.ok, true);
     assert.equal(existsSync(cacheFile), false, 'no cache before anything has run');
 
     await mkdir(project.path('.pipeline/cache'), { recursive: true });
-    const parsed = await load(withEpochs('3'));
+    const parsed = await loadCached(withEpochs('3'));
     assert.ok(existsSync(cacheFile));
-    const cached = await load(withEpochs('3'));
+    const cached = await loadCached(withEpochs('3'));
     assert.deepEqual(cached, parsed);
     assert.ok(cached.ok && cached.value.positions.get('/training/hyperparameters/epochs')?.value);
 
-    const edited = await load(withEpochs('4'));
+    const edited = await loadCached(withEpochs('4'));
     assert.ok(edited.ok && edited.value.config.training.hyperparameters.epochs === 4);
     await writeFile(cacheFile, 'not a cache entry');
-    const afterDamage = await load(withEpochs('5'));
+    const afterDamage = await loadCached(withEpochs('5'));
     assert.ok(afterDamage.ok && afterDamage.value.config.training.hyperparameters.epochs === 5);
-    const broken = await load(`${BASE_CONFIG}extra: [unclosed\n`);
+    const broken = await loadCached(`${BASE_CONFIG}extra: [unclosed\n`);
     assert.equal(broken.ok, false, 'a cached error is still an error');
-    assert.deepEqual(problems(await load(`${BASE_CONFIG}extra: [unclosed\n`)), problems(broken));
+    assert.deepEqual(problems(await loadCached(`${BASE_CONFIG}extra: [unclosed\n`)), problems(broken));
 
     // Values JSON cannot carry come back as the parser made them.
     const odd = 'a: .inf\nb: .nan\nc: ~\nd: [1, "x"]\n';
