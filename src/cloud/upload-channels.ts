@@ -1,8 +1,8 @@
 // Uploads the data channels to s3://bucket/prefix/CHANNEL/. A file whose content and remote
 // object are both as last sent is not sent again; large files go multipart with parts in
 // parallel (multipart-upload.ts, which aborts the multipart upload when it fails: no orphan
-// parts); small files go many at a time. Objects under a channel's prefix that are no longer in the local data
-// are deleted, or the training job would read them too.
+// parts); small files go many at a time. Objects under a channel's prefix that are no longer in
+// the local data are deleted, or the training job would read them too.
 import { setMaxListeners } from 'node:events';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
