@@ -29,7 +29,8 @@ export const evaluate: Stage = {
       | { metrics?: Record<string, number>; params?: Record<string, unknown> }
       | undefined;
     const evaluation = await evaluateRun({
-      config: ctx.config,
+      // What the report and summary show, and compare with the previous run: secrets as digests.
+      config: ctx.displayConfig,
       settings,
       projectDir: ctx.projectDir,
       runDir: join(ctx.stateDir, 'runs', ctx.runId),

@@ -2,6 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../config/load-config.js';
 import { FileHasher } from '../plan/file-hasher.js';
+import { loadSecretKey, SecretDigester } from '../plan/secret-digest.js';
 import type { PipelineState } from '../state/pipeline-state.js';
 import { readState } from '../state/state-store.js';
 import type { CliFailure } from './cli-failure.js';
@@ -12,6 +13,7 @@ export interface OpenPipeline {
   stateDir: string;
   state: PipelineState;
   hasher: FileHasher;
+  secrets: SecretDigester;
 }
 
 export type OpenResult = { ok: true; value: OpenPipeline } | { ok: false; error: CliFailure };
@@ -22,8 +24,9 @@ export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.pr
 /** `.pipeline/cache/`: what can be worked out again, kept to save the work. */
 const cacheFile = (stateDir: string, name: string): string => join(stateDir, 'cache', name);
 
-export function loadForCommand(options: CommonOptions, io: CliIo) {
+export function loadForCommand(options: CommonOptions, io: CliIo, onlyWhereSettings = false) {
   return loadConfig({
+    onlyWhereSettings,
     file: options.file,
     parseCacheFile: cacheFile(stateDirIn(dirname(resolve(options.file))), 'parsed-config.v8'),
     ...(options.env !== undefined ? { environment: options.env } : {}),
@@ -32,12 +35,22 @@ export function loadForCommand(options: CommonOptions, io: CliIo) {
   });
 }
 
-export async function openPipeline(options: CommonOptions, io: CliIo): Promise<OpenResult> {
-  const loaded = await loadForCommand(options, io);
+/**
+ * `createSecretKey`: a command that records fingerprints (run) keeps the key that digests
+ * secrets; the others use it if it is there. `onlyWhereSettings`: see LoadOptions.
+ */
+export async function openPipeline(
+  options: CommonOptions,
+  io: CliIo,
+  { createSecretKey = false, onlyWhereSettings = false } = {},
+): Promise<OpenResult> {
+  const loaded = await loadForCommand(options, io, onlyWhereSettings);
   if (!loaded.ok) return { ok: false, error: { reason: 'config', errors: loaded.error } };
   const stateDir = stateDirOf(loaded.value);
   const state = await readState(stateDir, loaded.value.config.name);
   if (!state.ok) return { ok: false, error: { reason: 'corrupt-state', state: state.error } };
   const hasher = await FileHasher.open(cacheFile(stateDir, 'file-hashes.json'));
-  return { ok: true, value: { loaded: loaded.value, stateDir, state: state.value, hasher } };
+  const key = await loadSecretKey(stateDir, { create: createSecretKey });
+  const secrets = new SecretDigester(key, loaded.value.secrets);
+  return { ok: true, value: { loaded: loaded.value, stateDir, state: state.value, hasher, secrets } };
 }

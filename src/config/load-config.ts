@@ -8,6 +8,7 @@ import { interpolate } from './interpolate.js';
 import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
 import { parseYamlCached } from './parse-cache.js';
 import type { PipelineConfig } from './pipeline-config.js';
+import { declaredSecretNames, secretValuesByKey } from './secret-names.js';
 import { validateAgainstSchema } from './validate-schema.js';
 import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
 
@@ -23,6 +24,22 @@ export interface LoadOptions {
   cwd?: string;
   /** Where the last parse of the file is kept (parse-cache.ts); without it, every load parses. */
   parseCacheFile?: string;
+  /**
+   * Only the settings that say where the pipeline's resources are (name, target, aws, local)
+   * must be complete: a setting elsewhere that names an unset variable is left out. For commands
+   * such as `destroy`, which need no secret the stages use.
+   */
+  onlyWhereSettings?: boolean;
+}
+
+/** The top-level keys that say where a pipeline's resources are. */
+const WHERE_KEYS = new Set(['name', 'target', 'aws', 'local']);
+
+/** `environments.NAME.aws.bucket` says where as much as `aws.bucket` does. */
+function isWhereSetting(path: readonly (string | number)[]): boolean {
+  const inEnvironment = path[0] === 'environments';
+  const top = inEnvironment ? path[2] : path[0];
+  return top !== undefined && WHERE_KEYS.has(String(top));
 }
 
 export interface LoadedConfig {
@@ -32,7 +49,7 @@ export interface LoadedConfig {
   file: string;
   environment?: string;
   positions: PositionMap;
-  /** Values from secret-looking variables: never written to state, records or logs. */
+  /** Secret values (of secret variables and secret-named keys): never printed or written. */
   secrets: string[];
 }
 
@@ -79,16 +96,25 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     ]);
   }
   const { positions } = parsed;
-  const interpolated = interpolate(parsed.value, positions, options.env ?? process.env);
+  const interpolated = interpolate(
+    parsed.value,
+    positions,
+    options.env ?? process.env,
+    declaredSecretNames(parsed.value),
+    options.onlyWhereSettings ? (path) => !isWhereSetting(path) : undefined,
+  );
   const diagnostics: Diagnostic[] = [...parsed.diagnostics, ...interpolated.diagnostics];
   let config = interpolated.value as Record<string, unknown>;
+  // A problem's message may quote a value: never a secret one.
+  const failHidingSecrets = (found: Diagnostic[]): LoadResult =>
+    fail(redactDiagnostics(found, [...interpolated.secrets, ...secretValuesByKey(config)]));
 
   if (options.environment !== undefined) {
     const names = environmentNames(config);
     if (!names.includes(options.environment)) {
       const known =
         names.length > 0 ? `: known environments are ${names.join(', ')}` : ': the file defines none';
-      return fail([
+      return failHidingSecrets([
         ...diagnostics,
         { message: `no environment "${options.environment}" in ${display}${known}` },
       ]);
@@ -103,12 +129,12 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
 
   const checked = validateAgainstSchema(config, positions);
   diagnostics.push(...checked.diagnostics);
-  if (diagnostics.length > 0) return fail(diagnostics);
+  if (diagnostics.length > 0) return failHidingSecrets(diagnostics);
 
   const resolved = checked.value as PipelineConfig;
   const projectDir = dirname(file);
   const semantic = checkSemantics(resolved, positions, projectDir);
-  if (semantic.length > 0) return fail(semantic);
+  if (semantic.length > 0) return failHidingSecrets(semantic);
   return {
     ok: true,
     value: {
@@ -117,7 +143,19 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
       file,
       ...(options.environment !== undefined ? { environment: options.environment } : {}),
       positions,
-      secrets: interpolated.secrets,
+      secrets: [...interpolated.secrets, ...secretValuesByKey(resolved)],
     },
   };
+}
+
+function redactDiagnostics(diagnostics: Diagnostic[], secrets: readonly string[]): Diagnostic[] {
+  const hide = (text: string): string =>
+    secrets.filter((s) => s.length > 0).reduce((result, secret) => result.replaceAll(secret, '***'), text);
+  return diagnostics.map((diagnostic) => ({
+    ...diagnostic,
+    message: hide(diagnostic.message),
+    ...(diagnostic.location?.kind === 'argument'
+      ? { location: { ...diagnostic.location, argument: hide(diagnostic.location.argument) } }
+      : {}),
+  }));
 }

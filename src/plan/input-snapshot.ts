@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { hashJson } from './canonical-json.js';
 import type { FileHasher, TreeHashes } from './file-hasher.js';
+import type { SecretDigester } from './secret-digest.js';
 import { REPORT_KEY, type Stage, type StageOutputs } from './stage.js';
 
 export interface InputSnapshot {
@@ -21,6 +22,7 @@ export async function snapshotInputs(
   projectDir: string,
   upstreamOutputs: Readonly<Record<string, StageOutputs | undefined>>,
   hasher: FileHasher,
+  secrets: SecretDigester,
 ): Promise<InputSnapshot> {
   const inputs = stage.inputs(config);
   const files: TreeHashes = {};
@@ -37,8 +39,9 @@ export async function snapshotInputs(
     const { [REPORT_KEY]: _howItWent, ...results } = outputs;
     upstream[name] = hashJson(results);
   }
-  // A JSON round trip drops undefined values, as the state file will.
-  return { stageVersion: stage.version, config: JSON.parse(JSON.stringify(inputs.config)), files, upstream };
+  // A JSON round trip drops undefined values, as the state file will. Secrets become digests.
+  const values = secrets.mask(JSON.parse(JSON.stringify(inputs.config)) as Record<string, unknown>);
+  return { stageVersion: stage.version, config: values, files, upstream };
 }
 
 export const fingerprintOf = (snapshot: InputSnapshot): string => hashJson(snapshot);

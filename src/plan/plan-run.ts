@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { PipelineState, StageState } from '../state/pipeline-state.js';
 import type { FileHasher } from './file-hasher.js';
 import { fingerprintOf, type InputSnapshot, snapshotInputs } from './input-snapshot.js';
+import type { SecretDigester } from './secret-digest.js';
 import type { Stage, StageOutputs } from './stage.js';
 import { diffSnapshots, type StaleReason } from './stale-reason.js';
 
@@ -105,6 +106,7 @@ export async function planRun(
   loaded: LoadedConfig,
   selection: Selection,
   hasher: FileHasher,
+  secrets: SecretDigester,
 ): Promise<PlanResult> {
   const window = selectionWindow(stages, selection);
   if ('reason' in window) return { ok: false, error: window };
@@ -115,7 +117,7 @@ export async function planRun(
     const previous = state.stages[stage.name];
     const upstream: Record<string, StageOutputs | undefined> = {};
     for (const need of stage.needs) upstream[need] = state.stages[need]?.lastSuccess?.outputs;
-    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher);
+    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher, secrets);
     const reasons = staleReasons(previous, snapshot);
     const runningUpstream = stage.needs.filter((need) => willRun.has(need));
     for (const need of runningUpstream) {

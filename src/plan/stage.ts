@@ -32,6 +32,8 @@ export interface StageInputs {
 
 export interface StageContext {
   config: PipelineConfig;
+  /** The config with every secret replaced by its digest: for what a stage writes or shows. */
+  displayConfig: PipelineConfig;
   projectDir: string;
   /** `.pipeline/` beside pipeline.yaml: where a stage may keep working files. */
   stateDir: string;

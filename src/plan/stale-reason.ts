@@ -2,6 +2,7 @@
 // reasons, and each says exactly which input changed.
 import { canonicalJson } from './canonical-json.js';
 import type { InputSnapshot } from './input-snapshot.js';
+import { isSecretDigest } from './secret-digest.js';
 
 export type StaleReason =
   | { kind: 'never-ran' }
@@ -9,6 +10,8 @@ export type StaleReason =
   | { kind: 'interrupted'; handle?: unknown }
   | { kind: 'stage-changed'; before: number; after: number }
   | { kind: 'config-changed'; key: string; before: unknown; after: unknown }
+  /** A config value that is or holds a secret: only that it changed is said, never the value. */
+  | { kind: 'secret-changed'; key: string }
   | { kind: 'file-changed'; path: string; change: 'added' | 'removed' | 'modified' }
   | { kind: 'upstream-changed'; stage: string }
   | { kind: 'upstream-runs'; stage: string }
@@ -35,8 +38,9 @@ export function diffSnapshots(before: InputSnapshot, after: InputSnapshot): Stal
   for (const [key, value] of Object.entries(after.config)) flatten(key, value, newConfig);
   for (const key of new Set([...oldConfig.keys(), ...newConfig.keys()])) {
     const [was, now] = [oldConfig.get(key), newConfig.get(key)];
-    if (canonicalJson(was) !== canonicalJson(now))
-      reasons.push({ kind: 'config-changed', key, before: was, after: now });
+    if (canonicalJson(was) === canonicalJson(now)) continue;
+    if (isSecretDigest(was) || isSecretDigest(now)) reasons.push({ kind: 'secret-changed', key });
+    else reasons.push({ kind: 'config-changed', key, before: was, after: now });
   }
   for (const path of new Set([...Object.keys(before.files), ...Object.keys(after.files)])) {
     const [was, now] = [before.files[path] ?? null, after.files[path] ?? null];
@@ -68,6 +72,8 @@ export function describeReason(reason: StaleReason): string {
       return `stage definition changed (v${reason.before} → v${reason.after})`;
     case 'config-changed':
       return `${reason.key}: ${showValue(reason.before)} → ${showValue(reason.after)}`;
+    case 'secret-changed':
+      return `${reason.key}: (secret changed)`;
     case 'file-changed':
       return `${reason.path} ${reason.change}`;
     case 'upstream-changed':

@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
 import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
+import type { SecretDigester } from '../plan/secret-digest.js';
 import {
   LEFT_RUNNING_KEY,
   type Stage,
@@ -29,6 +30,8 @@ export interface RunRequest {
   stateDir: string;
   hasher: FileHasher;
   redactor: Redactor;
+  /** Digests secrets in fingerprints and in the config stages show. */
+  secrets: SecretDigester;
   argv: string[];
   emit: RunEventSink;
   signal: AbortSignal;
@@ -88,6 +91,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     return safe;
   };
 
+  const displayConfig = request.secrets.mask(loaded.config);
   emit({ type: 'run-start', runId: request.runId, plan: request.plan });
   let recordStarted = false;
   for (const planned of request.plan) {
@@ -121,7 +125,14 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     // Upstream stages may just have run: take their new outputs into the fingerprint.
     const upstream: Record<string, StageOutputs> = {};
     for (const need of stage.needs) upstream[need] = outputsOf(need) ?? {};
-    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, request.hasher);
+    const snapshot = await snapshotInputs(
+      stage,
+      loaded.config,
+      loaded.projectDir,
+      upstream,
+      request.hasher,
+      request.secrets,
+    );
     const fingerprint = fingerprintOf(snapshot);
     const reasons = planned.forced ? planned.reasons : staleReasons(state.stages[stage.name], snapshot);
     if (reasons.length === 0) {
@@ -161,6 +172,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     const stageStart = Date.now();
     const context: StageContext = {
       config: loaded.config,
+      displayConfig,
       projectDir: loaded.projectDir,
       stateDir,
       runId: request.runId,

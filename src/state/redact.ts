@@ -1,20 +1,23 @@
 // Keeps secrets out of everything the pipeline writes (state, run records, logs): values of keys
 // that name a secret, and known secret values (credentials from the environment, `${SECRET}`
-// interpolations) wherever they appear in a string.
+// interpolations) wherever they appear in a string. Digests of secrets (secret-digest.ts) are
+// kept as they are: they hold no secret, and fingerprints are compared through them.
+import { AWS_SECRET_VARIABLES, looksSecret } from '../config/secret-names.js';
+import { isSecretDigest, MIN_SECRET_LENGTH } from '../plan/secret-digest.js';
 
-const SECRET_KEY = /secret|password|passwd|token|credential|private[-_]?key|access[-_]?key|api[-_]?key/i;
-const SECRET_ENV = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
 export const REDACTED = '***';
 
 export class Redactor {
   private readonly secrets: string[];
 
   constructor(secrets: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env) {
-    const fromEnv = SECRET_ENV.map((name) => env[name]).filter((value): value is string => Boolean(value));
+    const fromEnv = AWS_SECRET_VARIABLES.map((name) => env[name]).filter((value): value is string =>
+      Boolean(value),
+    );
     // Longest first, so that a secret containing another is replaced whole. Very short values
     // would blank out ordinary text and are not secrets worth the name.
     this.secrets = [...new Set([...secrets, ...fromEnv])]
-      .filter((s) => s.length >= 4)
+      .filter((s) => s.length >= MIN_SECRET_LENGTH)
       .sort((a, b) => b.length - a.length);
   }
 
@@ -26,10 +29,11 @@ export class Redactor {
 
   value<T>(value: T): T {
     const walk = (node: unknown, key?: string): unknown => {
+      if (isSecretDigest(node)) return node;
       if (
         key !== undefined &&
-        SECRET_KEY.test(key) &&
-        (typeof node === 'string' || typeof node === 'number')
+        looksSecret(key) &&
+        (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean')
       ) {
         return REDACTED;
       }

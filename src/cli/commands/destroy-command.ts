@@ -37,7 +37,8 @@ export async function destroyCommand(
   io: CliIo,
   stages: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const opened = await openPipeline(options, io);
+  // Destroying needs to know where the resources are, not the secrets the stages use.
+  const opened = await openPipeline(options, io, { onlyWhereSettings: true });
   if (!opened.ok) return opened.error;
   const { loaded, stateDir } = opened.value;
   const { config } = loaded;

@@ -30,9 +30,9 @@ export async function runCommand(
   if (options.dryRun) return planCommand(options, io, stages);
   // `git status` takes as long as reading the config and planning: it runs beside them.
   const git = inspectGit(dirname(resolve(options.file)));
-  const opened = await openPipeline(options, io);
+  const opened = await openPipeline(options, io, { createSecretKey: true });
   if (!opened.ok) return opened.error;
-  const { loaded, stateDir, hasher } = opened.value;
+  const { loaded, stateDir, hasher, secrets } = opened.value;
 
   const lock = await acquireLock(stateDir, `pipeline ${argv.join(' ')}`.trim());
   if (!lock.ok) return { reason: 'locked', ...lock.error };
@@ -52,7 +52,7 @@ export async function runCommand(
     // Read again under the lock: the state read before may predate another run's last write.
     const state = await readState(stateDir, loaded.config.name);
     if (!state.ok) return { reason: 'corrupt-state', state: state.error };
-    const plan = await planRun(stages, state.value, loaded, options, hasher);
+    const plan = await planRun(stages, state.value, loaded, options, hasher, secrets);
     if (!plan.ok) return { reason: 'plan', failure: plan.error };
 
     const anythingRuns = plan.value.some((stage) => stage.action === 'run');
@@ -76,6 +76,7 @@ export async function runCommand(
       stateDir,
       hasher,
       redactor: new Redactor(loaded.secrets, io.env),
+      secrets,
       argv,
       emit: sink,
       signal: aborter.signal,

@@ -40,14 +40,14 @@ export async function statusCommand(
 ): Promise<CliFailure | undefined> {
   const opened = await openPipeline(options, io);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, stateDir } = opened.value;
+  const { loaded, state, hasher, stateDir, secrets } = opened.value;
   const runningHolder = await liveLockHolder(stateDir);
   const rows = [];
   for (const stage of stages) {
     const entry = state.stages[stage.name];
     const upstream: Record<string, StageOutputs | undefined> = {};
     for (const need of stage.needs) upstream[need] = state.stages[need]?.lastSuccess?.outputs;
-    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher);
+    const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher, secrets);
     const reasons = staleReasons(entry, snapshot);
     const attempt = entry?.lastAttempt;
     const success = entry?.lastSuccess;
