@@ -5,6 +5,7 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import type { ConfigErrors } from '../config/load-config.js';
 import type { PlanFailure } from '../plan/plan-run.js';
 import type { LockHolder } from '../state/lock.js';
+import type { DamagedRecord } from '../state/run-record.js';
 import type { CorruptState } from '../state/state-store.js';
 import { ExitCode } from './exit-code.js';
 
@@ -14,6 +15,7 @@ export type CliFailure =
   | { reason: 'plan'; failure: PlanFailure }
   | { reason: 'locked'; file: string; holder: LockHolder }
   | { reason: 'corrupt-state'; state: CorruptState }
+  | { reason: 'damaged-record'; record: DamagedRecord }
   | { reason: 'stage-failed'; stage: string; message: string; detail?: string; bug: boolean }
   | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM'; leftRunning?: string }
   | { reason: 'internal'; error: unknown };
@@ -88,13 +90,27 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
     }
     case 'corrupt-state': {
       const { file, backup, detail } = failure.state;
+      const restore = backup
+        ? `The previous state is in ${backup}: restore it with \`cp ${backup} ${file}\`, or delete`
+        : 'There is no usable backup: delete';
       const message =
-        `${file} cannot be read (${detail}). The previous state is in ${backup}: ` +
-        `restore it with \`cp ${backup} ${file}\`, or delete ${file} to start over (every stage will run)`;
+        `${file} cannot be used (${detail}). ${restore} ${file} to start over ` +
+        '(every stage will run again, and make its remote resources anew)';
       return {
         exitCode: ExitCode.state,
         text: `error: ${message}`,
         json: { error: 'corrupt-state', message, ...failure.state },
+      };
+    }
+    case 'damaged-record': {
+      const { file, detail } = failure.record;
+      const message =
+        `the run record ${file} cannot be used (${detail}). ` +
+        'Move it out of the runs folder (or delete it) to read the rest of the history';
+      return {
+        exitCode: ExitCode.state,
+        text: `error: ${message}`,
+        json: { error: 'damaged-record', message, ...failure.record },
       };
     }
     case 'stage-failed': {

@@ -1,6 +1,7 @@
 // The `docker` runtime: the built image run as SageMaker runs it, `IMAGE train` with the job
-// folder mounted at /opt/ml, `IMAGE serve` with the model at /opt/ml/model. Containers are
-// labelled, named and removed when done, so that none is left behind.
+// folder mounted at /opt/ml and no network, `IMAGE serve` with the model at /opt/ml/model on a
+// bridge network of its own, its port 8080 published on a loopback port only. Containers and
+// networks are labelled, named and removed when done, so that none is left behind.
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import type {
@@ -26,9 +27,14 @@ const envArgs = (env: Record<string, string> = {}): string[] =>
 
 const containerName = (kind: string): string => `pipeline-${kind}-${randomBytes(4).toString('hex')}`;
 
+/** The port SageMaker sends /ping and /invocations to inside a serving container. */
+export const SERVING_PORT = 8080;
+
+/** A serving container's network is named after it and removed with it. */
 async function stopContainer(name: string, graceSeconds: number): Promise<void> {
   await execa('docker', ['stop', '-t', String(graceSeconds), name], { reject: false, stdin: 'ignore' });
   await execa('docker', ['rm', '-f', name], { reject: false, stdin: 'ignore' });
+  await execa('docker', ['network', 'rm', name], { reject: false, stdin: 'ignore' });
 }
 
 export const dockerRuntime: ContainerRuntime = {
@@ -65,25 +71,32 @@ export const dockerRuntime: ContainerRuntime = {
 
   async serve(request: ServeRequest): Promise<RunningServer> {
     const name = containerName('serve');
-    // Host networking: the engine may have no bridge network (dockerd --bridge=none), and the
-    // port is chosen free on this machine anyway.
-    await docker([
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--label',
-      MANAGED_LABEL,
-      '--network',
-      'host',
-      '-e',
-      `SAGEMAKER_BIND_TO_PORT=${request.port}`,
-      ...envArgs(request.env),
-      '-v',
-      `${request.modelDir}:/opt/ml/model:ro`,
-      imageRef(request.image),
-      'serve',
-    ]);
+    // A user-defined bridge of its own (the engine may have no default bridge: dockerd
+    // --bridge=none), so that the container listens on 8080 as on SageMaker and only this
+    // machine's loopback reaches it; two endpoints never compete for one port.
+    await docker(['network', 'create', '--label', MANAGED_LABEL, name]);
+    try {
+      await docker([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--label',
+        MANAGED_LABEL,
+        '--network',
+        name,
+        '-p',
+        `127.0.0.1:${request.port}:${SERVING_PORT}`,
+        ...envArgs(request.env),
+        '-v',
+        `${request.modelDir}:/opt/ml/model:ro`,
+        imageRef(request.image),
+        'serve',
+      ]);
+    } catch (error) {
+      await stopContainer(name, 0);
+      throw error;
+    }
     if (!request.detachedLogFile) {
       const logs = execa('docker', ['logs', '-f', name], { reject: false, all: true, stdin: 'ignore' });
       forEachLine(logs.all, request.log);

@@ -78,6 +78,8 @@ export const processRuntime: ContainerRuntime = {
       ...request.env,
       OPT_ML: dirname(request.modelDir),
       SAGEMAKER_BIND_TO_PORT: String(request.port),
+      // A process shares this machine's interfaces: it listens on loopback only.
+      PIPELINE_BIND_HOST: '127.0.0.1',
     };
     if (request.detachedLogFile) {
       // An endpoint: its own process group, output to a file, not waited on, so that it keeps

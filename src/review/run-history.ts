@@ -3,8 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageOutputs } from '../plan/stage.js';
+import type { Result } from '../shared/result.js';
 import { isProcessAlive } from '../state/process-alive.js';
-import { type RecordedStatus, type RunRecord, readRunRecords, runsDir } from '../state/run-record.js';
+import {
+  type DamagedRecord,
+  type RecordedStatus,
+  type RunRecord,
+  readRunRecords,
+  runsDir,
+} from '../state/run-record.js';
 
 const statusOf = (record: RunRecord): RunEntry['status'] =>
   record.status === 'running' && !isProcessAlive(record.pid) ? 'killed' : record.status;
@@ -18,10 +25,11 @@ export interface RunEntry {
   gatesPassed?: boolean;
 }
 
-export async function loadRuns(stateDir: string): Promise<RunEntry[]> {
+export async function loadRuns(stateDir: string): Promise<Result<RunEntry[], DamagedRecord>> {
   const records = await readRunRecords(stateDir);
-  return Promise.all(
-    records.map(async (record) => {
+  if (!records.ok) return records;
+  const entries = await Promise.all(
+    records.value.map(async (record): Promise<RunEntry> => {
       try {
         const file = join(runsDir(stateDir), record.id, 'metrics.json');
         const saved = JSON.parse(await readFile(file, 'utf8')) as {
@@ -34,6 +42,7 @@ export async function loadRuns(stateDir: string): Promise<RunEntry[]> {
       }
     }),
   );
+  return { ok: true, value: entries };
 }
 
 export type RunLookup = { ok: true; run: RunEntry } | { ok: false; message: string };

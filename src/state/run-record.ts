@@ -6,7 +6,9 @@ import type { InputSnapshot } from '../plan/input-snapshot.js';
 import type { StageOutputs } from '../plan/stage.js';
 import type { StaleReason } from '../plan/stale-reason.js';
 import type { StageSkip } from '../run/run-event.js';
+import type { Result } from '../shared/result.js';
 import type { GitInfo } from './git-info.js';
+import { runRecordProblem } from './state-file-shape.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
@@ -61,16 +63,39 @@ export async function writeRunRecord(stateDir: string, record: RunRecord): Promi
   return file;
 }
 
-/** All run records, oldest first; unreadable files are skipped. */
-export async function readRunRecords(stateDir: string): Promise<RunRecord[]> {
-  const names = await readdir(runsDir(stateDir)).catch(() => [] as string[]);
+/** A run record that cannot be used, and why. */
+export interface DamagedRecord {
+  file: string;
+  detail: string;
+}
+
+/**
+ * All run records, oldest first. Records are written atomically, so a record that cannot be read
+ * or is of another shape is damaged, and said to be: the history is never shown with holes.
+ */
+export async function readRunRecords(stateDir: string): Promise<Result<RunRecord[], DamagedRecord>> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir(stateDir));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: true, value: [] };
+    return { ok: false, error: { file: runsDir(stateDir), detail: (error as Error).message } };
+  }
   const records: RunRecord[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    const file = join(runsDir(stateDir), name);
+    const damaged = (detail: string) => ({ ok: false as const, error: { file, detail } });
+    let value: unknown;
     try {
-      records.push(JSON.parse(await readFile(join(runsDir(stateDir), name), 'utf8')) as RunRecord);
-    } catch {
-      // A record being written by another process, or damaged: not one to show.
+      value = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return damaged(code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message);
     }
+    const problem = runRecordProblem(value);
+    if (problem) return damaged(problem);
+    records.push(value as RunRecord);
   }
-  return records;
+  return { ok: true, value: records };
 }

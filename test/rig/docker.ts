@@ -28,10 +28,19 @@ export async function requireDocker(t: TestContext): Promise<boolean> {
   return true;
 }
 
-/** Containers this project started and left behind: tests assert there are none. */
+/** Containers and networks this project started and left behind: tests assert there are none. */
 export async function leftoverContainers(): Promise<string[]> {
-  const result = await execa('docker', ['ps', '-aq', '--filter', `label=${MANAGED_LABEL}`], {
+  const containers = await execa('docker', ['ps', '-aq', '--filter', `label=${MANAGED_LABEL}`], {
     reject: false,
   });
-  return String(result.stdout).split('\n').filter(Boolean);
+  const networks = await execa('docker', ['network', 'ls', '-q', '--filter', `label=${MANAGED_LABEL}`], {
+    reject: false,
+  });
+  return [
+    ...String(containers.stdout).split('\n').filter(Boolean),
+    ...String(networks.stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map((id) => `network ${id}`),
+  ];
 }

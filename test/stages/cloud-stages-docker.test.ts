@@ -13,6 +13,7 @@ import {
 } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 import { type LocalRegistry, startRegistry } from '../rig/registry.js';
+import { listeningSockets, newListeners } from '../rig/sockets.js';
 
 describe('the cloud stages on the local target (docker runtime, local registry)', () => {
   let project: TestProject;
@@ -41,6 +42,7 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
       'training.hyperparameters.epochs=5',
     ];
     const env = { PIPELINE_BASE_IMAGE: TEST_BASE_IMAGE };
+    const socketsBefore = await listeningSockets();
     const plan = await project.run(['plan', ...args.slice(1)], { env, real: true });
     assert.doesNotMatch(plan.stdout, /nothing is pushed/);
 
@@ -64,6 +66,13 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
       local.close();
     }
     assert.equal((await project.stageOutputs('invoke')).rows, 15);
+    // The local SageMaker, its S3 and the endpoint's published port 8080: all on loopback only.
+    const listeners = await newListeners(socketsBefore);
+    assert.deepEqual(listeners.exposed, [], `listening beyond loopback: ${listeners.exposed}`);
+    assert.ok(
+      listeners.added.length >= 3,
+      `expected the local SageMaker, S3 and endpoint: ${listeners.added}`,
+    );
 
     await destroyLocalTarget(project);
     assert.deepEqual(await leftoverContainers(), []);

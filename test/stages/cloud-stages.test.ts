@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { cleanUpExampleProject, freshExampleProject, isAlive, localTargetOf } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
+import { listeningSockets, newListeners } from '../rig/sockets.js';
 
 const PROCESS = ['--set', 'runtime=process'];
 const QUICK = ['--set', 'training.hyperparameters.epochs=5'];
@@ -24,6 +25,7 @@ describe('the cloud stages on the local target (process runtime)', () => {
   after(() => cleanUpExampleProject(project));
 
   it('runs build to invoke on a fresh project, with no AWS account and no docker engine', async () => {
+    const socketsBefore = await listeningSockets();
     const result = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });
     assert.equal(result.exitCode, 0, result.stdout + result.stderr);
     assert.deepEqual(await project.stagesRan(), [
@@ -52,6 +54,13 @@ describe('the cloud stages on the local target (process runtime)', () => {
 
     const invoke = await project.stageOutputs('invoke');
     assert.equal(invoke.rows, 15);
+    // The local SageMaker, its S3 and the endpoint's server: all on loopback only.
+    const listeners = await newListeners(socketsBefore);
+    assert.deepEqual(listeners.exposed, [], `listening beyond loopback: ${listeners.exposed}`);
+    assert.ok(
+      listeners.added.length >= 3,
+      `expected the local SageMaker, S3 and endpoint: ${listeners.added}`,
+    );
     const predictions = (await project.read(invoke.report.predictionsFile)).trim().split('\n');
     assert.equal(predictions.length, 15);
     for (const line of predictions) assert.match(line, /^[0-9.e-]+,[0-9.e-]+$/);

@@ -62,7 +62,7 @@ describe('state store', () => {
       assert.equal(result.exitCode, 3);
       assert.match(
         result.stderr,
-        /\.pipeline\/state\.json cannot be read \(.*JSON.*\)\. The previous state is in .*\.pipeline\/state\.json\.bak/,
+        /\.pipeline\/state\.json cannot be used \(.*JSON.*\)\. The previous state is in .*\.pipeline\/state\.json\.bak/,
       );
       const status = await project.run(['status']);
       assert.equal(status.exitCode, 3);

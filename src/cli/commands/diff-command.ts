@@ -20,7 +20,9 @@ export async function diffCommand(
   options: ReviewOptions,
   io: CliIo,
 ): Promise<CliFailure | undefined> {
-  const runs = await loadRuns(historyDir(options));
+  const loaded = await loadRuns(historyDir(options));
+  if (!loaded.ok) return { reason: 'damaged-record', record: loaded.error };
+  const runs = loaded.value;
   if (refs.length === 1) return { reason: 'usage', message: 'give two runs, or none for the last two' };
   const [refA = 'last~1', refB = 'last'] = refs;
   const a = findRun(runs, refA);

@@ -54,7 +54,8 @@ const pad = (rows: string[][]): string[] => {
 
 export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<CliFailure | undefined> {
   const runs = await loadRuns(historyDir(options));
-  const rows = runRows(runs);
+  if (!runs.ok) return { reason: 'damaged-record', record: runs.error };
+  const rows = runRows(runs.value);
   if (options.json) {
     writeJson(io.stdout, rows);
     return undefined;

@@ -14,7 +14,9 @@ export async function showCommand(
   io: CliIo,
 ): Promise<CliFailure | undefined> {
   const stateDir = historyDir(options);
-  const found = findRun(await loadRuns(stateDir), ref);
+  const runs = await loadRuns(stateDir);
+  if (!runs.ok) return { reason: 'damaged-record', record: runs.error };
+  const found = findRun(runs.value, ref);
   if (!found.ok) return { reason: 'usage', message: found.message };
   const { record, status, metrics, gatesPassed } = found.run;
   const report = join(stateDir, 'runs', record.id, 'report.html');

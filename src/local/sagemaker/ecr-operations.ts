@@ -12,6 +12,21 @@ import { ACCOUNT } from './training-jobs.js';
 
 export const ECR_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const REPOSITORY_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** ECR's ImageTag (1-300 characters) as the registry's manifest API takes it, and ImageDigest. */
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+const IMAGE_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+
+/** A repositoryName as ECR checks it on every operation; it becomes part of a registry URL here. */
+function repositoryName(input: Input): string {
+  const name = required<string>(input, 'repositoryName', 'string');
+  if (!REPOSITORY_NAME.test(name)) {
+    throw new AwsError(
+      'InvalidParameterException',
+      `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''`,
+    );
+  }
+  return name;
+}
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -53,8 +68,9 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
     return options.registry;
   };
   const repositoryNamed = async (input: Input): Promise<Repository> => {
-    const name = required<string>(input, 'repositoryName', 'string');
-    const repository = (await load())[name];
+    const name = repositoryName(input);
+    const repositories = await load();
+    const repository = Object.hasOwn(repositories, name) ? repositories[name] : undefined;
     if (!repository) {
       throw new AwsError(
         'RepositoryNotFoundException',
@@ -66,16 +82,11 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
 
   return {
     CreateRepository: async (input) => {
+      // As on AWS, a malformed request is refused before anything else is looked at.
+      const name = repositoryName(input);
       const host = registry();
-      const name = required<string>(input, 'repositoryName', 'string');
-      if (!REPOSITORY_NAME.test(name)) {
-        throw new AwsError(
-          'InvalidParameterException',
-          `Invalid parameter at 'repositoryName' failed to satisfy constraint: '${name}'`,
-        );
-      }
       const repositories = await load();
-      if (repositories[name]) {
+      if (Object.hasOwn(repositories, name)) {
         throw new AwsError(
           'RepositoryAlreadyExistsException',
           `The repository with name '${name}' already exists in the registry with id '${ACCOUNT}'`,
@@ -93,8 +104,9 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       return { repository };
     },
     DescribeRepositories: async (input) => {
-      registry();
       const names = field<string[]>(input, 'repositoryNames', 'array');
+      for (const name of names ?? []) repositoryName({ repositoryName: name });
+      registry();
       const repositories = await load();
       if (!names) return { repositories: Object.values(repositories) };
       return {
@@ -115,11 +127,24 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       };
     },
     DescribeImages: async (input) => {
-      const host = registry();
-      const repository = await repositoryNamed(input);
+      repositoryName(input);
       const ids = field<{ imageTag?: string; imageDigest?: string }[]>(input, 'imageIds', 'array') ?? [
         { imageTag: 'latest' },
       ];
+      for (const id of ids) {
+        if (id.imageTag !== undefined && !IMAGE_TAG.test(String(id.imageTag)))
+          throw new AwsError(
+            'InvalidParameterException',
+            `Invalid parameter at 'imageTag': '${id.imageTag}'`,
+          );
+        if (id.imageDigest !== undefined && !IMAGE_DIGEST.test(String(id.imageDigest)))
+          throw new AwsError(
+            'InvalidParameterException',
+            `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'Invalid digest'`,
+          );
+      }
+      const host = registry();
+      const repository = await repositoryNamed(input);
       const imageDetails = [];
       for (const id of ids) {
         const reference = id.imageDigest ?? id.imageTag ?? 'latest';

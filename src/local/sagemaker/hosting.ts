@@ -19,6 +19,7 @@ import { validation } from './aws-error.js';
 import type { Operation } from './json-service.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
+import { pathInside } from './store-path.js';
 import { ACCOUNT, imageFor } from './training-jobs.js';
 
 interface Model {
@@ -86,7 +87,7 @@ export class Hosting {
   }
 
   private file(kind: Kind, name: string): string {
-    return join(this.options.dir, kind, `${name}.json`);
+    return pathInside(join(this.options.dir, kind), `${name}.json`);
   }
 
   private async load<T>(kind: Kind, name: string): Promise<T | undefined> {
@@ -116,27 +117,26 @@ export class Hosting {
     return {
       CreateModel: (input) => this.createModel(input),
       DescribeModel: async (input) =>
-        this.mustLoad<Model>('models', required(input, 'ModelName', 'string'), 'Could not find model'),
-      DeleteModel: (input) =>
-        this.remove('models', required(input, 'ModelName', 'string'), 'Could not find model'),
+        this.mustLoad<Model>('models', resourceName(input, 'ModelName'), 'Could not find model'),
+      DeleteModel: (input) => this.remove('models', resourceName(input, 'ModelName'), 'Could not find model'),
       CreateEndpointConfig: (input) => this.createEndpointConfig(input),
       DescribeEndpointConfig: async (input) =>
         this.mustLoad<EndpointConfig>(
           'endpoint-configs',
-          required(input, 'EndpointConfigName', 'string'),
+          resourceName(input, 'EndpointConfigName'),
           'Could not find endpoint configuration',
         ),
       DeleteEndpointConfig: (input) =>
         this.remove(
           'endpoint-configs',
-          required(input, 'EndpointConfigName', 'string'),
+          resourceName(input, 'EndpointConfigName'),
           'Could not find endpoint configuration',
         ),
       CreateEndpoint: (input) => this.createEndpoint(input),
       DescribeEndpoint: async (input) => {
         const { deployment: _internal, ...visible } = await this.mustLoad<Endpoint>(
           'endpoints',
-          required(input, 'EndpointName', 'string'),
+          resourceName(input, 'EndpointName'),
           'Could not find endpoint',
         );
         return visible;
@@ -226,7 +226,7 @@ export class Hosting {
     if (variants.length === 0) throw validation('ProductionVariants must hold at least one variant');
     for (const variant of variants) {
       resourceName(variant as unknown as Input, 'VariantName');
-      const model = required<string>(variant as unknown as Input, 'ModelName', 'string');
+      const model = resourceName(variant as unknown as Input, 'ModelName');
       if (!(await this.load('models', model)))
         throw validation(`Could not find model "${this.arn('model', model)}".`);
     }
@@ -247,7 +247,7 @@ export class Hosting {
 
   private async createEndpoint(input: Input): Promise<{ EndpointArn: string }> {
     const name = resourceName(input, 'EndpointName');
-    const configName = required<string>(input, 'EndpointConfigName', 'string');
+    const configName = resourceName(input, 'EndpointConfigName');
     const config = await this.mustLoad<EndpointConfig>(
       'endpoint-configs',
       configName,
@@ -270,9 +270,9 @@ export class Hosting {
   }
 
   private async updateEndpoint(input: Input): Promise<{ EndpointArn: string }> {
-    const name = required<string>(input, 'EndpointName', 'string');
+    const name = resourceName(input, 'EndpointName');
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name, 'Could not find endpoint');
-    const configName = required<string>(input, 'EndpointConfigName', 'string');
+    const configName = resourceName(input, 'EndpointConfigName');
     const config = await this.mustLoad<EndpointConfig>(
       'endpoint-configs',
       configName,
@@ -290,7 +290,7 @@ export class Hosting {
   }
 
   private async deleteEndpoint(input: Input): Promise<Record<string, never>> {
-    const name = required<string>(input, 'EndpointName', 'string');
+    const name = resourceName(input, 'EndpointName');
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name, 'Could not find endpoint');
     await this.stopDeployment(name, endpoint.deployment);
     this.servers.delete(name);

@@ -32,11 +32,24 @@ export function required<T>(input: Input, name: string, type: 'string' | 'object
   return value;
 }
 
+/** How SageMaker names a request member in its messages: `ModelName` → `modelName`. */
+const memberName = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
+
+/**
+ * A job, model, endpoint config, endpoint or variant name, checked as SageMaker checks it on every
+ * operation (Describe and Delete too), with its messages: these names become file names here.
+ */
 export function resourceName(input: Input, name: string): string {
   const value = required<string>(input, name, 'string');
+  if (value.length > 63) {
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${memberName(name)}' failed to satisfy constraint: ` +
+        'Member must have length less than or equal to 63',
+    );
+  }
   if (!RESOURCE_NAME.test(value)) {
     throw validation(
-      `1 validation error detected: Value '${value}' at '${name}' failed to satisfy constraint: ` +
+      `1 validation error detected: Value '${value}' at '${memberName(name)}' failed to satisfy constraint: ` +
         `Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`,
     );
   }

@@ -15,6 +15,7 @@ import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
 import { downloadPrefix, uploadFolderAsTarGz } from './s3-transfer.js';
+import { pathInside } from './store-path.js';
 
 export const ACCOUNT = '000000000000';
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
@@ -124,7 +125,8 @@ function validateCreate(
   if (channels.length > 20) throw validation('InputDataConfig: at most 20 channels');
   const names = new Set<string>();
   for (const channel of channels) {
-    if (!CHANNEL_NAME.test(String(channel?.ChannelName)))
+    // `.` and `..` fit the pattern but would name the data folder itself or its parent.
+    if (!CHANNEL_NAME.test(String(channel?.ChannelName)) || /^\.{1,2}$/.test(channel.ChannelName))
       throw validation(`invalid ChannelName: ${String(channel?.ChannelName)}`);
     if (names.has(channel.ChannelName)) throw validation(`duplicate ChannelName: ${channel.ChannelName}`);
     names.add(channel.ChannelName);
@@ -195,7 +197,7 @@ export class TrainingJobs {
   constructor(private readonly options: TrainingJobsOptions) {}
 
   private jobDir(name: string): string {
-    return join(this.options.dir, name);
+    return pathInside(this.options.dir, name);
   }
 
   private async load(name: string): Promise<TrainingJob | undefined> {
@@ -287,7 +289,7 @@ export class TrainingJobs {
   }
 
   async describe(input: Input): Promise<TrainingJob> {
-    const name = required<string>(input, 'TrainingJobName', 'string');
+    const name = resourceName(input, 'TrainingJobName');
     const job = await this.load(name);
     if (!job) throw notFound(`Requested resource not found: training job ${name}`);
     return job;
