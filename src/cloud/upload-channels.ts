@@ -19,6 +19,7 @@ import type { DataChannel } from '../config/pipeline-config.js';
 import { hashJson } from '../plan/canonical-json.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { StageError } from '../plan/stage.js';
+import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
 import { inParallel } from './in-parallel.js';
 import { uploadMultipart } from './multipart-upload.js';
@@ -82,12 +83,14 @@ async function listLocalFiles(root: string): Promise<string[]> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new StageError(`the data path ${root} does not exist`);
   if (!info.isDirectory()) return [root];
-  const { readdir } = await import('node:fs/promises');
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
+  try {
+    return await listFiles(root, { skipHidden: true });
+  } catch (error) {
+    if (error instanceof BrokenLinkError) {
+      throw new StageError(`${error.message}: fix or remove the link, or the channel cannot be sent`);
+    }
+    throw error;
+  }
 }
 
 async function ensureBucket(request: UploadRequest): Promise<void> {

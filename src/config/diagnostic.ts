@@ -42,9 +42,22 @@ export function formatDiagnostic(diagnostic: Diagnostic, sources: SourceTexts): 
   if (line === undefined) return head;
   const gutter = String(location.line);
   const pad = ' '.repeat(gutter.length);
-  const available = Math.max(1, line.length - (location.col - 1));
-  const marker = '^'.repeat(Math.max(1, Math.min(location.length, available)));
-  return `${head}\n  ${gutter} | ${line}\n  ${pad} | ${' '.repeat(location.col - 1)}${marker}`;
+  const shown = lineWindow(line, location.col - 1);
+  const column = location.col - 1 - shown.start + shown.prefix.length;
+  const available = Math.max(1, shown.text.length - column);
+  const marker = '^'.repeat(Math.max(1, Math.min(location.length, available, SHOWN_WIDTH)));
+  return `${head}\n  ${gutter} | ${shown.text}\n  ${pad} | ${' '.repeat(column)}${marker}`;
+}
+
+/** How much of a long line is shown around the problem: a terminal line, not the whole line. */
+const SHOWN_WIDTH = 100;
+
+function lineWindow(line: string, index: number): { text: string; start: number; prefix: string } {
+  if (line.length <= SHOWN_WIDTH) return { text: line, start: 0, prefix: '' };
+  const start = Math.max(0, Math.min(index - 30, line.length - SHOWN_WIDTH));
+  const prefix = start > 0 ? '…' : '';
+  const suffix = start + SHOWN_WIDTH < line.length ? '…' : '';
+  return { text: `${prefix}${line.slice(start, start + SHOWN_WIDTH)}${suffix}`, start, prefix };
 }
 
 /** Orders diagnostics as a reader scans a file: by file, then line, then column. */

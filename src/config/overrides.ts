@@ -3,6 +3,7 @@
 // so a bad override is reported where it was written.
 import type { Diagnostic } from './diagnostic.js';
 import { typedScalar } from './interpolate.js';
+import { looksSecret } from './secret-names.js';
 import { yamlLibrary } from './yaml-library.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
 
@@ -46,27 +47,42 @@ export interface SetOverride {
   argument: string;
 }
 
-/** A --set value: a YAML flow list or map (`["a", "b"]`, `{k: v}`) as such, else a typed scalar. */
-async function overrideValue(text: string): Promise<unknown> {
+/**
+ * A --set value: a YAML flow list or map (`["a", "b"]`, `{k: v}`) as such, else a typed scalar;
+ * or why it is neither (a value that starts like a list but is not one is a mistake, not a string).
+ */
+async function overrideValue(text: string): Promise<{ value: unknown } | { problem: string }> {
   if (/^\s*[[{]/.test(text)) {
     try {
-      return (await yamlLibrary()).parse(text);
-    } catch {
-      // Not valid YAML after all: the schema will say what the value should have been.
+      return { value: (await yamlLibrary()).parse(text) };
+    } catch (error) {
+      const reason =
+        error instanceof RangeError ? 'nested too deeply' : (error as Error).message.split('\n')[0];
+      return {
+        problem: `the value is not a valid YAML list or map (${reason}); put it in quotes to keep it as a string`,
+      };
     }
   }
-  return typedScalar(text);
+  const value = typedScalar(text);
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return { problem: `${text} is too large for a number (at most about 1.8e308)` };
+  }
+  return { value };
 }
 
 /** Parses `--set a.b.c=value`; the value is read as YAML (numbers and booleans typed, flow lists). */
 export async function parseSetOverride(argument: string): Promise<SetOverride | Diagnostic> {
-  const location = { kind: 'argument', argument: `--set ${argument}` } as const;
   const equals = argument.indexOf('=');
+  const key = equals <= 0 ? argument : argument.slice(0, equals);
+  // The argument is shown with a problem: never with a value given to a secret-named key.
+  const shown = equals > 0 && looksSecret(key.split('.').at(-1) ?? '') ? `${key}=***` : argument;
+  const location = { kind: 'argument', argument: `--set ${shown}` } as const;
   if (equals <= 0) return { message: 'expected --set path.to.key=value', location };
-  const path = argument.slice(0, equals).split('.');
-  if (path.some((part) => part === ''))
-    return { message: `"${argument.slice(0, equals)}" is not a key path`, location };
-  return { path, value: await overrideValue(argument.slice(equals + 1)), argument: `--set ${argument}` };
+  const path = key.split('.');
+  if (path.some((part) => part === '')) return { message: `"${key}" is not a key path`, location };
+  const parsed = await overrideValue(argument.slice(equals + 1));
+  if ('problem' in parsed) return { message: `${key}: ${parsed.problem}`, location };
+  return { path, value: parsed.value, argument: `--set ${shown}` };
 }
 
 export function applySetOverride(

@@ -46,7 +46,7 @@ export async function parseYamlWithPositions(text: string, file: string): Promis
   };
 
   const diagnostics: Diagnostic[] = [...doc.errors, ...doc.warnings].map((error) => ({
-    message: error.message.split('\n')[0] ?? error.message,
+    message: explainParseError(error.message.split('\n')[0] ?? error.message),
     location: locate(error.pos),
   }));
   if (doc.errors.length > 0) return { value: undefined, positions: new Map(), diagnostics };
@@ -98,7 +98,15 @@ export async function parseYamlWithPositions(text: string, file: string): Promis
     return {
       value: undefined,
       positions,
-      diagnostics: [{ message: (error as Error).message, location: start }],
+      diagnostics: [{ message: explainParseError((error as Error).message), location: start }],
     };
   }
+}
+
+/** The parser's own words, except where they name its insides instead of the file's problem. */
+function explainParseError(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) {
+    return 'values are nested too deeply to read (hundreds of levels of lists or maps): pipeline.yaml needs a few';
+  }
+  return message;
 }

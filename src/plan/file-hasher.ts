@@ -2,8 +2,9 @@
 // a file whose stat has not changed is not read again, so an unchanged 1 GiB data set costs a stat.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
+import { listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
 
 interface CachedHash {
@@ -73,8 +74,14 @@ export class FileHasher {
       hashes[key(path)] = await this.hashFile(path);
       return hashes;
     }
-    const files = await listFiles(path, new Set(exclude));
-    for (const file of files) hashes[key(file)] = await this.hashFile(file);
+    // A broken link counts as a missing file: the plan says so, and the stage that reads it fails.
+    const files = await listFiles(path, { exclude: new Set(exclude), listBrokenLinks: true });
+    for (const file of files) {
+      hashes[key(file)] = await this.hashFile(file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
+    }
     return hashes;
   }
 
@@ -94,18 +101,4 @@ function streamHash(path: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
   });
-}
-
-/** Regular files under dir, sorted, so that the same tree always lists the same way. */
-async function listFiles(dir: string, exclude: ReadonlySet<string>): Promise<string[]> {
-  const files: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (exclude.has(entry.name)) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(full, exclude)));
-    else if (entry.isFile() || entry.isSymbolicLink()) files.push(full);
-  }
-  return files;
 }

@@ -279,6 +279,11 @@ const CASES: Case[] = [
     message: /sampleRows/,
   },
   {
+    name: '100,000 nested brackets',
+    yaml: base(`training:\n  hyperparameters:\n    deep: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`),
+    message: /nested too deeply/,
+  },
+  {
     name: 'a file of 10 MB',
     yaml: base(`# ${'x'.repeat(10 * 1024 * 1024)}\ntarget: nowhere\n`),
     message: /target|too large/,
@@ -307,6 +312,8 @@ describe(`a corpus of ${CASES.length} bad pipeline.yaml files`, () => {
           problems.push(`not at ${badCase.at}`);
         if (!badCase.message.test(result.stderr)) problems.push(`message not ${badCase.message}`);
         if (/\n\s+at .+:\d+:\d+\)?\n/.test(result.stderr)) problems.push('a stack trace');
+        const longest = Math.max(...result.stderr.split('\n').map((line) => line.length));
+        if (longest > 400) problems.push(`a line of ${longest} characters`);
         if ((await project.read('.pipeline/state.json')) !== state) problems.push('the state changed');
         if (problems.length > 0)
           failures.push(`${badCase.name}: ${problems.join(', ')}\n${result.stderr.slice(0, 600)}`);

@@ -151,6 +151,32 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a --set value that starts like a list but is not one, or is too large a number', async () => {
+    const found = problems(
+      await load(BASE_CONFIG, {
+        sets: [
+          'training.hyperparameters.epochs=[1,2',
+          'training.hyperparameters.epochs=1e400',
+          'training.environment.API_TOKEN={oops',
+        ],
+      }),
+    );
+    assert.equal(found.length, 3, found.join('\n'));
+    const expected = [
+      /^--set training\.environment\.API_TOKEN=\*\*\*: .*not a valid YAML list or map/,
+      /epochs=1e400: training\.hyperparameters\.epochs: 1e400 is too large for a number/,
+      /epochs=\[1,2: .*not a valid YAML list or map.*put it in quotes/,
+    ];
+    for (const pattern of expected)
+      assert.ok(
+        found.some((line) => pattern.test(line ?? '')),
+        `${pattern}\n${found.join('\n')}`,
+      );
+    assert.ok(!found.join('\n').includes('oops'), "a secret-named key's value is not shown");
+    const quoted = await load(BASE_CONFIG, { sets: ['training.environment.NOTE="[1,2"'] });
+    assert.ok(quoted.ok && quoted.value.config.training.environment.NOTE === '"[1,2"');
+  });
+
   it('reports a data path that does not exist at the key that names it', async () => {
     const found = problems(await load(BASE_CONFIG.replace('data/train.csv', 'data/missing.csv')));
     assert.deepEqual(found, [

@@ -74,7 +74,8 @@ export const testStages: readonly Stage[] = [
       const uris: StageOutputs = {};
       const hasher = await FileHasher.open();
       for (const [name, channel] of Object.entries(ctx.config.data)) {
-        const content = await hasher.hashFile(resolve(ctx.projectDir, channel.path));
+        const tree = await hasher.hashTree(resolve(ctx.projectDir, channel.path), ctx.projectDir);
+        const content = hashJson(tree);
         uris[name] = `s3://test/${name}/${content?.slice(0, 8)}`;
       }
       return { channels: uris };
