@@ -1,6 +1,6 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
 
 export const evaluate: Stage = {
@@ -22,6 +22,18 @@ export const evaluate: Stage = {
     const { readGitInfo, isWorkTreeDirty } = await import('../src/state/git-info.js');
     const invokeReport = ctx.upstream.invoke?.[REPORT_KEY] as { predictionsFile?: string } | undefined;
     if (!invokeReport?.predictionsFile) throw new StageError('the invoke stage recorded no predictions file');
+    const { access } = await import('node:fs/promises');
+    const predictionsFile = invokeReport.predictionsFile;
+    if (
+      !(await access(resolve(ctx.projectDir, predictionsFile)).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw new StageError(
+        `the predictions of the last invoke (${predictionsFile}) are gone: run \`pipeline run --from invoke\` to ask the endpoint again`,
+      );
+    }
     const trainReport = ctx.upstream.train?.[REPORT_KEY] as { logFile?: string } | undefined;
     const git = await readGitInfo(ctx.projectDir);
     const dirty = git ? await isWorkTreeDirty(ctx.projectDir) : undefined;

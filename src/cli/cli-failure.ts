@@ -4,6 +4,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import type { ConfigErrors } from '../config/load-config.js';
 import type { PlanFailure } from '../plan/plan-run.js';
+import type { Unwritable } from '../shared/unwritable.js';
 import type { LockHolder } from '../state/lock.js';
 import type { DamagedRecord } from '../state/run-record.js';
 import type { CorruptState } from '../state/state-store.js';
@@ -18,6 +19,7 @@ export type CliFailure =
   | { reason: 'damaged-record'; record: DamagedRecord }
   | { reason: 'stage-failed'; stage: string; message: string; detail?: string; bug: boolean }
   | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM'; leftRunning?: string }
+  | { reason: 'unwritable'; file: Unwritable }
   | { reason: 'internal'; error: unknown };
 
 export interface FailureReport {
@@ -136,6 +138,17 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
         exitCode: failure.signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted,
         text: failure.leftRunning ? `${message}\n${failure.leftRunning}` : message,
         json: { error: 'interrupted', stage: failure.stage, message },
+      };
+    }
+    case 'unwritable': {
+      const { path, code, reason } = failure.file;
+      const message =
+        `cannot write ${path}: ${reason} (${code}). ` +
+        'What completed before is kept: fix that and run the command again';
+      return {
+        exitCode: ExitCode.state,
+        text: `error: ${message}`,
+        json: { error: 'unwritable', message, ...failure.file },
       };
     }
     case 'internal': {

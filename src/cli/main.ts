@@ -2,6 +2,7 @@
 // output and an exit code. Stages are passed in, so tests can drive the engine with their own.
 import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../plan/stage.js';
+import { unwritableFile } from '../shared/unwritable.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
@@ -158,7 +159,8 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
       const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
       return quiet ? ExitCode.ok : ExitCode.usage;
     }
-    failure = { reason: 'internal', error };
+    const unwritable = unwritableFile(error);
+    failure = unwritable ? { reason: 'unwritable', file: unwritable } : { reason: 'internal', error };
   }
   if (!failure) return ExitCode.ok;
   const report = reportFailure(failure, verbose);

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { listFiles } from '../shared/list-files.js';
+import { unwritableFile } from '../shared/unwritable.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
 
 interface CachedHash {
@@ -87,8 +88,13 @@ export class FileHasher {
 
   async save(): Promise<void> {
     if (!this.cacheFile || !this.dirty) return;
-    await mkdir(dirname(this.cacheFile), { recursive: true });
-    await writeFileAtomic(this.cacheFile, JSON.stringify(Object.fromEntries(this.cache)));
+    try {
+      await mkdir(dirname(this.cacheFile), { recursive: true });
+      await writeFileAtomic(this.cacheFile, JSON.stringify(Object.fromEntries(this.cache)));
+    } catch (error) {
+      // A cache that cannot be kept (read-only checkout, full disk) only costs a re-read next time.
+      if (!unwritableFile(error)) throw error;
+    }
     this.dirty = false;
   }
 }

@@ -13,6 +13,7 @@ import {
   StageError,
   type StageOutputs,
 } from '../plan/stage.js';
+import { unwritableFile } from '../shared/unwritable.js';
 import type { GitInspection } from '../state/git-info.js';
 import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';
@@ -231,8 +232,15 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
         continue;
       }
       status = 'failed';
-      const bug = !(error instanceof StageError);
-      const message = redactor.text(error instanceof Error ? error.message : String(error));
+      const unwritable = unwritableFile(error);
+      const bug = !(error instanceof StageError) && !unwritable;
+      const message = redactor.text(
+        unwritable
+          ? `cannot write ${unwritable.path}: ${unwritable.reason} (${unwritable.code})`
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
       const detail =
         error instanceof StageError
           ? error.detail && redactor.text(error.detail)

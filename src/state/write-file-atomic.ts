@@ -12,6 +12,8 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   } catch (error) {
     await handle.close();
     await rm(temp, { force: true });
+    // A write through a handle names no file: name the one that could not be written.
+    (error as NodeJS.ErrnoException).path ??= path;
     throw error;
   }
   await handle.close();

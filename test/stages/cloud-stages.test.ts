@@ -1,7 +1,7 @@
 // push, upload, train, deploy and invoke through the real `pipeline` CLI on the local target:
 // the background local SageMaker, its S3, real training jobs and endpoints, no AWS account.
 import assert from 'node:assert/strict';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
@@ -177,6 +177,17 @@ describe('the cloud stages on the local target (process runtime)', () => {
     const summary = await project.read(report.replace('report.html', 'summary.md'));
     assert.match(summary, /❌ `macro_f1 > 0\.999`/);
     assert.match(summary, /✅ `accuracy >= 0\.5`/);
+  });
+
+  it('says what to do when the predictions evaluate needs were deleted with the run records', async () => {
+    await rm(project.path('.pipeline', 'runs'), { recursive: true, force: true });
+    const result = await project.run(['run', '--from', 'evaluate', '--force', ...PROCESS], { real: true });
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    assert.match(
+      result.stderr,
+      /the predictions of the last invoke \(.*predictions\.txt\) are gone: run `pipeline run --from invoke`/,
+    );
+    assert.doesNotMatch(result.stderr, /ENOENT/);
   });
 
   it('destroy asks first, then deletes what the pipeline created and stops the local SageMaker', async () => {
