@@ -45,6 +45,8 @@ export function awsErrorName(error: unknown): string {
 /** A StageError for a failed AWS call: what we were doing, AWS's reason, and a hint. */
 export function explainAwsError(error: unknown, doing: string): StageError {
   if (error instanceof StageError) return error;
+  const refused = connectionRefused(error);
+  if (refused) return refused(doing);
   const e = error as SdkError;
   const name = awsErrorName(error);
   const remote = (e.message ?? String(error)).trim();
@@ -61,6 +63,26 @@ export function explainAwsError(error: unknown, doing: string): StageError {
     `${doing} failed: ${name}: ${remote}`,
     hint ? `${hint}${request}` : request.trim() || undefined,
   );
+}
+
+/**
+ * Nothing listens where the client sends its calls. On loopback that is the local SageMaker (or
+ * its S3) having stopped: say so, where its log is, and that `pipeline run` resumes.
+ */
+function connectionRefused(error: unknown): ((doing: string) => StageError) | undefined {
+  const { code, address, port } = (error ?? {}) as { code?: string; address?: string; port?: number };
+  if (code !== 'ECONNREFUSED') return undefined;
+  const where = address ? `${address}:${port ?? ''}` : 'the service';
+  const local = address === '127.0.0.1' || address === '::1';
+  return (doing) =>
+    new StageError(
+      local
+        ? `${doing} failed: the local SageMaker stopped answering (nothing listens on ${where})`
+        : `${doing} failed: connection refused by ${where}`,
+      local
+        ? 'Its log is .pipeline/local/server.log. Run `pipeline run` again: it starts the local SageMaker anew, which finds its jobs and endpoints again, and the run re-attaches to them.'
+        : undefined,
+    );
 }
 
 /** Runs an AWS call, turning its failure into a StageError that says what we were doing. */

@@ -2,10 +2,17 @@
 // on first use and finds again through .pipeline/local/server.json. Training jobs run inside it,
 // so a CLI killed mid-training leaves its job running, and the next `pipeline run` re-attaches
 // to the same job instead of starting another. `pipeline destroy` stops it.
+//
+// A daemon is adopted, and signalled, only when it proves to be the one server.json describes:
+// it answers GET /_pipeline/identity with this data folder, its pid and the token it was started
+// with. A copied project (whose server.json names the original's daemon), a pid reused by another
+// program, or another server on a reused port are never taken for it.
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessAlive, terminateProcess } from '../state/process-alive.js';
+import { IDENTITY_PATH, type LocalSageMakerIdentity } from './sagemaker/identity.js';
 
 /** What `pipeline local serve --state-file` writes once it listens. */
 export interface LocalServerFacts {
@@ -16,6 +23,8 @@ export interface LocalServerFacts {
   registry: string | null;
   dataDir: string;
   startedAt: string;
+  /** Chosen by whoever started the daemon; the daemon repeats it when asked who it is. */
+  token?: string;
 }
 
 export interface LocalDaemonRequest {
@@ -40,29 +49,62 @@ export async function readServerFacts(dataDir: string): Promise<LocalServerFacts
   }
 }
 
-/** Whether the daemon answers within `seconds`: a busy machine may keep it from answering at once. */
-async function answersWithin(facts: LocalServerFacts, seconds: number): Promise<boolean> {
+type Identity = 'ours' | 'not-ours' | 'silent';
+
+/**
+ * Whether the server server.json names is this folder's daemon. A busy machine may keep it from
+ * answering at once: it gets `seconds`; one that never answers is `silent`.
+ */
+async function identify(facts: LocalServerFacts, dataDir: string, seconds: number): Promise<Identity> {
+  const expected = await realpath(dataDir).catch(() => dataDir);
   const deadline = Date.now() + seconds * 1000;
   do {
+    let answer: Response | undefined;
     try {
-      await fetch(facts.endpoint, { signal: AbortSignal.timeout(2000) });
-      return true;
+      answer = await fetch(`${facts.endpoint}${IDENTITY_PATH}`, { signal: AbortSignal.timeout(2000) });
     } catch {
-      if (!isProcessAlive(facts.pid)) return false;
+      if (!isProcessAlive(facts.pid)) return 'not-ours';
       await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    // Something answered: it says who it is, or it is another program.
+    try {
+      if (answer.status !== 200) return 'not-ours';
+      const identity = (await answer.json()) as Partial<LocalSageMakerIdentity>;
+      const ours =
+        identity.service === 'pipeline-local-sagemaker' &&
+        identity.dataDir === expected &&
+        identity.pid === facts.pid &&
+        typeof facts.token === 'string' &&
+        identity.token === facts.token;
+      return ours ? 'ours' : 'not-ours';
+    } catch {
+      return 'not-ours';
     }
   } while (Date.now() < deadline);
-  return false;
+  return 'silent';
 }
 
-/** The daemon described by server.json, if it still runs and answers. */
+/**
+ * Whether pid runs `pipeline local serve` on this data folder, read from its command line (on
+ * Linux): the only proof a daemon that does not answer can give before it is signalled.
+ */
+async function runsServeFor(pid: number, dataDir: string): Promise<boolean> {
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  if (commandLine === undefined) return false;
+  const args = commandLine.split('\0');
+  const at = args.indexOf('--data-dir');
+  return args.includes('serve') && at !== -1 && args[at + 1] === dataDir;
+}
+
+/** The daemon described by server.json, if it still runs, answers, and is this folder's. */
 export async function findLocalDaemon(
   dataDir: string,
   patienceSeconds = 15,
 ): Promise<LocalServerFacts | undefined> {
   const facts = await readServerFacts(dataDir);
   if (!facts || !isProcessAlive(facts.pid)) return undefined;
-  return (await answersWithin(facts, patienceSeconds)) ? facts : undefined;
+  return (await identify(facts, dataDir, patienceSeconds)) === 'ours' ? facts : undefined;
 }
 
 /** The running daemon for dataDir, started when there is none (or one with another registry). */
@@ -83,6 +125,7 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
   await mkdir(request.dataDir, { recursive: true });
   await rm(serverFile(request.dataDir), { force: true });
   const log = await open(logFile(request.dataDir), 'a');
+  const token = randomBytes(16).toString('hex');
   const args = [
     script,
     'local',
@@ -103,7 +146,7 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', PIPELINE_DAEMON_TOKEN: token },
   });
   let exited: number | null | undefined;
   child.once('exit', (code) => {
@@ -115,7 +158,7 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
   const deadline = Date.now() + (request.startSeconds ?? 30) * 1000;
   while (Date.now() < deadline) {
     const facts = await readServerFacts(request.dataDir);
-    if (facts && facts.pid === child.pid) return facts;
+    if (facts && facts.pid === child.pid && facts.token === token) return facts;
     if (exited !== undefined) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -130,14 +173,18 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
   );
 }
 
-/** Stops the daemon, if one runs; true when there was one. Endpoints it hosts keep serving. */
+/**
+ * Stops this folder's daemon, if one runs; true when there was one. Endpoints it hosts keep
+ * serving. A pid in server.json that is not this folder's daemon (another project's, or a program
+ * that reused the pid) is never signalled: the stale server.json is removed.
+ */
 export async function stopLocalDaemon(dataDir: string, graceSeconds = 15): Promise<boolean> {
   const facts = await readServerFacts(dataDir);
-  if (!facts || !isProcessAlive(facts.pid)) {
-    await rm(serverFile(dataDir), { force: true });
-    return false;
-  }
-  await terminateProcess(facts.pid, graceSeconds);
+  const identity = facts && isProcessAlive(facts.pid) ? await identify(facts, dataDir, 2) : 'not-ours';
+  const ours =
+    facts !== undefined &&
+    (identity === 'ours' || (identity === 'silent' && (await runsServeFor(facts.pid, dataDir))));
+  if (ours) await terminateProcess(facts.pid, graceSeconds);
   await rm(serverFile(dataDir), { force: true });
-  return true;
+  return ours;
 }

@@ -1,6 +1,7 @@
 // `pipeline local serve`: the local SageMaker (and its S3) on their own, for any AWS client:
 //   aws --endpoint-url http://127.0.0.1:PORT sagemaker list-training-jobs
 // Runs until Ctrl-C. Endpoints keep serving after it stops; the next start finds them again.
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../state/write-file-atomic.js';
@@ -36,10 +37,14 @@ export async function localServeCommand(
   }
   const { startLocalSageMaker } = await import('../../local/sagemaker/local-sagemaker.js');
   const dataDir = resolve(options.dataDir);
+  // The background daemon's starter chooses the token (server.json then names it); on its own,
+  // the server makes one.
+  const token = io.env.PIPELINE_DAEMON_TOKEN || randomBytes(16).toString('hex');
   let server: Awaited<ReturnType<typeof startLocalSageMaker>>;
   try {
     server = await startLocalSageMaker({
       dataDir,
+      identityToken: token,
       port,
       s3Port,
       region: options.region,
@@ -56,6 +61,7 @@ export async function localServeCommand(
     region: server.region,
     registry: server.registry ?? null,
     dataDir,
+    token,
   };
   const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
   if (stateFile) await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);

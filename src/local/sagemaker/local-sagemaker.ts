@@ -1,6 +1,8 @@
 // The local SageMaker: one HTTP server speaking the SageMaker API's wire protocol (and the
 // CloudWatch Logs calls the stages use), with a local S3 beside it. Any AWS client can use it
 // through --endpoint-url; its state lives on disk under its data folder.
+
+import { realpath } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -8,8 +10,9 @@ import { LOCAL_CREDENTIALS } from '../../aws/sdk-defaults.js';
 import { type LocalS3, startLocalS3 } from '../local-s3.js';
 import { ECR_PREFIX, ecrOperations } from './ecr-operations.js';
 import { Hosting } from './hosting.js';
+import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
-import { createJsonServer } from './json-service.js';
+import { createJsonServer, sendJson } from './json-service.js';
 import { TrainingJobs } from './training-jobs.js';
 import { trainingLogOperations } from './training-logs.js';
 
@@ -23,6 +26,12 @@ export interface LocalSageMakerOptions {
   healthCheckSeconds?: number;
   /** host:port of a local OCI registry that backs the ECR calls. */
   registry?: string;
+  /**
+   * Answered at GET /_pipeline/identity with the data folder and pid, so that a CLI adopts (or
+   * signals) this server only when it is the one its server.json describes: not the original's
+   * server in a copied project, not another program on a reused port or pid.
+   */
+  identityToken?: string;
 }
 
 export interface LocalSageMaker {
@@ -59,6 +68,13 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
   });
   await hosting.reconcile();
+  const identity: LocalSageMakerIdentity = {
+    service: 'pipeline-local-sagemaker',
+    dataDir: await realpath(options.dataDir),
+    pid: process.pid,
+    token: options.identityToken ?? null,
+  };
+  const invokeRoute = invokeEndpointRoute(hosting, region);
   const server = createJsonServer(
     [
       { prefix: 'SageMaker', operations: { ...trainingJobs.operations(), ...hosting.operations() } },
@@ -72,7 +88,13 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         }),
       },
     ],
-    invokeEndpointRoute(hosting, region),
+    async (request, response) => {
+      if (request.method === 'GET' && request.url === IDENTITY_PATH) {
+        sendJson(response, 200, identity);
+        return true;
+      }
+      return invokeRoute(request, response);
+    },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
