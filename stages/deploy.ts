@@ -32,4 +32,12 @@ export const deploy: Stage = {
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
     return { ...deployment, modelArtifact: String(ctx.upstream.train?.modelArtifact) };
   },
+  drift: async ({ config, stateDir, outputs, mayStart }) => {
+    const { endpointName, deploymentName } = outputs;
+    if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
+    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
+    const { endpointDrift } = await import('../src/cloud/drift.js');
+    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    return connection ? endpointDrift(connection, endpointName, deploymentName) : undefined;
+  },
 };

@@ -69,4 +69,11 @@ export const push: Stage = {
     ctx.log(`pushed ${pushed.imageUri}`);
     return { ...pushed, pushed: true };
   },
+  drift: async ({ config, stateDir, outputs, mayStart }) => {
+    if (outputs.pushed !== true || typeof outputs.imageUri !== 'string') return undefined;
+    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
+    const { imageDrift } = await import('../src/cloud/drift.js');
+    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    return connection ? imageDrift(connection, outputs.imageUri) : undefined;
+  },
 };

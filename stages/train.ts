@@ -65,4 +65,12 @@ export const train: Stage = {
       [REPORT_KEY]: { trainingSeconds, billableSeconds, logFile: relative(ctx.projectDir, logFile) },
     };
   },
+  drift: async ({ config, stateDir, outputs, mayStart }) => {
+    const { jobName, modelArtifact } = outputs;
+    if (typeof jobName !== 'string' || typeof modelArtifact !== 'string') return undefined;
+    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
+    const { trainingDrift } = await import('../src/cloud/drift.js');
+    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    return connection ? trainingDrift(connection, jobName, modelArtifact) : undefined;
+  },
 };

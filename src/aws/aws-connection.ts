@@ -68,6 +68,20 @@ export function connect(config: PipelineConfig, stateDir: string): Promise<AwsCo
   return connection;
 }
 
+/**
+ * A connection for looking only (drift checks in `plan` and `status`): target local gets one only
+ * when its local SageMaker already runs, since looking must not start it.
+ */
+export async function connectIfRunning(
+  config: PipelineConfig,
+  stateDir: string,
+): Promise<AwsConnection | undefined> {
+  if (config.target !== 'local') return connect(config, stateDir);
+  const { findLocalDaemon } = await import('../local/local-daemon.js');
+  const running = await findLocalDaemon(join(stateDir, 'local'), 2);
+  return running ? connect(config, stateDir) : undefined;
+}
+
 async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
   if (config.target === 'local') {
     const { ensureLocalDaemon } = await import('../local/local-daemon.js');

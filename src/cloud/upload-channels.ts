@@ -23,6 +23,7 @@ import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../state/write-file-atomic.js';
 import { inParallel } from './in-parallel.js';
 import { uploadMultipart } from './multipart-upload.js';
+import { abortStaleUploads } from './stale-uploads.js';
 
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -149,10 +150,23 @@ const formatBytes = (bytes: number): string =>
       ? `${(bytes / 1024).toFixed(1)} KiB`
       : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
+/** Where a channel's objects live: PREFIX/CHANNEL/. Only the upload stage writes there. */
+export const channelPrefixOf = (prefix: string, channel: string): string =>
+  `${prefix ? `${prefix}/` : ''}${channel}/`;
+
 export async function uploadChannels(request: UploadRequest): Promise<UploadResult> {
   const { s3 } = request.connection;
   request.step(`checking the bucket ${request.bucket}`);
   await ensureBucket(request);
+  request.step('aborting uploads an interrupted run left unfinished');
+  for (const name of Object.keys(request.channels)) {
+    await abortStaleUploads(
+      request.connection,
+      request.bucket,
+      channelPrefixOf(request.prefix, name),
+      request.log,
+    );
+  }
 
   const manifests = await readManifest(request.manifestFile);
   const manifest: Manifest = manifests[request.bucket] ?? {};
@@ -167,7 +181,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   const toDelete: string[] = [];
   let unchanged = 0;
   for (const [name, channel] of Object.entries(request.channels)) {
-    const channelPrefix = `${request.prefix ? `${request.prefix}/` : ''}${name}/`;
+    const channelPrefix = channelPrefixOf(request.prefix, name);
     const root = join(request.projectDir, channel.path);
     const paths = await listLocalFiles(root);
     const rootIsFolder = !(paths.length === 1 && paths[0] === root);

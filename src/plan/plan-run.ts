@@ -39,6 +39,16 @@ export type PlanFailure =
 
 export type PlanResult = { ok: true; value: PlannedStage[] } | { ok: false; error: PlanFailure };
 
+/** What planning reads besides the config and the state. */
+export interface PlanInputs {
+  hasher: FileHasher;
+  secrets: SecretDigester;
+  /** `.pipeline/`: where the stages' drift checks find their connections. */
+  stateDir: string;
+  /** Whether drift checks may start what they need (see DriftContext.mayStart). */
+  mayStart: boolean;
+}
+
 interface SelectionWindow {
   selected(index: number): boolean;
   forcedBy(index: number): string | undefined;
@@ -100,13 +110,39 @@ export function staleReasons(previous: StageState | undefined, snapshot: InputSn
   return reasons;
 }
 
+/**
+ * For a stage about to be skipped as up to date: whether what its last success made still holds
+ * (the stage's own drift check). A check that cannot be made does not stop the plan: it is said.
+ */
+export async function checkDrift(
+  stage: Stage,
+  previous: StageState | undefined,
+  loaded: LoadedConfig,
+  stateDir: string,
+  mayStart: boolean,
+): Promise<{ reason?: StaleReason; note?: string }> {
+  const outputs = previous?.lastSuccess?.outputs;
+  if (!stage.drift || !outputs) return {};
+  try {
+    const what = await stage.drift({
+      config: loaded.config,
+      projectDir: loaded.projectDir,
+      stateDir,
+      outputs,
+      mayStart,
+    });
+    return what ? { reason: { kind: 'drifted', what } } : {};
+  } catch (error) {
+    return { note: `could not check that what it made still exists: ${(error as Error).message}` };
+  }
+}
+
 export async function planRun(
   stages: readonly Stage[],
   state: PipelineState,
   loaded: LoadedConfig,
   selection: Selection,
-  hasher: FileHasher,
-  secrets: SecretDigester,
+  { hasher, secrets, stateDir, mayStart }: PlanInputs,
 ): Promise<PlanResult> {
   const window = selectionWindow(stages, selection);
   if ('reason' in window) return { ok: false, error: window };
@@ -126,8 +162,14 @@ export async function planRun(
       }
     }
     const forcedBy = window.forcedBy(index);
-    if (forcedBy) reasons.unshift({ kind: 'forced', by: forcedBy });
     const selected = window.selected(index);
+    let driftNote: string | undefined;
+    if (reasons.length === 0 && selected && !forcedBy) {
+      const drift = await checkDrift(stage, previous, loaded, stateDir, mayStart);
+      if (drift.reason) reasons.push(drift.reason);
+      driftNote = drift.note;
+    }
+    if (forcedBy) reasons.unshift({ kind: 'forced', by: forcedBy });
     const action = selected && reasons.length > 0 ? 'run' : 'skip';
 
     if (action === 'run') {
@@ -136,7 +178,7 @@ export async function planRun(
         return { ok: false, error: { reason: 'missing-upstream', stage: stage.name, upstream: missing } };
       willRun.add(stage.name);
     }
-    const note = stage.note?.(loaded.config);
+    const note = [stage.note?.(loaded.config), driftNote].filter(Boolean).join('; ') || undefined;
     planned.push({
       name: stage.name,
       action,

@@ -56,6 +56,20 @@ export interface StageContext {
   saveHandle(handle: StageOutputs): Promise<void>;
 }
 
+/** What a stage's drift check may read: the config and what its last success made. */
+export interface DriftContext {
+  config: PipelineConfig;
+  projectDir: string;
+  stateDir: string;
+  /** The outputs of the stage's last success. */
+  outputs: StageOutputs;
+  /**
+   * `run` may start what the check needs (the local SageMaker); `plan` and `status` only look,
+   * and skip the check when it is not running.
+   */
+  mayStart: boolean;
+}
+
 export interface Stage {
   name: string;
   description: string;
@@ -67,6 +81,12 @@ export interface Stage {
   /** Anything the plan should say about how this config is handled ("nothing is pushed"). */
   note?(config: PipelineConfig): string | undefined;
   run(ctx: StageContext): Promise<StageOutputs>;
+  /**
+   * For a stage that makes a remote resource: a cheap look (one Describe) at whether what its
+   * last success made still exists and is healthy, before the stage is skipped as up to date.
+   * Says what no longer holds ("endpoint keras-example no longer exists"), or undefined.
+   */
+  drift?(ctx: DriftContext): Promise<string | undefined>;
 }
 
 /** Thrown by a stage for a failure the user can act on; anything else is reported as a bug. */

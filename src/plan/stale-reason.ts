@@ -14,6 +14,8 @@ export type StaleReason =
   | { kind: 'secret-changed'; key: string }
   | { kind: 'file-changed'; path: string; change: 'added' | 'removed' | 'modified' }
   | { kind: 'upstream-changed'; stage: string }
+  /** What its last success made has changed or gone outside pipeline (an endpoint deleted). */
+  | { kind: 'drifted'; what: string }
   | { kind: 'upstream-runs'; stage: string }
   | { kind: 'forced'; by: string };
 
@@ -78,6 +80,8 @@ export function describeReason(reason: StaleReason): string {
       return `${reason.path} ${reason.change}`;
     case 'upstream-changed':
       return `${reason.stage}'s outputs changed`;
+    case 'drifted':
+      return reason.what;
     case 'upstream-runs':
       return `${reason.stage} runs first`;
     case 'forced':

@@ -135,7 +135,11 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       request.secrets,
     );
     const fingerprint = fingerprintOf(snapshot);
-    const reasons = planned.forced ? planned.reasons : staleReasons(state.stages[stage.name], snapshot);
+    // A drifted resource (seen by the plan) stays a reason even when no input changed.
+    const drifted = planned.reasons.filter((reason) => reason.kind === 'drifted');
+    const reasons = planned.forced
+      ? planned.reasons
+      : [...drifted, ...staleReasons(state.stages[stage.name], snapshot)];
     if (reasons.length === 0) {
       const skip = { kind: 'upstream-unchanged' } as const;
       emit({ type: 'stage-skip', stage: stage.name, skip });

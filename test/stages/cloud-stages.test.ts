@@ -5,13 +5,14 @@ import { appendFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
+  DeleteEndpointCommand,
   DescribeEndpointCommand,
   DescribeModelCommand,
   ListEndpointsCommand,
   ListTrainingJobsCommand,
 } from '@aws-sdk/client-sagemaker';
 import { cleanUpExampleProject, freshExampleProject, isAlive, localTargetOf } from '../rig/local-target.js';
-import type { TestProject } from '../rig/project.js';
+import { type TestProject, waitFor } from '../rig/project.js';
 import { listeningSockets, newListeners } from '../rig/sockets.js';
 
 const PROCESS = ['--set', 'runtime=process'];
@@ -188,6 +189,34 @@ describe('the cloud stages on the local target (process runtime)', () => {
       /the predictions of the last invoke \(.*predictions\.txt\) are gone: run `pipeline run --from invoke`/,
     );
     assert.doesNotMatch(result.stderr, /ENOENT/);
+  });
+
+  it('notices an endpoint deleted outside pipeline: plan and status say so, run deploys it again', async () => {
+    const settings = [...PROCESS, '--set', 'training.hyperparameters.epochs=6'];
+    const local = await localTargetOf(project);
+    try {
+      await local.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'keras-example' }));
+      await waitFor(
+        () =>
+          local.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'keras-example' })).then(
+            () => undefined,
+            () => true,
+          ),
+        'the endpoint to be gone',
+      );
+    } finally {
+      local.close();
+    }
+    const plan = await project.run(['plan', ...settings], { real: true });
+    assert.match(plan.stdout, /deploy\s+run\s+endpoint keras-example no longer exists/, plan.stdout);
+    assert.match(plan.stdout, /train\s+skip/, plan.stdout);
+    const status = await project.run(['status', ...settings], { real: true });
+    assert.match(status.stdout, /deploy\s+stale .*endpoint keras-example no longer exists/, status.stdout);
+    const run = await project.run(['run', '--to', 'invoke', ...settings], { real: true });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.deepEqual(await project.stagesRan(), ['deploy', 'invoke']);
+    const again = await project.run(['plan', '--to', 'invoke', ...settings], { real: true });
+    assert.doesNotMatch(again.stdout, /deploy\s+run/, again.stdout);
   });
 
   it('destroy asks first, then deletes what the pipeline created and stops the local SageMaker', async () => {

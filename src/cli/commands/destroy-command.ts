@@ -81,6 +81,23 @@ export async function destroyCommand(
     const deleted: string[] = [];
     const log = (line: string) => writeLine(io.stderr, line);
     try {
+      // Unfinished multipart uploads a killed run left in the data channels are billed on AWS.
+      if (config.target === 'aws' || daemon) {
+        const { abortStaleUploads } = await import('../../cloud/stale-uploads.js');
+        const { channelPrefixOf } = await import('../../cloud/upload-channels.js');
+        const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
+        const connection = await connect(config, stateDir);
+        for (const channel of bucket ? Object.keys(config.data) : []) {
+          const prefix = channelPrefixOf(config.aws.prefix ?? config.name, channel);
+          const aborted = await abortStaleUploads(connection, bucket as string, prefix, log).catch(
+            (error: Error) => {
+              log(`could not abort unfinished uploads under ${prefix}: ${error.message}`);
+              return 0;
+            },
+          );
+          if (aborted > 0) deleted.push(`${aborted} unfinished upload(s) under s3://${bucket}/${prefix}`);
+        }
+      }
       if (ledger.endpointName || ledger.deployments.length > 0) {
         const connection = await connect(config, stateDir);
         if (

@@ -14,8 +14,8 @@ export async function planCommand(
 ): Promise<CliFailure | undefined> {
   const opened = await openPipeline(options, io);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, secrets } = opened.value;
-  const plan = await planRun(stages, state, loaded, options, hasher, secrets);
+  const { loaded, state, hasher, secrets, stateDir } = opened.value;
+  const plan = await planRun(stages, state, loaded, options, { hasher, secrets, stateDir, mayStart: false });
   await hasher.save();
   if (!plan.ok) return { reason: 'plan', failure: plan.error };
   if (options.json) {

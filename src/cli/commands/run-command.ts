@@ -52,7 +52,12 @@ export async function runCommand(
     // Read again under the lock: the state read before may predate another run's last write.
     const state = await readState(stateDir, loaded.config.name);
     if (!state.ok) return { reason: 'corrupt-state', state: state.error };
-    const plan = await planRun(stages, state.value, loaded, options, hasher, secrets);
+    const plan = await planRun(stages, state.value, loaded, options, {
+      hasher,
+      secrets,
+      stateDir,
+      mayStart: true,
+    });
     if (!plan.ok) return { reason: 'plan', failure: plan.error };
 
     const anythingRuns = plan.value.some((stage) => stage.action === 'run');

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { fingerprintOf, snapshotInputs } from '../../plan/input-snapshot.js';
-import { staleReasons } from '../../plan/plan-run.js';
+import { checkDrift, staleReasons } from '../../plan/plan-run.js';
 import type { Stage, StageOutputs } from '../../plan/stage.js';
 import { summarizeReasons } from '../../plan/stale-reason.js';
 import { formatDuration } from '../../run/format-run.js';
@@ -56,7 +56,13 @@ export async function statusCommand(
     else if (attempt?.status === 'failed' && attempt.runId !== success?.runId) status = 'failed';
     else if (attempt?.status === 'interrupted' && attempt.runId !== success?.runId) status = 'interrupted';
     else if (!success) status = 'never-run';
-    else status = reasons.length === 0 ? 'up-to-date' : 'stale';
+    else if (reasons.length > 0) status = 'stale';
+    else {
+      // Up to date by its inputs: and is what it made still there?
+      const drift = await checkDrift(stage, entry, loaded, stateDir, false);
+      if (drift.reason) reasons.push(drift.reason);
+      status = drift.reason ? 'stale' : 'up-to-date';
+    }
     rows.push({
       name: stage.name,
       status,
