@@ -4,13 +4,13 @@
 // SageMaker exactly as such a kill does and resumes the deploy through the stage's own code.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, DescribeEndpointCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { connect } from '../../src/aws/aws-connection.js';
 import { deployEndpoint } from '../../src/cloud/deploy-endpoint.js';
 import { ledgerFile, readLedger } from '../../src/cloud/deployments-ledger.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
-import type { TestProject } from '../rig/project.js';
+import { type TestProject, waitFor } from '../rig/project.js';
 
 const SETS = ['runtime=process', 'training.hyperparameters.epochs=2'];
 
@@ -65,5 +65,55 @@ describe('resuming an interrupted deploy', () => {
     assert.equal(endpoint.EndpointConfigName, name);
     // `destroy` (the suite's clean-up) finds it through the ledger.
     assert.ok((await readLedger(ledger)).deployments.includes(name));
+  });
+
+  it('a forced re-deploy killed while the endpoint updates: the next run finishes it and leaves nothing superseded', async () => {
+    const args = SETS.flatMap((set) => ['--set', set]);
+    const deployed = await project.run(['run', '--to', 'deploy', ...args], { real: true });
+    assert.equal(deployed.exitCode, 0, deployed.stdout + deployed.stderr);
+    const before = String((await project.stageOutputs('deploy')).deploymentName);
+
+    const forced = project.spawn(['run', '--from', 'deploy', '--to', 'deploy', '--force', ...args], {
+      real: true,
+    });
+    const loaded = await loadConfig({ file: project.path('pipeline.yaml'), sets: SETS, env: process.env });
+    assert.ok(loaded.ok);
+    const connection = await connect(loaded.value.config, project.path('.pipeline'));
+    // The moment to kill: the new deployment is named in the state and the endpoint is updating to it.
+    const next = await waitFor(
+      async () => {
+        const handle = await project.savedHandle('deploy');
+        const named = handle?.deploymentName;
+        if (!named || named === before) return undefined;
+        const endpoint = await connection.sagemaker.send(
+          new DescribeEndpointCommand({ EndpointName: 'keras-example' }),
+        );
+        return endpoint.EndpointStatus === 'Updating' ? named : undefined;
+      },
+      'the forced deploy to start updating the endpoint',
+      60,
+    );
+    forced.kill('SIGKILL');
+    await forced;
+
+    const plan = await project.run(['plan', '--to', 'deploy', ...args], { real: true });
+    assert.match(plan.stdout, /deploy\s+run\s+endpoint keras-example (is Updating|serves)/, plan.stdout);
+    const resumed = await project.run(['run', '--to', 'deploy', ...args], { real: true });
+    assert.equal(resumed.exitCode, 0, resumed.stdout + resumed.stderr);
+    const after = await project.stageOutputs('deploy');
+    assert.equal(after.deploymentName, next, 'the run finished the deployment the killed run began');
+    const endpoint = await connection.sagemaker.send(
+      new DescribeEndpointCommand({ EndpointName: 'keras-example' }),
+    );
+    assert.equal(endpoint.EndpointConfigName, next);
+    assert.equal(endpoint.EndpointStatus, 'InService');
+    const models = await connection.sagemaker.send(new ListModelsCommand({}));
+    assert.deepEqual(
+      models.Models?.map((model) => model.ModelName),
+      [next],
+      'nothing superseded is left',
+    );
+    const again = await project.run(['plan', '--to', 'deploy', ...args], { real: true });
+    assert.match(again.stdout, /deploy\s+skip/, again.stdout);
   });
 });
