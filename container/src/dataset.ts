@@ -54,6 +54,15 @@ export async function readChannel(dir: string, inputDim: number, numClasses: num
         }
         values.push(value);
       });
+      // The label must be one class: a row of 0s with a single 1 (categorical cross-entropy on
+      // anything else trains a model of nothing, silently).
+      const label = values.slice(values.length - numClasses);
+      const ones = label.filter((value) => value === 1).length;
+      if (ones !== 1 || label.some((value) => value !== 0 && value !== 1)) {
+        throw new DataError(
+          `${name}:${index + 1}: the last ${numClasses} columns must be a one-hot label (one 1, the rest 0), found ${label.join(',')}`,
+        );
+      }
     });
   }
   const rows = values.length / width;

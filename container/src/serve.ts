@@ -84,9 +84,7 @@ const server = createServer((request, response) => {
 // In a container, every interface of its own network; run as a process by the pipeline's process
 // runtime, loopback only (PIPELINE_BIND_HOST=127.0.0.1).
 const host = process.env.PIPELINE_BIND_HOST;
-server.listen(port, host, () =>
-  log(`serving the model from ${paths.model} on ${host ?? '*'}:${port}`),
-);
+server.listen(port, host, () => log(`serving the model from ${paths.model} on ${host ?? '*'}:${port}`));
 process.on('SIGTERM', () => {
   log('SIGTERM received: draining requests in flight');
   server.close(() => process.exit(0));

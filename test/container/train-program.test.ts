@@ -68,6 +68,23 @@ describe('train', () => {
     });
   });
 
+  it('refuses label columns that are not one-hot rows, naming the file and line', async () => {
+    await withProject({}, async (project) => {
+      const ml = project.path('ml');
+      await writeJobFolder(ml, {
+        hyperparameters: { epochs: '1' },
+        // A class index where two one-hot columns should be: the row has the right width.
+        channels: { training: { 'good.csv': csv(10, 1), 'labels.csv': '1,2,0,1\n3,4,2,0\n' } },
+      });
+      const result = await runTrain(ml);
+      assert.equal(result.exitCode, 1);
+      assert.equal(
+        await readFile(project.path('ml/output/failure'), 'utf8'),
+        'labels.csv:2: the last 2 columns must be a one-hot label (one 1, the rest 0), found 2,0',
+      );
+    });
+  });
+
   it('trains with a minibatch_size larger than the data set (one batch per epoch)', async () => {
     await withProject({}, async (project) => {
       const ml = project.path('ml');
