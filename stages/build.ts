@@ -2,6 +2,7 @@
 // script, when the context is an npm package), then either builds the docker image, recorded by
 // image id, or, with the process runtime, records a content hash of the programs.
 import { resolve } from 'node:path';
+import { dockerValues } from '../src/docker/docker-env.js';
 import type { BuiltImage } from '../src/local/container-runtime.js';
 import { hashJson } from '../src/plan/canonical-json.js';
 import { FileHasher } from '../src/plan/file-hasher.js';
@@ -34,10 +35,7 @@ export const build: Stage = {
     let built: BuiltImage;
     if (runtime.kind === 'docker') {
       ctx.step(`docker build ${tag}`);
-      const buildArgs = Object.entries(image.buildArgs).flatMap(([key, value]) => [
-        '--build-arg',
-        `${key}=${value}`,
-      ]);
+      const buildArgs = dockerValues('--build-arg', image.buildArgs);
       await docker(
         [
           'build',
@@ -47,10 +45,10 @@ export const build: Stage = {
           image.platform,
           '--file',
           resolve(ctx.projectDir, image.dockerfile),
-          ...buildArgs,
+          ...buildArgs.args,
           contextDir,
         ],
-        { log: ctx.log, signal: ctx.signal },
+        { log: ctx.log, signal: ctx.signal, env: buildArgs.env },
       );
       const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
       built = { runtime: 'docker', image: tag, imageId };

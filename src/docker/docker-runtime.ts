@@ -14,6 +14,7 @@ import type {
 } from '../local/container-runtime.js';
 import { forEachLine } from '../local/line-splitter.js';
 import { docker } from './docker-cli.js';
+import { dockerValues } from './docker-env.js';
 
 export const MANAGED_LABEL = 'sagemaker-pipeline.managed=true';
 
@@ -21,9 +22,6 @@ function imageRef(image: BuiltImage): string {
   if (image.runtime !== 'docker') throw new Error(`the docker runtime cannot run a ${image.runtime} build`);
   return image.imageId;
 }
-
-const envArgs = (env: Record<string, string> = {}): string[] =>
-  Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 
 const containerName = (kind: string): string => `pipeline-${kind}-${randomBytes(4).toString('hex')}`;
 
@@ -42,6 +40,7 @@ export const dockerRuntime: ContainerRuntime = {
 
   async train(request: TrainRequest) {
     const name = containerName('train');
+    const environment = dockerValues('-e', request.env);
     const child = execa(
       'docker',
       [
@@ -55,11 +54,11 @@ export const dockerRuntime: ContainerRuntime = {
         'none',
         '-v',
         `${request.mlDir}:/opt/ml`,
-        ...envArgs(request.env),
+        ...environment.args,
         imageRef(request.image),
         'train',
       ],
-      { reject: false, all: true, stdin: 'ignore' },
+      { reject: false, all: true, stdin: 'ignore', env: environment.env },
     );
     forEachLine(child.all, request.log);
     const onAbort = () => void stopContainer(name, request.stopGraceSeconds ?? 120);
@@ -75,24 +74,28 @@ export const dockerRuntime: ContainerRuntime = {
     // --bridge=none), so that the container listens on 8080 as on SageMaker and only this
     // machine's loopback reaches it; two endpoints never compete for one port.
     await docker(['network', 'create', '--label', MANAGED_LABEL, name]);
+    const environment = dockerValues('-e', request.env);
     try {
-      await docker([
-        'run',
-        '-d',
-        '--name',
-        name,
-        '--label',
-        MANAGED_LABEL,
-        '--network',
-        name,
-        '-p',
-        `127.0.0.1:${request.port}:${SERVING_PORT}`,
-        ...envArgs(request.env),
-        '-v',
-        `${request.modelDir}:/opt/ml/model:ro`,
-        imageRef(request.image),
-        'serve',
-      ]);
+      await docker(
+        [
+          'run',
+          '-d',
+          '--name',
+          name,
+          '--label',
+          MANAGED_LABEL,
+          '--network',
+          name,
+          '-p',
+          `127.0.0.1:${request.port}:${SERVING_PORT}`,
+          ...environment.args,
+          '-v',
+          `${request.modelDir}:/opt/ml/model:ro`,
+          imageRef(request.image),
+          'serve',
+        ],
+        { env: environment.env },
+      );
     } catch (error) {
       await stopContainer(name, 0);
       throw error;
