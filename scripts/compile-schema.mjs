@@ -25,14 +25,13 @@ function compile(schemaFile, outFile, exports, options) {
   );
   // ajv's "esm" output still requires its runtime helpers; turn those into imports.
   const helpers = [];
-  const code = standaloneCode.default(ajv, refs).replace(
-    /require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g,
-    (_, path) => {
+  const code = standaloneCode
+    .default(ajv, refs)
+    .replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)\.default/g, (_, path) => {
       const name = `runtime${helpers.length}`;
       helpers.push(`import ${name} from "${path}.js";`);
       return `(${name}.default ?? ${name})`;
-    },
-  );
+    });
   if (/\brequire\(/.test(code)) throw new Error('unexpected require() left in the standalone validator');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
@@ -42,7 +41,12 @@ function compile(schemaFile, outFile, exports, options) {
 }
 
 // Every problem in a config at once, and the schema's defaults filled in.
-compile('pipeline.schema.json', 'validate-pipeline.ts', { validate: '' }, { allErrors: true, useDefaults: true });
+compile(
+  'pipeline.schema.json',
+  'validate-pipeline.ts',
+  { validate: '' },
+  { allErrors: true, useDefaults: true },
+);
 // The first problem in a state file is enough to name it.
 compile('state-files.schema.json', 'validate-state-files.ts', {
   validateState: '#/$defs/state',

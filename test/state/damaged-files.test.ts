@@ -38,33 +38,47 @@ const VALID_STATE: PipelineState = {
 
 type Mutation = [name: string, damage: (state: Record<string, unknown>) => unknown, where: RegExp];
 
-// biome-ignore lint/suspicious/noExplicitAny: the corpus reaches into every level on purpose
-const at = (state: any) => state.stages.build;
+/** A copy of the state with the value at a path (["stages", "build", ...]) replaced, or removed. */
+function withValue(path: string[], value?: unknown): (state: Record<string, unknown>) => unknown {
+  return (state) => {
+    let node = state as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    const last = path.at(-1) as string;
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+    return state;
+  };
+}
+const build = (...rest: string[]) => ['stages', 'build', ...rest];
 
 const STATE_CORPUS: Mutation[] = [
   ['the document is null', () => null, /at the top level/],
   ['the document is a list', () => [VALID_STATE], /at the top level/],
   ['extra nesting around the document', (s) => ({ state: s }), /at the top level/],
-  ['version as a string', (s) => ({ ...s, version: '1' }), /state version 1|\/version/],
-  ['pipeline as a number', (s) => ({ ...s, pipeline: 5 }), /\/pipeline/],
-  ['no stages', ({ stages: _s, ...rest }) => rest, /stages/],
-  ['stages is a list', (s) => ({ ...s, stages: [] }), /\/stages/],
-  ['stages is null', (s) => ({ ...s, stages: null }), /\/stages/],
-  ['a stage is a string', (s) => ({ ...s, stages: { build: 'x' } }), /\/stages\/build/],
-  ['a stage is null', (s) => ({ ...s, stages: { build: null } }), /\/stages\/build/],
-  ['lastSuccess is null', (s) => (at(s).lastSuccess = null) ?? s, /\/stages\/build\/lastSuccess/],
-  ['inputs is null', (s) => (at(s).lastSuccess.inputs = null) ?? s, /\/lastSuccess\/inputs/],
-  ['files is a list', (s) => (at(s).lastSuccess.inputs.files = []) && s, /\/inputs\/files/],
-  ['a file hash is a number', (s) => (at(s).lastSuccess.inputs.files['a.txt'] = 3) && s, /\/files\/a\.txt/],
-  ['config is a string', (s) => (at(s).lastSuccess.inputs.config = 'x') && s, /\/inputs\/config/],
-  ['no fingerprint', (s) => delete at(s).lastSuccess.fingerprint && s, /fingerprint/],
-  ['outputs is a number', (s) => (at(s).lastSuccess.outputs = 3) && s, /\/lastSuccess\/outputs/],
-  ['an unknown attempt status', (s) => (at(s).lastAttempt.status = 'weird') && s, /\/lastAttempt\/status/],
-  ['durationMs as a string', (s) => (at(s).lastAttempt.durationMs = '5') && s, /\/lastAttempt\/durationMs/],
-  ['a handle that is a list', (s) => (at(s).lastAttempt.handle = ['job']) && s, /\/lastAttempt\/handle/],
+  ['version as a string', withValue(['version'], '1'), /state version 1|\/version/],
+  ['pipeline as a number', withValue(['pipeline'], 5), /\/pipeline/],
+  ['no stages', withValue(['stages']), /stages/],
+  ['stages is a list', withValue(['stages'], []), /\/stages/],
+  ['stages is null', withValue(['stages'], null), /\/stages/],
+  ['a stage is a string', withValue(build(), 'x'), /\/stages\/build/],
+  ['a stage is null', withValue(build(), null), /\/stages\/build/],
+  ['lastSuccess is null', withValue(build('lastSuccess'), null), /\/stages\/build\/lastSuccess/],
+  ['inputs is null', withValue(build('lastSuccess', 'inputs'), null), /\/lastSuccess\/inputs/],
+  ['files is a list', withValue(build('lastSuccess', 'inputs', 'files'), []), /\/inputs\/files/],
+  [
+    'a file hash is a number',
+    withValue(build('lastSuccess', 'inputs', 'files', 'a.txt'), 3),
+    /\/files\/a\.txt/,
+  ],
+  ['config is a string', withValue(build('lastSuccess', 'inputs', 'config'), 'x'), /\/inputs\/config/],
+  ['no fingerprint', withValue(build('lastSuccess', 'fingerprint')), /fingerprint/],
+  ['outputs is a number', withValue(build('lastSuccess', 'outputs'), 3), /\/lastSuccess\/outputs/],
+  ['an unknown attempt status', withValue(build('lastAttempt', 'status'), 'weird'), /\/lastAttempt\/status/],
+  ['durationMs as a string', withValue(build('lastAttempt', 'durationMs'), '5'), /\/lastAttempt\/durationMs/],
+  ['a handle that is a list', withValue(build('lastAttempt', 'handle'), ['job']), /\/lastAttempt\/handle/],
   [
     'extra nesting inside a stage',
-    (s) => (at(s).lastSuccess.lastSuccess = {}) && s,
+    withValue(build('lastSuccess', 'lastSuccess'), {}),
     /unexpected "lastSuccess"/,
   ],
 ];
@@ -158,16 +172,16 @@ describe('damaged run records', () => {
     config: { name: 'rig' },
     stages: { build: { action: 'ran', reasons: [{ kind: 'never-ran' }], durationMs: 3 } },
   };
-  // biome-ignore lint/suspicious/noExplicitAny: the corpus reaches into every level on purpose
-  const RECORD_CORPUS: [string, (r: any) => unknown, RegExp][] = [
+  const stage = (...rest: string[]) => ['stages', 'build', ...rest];
+  const RECORD_CORPUS: Mutation[] = [
     ['null', () => null, /at the top level/],
-    ['stages as a list', (r) => ({ ...r, stages: [] }), /\/stages/],
-    ['a stage as a string', (r) => ({ ...r, stages: { build: 'x' } }), /\/stages\/build/],
-    ['reasons as a string', (r) => ((r.stages.build.reasons = 'x'), r), /\/reasons/],
-    ['an unknown action', (r) => ((r.stages.build.action = 'maybe'), r), /\/action/],
-    ['argv of numbers', (r) => ({ ...r, argv: [1] }), /\/argv\/0/],
-    ['no id', ({ id: _id, ...r }) => r, /id/],
-    ['an unknown status', (r) => ({ ...r, status: 'fine' }), /\/status/],
+    ['stages as a list', withValue(['stages'], []), /\/stages/],
+    ['a stage as a string', withValue(stage(), 'x'), /\/stages\/build/],
+    ['reasons as a string', withValue(stage('reasons'), 'x'), /\/reasons/],
+    ['an unknown action', withValue(stage('action'), 'maybe'), /\/action/],
+    ['argv of numbers', withValue(['argv'], [1]), /\/argv\/0/],
+    ['no id', withValue(['id']), /id/],
+    ['an unknown status', withValue(['status'], 'fine'), /\/status/],
     ['extra nesting', (r) => ({ record: r }), /at the top level/],
   ];
 
@@ -178,7 +192,9 @@ describe('damaged run records', () => {
       const good = await readRunRecords(project.path('.pipeline'));
       assert.ok(good.ok && good.value.length === 1, JSON.stringify(good));
       for (const [name, mutate, where] of RECORD_CORPUS) {
-        await project.write({ [file]: JSON.stringify(mutate(structuredClone(VALID_RECORD))) });
+        await project.write({
+          [file]: JSON.stringify(mutate(structuredClone(VALID_RECORD) as Record<string, unknown>)),
+        });
         const result = await readRunRecords(project.path('.pipeline'));
         assert.ok(!result.ok, `${name}: read as a record`);
         assert.match(result.error.detail, where, name);
