@@ -15,7 +15,13 @@ export interface SummaryInput {
 
 const fixed = (value: number): string => value.toFixed(4);
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
-const cell = (value: unknown): string => (value === undefined ? '—' : `\`${JSON.stringify(value)}\``);
+/** A value as a table cell: code, with pipes escaped and fenced past any backticks it holds. */
+const cell = (value: unknown): string => {
+  if (value === undefined) return '—';
+  const text = JSON.stringify(value).replaceAll('|', '\\|');
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${fence === '``' ? ' ' : ''}${text}${fence === '``' ? ' ' : ''}${fence}`;
+};
 
 export function renderMarkdownSummary(input: SummaryInput): string {
   const missed = input.gates.filter((gate) => !gate.passed);
