@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FileHasher } from '../src/plan/file-hasher.js';
+import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import { machineHeading, median, timed, writeRandomFile } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

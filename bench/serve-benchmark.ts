@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort } from '../src/local/free-port.js';
-import { processRuntime } from '../src/local/process-runtime.js';
-import { waitForPing } from '../src/local/wait-for-ping.js';
+import { processRuntime } from '../src/runtimes/process-runtime.js';
+import { waitForPing } from '../src/runtimes/wait-for-ping.js';
+import { freePort } from '../src/shared/free-port.js';
 import { machineHeading } from './measure.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,4 +1,4 @@
-// Upload speed of the upload stage's code (src/cloud/upload-channels.ts) against the aws CLI, both
+// Upload speed of the upload stage's code (src/sagemaker/upload-channels.ts) against the aws CLI, both
 // sending to the same s3rver instance in the same run:
 //  1. one large file (default 1 GiB): ours (multipart, parallel parts) vs `aws s3 cp`;
 //  2. many small files (default 2,000 × 50 KB): ours (16 at a time) vs `aws s3 sync`;
@@ -17,11 +17,11 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { execa } from 'execa';
-import type { AwsConnection } from '../src/aws/aws-connection.js';
-import { createS3Client } from '../src/aws/s3-client.js';
-import { LOCAL_CREDENTIALS } from '../src/aws/sdk-defaults.js';
-import { uploadChannels } from '../src/cloud/upload-channels.js';
-import { FileHasher } from '../src/plan/file-hasher.js';
+import { FileHasher } from '../src/engine/plan/file-hasher.js';
+import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
+import { createS3Client } from '../src/sagemaker/s3-client.js';
+import { uploadChannels } from '../src/sagemaker/upload-channels.js';
+import { LOCAL_CREDENTIALS } from '../src/shared/sdk-defaults.js';
 import { machineHeading, median, writeRandomFile } from './measure.js';
 
 const { values } = parseArgs({

@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'src/config/generated');
+const outDir = join(root, 'src/engine/config/generated');
 
 function compile(schemaFile, outFile, exports, options) {
   const schema = JSON.parse(readFileSync(join(root, 'schemas', schemaFile), 'utf8'));

@@ -2,11 +2,11 @@
 // script, when the context is an npm package), then either builds the docker image, recorded by
 // image id, or, with the process runtime, records a content hash of the programs.
 import { resolve } from 'node:path';
-import { dockerValues } from '../src/docker/docker-env.js';
-import type { BuiltImage } from '../src/local/container-runtime.js';
-import { hashJson } from '../src/plan/canonical-json.js';
-import { FileHasher } from '../src/plan/file-hasher.js';
-import type { Stage } from '../src/plan/stage.js';
+import { FileHasher } from '../src/engine/plan/file-hasher.js';
+import type { Stage } from '../src/engine/stage.js';
+import type { BuiltImage } from '../src/runtimes/container-runtime.js';
+import { dockerValues } from '../src/runtimes/docker/docker-env.js';
+import { hashJson } from '../src/shared/canonical-json.js';
 
 /** Generated inside the context by its own build; their sources are fingerprinted instead. */
 const GENERATED = ['node_modules', 'dist', '.git'];
@@ -22,9 +22,9 @@ export const build: Stage = {
   }),
   run: async (ctx) => {
     // Loaded here, not at start-up: a CLI run that builds nothing does not pay for them.
-    const { docker } = await import('../src/docker/docker-cli.js');
-    const { prepareBuildContext } = await import('../src/local/prepare-build-context.js');
-    const { selectRuntime } = await import('../src/local/select-runtime.js');
+    const { docker } = await import('../src/runtimes/docker/docker-cli.js');
+    const { prepareBuildContext } = await import('../src/runtimes/prepare-build-context.js');
+    const { selectRuntime } = await import('../src/runtimes/select-runtime.js');
     const { image } = ctx.config;
     const contextDir = resolve(ctx.projectDir, image.context);
     const tag = `${image.name}:${image.tag}`;

@@ -1,5 +1,5 @@
 // deploy: model, endpoint config and endpoint (created, or updated in place without downtime).
-import type { Stage, StageOutputs } from '../src/plan/stage.js';
+import type { Stage, StageOutputs } from '../src/engine/stage.js';
 
 export const deploy: Stage = {
   name: 'deploy',
@@ -11,9 +11,9 @@ export const deploy: Stage = {
     files: [],
   }),
   run: async (ctx): Promise<StageOutputs> => {
-    const { connect } = await import('../src/aws/aws-connection.js');
-    const { deployEndpoint } = await import('../src/cloud/deploy-endpoint.js');
-    const { ledgerFile } = await import('../src/cloud/deployments-ledger.js');
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { deployEndpoint } = await import('../src/sagemaker/deploy-endpoint.js');
+    const { ledgerFile } = await import('../src/sagemaker/deployments-ledger.js');
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeDeployment = ctx.resumeHandle?.deploymentName;
@@ -35,8 +35,8 @@ export const deploy: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { endpointName, deploymentName } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
-    const { endpointDrift } = await import('../src/cloud/drift.js');
+    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { endpointDrift } = await import('../src/sagemaker/drift.js');
     const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
     return connection ? endpointDrift(connection, endpointName, deploymentName) : undefined;
   },

@@ -1,7 +1,7 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
 import { join, resolve } from 'node:path';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
 
 export const evaluate: Stage = {
   name: 'evaluate',
@@ -18,8 +18,8 @@ export const evaluate: Stage = {
       ctx.log('no evaluate section in pipeline.yaml: nothing to score');
       return {};
     }
-    const { evaluateRun } = await import('../src/evaluate/evaluate-run.js');
-    const { readGitInfo, isWorkTreeDirty } = await import('../src/state/git-info.js');
+    const { evaluateRun } = await import('../src/review/evaluate-run.js');
+    const { readGitInfo, isWorkTreeDirty } = await import('../src/engine/state/git-info.js');
     const invokeReport = ctx.upstream.invoke?.[REPORT_KEY] as { predictionsFile?: string } | undefined;
     if (!invokeReport?.predictionsFile) throw new StageError('the invoke stage recorded no predictions file');
     const { access } = await import('node:fs/promises');

@@ -1,6 +1,6 @@
 // The pipeline's stages, in the order they run. A new stage is a module here; the engine
 // needs no change.
-import type { Stage } from '../src/plan/stage.js';
+import type { Stage } from '../src/engine/stage.js';
 import { build } from './build.js';
 import { deploy } from './deploy.js';
 import { evaluate } from './evaluate.js';

@@ -2,8 +2,8 @@
 // are kept beside the run's record, one line per row.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { hashJson } from '../src/plan/canonical-json.js';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import { hashJson } from '../src/shared/canonical-json.js';
 
 export const invoke: Stage = {
   name: 'invoke',
@@ -20,8 +20,8 @@ export const invoke: Stage = {
       ctx.log('no invoke section in pipeline.yaml: nothing to send');
       return { rows: 0 };
     }
-    const { connect } = await import('../src/aws/aws-connection.js');
-    const { invokeInBatches } = await import('../src/cloud/invoke-batches.js');
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { invokeInBatches } = await import('../src/sagemaker/invoke-batches.js');
     const text = await readFile(resolve(ctx.projectDir, settings.data), 'utf8');
     const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
     if (rows.length === 0) throw new StageError(`${settings.data} has no rows to send`);

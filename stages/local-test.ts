@@ -4,12 +4,12 @@
 // sample rows must each get one answer.
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hyperparameterStrings } from '../src/aws/hyperparameter-strings.js';
-import type { PipelineConfig } from '../src/config/pipeline-config.js';
-import type { BuiltImage } from '../src/local/container-runtime.js';
-import { freePort } from '../src/local/free-port.js';
-import { waitForPing } from '../src/local/wait-for-ping.js';
-import { type Stage, type StageContext, StageError, type StageOutputs } from '../src/plan/stage.js';
+import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
+import { type Stage, type StageContext, StageError, type StageOutputs } from '../src/engine/stage.js';
+import type { BuiltImage } from '../src/runtimes/container-runtime.js';
+import { waitForPing } from '../src/runtimes/wait-for-ping.js';
+import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
+import { freePort } from '../src/shared/free-port.js';
 
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
   const { localTest } = ctx.config;
@@ -55,7 +55,7 @@ export const localTest: Stage = {
   }),
   run: async (ctx): Promise<StageOutputs> => {
     // Loaded here, not at start-up: the runtimes bring execa and docker's helpers.
-    const { runtimeFor } = await import('../src/local/select-runtime.js');
+    const { runtimeFor } = await import('../src/runtimes/select-runtime.js');
     const image = ctx.upstream.build as unknown as BuiltImage;
     const runtime = runtimeFor(image);
     const jobDir = join(ctx.stateDir, 'local-test', 'opt-ml');

@@ -2,9 +2,9 @@
 // every later stage uses the image by that digest. For the local target with no registry, the
 // local image is used as it is (by image id, or the programs' folder for the process runtime).
 import { pathToFileURL } from 'node:url';
-import type { PipelineConfig } from '../src/config/pipeline-config.js';
-import type { BuiltImage } from '../src/local/container-runtime.js';
-import { type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
+import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
+import { type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import type { BuiltImage } from '../src/runtimes/container-runtime.js';
 
 const repositoryName = (config: PipelineConfig): string => config.image.repository ?? config.image.name;
 
@@ -51,8 +51,8 @@ export const push: Stage = {
       );
       return { imageUri: built.imageId, pushed: false };
     }
-    const { connect } = await import('../src/aws/aws-connection.js');
-    const { pushImage, dockerConfigDir } = await import('../src/cloud/push-image.js');
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { pushImage, dockerConfigDir } = await import('../src/sagemaker/push-image.js');
     ctx.step('connecting');
     const connection = await connect(config, ctx.stateDir);
     const pushed = await pushImage({
@@ -71,8 +71,8 @@ export const push: Stage = {
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     if (outputs.pushed !== true || typeof outputs.imageUri !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
-    const { imageDrift } = await import('../src/cloud/drift.js');
+    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { imageDrift } = await import('../src/sagemaker/drift.js');
     const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
     return connection ? imageDrift(connection, outputs.imageUri) : undefined;
   },

@@ -1,7 +1,7 @@
 // train: a SageMaker training job on the pushed image and the uploaded channels; its name is
 // saved before the wait so that an interrupted run re-attaches to the same job.
 import { join, relative } from 'node:path';
-import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/plan/stage.js';
+import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 
 interface UploadOutputs {
   bucket: string;
@@ -23,8 +23,8 @@ export const train: Stage = {
     files: [],
   }),
   run: async (ctx): Promise<StageOutputs> => {
-    const { connect } = await import('../src/aws/aws-connection.js');
-    const { runTrainingJob } = await import('../src/cloud/training-job.js');
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { runTrainingJob } = await import('../src/sagemaker/training-job.js');
     const uploaded = ctx.upstream.upload as unknown as UploadOutputs;
     const imageUri = String(ctx.upstream.push?.imageUri);
     ctx.step('connecting');
@@ -68,8 +68,8 @@ export const train: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { jobName, modelArtifact } = outputs;
     if (typeof jobName !== 'string' || typeof modelArtifact !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/aws/aws-connection.js');
-    const { trainingDrift } = await import('../src/cloud/drift.js');
+    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { trainingDrift } = await import('../src/sagemaker/drift.js');
     const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
     return connection ? trainingDrift(connection, jobName, modelArtifact) : undefined;
   },

@@ -1,6 +1,6 @@
 // upload: each data channel to s3://bucket/prefix/CHANNEL/; unchanged files are not sent again.
 import { join } from 'node:path';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/plan/stage.js';
+import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
 
 export const upload: Stage = {
   name: 'upload',
@@ -19,8 +19,8 @@ export const upload: Stage = {
   }),
   run: async (ctx): Promise<StageOutputs> => {
     const { config } = ctx;
-    const { connect } = await import('../src/aws/aws-connection.js');
-    const { uploadChannels } = await import('../src/cloud/upload-channels.js');
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { uploadChannels } = await import('../src/sagemaker/upload-channels.js');
     const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
     if (!bucket) throw new StageError('aws.bucket is not set: the data needs a bucket to go to');
     ctx.step('connecting');

@@ -1,13 +1,13 @@
 // Every way a command can fail, as data, and the one place that turns each into a message and
 // an exit code. Stack traces appear only for bugs, and only with --verbose.
 import { closest, distance } from 'fastest-levenshtein';
-import { formatDiagnostic } from '../config/diagnostic.js';
-import type { ConfigErrors } from '../config/load-config.js';
-import type { PlanFailure } from '../plan/plan-run.js';
+import { formatDiagnostic } from '../engine/config/diagnostic.js';
+import type { ConfigErrors } from '../engine/config/load-config.js';
+import type { PlanFailure } from '../engine/plan/plan-run.js';
+import type { LockHolder } from '../engine/state/lock.js';
+import type { DamagedRecord } from '../engine/state/run-record.js';
+import type { CorruptState } from '../engine/state/state-store.js';
 import type { Unwritable } from '../shared/unwritable.js';
-import type { LockHolder } from '../state/lock.js';
-import type { DamagedRecord } from '../state/run-record.js';
-import type { CorruptState } from '../state/state-store.js';
 import { ExitCode } from './exit-code.js';
 
 export type CliFailure =

@@ -1,7 +1,7 @@
 // The `pipeline` command line: parses arguments, runs one command, and turns its outcome into
 // output and an exit code. Stages are passed in, so tests can drive the engine with their own.
 import { Command, CommanderError, Option } from 'commander';
-import type { Stage } from '../plan/stage.js';
+import type { Stage } from '../engine/stage.js';
 import { unwritableFile } from '../shared/unwritable.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';

@@ -1,10 +1,10 @@
 // What every command starts with: the config loaded and checked, and the state read.
 import { dirname, join, resolve } from 'node:path';
-import { type LoadedConfig, loadConfig } from '../config/load-config.js';
-import { FileHasher } from '../plan/file-hasher.js';
-import { loadSecretKey, SecretDigester } from '../plan/secret-digest.js';
-import type { PipelineState } from '../state/pipeline-state.js';
-import { readState } from '../state/state-store.js';
+import { type LoadedConfig, loadConfig } from '../engine/config/load-config.js';
+import { FileHasher } from '../engine/plan/file-hasher.js';
+import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
+import type { PipelineState } from '../engine/state/pipeline-state.js';
+import { readState } from '../engine/state/state-store.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
 

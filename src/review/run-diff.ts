@@ -1,9 +1,9 @@
 // What differs between two runs: settings leaf by leaf, data fingerprints, the image, the jobs
 // and endpoint deployments, and the metrics with their deltas.
-import type { PipelineConfig } from '../config/pipeline-config.js';
-import { experimentParams } from '../evaluate/evaluate-run.js';
-import { type Change, changes } from '../evaluate/flatten.js';
-import type { JsonValue } from '../plan/stage.js';
+import type { PipelineConfig } from '../engine/config/pipeline-config.js';
+import type { JsonValue } from '../engine/stage.js';
+import { experimentParams } from './evaluate-run.js';
+import { type Change, changes } from './flatten.js';
 import { outputsIn, type RunEntry } from './run-history.js';
 
 export interface MetricDelta {

@@ -2,16 +2,16 @@
 // its evaluate stage wrote (runs/RUN_ID/metrics.json, present even when a gate was missed).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StageOutputs } from '../plan/stage.js';
-import type { Result } from '../shared/result.js';
-import { isProcessAlive } from '../state/process-alive.js';
+import type { StageOutputs } from '../engine/stage.js';
 import {
   type DamagedRecord,
   type RecordedStatus,
   type RunRecord,
   readRunRecords,
   runsDir,
-} from '../state/run-record.js';
+} from '../engine/state/run-record.js';
+import { isProcessAlive } from '../shared/process-alive.js';
+import type { Result } from '../shared/result.js';
 
 const statusOf = (record: RunRecord): RunEntry['status'] =>
   record.status === 'running' && !isProcessAlive(record.pid) ? 'killed' : record.status;

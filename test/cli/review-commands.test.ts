@@ -2,7 +2,7 @@
 // stage write them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunRecord } from '../../src/state/run-record.js';
+import type { RunRecord } from '../../src/engine/state/run-record.js';
 import { type TestProject, withProject } from '../rig/project.js';
 
 function record(id: string, epochs: number, jobName: string, dataHash: string): RunRecord {

@@ -16,15 +16,15 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsConnection } from '../../src/aws/aws-connection.js';
+import type { AwsConnection } from '../../src/sagemaker/aws-connection.js';
 // The SDK's Node-version warning off, as for every client the CLI makes.
-import '../../src/aws/sdk-defaults.js';
-import { invokeInBatches } from '../../src/cloud/invoke-batches.js';
-import { runTrainingJob } from '../../src/cloud/training-job.js';
-import { uploadChannels } from '../../src/cloud/upload-channels.js';
-import type { PipelineConfig } from '../../src/config/pipeline-config.js';
-import { FileHasher } from '../../src/plan/file-hasher.js';
-import { StageError } from '../../src/plan/stage.js';
+import '../../src/shared/sdk-defaults.js';
+import type { PipelineConfig } from '../../src/engine/config/pipeline-config.js';
+import { FileHasher } from '../../src/engine/plan/file-hasher.js';
+import { StageError } from '../../src/engine/stage.js';
+import { invokeInBatches } from '../../src/sagemaker/invoke-batches.js';
+import { runTrainingJob } from '../../src/sagemaker/training-job.js';
+import { uploadChannels } from '../../src/sagemaker/upload-channels.js';
 
 const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' };
 function connection(): AwsConnection {

@@ -1,7 +1,7 @@
 // Batching the evaluation rows: at most batchSize rows and under 6 MiB per request, rows whole.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchRows, MAX_PAYLOAD_BYTES, predictionLines } from '../../src/cloud/invoke-batches.js';
+import { batchRows, MAX_PAYLOAD_BYTES, predictionLines } from '../../src/sagemaker/invoke-batches.js';
 
 describe('batchRows', () => {
   it('groups rows by count', () => {

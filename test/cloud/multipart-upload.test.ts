@@ -1,4 +1,4 @@
-// The multipart upload of large files (src/cloud/multipart-upload.ts). Against the local S3
+// The multipart upload of large files (src/sagemaker/multipart-upload.ts). Against the local S3
 // server, for real: the object S3 assembles is the file, byte for byte, whatever the part
 // boundaries. With a mocked S3 client (named so): the checksum protocol that only real S3 checks
 // (the algorithm declared at creation, each part's checksum returned on completion), and a failed
@@ -17,9 +17,9 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import '../../src/aws/sdk-defaults.js';
-import { createS3Client } from '../../src/aws/s3-client.js';
-import { uploadMultipart } from '../../src/cloud/multipart-upload.js';
+import '../../src/shared/sdk-defaults.js';
+import { uploadMultipart } from '../../src/sagemaker/multipart-upload.js';
+import { createS3Client } from '../../src/sagemaker/s3-client.js';
 import { type LocalRig, startLocalRig } from '../rig/local-sagemaker.js';
 import { TestProject } from '../rig/project.js';
 

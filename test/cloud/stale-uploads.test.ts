@@ -10,7 +10,7 @@ import {
   ListMultipartUploadsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { abortStaleUploads } from '../../src/cloud/stale-uploads.js';
+import { abortStaleUploads } from '../../src/sagemaker/stale-uploads.js';
 import { type LocalRig, startLocalRig } from '../rig/local-sagemaker.js';
 
 describe('unfinished multipart uploads', () => {

@@ -2,9 +2,9 @@
 // stringified as the Python SDK does, a valid unique name.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { uniqueResourceName } from '../../src/cloud/poll.js';
-import { createTrainingJobRequest } from '../../src/cloud/training-job.js';
-import type { PipelineConfig } from '../../src/config/pipeline-config.js';
+import type { PipelineConfig } from '../../src/engine/config/pipeline-config.js';
+import { createTrainingJobRequest } from '../../src/sagemaker/training-job.js';
+import { uniqueResourceName } from '../../src/shared/poll.js';
 
 const config = {
   name: 'churn-model',

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../src/local/free-port.js';
-import { processRuntime } from '../../src/local/process-runtime.js';
-import { waitForPing } from '../../src/local/wait-for-ping.js';
+import { processRuntime } from '../../src/runtimes/process-runtime.js';
+import { waitForPing } from '../../src/runtimes/wait-for-ping.js';
+import { freePort } from '../../src/shared/free-port.js';
 import {
   containerDir,
   labelledCsv,

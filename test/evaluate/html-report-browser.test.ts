@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { chromium } from 'playwright-core';
-import { renderHtmlReport } from '../../src/evaluate/html-report.js';
-import { computeMetrics, flatMetrics } from '../../src/evaluate/metrics.js';
+import { renderHtmlReport } from '../../src/review/html-report.js';
+import { computeMetrics, flatMetrics } from '../../src/review/metrics.js';
 import { repoRoot } from '../rig/project.js';
 
 const CHROMIUM = '/usr/bin/chromium';

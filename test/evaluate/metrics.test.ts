@@ -1,10 +1,10 @@
 // Metrics against cases computed by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkGates, describeMissedGates } from '../../src/evaluate/gates.js';
-import { readPredictions, readTruth } from '../../src/evaluate/labels.js';
-import { computeMetrics, flatMetrics, rocAuc } from '../../src/evaluate/metrics.js';
-import { StageError } from '../../src/plan/stage.js';
+import { StageError } from '../../src/engine/stage.js';
+import { checkGates, describeMissedGates } from '../../src/review/gates.js';
+import { readPredictions, readTruth } from '../../src/review/labels.js';
+import { computeMetrics, flatMetrics, rocAuc } from '../../src/review/metrics.js';
 
 const close = (actual: number | undefined, expected: number, what: string) =>
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);

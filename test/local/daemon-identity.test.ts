@@ -9,17 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
-import { explainAwsError } from '../../src/aws/explain-aws-error.js';
-import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
-import { freePort } from '../../src/local/free-port.js';
 import {
   ensureLocalDaemon,
   findLocalDaemon,
   readServerFacts,
   serverFile,
   stopLocalDaemon,
-} from '../../src/local/local-daemon.js';
-import { isProcessAlive } from '../../src/state/process-alive.js';
+} from '../../src/local-sagemaker/daemon.js';
+import { explainAwsError } from '../../src/sagemaker/explain-aws-error.js';
+import { freePort } from '../../src/shared/free-port.js';
+import { isProcessAlive } from '../../src/shared/process-alive.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { realCli, TestProject } from '../rig/project.js';
 
 describe("the local daemon's identity", () => {

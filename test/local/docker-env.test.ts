@@ -2,7 +2,7 @@
 // command line (readable by any local user in `ps`), except the few names the CLI reads itself.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dockerValues } from '../../src/docker/docker-env.js';
+import { dockerValues } from '../../src/runtimes/docker/docker-env.js';
 
 describe('dockerValues', () => {
   it('puts names on the command line and values in the environment', () => {

@@ -10,8 +10,8 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
-import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
-import { type LocalSageMaker, startLocalSageMaker } from '../../src/local/sagemaker/local-sagemaker.js';
+import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { TestProject } from '../rig/project.js';
 import { type LocalRegistry, startRegistry } from '../rig/registry.js';

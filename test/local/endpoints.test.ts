@@ -12,7 +12,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { startLocalSageMaker } from '../../src/local/sagemaker/local-sagemaker.js';
+import { startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
 import { labelledCsv as csv, prepareExampleModel } from '../rig/example-model.js';
 import {
   connectRig,

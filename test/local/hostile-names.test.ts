@@ -38,7 +38,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { type LocalRig, putObjects, ROLE, startLocalRig } from '../rig/local-sagemaker.js';
 
 const VICTIM = { ModelName: 'victim', secret: 'outside the store' };

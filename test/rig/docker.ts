@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { execa } from 'execa';
-import { dockerEngineAnswers } from '../../src/docker/docker-cli.js';
-import { MANAGED_LABEL } from '../../src/docker/docker-runtime.js';
+import { dockerEngineAnswers } from '../../src/runtimes/docker/docker-cli.js';
+import { MANAGED_LABEL } from '../../src/runtimes/docker/docker-runtime.js';
 import { repoRoot } from './project.js';
 
 export const TEST_BASE_IMAGE = 'pipeline-test/node-base:local';

@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { generateSamples } from '../../src/example/generate-example-data.js';
-import { prepareBuildContext } from '../../src/local/prepare-build-context.js';
+import { prepareBuildContext } from '../../src/runtimes/prepare-build-context.js';
 import { repoRoot, TestProject } from './project.js';
 
 export const containerDir = join(repoRoot, 'container');

@@ -14,8 +14,8 @@ import {
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
-import { type LocalSageMaker, startLocalSageMaker } from '../../src/local/sagemaker/local-sagemaker.js';
+import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { containerDir } from './example-model.js';
 import { TestProject, waitFor } from './project.js';
 

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { LOCAL_CREDENTIALS } from '../../src/aws/sdk-defaults.js';
-import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local/local-daemon.js';
+import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { exampleProject, prepareExampleModel } from './example-model.js';
 import type { TestProject } from './project.js';
 
@@ -72,4 +72,4 @@ export async function cleanUpExampleProject(
   }
 }
 
-export { isProcessAlive as isAlive } from '../../src/state/process-alive.js';
+export { isProcessAlive as isAlive } from '../../src/shared/process-alive.js';

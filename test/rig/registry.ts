@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
-import { freePort } from '../../src/local/free-port.js';
+import { freePort } from '../../src/shared/free-port.js';
 import { waitFor } from './project.js';
 
 export interface LocalRegistry {

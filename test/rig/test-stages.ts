@@ -5,9 +5,9 @@
 // then waits until interrupted), TEST_CONSTANT_BUILD (build outputs do not depend on inputs).
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hashJson } from '../../src/plan/canonical-json.js';
-import { FileHasher } from '../../src/plan/file-hasher.js';
-import { type Stage, type StageContext, StageError, type StageOutputs } from '../../src/plan/stage.js';
+import { FileHasher } from '../../src/engine/plan/file-hasher.js';
+import { type Stage, type StageContext, StageError, type StageOutputs } from '../../src/engine/stage.js';
+import { hashJson } from '../../src/shared/canonical-json.js';
 
 async function record(ctx: StageContext, name: string, note = ''): Promise<void> {
   await mkdir(ctx.stateDir, { recursive: true });

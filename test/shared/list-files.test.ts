@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { FileHasher } from '../../src/plan/file-hasher.js';
+import { FileHasher } from '../../src/engine/plan/file-hasher.js';
 import { BrokenLinkError, listFiles } from '../../src/shared/list-files.js';
 import { BASE_CONFIG, withProject } from '../rig/project.js';
 

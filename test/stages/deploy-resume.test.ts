@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CreateModelCommand, DescribeEndpointCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
-import { connect } from '../../src/aws/aws-connection.js';
-import { deployEndpoint } from '../../src/cloud/deploy-endpoint.js';
-import { ledgerFile, readLedger } from '../../src/cloud/deployments-ledger.js';
-import { loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/engine/config/load-config.js';
+import { connect } from '../../src/sagemaker/aws-connection.js';
+import { deployEndpoint } from '../../src/sagemaker/deploy-endpoint.js';
+import { ledgerFile, readLedger } from '../../src/sagemaker/deployments-ledger.js';
 import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { emptyState } from '../../src/state/pipeline-state.js';
-import { readState, writeState } from '../../src/state/state-store.js';
+import { emptyState } from '../../src/engine/state/pipeline-state.js';
+import { readState, writeState } from '../../src/engine/state/state-store.js';
 import { repoRoot, waitFor, withProject } from '../rig/project.js';
 
 describe('state store', () => {
@@ -14,7 +14,7 @@ describe('state store', () => {
     await withProject({}, async (project) => {
       const stateDir = project.path('.pipeline');
       await writeState(stateDir, emptyState('rig'));
-      const store = pathToFileURL(join(repoRoot, 'dist/src/state/state-store.js')).href;
+      const store = pathToFileURL(join(repoRoot, 'dist/src/engine/state/state-store.js')).href;
       // The writer makes each state big enough that a non-atomic write would be seen half done.
       const writer = execa(
         'node',

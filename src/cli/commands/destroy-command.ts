@@ -4,9 +4,9 @@
 // record. The deploy stage and those after it are marked as never run, so the next run redeploys.
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Stage } from '../../plan/stage.js';
-import { acquireLock } from '../../state/lock.js';
-import { readState, writeState } from '../../state/state-store.js';
+import type { Stage } from '../../engine/stage.js';
+import { acquireLock } from '../../engine/state/lock.js';
+import { readState, writeState } from '../../engine/state/state-store.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
@@ -42,8 +42,8 @@ export async function destroyCommand(
   if (!opened.ok) return opened.error;
   const { loaded, stateDir } = opened.value;
   const { config } = loaded;
-  const { ledgerFile, readLedger, writeLedger } = await import('../../cloud/deployments-ledger.js');
-  const { findLocalDaemon, stopLocalDaemon } = await import('../../local/local-daemon.js');
+  const { ledgerFile, readLedger, writeLedger } = await import('../../sagemaker/deployments-ledger.js');
+  const { findLocalDaemon, stopLocalDaemon } = await import('../../local-sagemaker/daemon.js');
   const ledgerPath = ledgerFile(stateDir, config.target);
   const ledger = await readLedger(ledgerPath);
   const localDir = join(stateDir, 'local');
@@ -76,15 +76,15 @@ export async function destroyCommand(
   const lock = await acquireLock(stateDir, 'pipeline destroy');
   if (!lock.ok) return { reason: 'locked', ...lock.error };
   try {
-    const { connect } = await import('../../aws/aws-connection.js');
-    const { deleteDeployment, deleteEndpoint } = await import('../../cloud/deploy-endpoint.js');
+    const { connect } = await import('../../sagemaker/aws-connection.js');
+    const { deleteDeployment, deleteEndpoint } = await import('../../sagemaker/deploy-endpoint.js');
     const deleted: string[] = [];
     const log = (line: string) => writeLine(io.stderr, line);
     try {
       // Unfinished multipart uploads a killed run left in the data channels are billed on AWS.
       if (config.target === 'aws' || daemon) {
-        const { abortStaleUploads } = await import('../../cloud/stale-uploads.js');
-        const { channelPrefixOf } = await import('../../cloud/upload-channels.js');
+        const { abortStaleUploads } = await import('../../sagemaker/stale-uploads.js');
+        const { channelPrefixOf } = await import('../../sagemaker/upload-channels.js');
         const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
         const connection = await connect(config, stateDir);
         for (const channel of bucket ? Object.keys(config.data) : []) {

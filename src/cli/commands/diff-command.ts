@@ -1,6 +1,6 @@
 // `pipeline diff [A] [B]`: what differs between two runs (by default the last two): settings,
 // data fingerprints, image, jobs and metrics with deltas.
-import type { Change } from '../../evaluate/flatten.js';
+import type { Change } from '../../review/flatten.js';
 import { diffRuns } from '../../review/run-diff.js';
 import { findRun, loadRuns } from '../../review/run-history.js';
 import type { CliFailure } from '../cli-failure.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../state/write-file-atomic.js';
+import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 
@@ -35,7 +35,7 @@ export async function localServeCommand(
   ) {
     return { reason: 'usage', message: `--port and --s3-port take a port number from 0 to 65535` };
   }
-  const { startLocalSageMaker } = await import('../../local/sagemaker/local-sagemaker.js');
+  const { startLocalSageMaker } = await import('../../local-sagemaker/local-sagemaker.js');
   const dataDir = resolve(options.dataDir);
   // The background daemon's starter chooses the token (server.json then names it); on its own,
   // the server makes one.

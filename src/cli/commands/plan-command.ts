@@ -1,11 +1,11 @@
 // `pipeline plan` (and `pipeline run --dry-run`): what would run and why; nothing is executed.
-import { planRun, type Selection } from '../../plan/plan-run.js';
-import type { Stage } from '../../plan/stage.js';
-import { formatPlan } from '../../run/format-run.js';
+import { planRun, type Selection } from '../../engine/plan/plan-run.js';
+import type { Stage } from '../../engine/stage.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
 import { painter } from '../paint.js';
+import { formatPlan } from '../render/format-run.js';
 
 export async function planCommand(
   options: CommonOptions & Selection,

@@ -1,20 +1,20 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
 import { dirname, resolve } from 'node:path';
-import { planRun, type Selection } from '../../plan/plan-run.js';
-import type { Stage } from '../../plan/stage.js';
-import { executeRun } from '../../run/execute-run.js';
-import { formatRunSummary } from '../../run/format-run.js';
-import type { RunEventSink } from '../../run/run-event.js';
-import { inspectGit } from '../../state/git-info.js';
-import { acquireLock } from '../../state/lock.js';
-import { Redactor } from '../../state/redact.js';
-import { newRunId } from '../../state/run-record.js';
-import { readState } from '../../state/state-store.js';
+import { planRun, type Selection } from '../../engine/plan/plan-run.js';
+import { executeRun } from '../../engine/run/execute-run.js';
+import type { RunEventSink } from '../../engine/run/run-event.js';
+import type { Stage } from '../../engine/stage.js';
+import { inspectGit } from '../../engine/state/git-info.js';
+import { acquireLock } from '../../engine/state/lock.js';
+import { Redactor } from '../../engine/state/redact.js';
+import { newRunId } from '../../engine/state/run-record.js';
+import { readState } from '../../engine/state/state-store.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
 import { painter } from '../paint.js';
+import { formatRunSummary } from '../render/format-run.js';
 import { planCommand } from './plan-command.js';
 
 export interface RunOptions extends CommonOptions, Selection {
@@ -65,7 +65,7 @@ export async function runCommand(
     let finished: Promise<void> = Promise.resolve();
     // listr2 is loaded only when something runs: a no-op run stays as fast as node's start.
     if (anythingRuns && !options.json) {
-      const { startListrRenderer } = await import('../../run/listr-renderer.js');
+      const { startListrRenderer } = await import('../render/listr-renderer.js');
       const renderer = startListrRenderer(plan.value, {
         interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
       });

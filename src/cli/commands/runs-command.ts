@@ -1,7 +1,7 @@
 // `pipeline runs`: the experiment history as a table: run id, time, git commit, what changed
 // since the run before, key metrics and status. `--json` gives the same rows as data.
 import { dirname, resolve } from 'node:path';
-import { changes } from '../../evaluate/flatten.js';
+import { changes } from '../../review/flatten.js';
 import { paramsOf } from '../../review/run-diff.js';
 import { loadRuns, type RunEntry } from '../../review/run-history.js';
 import type { CliFailure } from '../cli-failure.js';

@@ -3,9 +3,9 @@
 import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findRun, loadRuns } from '../../review/run-history.js';
-import { formatDuration } from '../../run/format-run.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { formatDuration } from '../render/format-run.js';
 import { historyDir, type ReviewOptions } from './runs-command.js';
 
 export async function showCommand(

@@ -2,16 +2,16 @@
 // outputs and timings, from the state file and the current config.
 
 import { readFile } from 'node:fs/promises';
-import { fingerprintOf, snapshotInputs } from '../../plan/input-snapshot.js';
-import { checkDrift, staleReasons } from '../../plan/plan-run.js';
-import type { Stage, StageOutputs } from '../../plan/stage.js';
-import { summarizeReasons } from '../../plan/stale-reason.js';
-import { formatDuration } from '../../run/format-run.js';
-import { isStale, type LockHolder, lockFile } from '../../state/lock.js';
+import { fingerprintOf, snapshotInputs } from '../../engine/plan/input-snapshot.js';
+import { checkDrift, staleReasons } from '../../engine/plan/plan-run.js';
+import { summarizeReasons } from '../../engine/plan/stale-reason.js';
+import type { Stage, StageOutputs } from '../../engine/stage.js';
+import { isStale, type LockHolder, lockFile } from '../../engine/state/lock.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
 import { type Paint, painter } from '../paint.js';
+import { formatDuration } from '../render/format-run.js';
 
 type StageStatus = 'up-to-date' | 'stale' | 'failed' | 'running' | 'interrupted' | 'never-run';
 

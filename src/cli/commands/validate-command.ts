@@ -1,6 +1,6 @@
 // `pipeline validate`: the config, and every environment in it, checked in one go.
-import type { ConfigErrors } from '../../config/load-config.js';
-import { environmentNames } from '../../config/overrides.js';
+import type { ConfigErrors } from '../../engine/config/load-config.js';
+import { environmentNames } from '../../engine/config/overrides.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand } from '../open-pipeline.js';

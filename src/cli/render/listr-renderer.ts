@@ -1,0 +1,98 @@
+// Shows a run's events with listr2: its live renderer on a terminal, plain timestamped lines
+// elsewhere (CI logs). One listr task per planned stage, each waiting for its stage's events;
+// the engine does the work, this only draws.
+import { Listr, type ListrTaskWrapper, PRESET_TIMER, PRESET_TIMESTAMP } from 'listr2';
+import type { PlannedStage } from '../../engine/plan/plan-run.js';
+import { summarizeReasons } from '../../engine/plan/stale-reason.js';
+import { describeSkip, type RunEvent, type RunEventSink } from '../../engine/run/run-event.js';
+
+type StageEvent = Extract<RunEvent, { stage: string }>;
+// biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper is generic over renderer types we do not pin.
+type Task = ListrTaskWrapper<unknown, any, any>;
+
+interface StageChannel {
+  queued: StageEvent[];
+  deliver?: (event: StageEvent) => void;
+}
+
+export interface Renderer {
+  sink: RunEventSink;
+  /** Resolves when the renderer has drawn the last event. */
+  finished: Promise<void>;
+}
+
+export function startListrRenderer(
+  plan: readonly PlannedStage[],
+  options: { interactive: boolean },
+): Renderer {
+  const channels = new Map<string, StageChannel>(plan.map((stage) => [stage.name, { queued: [] }]));
+
+  const follow = (name: string, task: Task): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const channel = channels.get(name) as StageChannel;
+      channel.deliver = (event) => {
+        switch (event.type) {
+          case 'stage-start':
+            task.title = `${name}: ${summarizeReasons(event.reasons, 2)}`;
+            if (event.resuming) task.output = `re-attaching to ${JSON.stringify(event.resuming)}`;
+            break;
+          case 'stage-step':
+            task.title = `${name}: ${event.title}`;
+            break;
+          case 'stage-log':
+            task.output = event.line;
+            break;
+          case 'stage-skip':
+            task.skip(`${name}: ${describeSkip(event.skip)}`);
+            resolve();
+            break;
+          case 'stage-success':
+            task.title = name;
+            resolve();
+            break;
+          case 'stage-failure':
+            task.title = name;
+            reject(new Error(`${name}: ${event.message}`));
+            break;
+          case 'stage-interrupted':
+            reject(new Error(`${name}: interrupted`));
+            break;
+        }
+      };
+      for (const event of channel.queued.splice(0)) channel.deliver(event);
+    });
+
+  const list = new Listr(
+    plan.map((stage) => ({
+      title: stage.name,
+      task: (_: unknown, task: Task) => follow(stage.name, task),
+      rendererOptions: { outputBar: 5, persistentOutput: false },
+    })),
+    {
+      concurrent: false,
+      exitOnError: false,
+      registerSignalListeners: false,
+      collectErrors: false,
+      renderer: 'default',
+      fallbackRenderer: 'verbose',
+      fallbackRendererCondition: () => !options.interactive,
+      rendererOptions: { timer: PRESET_TIMER, collapseSkips: false, showErrorMessage: true },
+      fallbackRendererOptions: { timer: PRESET_TIMER, timestamp: PRESET_TIMESTAMP, logTitleChange: true },
+    },
+  );
+  const finished = list.run().then(
+    () => undefined,
+    () => undefined,
+  );
+
+  return {
+    sink: (event) => {
+      if (!('stage' in event)) return;
+      const channel = channels.get(event.stage);
+      if (!channel) return;
+      if (channel.deliver) channel.deliver(event);
+      else channel.queued.push(event);
+    },
+    finished,
+  };
+}

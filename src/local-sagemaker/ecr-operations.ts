@@ -1,0 +1,177 @@
+// The ECR calls the push stage makes (CreateRepository, DescribeRepositories,
+// GetAuthorizationToken, DescribeImages), answered by the local server and backed by a local
+// OCI registry (Debian's docker-registry) when one is configured: images pushed there are
+// described by the digest the registry reports.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { AwsError } from './aws-error.js';
+import type { Operation } from './json-service.js';
+import { epochSeconds, field, type Input, required } from './request-fields.js';
+import { ACCOUNT } from './training-jobs.js';
+
+export const ECR_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
+const REPOSITORY_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** ECR's ImageTag (1-300 characters) as the registry's manifest API takes it, and ImageDigest. */
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+const IMAGE_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+
+/** A repositoryName as ECR checks it on every operation; it becomes part of a registry URL here. */
+function repositoryName(input: Input): string {
+  const name = required<string>(input, 'repositoryName', 'string');
+  if (!REPOSITORY_NAME.test(name)) {
+    throw new AwsError(
+      'InvalidParameterException',
+      `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''`,
+    );
+  }
+  return name;
+}
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+
+interface Repository {
+  repositoryName: string;
+  repositoryArn: string;
+  registryId: string;
+  repositoryUri: string;
+  createdAt: number;
+}
+
+export interface EcrOptions {
+  /** repositories.json: the repositories created. */
+  file: string;
+  region: string;
+  /** host:port of the local registry; without one, ECR calls answer that none is configured. */
+  registry?: string;
+}
+
+export function ecrOperations(options: EcrOptions): Record<string, Operation> {
+  const load = async (): Promise<Record<string, Repository>> =>
+    JSON.parse(await readFile(options.file, 'utf8').catch(() => '{}')) as Record<string, Repository>;
+  const save = async (repositories: Record<string, Repository>) => {
+    await mkdir(dirname(options.file), { recursive: true });
+    await writeFileAtomic(options.file, `${JSON.stringify(repositories, null, 2)}\n`);
+  };
+  const registry = (): string => {
+    if (!options.registry) {
+      throw new AwsError(
+        'ServerException',
+        'the local SageMaker has no registry configured: start it with a local OCI registry (pipeline local serve --registry HOST:PORT)',
+        500,
+      );
+    }
+    return options.registry;
+  };
+  const repositoryNamed = async (input: Input): Promise<Repository> => {
+    const name = repositoryName(input);
+    const repositories = await load();
+    const repository = Object.hasOwn(repositories, name) ? repositories[name] : undefined;
+    if (!repository) {
+      throw new AwsError(
+        'RepositoryNotFoundException',
+        `The repository with name '${name}' does not exist in the registry with id '${ACCOUNT}'`,
+      );
+    }
+    return repository;
+  };
+
+  return {
+    CreateRepository: async (input) => {
+      // As on AWS, a malformed request is refused before anything else is looked at.
+      const name = repositoryName(input);
+      const host = registry();
+      const repositories = await load();
+      if (Object.hasOwn(repositories, name)) {
+        throw new AwsError(
+          'RepositoryAlreadyExistsException',
+          `The repository with name '${name}' already exists in the registry with id '${ACCOUNT}'`,
+        );
+      }
+      const repository: Repository = {
+        repositoryName: name,
+        repositoryArn: `arn:aws:ecr:${options.region}:${ACCOUNT}:repository/${name}`,
+        registryId: ACCOUNT,
+        repositoryUri: `${host}/${name}`,
+        createdAt: epochSeconds(),
+      };
+      repositories[name] = repository;
+      await save(repositories);
+      return { repository };
+    },
+    DescribeRepositories: async (input) => {
+      const names = field<string[]>(input, 'repositoryNames', 'array');
+      for (const name of names ?? []) repositoryName({ repositoryName: name });
+      registry();
+      const repositories = await load();
+      if (!names) return { repositories: Object.values(repositories) };
+      return {
+        repositories: await Promise.all(names.map((repositoryName) => repositoryNamed({ repositoryName }))),
+      };
+    },
+    GetAuthorizationToken: async () => {
+      const host = registry();
+      // The local registry takes no credentials; docker login accepts any against it.
+      return {
+        authorizationData: [
+          {
+            authorizationToken: Buffer.from('AWS:local-registry').toString('base64'),
+            expiresAt: epochSeconds(new Date(Date.now() + 12 * 3600 * 1000)),
+            proxyEndpoint: `http://${host}`,
+          },
+        ],
+      };
+    },
+    DescribeImages: async (input) => {
+      repositoryName(input);
+      const ids = field<{ imageTag?: string; imageDigest?: string }[]>(input, 'imageIds', 'array') ?? [
+        { imageTag: 'latest' },
+      ];
+      for (const id of ids) {
+        if (id.imageTag !== undefined && !IMAGE_TAG.test(String(id.imageTag)))
+          throw new AwsError(
+            'InvalidParameterException',
+            `Invalid parameter at 'imageTag': '${id.imageTag}'`,
+          );
+        if (id.imageDigest !== undefined && !IMAGE_DIGEST.test(String(id.imageDigest)))
+          throw new AwsError(
+            'InvalidParameterException',
+            `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'Invalid digest'`,
+          );
+      }
+      const host = registry();
+      const repository = await repositoryNamed(input);
+      const imageDetails = [];
+      for (const id of ids) {
+        const reference = id.imageDigest ?? id.imageTag ?? 'latest';
+        const response = await fetch(
+          `http://${host}/v2/${repository.repositoryName}/manifests/${reference}`,
+          {
+            method: 'HEAD',
+            headers: { Accept: MANIFEST_TYPES },
+          },
+        );
+        const digest = response.headers.get('docker-content-digest');
+        if (response.status !== 200 || !digest) {
+          throw new AwsError(
+            'ImageNotFoundException',
+            `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository.repositoryName}' in the registry with id '${ACCOUNT}'`,
+          );
+        }
+        imageDetails.push({
+          registryId: ACCOUNT,
+          repositoryName: repository.repositoryName,
+          imageDigest: digest,
+          imageTags: id.imageTag ? [id.imageTag] : [],
+          imageSizeInBytes: Number(response.headers.get('content-length') ?? 0),
+          imageManifestMediaType: response.headers.get('content-type') ?? undefined,
+        });
+      }
+      return { imageDetails };
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// The local SageMaker: one HTTP server speaking the SageMaker API's wire protocol (and the
+// CloudWatch Logs calls the stages use), with a local S3 beside it. Any AWS client can use it
+// through --endpoint-url; its state lives on disk under its data folder.
+
+import { realpath } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
+import { ECR_PREFIX, ecrOperations } from './ecr-operations.js';
+import { Hosting } from './hosting.js';
+import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
+import { invokeEndpointRoute } from './invoke-endpoint.js';
+import { createJsonServer, sendJson } from './json-service.js';
+import { type LocalS3, startLocalS3 } from './local-s3.js';
+import { TrainingJobs } from './training-jobs.js';
+import { trainingLogOperations } from './training-logs.js';
+
+export interface LocalSageMakerOptions {
+  /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */
+  dataDir: string;
+  port?: number;
+  s3Port?: number;
+  region?: string;
+  stopGraceSeconds?: number;
+  healthCheckSeconds?: number;
+  /** host:port of a local OCI registry that backs the ECR calls. */
+  registry?: string;
+  /**
+   * Answered at GET /_pipeline/identity with the data folder and pid, so that a CLI adopts (or
+   * signals) this server only when it is the one its server.json describes: not the original's
+   * server in a copied project, not another program on a reused port or pid.
+   */
+  identityToken?: string;
+}
+
+export interface LocalSageMaker {
+  endpoint: string;
+  s3Endpoint: string;
+  region: string;
+  registry?: string;
+  trainingJobs: TrainingJobs;
+  hosting: Hosting;
+  /** Stops the server; running endpoints keep serving and a later server finds them again. */
+  close(): Promise<void>;
+}
+
+export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
+  const region = options.region ?? 'us-east-1';
+  const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.s3Port);
+  const s3 = new S3Client({
+    endpoint: s3Server.endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const trainingJobs = new TrainingJobs({
+    dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
+    region,
+    s3,
+    ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
+  });
+  await trainingJobs.reconcile();
+  const hosting = new Hosting({
+    dir: join(options.dataDir, 'sagemaker', 'hosting'),
+    region,
+    s3,
+    ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
+  });
+  await hosting.reconcile();
+  const identity: LocalSageMakerIdentity = {
+    service: 'pipeline-local-sagemaker',
+    dataDir: await realpath(options.dataDir),
+    pid: process.pid,
+    token: options.identityToken ?? null,
+  };
+  const invokeRoute = invokeEndpointRoute(hosting, region);
+  const server = createJsonServer(
+    [
+      { prefix: 'SageMaker', operations: { ...trainingJobs.operations(), ...hosting.operations() } },
+      { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
+      {
+        prefix: ECR_PREFIX,
+        operations: ecrOperations({
+          file: join(options.dataDir, 'ecr', 'repositories.json'),
+          region,
+          ...(options.registry ? { registry: options.registry } : {}),
+        }),
+      },
+    ],
+    async (request, response) => {
+      if (request.method === 'GET' && request.url === IDENTITY_PATH) {
+        sendJson(response, 200, identity);
+        return true;
+      }
+      return invokeRoute(request, response);
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    s3Endpoint: s3Server.endpoint,
+    region,
+    ...(options.registry ? { registry: options.registry } : {}),
+    trainingJobs,
+    hosting,
+    close: async () => {
+      trainingJobs.stopAll();
+      await trainingJobs.idle();
+      await hosting.idle();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      s3.destroy();
+      await s3Server.close();
+    },
+  };
+}

@@ -1,0 +1,495 @@
+// Training jobs of the local SageMaker: CreateTrainingJob, DescribeTrainingJob, StopTrainingJob
+// and ListTrainingJobs, validated as SageMaker validates them, and really run: the channels come
+// down from S3 into a folder laid out as /opt/ml, the image's `train` runs in it (docker, or the
+// programs as processes for a file:// image), and the model goes back up as model.tar.gz.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BuiltImage, ContainerRuntime } from '../runtimes/container-runtime.js';
+import { dockerRuntime } from '../runtimes/docker/docker-runtime.js';
+import { processRuntime } from '../runtimes/process-runtime.js';
+import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { inUse, notFound, validation } from './aws-error.js';
+import { JobLog } from './job-log.js';
+import type { Operation } from './json-service.js';
+import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
+import { downloadPrefix, uploadFolderAsTarGz } from './s3-transfer.js';
+import { pathInside } from './store-path.js';
+
+export const ACCOUNT = '000000000000';
+const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
+
+type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+interface StatusTransition {
+  Status: string;
+  StartTime: number;
+  EndTime?: number;
+  StatusMessage: string;
+}
+
+interface Channel {
+  ChannelName: string;
+  DataSource: { S3DataSource: { S3Uri: string; S3DataType?: string; S3DataDistributionType?: string } };
+  ContentType?: string;
+}
+
+/** A job as DescribeTrainingJob returns it; persisted as it is. */
+export interface TrainingJob {
+  TrainingJobName: string;
+  TrainingJobArn: string;
+  TrainingJobStatus: JobStatus;
+  SecondaryStatus: string;
+  SecondaryStatusTransitions: StatusTransition[];
+  AlgorithmSpecification: {
+    TrainingImage: string;
+    TrainingInputMode: string;
+    MetricDefinitions?: { Name: string; Regex: string }[];
+  };
+  RoleArn: string;
+  HyperParameters?: Record<string, string>;
+  InputDataConfig?: Channel[];
+  OutputDataConfig: { S3OutputPath: string };
+  ResourceConfig: { InstanceType: string; InstanceCount: number; VolumeSizeInGB: number };
+  StoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
+  Environment?: Record<string, string>;
+  EnableManagedSpotTraining?: boolean;
+  CheckpointConfig?: { S3Uri: string; LocalPath?: string };
+  CreationTime: number;
+  LastModifiedTime: number;
+  TrainingStartTime?: number;
+  TrainingEndTime?: number;
+  ModelArtifacts?: { S3ModelArtifacts: string };
+  FailureReason?: string;
+  FinalMetricDataList?: { MetricName: string; Value: number; Timestamp: number }[];
+  TrainingTimeInSeconds?: number;
+  BillableTimeInSeconds?: number;
+}
+
+export interface TrainingJobsOptions {
+  /** Where jobs live: one folder per job with job.json, log.jsonl and the /opt/ml folder. */
+  dir: string;
+  region: string;
+  s3: S3Client;
+  /** SIGTERM to SIGKILL when a job is stopped (SageMaker: 120 s). */
+  stopGraceSeconds?: number;
+}
+
+function validateCreate(
+  input: Input,
+): Omit<
+  TrainingJob,
+  | 'TrainingJobArn'
+  | 'TrainingJobStatus'
+  | 'SecondaryStatus'
+  | 'SecondaryStatusTransitions'
+  | 'CreationTime'
+  | 'LastModifiedTime'
+> {
+  const name = resourceName(input, 'TrainingJobName');
+  const role = required<string>(input, 'RoleArn', 'string');
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)) {
+    throw validation(
+      `1 validation error detected: Value '${role}' at 'roleArn' failed to satisfy constraint: Member must satisfy the IAM role ARN pattern`,
+    );
+  }
+  const algorithm = required<TrainingJob['AlgorithmSpecification']>(
+    input,
+    'AlgorithmSpecification',
+    'object',
+  );
+  required<string>(algorithm, 'TrainingImage', 'string');
+  const mode = required<string>(algorithm, 'TrainingInputMode', 'string');
+  if (mode !== 'File') throw validation(`TrainingInputMode ${mode} is not supported locally; use File`);
+  for (const metric of field<{ Name: string; Regex: string }[]>(algorithm, 'MetricDefinitions', 'array') ??
+    []) {
+    try {
+      new RegExp(metric.Regex);
+    } catch {
+      throw validation(`MetricDefinitions: the regex of ${metric.Name} is not valid: ${metric.Regex}`);
+    }
+  }
+  const hyperparameters = field<Record<string, unknown>>(input, 'HyperParameters', 'object') ?? {};
+  if (Object.keys(hyperparameters).length > 100) throw validation('HyperParameters: at most 100 entries');
+  for (const [key, value] of Object.entries(hyperparameters)) {
+    if (typeof value !== 'string') {
+      throw validation(
+        `1 validation error detected: Value at 'hyperParameters.${key}' failed to satisfy constraint: Member must be a string (SageMaker sends hyperparameters as strings)`,
+      );
+    }
+    if (key.length > 256 || value.length > 2500)
+      throw validation(`HyperParameters.${key}: key at most 256, value at most 2500 characters`);
+  }
+  const channels = field<Channel[]>(input, 'InputDataConfig', 'array') ?? [];
+  if (channels.length > 20) throw validation('InputDataConfig: at most 20 channels');
+  const names = new Set<string>();
+  for (const channel of channels) {
+    // `.` and `..` fit the pattern but would name the data folder itself or its parent.
+    if (!CHANNEL_NAME.test(String(channel?.ChannelName)) || /^\.{1,2}$/.test(channel.ChannelName))
+      throw validation(`invalid ChannelName: ${String(channel?.ChannelName)}`);
+    if (names.has(channel.ChannelName)) throw validation(`duplicate ChannelName: ${channel.ChannelName}`);
+    names.add(channel.ChannelName);
+    const uri = channel.DataSource?.S3DataSource?.S3Uri;
+    if (typeof uri !== 'string' || !/^(https|s3):\/\/([^/]+)\/?(.*)$/.test(uri)) {
+      throw validation(`channel ${channel.ChannelName}: DataSource.S3DataSource.S3Uri must be an s3:// URI`);
+    }
+  }
+  const output = required<TrainingJob['OutputDataConfig']>(input, 'OutputDataConfig', 'object');
+  required<string>(output, 'S3OutputPath', 'string');
+  const resources = required<TrainingJob['ResourceConfig']>(input, 'ResourceConfig', 'object');
+  required<string>(resources, 'InstanceType', 'string');
+  required<number>(resources, 'InstanceCount', 'number');
+  required<number>(resources, 'VolumeSizeInGB', 'number');
+  const stopping = required<TrainingJob['StoppingCondition']>(input, 'StoppingCondition', 'object');
+  const maxRuntime = required<number>(stopping, 'MaxRuntimeInSeconds', 'number');
+  if (maxRuntime < 1 || maxRuntime > 2_419_200)
+    throw validation('MaxRuntimeInSeconds must be from 1 to 2419200');
+  const spot = field<boolean>(input, 'EnableManagedSpotTraining', 'boolean');
+  if (spot && !(stopping.MaxWaitTimeInSeconds && stopping.MaxWaitTimeInSeconds >= maxRuntime)) {
+    throw validation(
+      'managed spot training needs StoppingCondition.MaxWaitTimeInSeconds of at least MaxRuntimeInSeconds',
+    );
+  }
+  const environment = field<Record<string, string>>(input, 'Environment', 'object');
+  if (environment && Object.keys(environment).length > 48)
+    throw validation('Environment: at most 48 entries');
+  return {
+    TrainingJobName: name,
+    AlgorithmSpecification: algorithm,
+    RoleArn: role,
+    HyperParameters: hyperparameters as Record<string, string>,
+    InputDataConfig: channels,
+    OutputDataConfig: output,
+    ResourceConfig: resources,
+    StoppingCondition: stopping,
+    ...(environment ? { Environment: environment } : {}),
+    ...(spot !== undefined ? { EnableManagedSpotTraining: spot } : {}),
+    ...(input.CheckpointConfig
+      ? { CheckpointConfig: input.CheckpointConfig as TrainingJob['CheckpointConfig'] }
+      : {}),
+  };
+}
+
+/** The runtime and image for a TrainingImage: file:///DIR runs DIR's programs as processes. */
+export function imageFor(trainingImage: string): { runtime: ContainerRuntime; image: BuiltImage } {
+  if (trainingImage.startsWith('file://')) {
+    const programDir = fileURLToPath(trainingImage);
+    return {
+      runtime: processRuntime,
+      image: { runtime: 'process', image: trainingImage, programDir, contentHash: '' },
+    };
+  }
+  return {
+    runtime: dockerRuntime,
+    image: { runtime: 'docker', image: trainingImage, imageId: trainingImage },
+  };
+}
+
+export class TrainingJobs {
+  /** Running jobs, by name: their live record (the one saved) and how to stop them. */
+  private readonly active = new Map<
+    string,
+    { job: TrainingJob; stop(reason: 'Stopped' | 'MaxRuntimeExceeded'): void }
+  >();
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: TrainingJobsOptions) {}
+
+  private jobDir(name: string): string {
+    return pathInside(this.options.dir, name);
+  }
+
+  private async load(name: string): Promise<TrainingJob | undefined> {
+    const running = this.active.get(name);
+    if (running) return running.job;
+    try {
+      return JSON.parse(await readFile(join(this.jobDir(name), 'job.json'), 'utf8')) as TrainingJob;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes a job's record; writes to one job are serialised so that none is lost. */
+  private save(job: TrainingJob): Promise<void> {
+    job.LastModifiedTime = epochSeconds();
+    const text = `${JSON.stringify(job, null, 2)}\n`;
+    const previous = this.writes.get(job.TrainingJobName) ?? Promise.resolve();
+    const next = previous.then(() =>
+      writeFileAtomic(join(this.jobDir(job.TrainingJobName), 'job.json'), text),
+    );
+    this.writes.set(
+      job.TrainingJobName,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private transition(job: TrainingJob, status: string, message: string): void {
+    const now = epochSeconds();
+    const last = job.SecondaryStatusTransitions.at(-1);
+    if (last && last.EndTime === undefined) last.EndTime = now;
+    job.SecondaryStatus = status;
+    job.SecondaryStatusTransitions.push({ Status: status, StartTime: now, StatusMessage: message });
+  }
+
+  /** Jobs a previous process was running cannot be followed any more: they failed. */
+  async reconcile(): Promise<void> {
+    const names = await readdir(this.options.dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const job = await this.load(name);
+      if (
+        !job ||
+        this.active.has(name) ||
+        (job.TrainingJobStatus !== 'InProgress' && job.TrainingJobStatus !== 'Stopping')
+      )
+        continue;
+      job.TrainingJobStatus = 'Failed';
+      job.FailureReason = 'InternalServerError: the local SageMaker stopped while this job was running';
+      this.transition(job, 'Failed', job.FailureReason);
+      job.TrainingEndTime = epochSeconds();
+      await this.save(job);
+    }
+  }
+
+  operations(): Record<string, Operation> {
+    return {
+      CreateTrainingJob: (input) => this.create(input),
+      DescribeTrainingJob: (input) => this.describe(input),
+      StopTrainingJob: (input) => this.stop(input),
+      ListTrainingJobs: (input) => this.list(input),
+    };
+  }
+
+  async create(input: Input): Promise<{ TrainingJobArn: string }> {
+    const request = validateCreate(input);
+    const name = request.TrainingJobName;
+    const arn = `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
+    if (await this.load(name)) {
+      throw inUse(
+        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+      );
+    }
+    const now = epochSeconds();
+    const job: TrainingJob = {
+      ...request,
+      TrainingJobArn: arn,
+      TrainingJobStatus: 'InProgress',
+      SecondaryStatus: 'Starting',
+      SecondaryStatusTransitions: [
+        { Status: 'Starting', StartTime: now, StatusMessage: 'Preparing the instances for training' },
+      ],
+      CreationTime: now,
+      LastModifiedTime: now,
+    };
+    await mkdir(this.jobDir(name), { recursive: true });
+    await this.save(job);
+    this.execute(job);
+    return { TrainingJobArn: arn };
+  }
+
+  async describe(input: Input): Promise<TrainingJob> {
+    const name = resourceName(input, 'TrainingJobName');
+    const job = await this.load(name);
+    if (!job) throw notFound(`Requested resource not found: training job ${name}`);
+    return job;
+  }
+
+  async stop(input: Input): Promise<Record<string, never>> {
+    const job = await this.describe(input);
+    if (job.TrainingJobStatus !== 'InProgress') {
+      throw validation(
+        `The request was rejected because the training job is in status ${job.TrainingJobStatus}.`,
+      );
+    }
+    job.TrainingJobStatus = 'Stopping';
+    this.transition(job, 'Stopping', 'Stopping the training job');
+    await this.save(job);
+    this.active.get(job.TrainingJobName)?.stop('Stopped');
+    return {};
+  }
+
+  async list(input: Input): Promise<{ TrainingJobSummaries: unknown[]; NextToken?: string }> {
+    const contains = field<string>(input, 'NameContains', 'string');
+    const statusEquals = field<string>(input, 'StatusEquals', 'string');
+    const names = await readdir(this.options.dir).catch(() => [] as string[]);
+    const jobs = (await Promise.all(names.map((name) => this.load(name))))
+      .filter((job): job is TrainingJob => job !== undefined)
+      .filter((job) => !contains || job.TrainingJobName.includes(contains))
+      .filter((job) => !statusEquals || job.TrainingJobStatus === statusEquals)
+      .sort((a, b) => b.CreationTime - a.CreationTime);
+    const start = Number(field<string>(input, 'NextToken', 'string') ?? 0);
+    const max = field<number>(input, 'MaxResults', 'number') ?? 100;
+    const page = jobs.slice(start, start + max);
+    return {
+      TrainingJobSummaries: page.map((job) => ({
+        TrainingJobName: job.TrainingJobName,
+        TrainingJobArn: job.TrainingJobArn,
+        CreationTime: job.CreationTime,
+        TrainingEndTime: job.TrainingEndTime,
+        LastModifiedTime: job.LastModifiedTime,
+        TrainingJobStatus: job.TrainingJobStatus,
+      })),
+      ...(start + max < jobs.length ? { NextToken: String(start + max) } : {}),
+    };
+  }
+
+  /** The job's log, for the CloudWatch Logs calls. */
+  logOf(name: string): JobLog {
+    return new JobLog(join(this.jobDir(name), 'log.jsonl'));
+  }
+
+  async jobNames(): Promise<string[]> {
+    return readdir(this.options.dir).catch(() => [] as string[]);
+  }
+
+  /** Starts the job in the background; it is `active` until its final status is saved. */
+  private execute(job: TrainingJob): void {
+    const controller = new AbortController();
+    let stoppedAs: 'Stopped' | 'MaxRuntimeExceeded' | undefined;
+    const stop = (reason: 'Stopped' | 'MaxRuntimeExceeded') => {
+      stoppedAs ??= reason;
+      controller.abort();
+    };
+    this.active.set(job.TrainingJobName, { job, stop });
+    void this.run(job, controller.signal, () => stoppedAs, stop);
+  }
+
+  private async run(
+    job: TrainingJob,
+    signal: AbortSignal,
+    stoppedAs: () => 'Stopped' | 'MaxRuntimeExceeded' | undefined,
+    stop: (reason: 'MaxRuntimeExceeded') => void,
+  ): Promise<void> {
+    const name = job.TrainingJobName;
+    const mlDir = join(this.jobDir(name), 'opt-ml');
+    const log = this.logOf(name);
+    const metrics = new Map<string, number>();
+    const definitions = (job.AlgorithmSpecification.MetricDefinitions ?? []).map((d) => ({
+      name: d.Name,
+      regex: new RegExp(d.Regex),
+    }));
+    const onLine = (line: string) => {
+      log.append(line);
+      for (const definition of definitions) {
+        const value = Number(line.match(definition.regex)?.[1]);
+        if (Number.isFinite(value)) metrics.set(definition.name, value);
+      }
+    };
+    let trainingStarted: number | undefined;
+    try {
+      this.transition(job, 'Downloading', 'Downloading input data');
+      await this.save(job);
+      const channelConfig: Record<string, unknown> = {};
+      for (const channel of job.InputDataConfig ?? []) {
+        const source = channel.DataSource.S3DataSource;
+        await downloadPrefix(
+          this.options.s3,
+          source.S3Uri,
+          join(mlDir, 'input', 'data', channel.ChannelName),
+        );
+        channelConfig[channel.ChannelName] = {
+          ...(channel.ContentType ? { ContentType: channel.ContentType } : {}),
+          TrainingInputMode: 'File',
+          S3DistributionType: source.S3DataDistributionType ?? 'FullyReplicated',
+          RecordWrapperType: 'None',
+        };
+      }
+      const config = join(mlDir, 'input', 'config');
+      await mkdir(config, { recursive: true });
+      await mkdir(join(mlDir, 'model'), { recursive: true });
+      await mkdir(join(mlDir, 'output', 'data'), { recursive: true });
+      await writeFile(join(config, 'hyperparameters.json'), JSON.stringify(job.HyperParameters ?? {}));
+      await writeFile(join(config, 'inputdataconfig.json'), JSON.stringify(channelConfig));
+      const hosts = Array.from({ length: job.ResourceConfig.InstanceCount }, (_, i) => `algo-${i + 1}`);
+      await writeFile(
+        join(config, 'resourceconfig.json'),
+        JSON.stringify({ current_host: 'algo-1', hosts, network_interface_name: 'eth0' }),
+      );
+
+      this.transition(job, 'Training', 'Training image download completed. Training in progress.');
+      trainingStarted = Date.now();
+      job.TrainingStartTime = epochSeconds();
+      await this.save(job);
+      const timer = setTimeout(
+        () => stop('MaxRuntimeExceeded'),
+        job.StoppingCondition.MaxRuntimeInSeconds * 1000,
+      );
+      const { runtime, image } = imageFor(job.AlgorithmSpecification.TrainingImage);
+      const { exitCode } = await runtime
+        .train({
+          image,
+          mlDir,
+          env: { ...job.Environment, TRAINING_JOB_NAME: name, TRAINING_JOB_ARN: job.TrainingJobArn },
+          log: onLine,
+          signal,
+          stopGraceSeconds: this.options.stopGraceSeconds ?? 120,
+        })
+        .finally(() => clearTimeout(timer));
+      const trainingSeconds = Math.max(1, Math.round((Date.now() - trainingStarted) / 1000));
+
+      this.transition(job, 'Uploading', 'Uploading generated training model');
+      await this.save(job);
+      const output = `${job.OutputDataConfig.S3OutputPath.replace(/\/+$/, '')}/${name}/output`;
+      const scratch = join(this.jobDir(name), 'archives');
+      if (
+        await uploadFolderAsTarGz(this.options.s3, join(mlDir, 'model'), `${output}/model.tar.gz`, scratch)
+      ) {
+        job.ModelArtifacts = { S3ModelArtifacts: `${output}/model.tar.gz` };
+      }
+      await uploadFolderAsTarGz(
+        this.options.s3,
+        join(mlDir, 'output', 'data'),
+        `${output}/output.tar.gz`,
+        scratch,
+      );
+
+      job.TrainingTimeInSeconds = trainingSeconds;
+      job.BillableTimeInSeconds = trainingSeconds;
+      job.FinalMetricDataList = [...metrics].map(([MetricName, Value]) => ({
+        MetricName,
+        Value,
+        Timestamp: epochSeconds(),
+      }));
+      const stopReason = stoppedAs();
+      if (stopReason) {
+        job.TrainingJobStatus = 'Stopped';
+        this.transition(
+          job,
+          stopReason,
+          stopReason === 'Stopped' ? 'Training job stopped' : 'The job exceeded MaxRuntimeInSeconds',
+        );
+      } else if (exitCode === 0) {
+        job.TrainingJobStatus = 'Completed';
+        this.transition(job, 'Completed', 'Training job completed');
+      } else {
+        const failure = (await readFile(join(mlDir, 'output', 'failure'), 'utf8').catch(() => '')).trim();
+        job.TrainingJobStatus = 'Failed';
+        job.FailureReason = `AlgorithmError: ${failure ? failure.slice(0, 1024) : `the training program exited with code ${exitCode}`}`;
+        this.transition(job, 'Failed', job.FailureReason);
+      }
+    } catch (error) {
+      job.TrainingJobStatus = 'Failed';
+      job.FailureReason = `ClientError: ${(error as Error).message}`.slice(0, 1024);
+      this.transition(job, 'Failed', job.FailureReason);
+      log.append(job.FailureReason);
+    } finally {
+      const last = job.SecondaryStatusTransitions.at(-1);
+      if (last) last.EndTime = epochSeconds();
+      job.TrainingEndTime = epochSeconds();
+      await this.save(job);
+      this.active.delete(name);
+    }
+  }
+
+  /** Stops every running job (the server is closing): they end as Stopped. */
+  stopAll(): void {
+    for (const job of this.active.values()) job.stop('Stopped');
+  }
+
+  /** Resolves when no job is running any more. */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(this.writes.values());
+  }
+}

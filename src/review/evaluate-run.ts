@@ -1,0 +1,164 @@
+// The evaluate stage's work: predictions against the ground truth, the gates, and the run's
+// metrics.json, report.html and summary.md beside its record in .pipeline/runs/RUN_ID/.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { EvaluateSettings, PipelineConfig } from '../engine/config/pipeline-config.js';
+import { StageError } from '../engine/stage.js';
+import { type Change, changes, flatten } from './flatten.js';
+import { checkGates, describeMissedGates, type GateResult } from './gates.js';
+import { renderHtmlReport } from './html-report.js';
+import { readPredictions, readTruth } from './labels.js';
+import { renderMarkdownSummary } from './markdown-summary.js';
+import { computeMetrics, flatMetrics, type Metrics } from './metrics.js';
+import { trainingCurves } from './training-curves.js';
+
+export interface EvaluateRequest {
+  config: PipelineConfig;
+  settings: EvaluateSettings;
+  projectDir: string;
+  /** .pipeline/runs/RUN_ID: where this run's files go. */
+  runDir: string;
+  runId: string;
+  predictionsFile: string;
+  trainLogFile?: string;
+  jobName?: string;
+  /** The last successful evaluation's outputs: the baseline for deltas. */
+  previous?: { metrics?: Record<string, number>; params?: Record<string, unknown> };
+  git?: { commit: string; dirty?: boolean };
+  log(line: string): void;
+}
+
+export type Evaluation = {
+  metrics: Record<string, number>;
+  gates: GateResult[];
+  params: Record<string, unknown>;
+  classes: string[];
+  rows: number;
+  files: { metrics: string; report: string; summary: string };
+  missed: string[];
+};
+
+/** The settings an experiment is made of, leaf by leaf; what `diff` and the summary compare. */
+export function experimentParams(config: PipelineConfig): Record<string, unknown> {
+  const { environments: _environments, ...rest } = config;
+  return flatten(rest);
+}
+
+function classNamesFor(
+  settings: EvaluateSettings,
+  counts: (number | undefined)[],
+  labels: number[],
+): string[] {
+  const known = counts.filter((count): count is number => count !== undefined);
+  const [first] = known;
+  if (first !== undefined && known.some((count) => count !== first)) {
+    throw new StageError(
+      `the ground truth and the predictions disagree on the number of classes (${known.join(' vs ')})`,
+    );
+  }
+  const count = Math.max(first ?? 0, settings.classNames?.length ?? 0, ...labels.map((label) => label + 1));
+  if (settings.classNames && settings.classNames.length !== count) {
+    throw new StageError(
+      `evaluate.classNames names ${settings.classNames.length} classes, but the data has ${count}`,
+    );
+  }
+  return settings.classNames ? [...settings.classNames] : Array.from({ length: count }, (_, i) => String(i));
+}
+
+export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation> {
+  const { settings } = request;
+  const truthPath = resolve(request.projectDir, settings.groundTruth);
+  const truth = readTruth(
+    await readFile(truthPath, 'utf8'),
+    settings.groundTruth,
+    settings.labelFormat,
+    settings.classNames,
+  );
+  const predictions = readPredictions(
+    await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8'),
+    request.predictionsFile,
+    settings.classNames,
+  );
+  if (truth.labels.length !== predictions.labels.length) {
+    throw new StageError(
+      `${settings.groundTruth} has ${truth.labels.length} rows but there are ${predictions.labels.length} predictions`,
+      'The ground truth needs one row per row of invoke.data, in the same order.',
+    );
+  }
+  const classes = classNamesFor(
+    settings,
+    [truth.classCount, predictions.classCount],
+    [...truth.labels, ...predictions.labels],
+  );
+  const metrics: Metrics = computeMetrics({
+    truth: truth.labels,
+    predicted: predictions.labels,
+    ...(predictions.probabilities ? { probabilities: predictions.probabilities } : {}),
+    classes,
+  });
+  const flat = flatMetrics(metrics);
+  const gates = checkGates(settings.gates, flat);
+  const missed = describeMissedGates(gates, Object.keys(flat));
+  const params = experimentParams(request.config);
+  const changed: Change[] = request.previous?.params ? changes(request.previous.params, params) : [];
+  const curves = request.trainLogFile
+    ? trainingCurves(
+        await readFile(resolve(request.projectDir, request.trainLogFile), 'utf8').catch(() => ''),
+        request.config.training.metricDefinitions,
+      )
+    : {};
+
+  await mkdir(request.runDir, { recursive: true });
+  const files = {
+    metrics: join(request.runDir, 'metrics.json'),
+    report: join(request.runDir, 'report.html'),
+    summary: join(request.runDir, 'summary.md'),
+  };
+  const previous = request.previous?.metrics;
+  await writeFile(
+    files.metrics,
+    `${JSON.stringify({ runId: request.runId, metrics: flat, detail: metrics, gates, passed: missed.length === 0 }, null, 2)}\n`,
+  );
+  await writeFile(
+    files.report,
+    renderHtmlReport({
+      pipeline: request.config.name,
+      runId: request.runId,
+      target: request.config.target,
+      createdAt: new Date().toISOString(),
+      ...(request.git ? { git: request.git } : {}),
+      ...(request.jobName ? { jobName: request.jobName } : {}),
+      metrics,
+      flat,
+      ...(previous ? { previous } : {}),
+      gates,
+      curves,
+      changes: changed,
+    }),
+  );
+  await writeFile(
+    files.summary,
+    renderMarkdownSummary({
+      pipeline: request.config.name,
+      runId: request.runId,
+      flat,
+      ...(previous ? { previous } : {}),
+      gates,
+      changes: changed,
+      ...(request.jobName ? { jobName: request.jobName } : {}),
+    }),
+  );
+  for (const warning of metrics.warnings) request.log(`note: ${warning}`);
+  const shown = ['accuracy', 'macro_f1', 'log_loss', 'roc_auc'].filter((name) => flat[name] !== undefined);
+  request.log(shown.map((name) => `${name}=${(flat[name] as number).toFixed(4)}`).join(' '));
+  const rel = (file: string) => relative(request.projectDir, file);
+  return {
+    metrics: flat,
+    gates,
+    params,
+    classes,
+    rows: metrics.rows,
+    files: { metrics: rel(files.metrics), report: rel(files.report), summary: rel(files.summary) },
+    missed,
+  };
+}

@@ -1,0 +1,30 @@
+// The docker command line: one place that knows how to call it and that turns "no engine" into
+// a clear message.
+import { execa } from 'execa';
+import { StageError } from '../../engine/stage.js';
+import { type LoggedOptions, runLogged } from '../run-logged.js';
+
+/** True when a docker engine answers within the timeout. */
+export async function dockerEngineAnswers(timeoutMs = 5000): Promise<boolean> {
+  const result = await execa('docker', ['version', '--format', '{{.Server.Version}}'], {
+    reject: false,
+    timeout: timeoutMs,
+    stdin: 'ignore',
+  }).catch(() => undefined);
+  return result?.exitCode === 0;
+}
+
+/** Runs docker and returns its stdout; a failure is a StageError in docker's own words. */
+export function docker(args: readonly string[], options: LoggedOptions = {}): Promise<string> {
+  return runLogged('docker', args, options, ({ exitCode, tail, message }) => {
+    if (
+      /Cannot connect to the Docker daemon|Is the docker daemon running|ENOENT/.test(`${tail}\n${message}`)
+    ) {
+      return new StageError(
+        'no docker engine answers: start one, or set `runtime: process` in pipeline.yaml to run without docker',
+        tail,
+      );
+    }
+    return new StageError(`docker ${args[0]} failed (exit ${exitCode ?? 'none'})`, tail);
+  });
+}

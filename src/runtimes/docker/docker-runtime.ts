@@ -1,0 +1,132 @@
+// The `docker` runtime: the built image run as SageMaker runs it, `IMAGE train` with the job
+// folder mounted at /opt/ml and no network, `IMAGE serve` with the model at /opt/ml/model on a
+// bridge network of its own, its port 8080 published on a loopback port only. Containers and
+// networks are labelled, named and removed when done, so that none is left behind.
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { forEachLine } from '../../shared/line-splitter.js';
+import type {
+  BuiltImage,
+  ContainerRuntime,
+  RunningServer,
+  ServeRequest,
+  ServerHandle,
+  TrainRequest,
+} from '../container-runtime.js';
+import { docker } from './docker-cli.js';
+import { dockerValues } from './docker-env.js';
+
+export const MANAGED_LABEL = 'sagemaker-pipeline.managed=true';
+
+function imageRef(image: BuiltImage): string {
+  if (image.runtime !== 'docker') throw new Error(`the docker runtime cannot run a ${image.runtime} build`);
+  return image.imageId;
+}
+
+const containerName = (kind: string): string => `pipeline-${kind}-${randomBytes(4).toString('hex')}`;
+
+/** The port SageMaker sends /ping and /invocations to inside a serving container. */
+export const SERVING_PORT = 8080;
+
+/** A serving container's network is named after it and removed with it. */
+async function stopContainer(name: string, graceSeconds: number): Promise<void> {
+  await execa('docker', ['stop', '-t', String(graceSeconds), name], { reject: false, stdin: 'ignore' });
+  await execa('docker', ['rm', '-f', name], { reject: false, stdin: 'ignore' });
+  await execa('docker', ['network', 'rm', name], { reject: false, stdin: 'ignore' });
+}
+
+export const dockerRuntime: ContainerRuntime = {
+  kind: 'docker',
+
+  async train(request: TrainRequest) {
+    const name = containerName('train');
+    const environment = dockerValues('-e', request.env);
+    const child = execa(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--label',
+        MANAGED_LABEL,
+        '--network',
+        'none',
+        '-v',
+        `${request.mlDir}:/opt/ml`,
+        ...environment.args,
+        imageRef(request.image),
+        'train',
+      ],
+      { reject: false, all: true, stdin: 'ignore', env: environment.env },
+    );
+    forEachLine(child.all, request.log);
+    const onAbort = () => void stopContainer(name, request.stopGraceSeconds ?? 120);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await child;
+    request.signal?.removeEventListener('abort', onAbort);
+    return { exitCode: result.exitCode ?? 143 };
+  },
+
+  async serve(request: ServeRequest): Promise<RunningServer> {
+    const name = containerName('serve');
+    // A user-defined bridge of its own (the engine may have no default bridge: dockerd
+    // --bridge=none), so that the container listens on 8080 as on SageMaker and only this
+    // machine's loopback reaches it; two endpoints never compete for one port.
+    await docker(['network', 'create', '--label', MANAGED_LABEL, name]);
+    const environment = dockerValues('-e', request.env);
+    try {
+      await docker(
+        [
+          'run',
+          '-d',
+          '--name',
+          name,
+          '--label',
+          MANAGED_LABEL,
+          '--network',
+          name,
+          '-p',
+          `127.0.0.1:${request.port}:${SERVING_PORT}`,
+          ...environment.args,
+          '-v',
+          `${request.modelDir}:/opt/ml/model:ro`,
+          imageRef(request.image),
+          'serve',
+        ],
+        { env: environment.env },
+      );
+    } catch (error) {
+      await stopContainer(name, 0);
+      throw error;
+    }
+    if (!request.detachedLogFile) {
+      const logs = execa('docker', ['logs', '-f', name], { reject: false, all: true, stdin: 'ignore' });
+      forEachLine(logs.all, request.log);
+      void logs.catch(() => undefined);
+    }
+    return followContainer({ kind: 'docker', container: name, port: request.port });
+  },
+
+  async reattach(handle: ServerHandle) {
+    if (handle.kind !== 'docker') return undefined;
+    const state = await execa('docker', ['inspect', '--format', '{{.State.Running}}', handle.container], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    return String(state.stdout).trim() === 'true' ? followContainer(handle) : undefined;
+  },
+};
+
+/** A running serving container, followed by `docker wait` and stopped by name. */
+function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): RunningServer {
+  const exited = execa('docker', ['wait', handle.container], { reject: false, stdin: 'ignore' }).then(
+    (result) => (result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137),
+  );
+  return {
+    handle,
+    url: `http://127.0.0.1:${handle.port}`,
+    exited,
+    stop: (graceSeconds = 30) => stopContainer(handle.container, graceSeconds),
+  };
+}

@@ -1,0 +1,111 @@
+// The `process` runtime: the container's `train` and `serve` programs run as child processes of
+// this machine's node, with OPT_ML (or a model folder) standing in for /opt/ml.
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { forEachLine } from '../shared/line-splitter.js';
+import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
+import type {
+  BuiltImage,
+  ContainerRuntime,
+  RunningServer,
+  ServeRequest,
+  ServerHandle,
+  TrainRequest,
+} from './container-runtime.js';
+
+function programDir(image: BuiltImage): string {
+  if (image.runtime !== 'process') throw new Error(`the process runtime cannot run a ${image.runtime} image`);
+  return image.programDir;
+}
+
+/** Ends a child: SIGTERM, then SIGKILL once the grace period has passed. */
+export async function terminate(child: ResultPromise, graceSeconds: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceSeconds * 1000);
+  await child.catch(() => undefined);
+  clearTimeout(timer);
+}
+
+/** A server process this process did not start (or no longer waits on), followed by its pid. */
+function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningServer {
+  const exited = new Promise<number>((resolve) => {
+    const timer = setInterval(() => {
+      if (!isProcessAlive(handle.pid)) {
+        clearInterval(timer);
+        // Not our child: its exit code cannot be known.
+        resolve(-1);
+      }
+    }, 200);
+    timer.unref();
+  });
+  return {
+    handle,
+    url: `http://127.0.0.1:${handle.port}`,
+    exited,
+    stop: (graceSeconds = 30) => terminateProcess(handle.pid, graceSeconds),
+  };
+}
+
+export const processRuntime: ContainerRuntime = {
+  kind: 'process',
+
+  async train(request: TrainRequest) {
+    const child = execa('node', [join(programDir(request.image), 'dist', 'train.js')], {
+      // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
+      env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
+    forEachLine(child.all, request.log);
+    const onAbort = () => void terminate(child, request.stopGraceSeconds ?? 120);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const result = await child;
+    request.signal?.removeEventListener('abort', onAbort);
+    return { exitCode: result.exitCode ?? (result.signal === 'SIGKILL' ? 137 : 143) };
+  },
+
+  async serve(request: ServeRequest): Promise<RunningServer> {
+    // serve reads OPT_ML/model, as a container reads /opt/ml/model.
+    if (basename(request.modelDir) !== 'model')
+      throw new Error(`the model folder must be named "model": ${request.modelDir}`);
+    const program = join(programDir(request.image), 'dist', 'serve.js');
+    const env = {
+      ...process.env,
+      ...request.env,
+      OPT_ML: dirname(request.modelDir),
+      SAGEMAKER_BIND_TO_PORT: String(request.port),
+      // A process shares this machine's interfaces: it listens on loopback only.
+      PIPELINE_BIND_HOST: '127.0.0.1',
+    };
+    if (request.detachedLogFile) {
+      // An endpoint: its own process group, output to a file, not waited on, so that it keeps
+      // serving after the process that started it has exited.
+      const out = openSync(request.detachedLogFile, 'a');
+      const child = spawn('node', [program], { env, detached: true, stdio: ['ignore', out, out] });
+      child.unref();
+      return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
+    }
+    const child = execa('node', [program], {
+      env: { ...env, PIPELINE_PARENT_PID: String(process.pid) },
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
+    forEachLine(child.all, request.log);
+    return {
+      handle: { kind: 'process', pid: child.pid as number, port: request.port },
+      url: `http://127.0.0.1:${request.port}`,
+      exited: child.then((result) => result.exitCode ?? 143),
+      stop: (graceSeconds = 30) => terminate(child, graceSeconds),
+    };
+  },
+
+  async reattach(handle: ServerHandle) {
+    if (handle.kind !== 'process' || !isProcessAlive(handle.pid)) return undefined;
+    return followPid(handle);
+  },
+};

@@ -1,0 +1,117 @@
+// The AWS clients every cloud stage uses, for either target: the real AWS (standard credential
+// chain, --profile, region from config or environment) or the local SageMaker and S3, which the
+// CLI runs in the background. The stages themselves cannot tell the difference.
+import '../shared/sdk-defaults.js';
+import { join } from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
+import { StageError } from '../engine/stage.js';
+import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
+import { createS3Client } from './s3-client.js';
+
+export interface AwsConnection {
+  target: Target;
+  region: string;
+  sagemaker: SageMakerClient;
+  runtime: SageMakerRuntimeClient;
+  s3: S3Client;
+  logs: CloudWatchLogsClient;
+  ecr: ECRClient;
+  /** Target local: the registry behind the local ECR, when one is configured. */
+  localRegistry?: string;
+  /** How often to ask about a job or an endpoint: quickly at home, gently on AWS's quotas. */
+  poll: { firstMs: number; maxMs: number };
+}
+
+interface ClientSettings {
+  region: string;
+  endpoint?: string;
+  credentials?: typeof LOCAL_CREDENTIALS;
+  profile?: string;
+}
+
+function clients(settings: ClientSettings, s3Endpoint?: string) {
+  const base = {
+    region: settings.region,
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
+  };
+  const at = settings.endpoint ? { endpoint: settings.endpoint } : {};
+  return {
+    sagemaker: new SageMakerClient({ ...base, ...at }),
+    runtime: new SageMakerRuntimeClient({ ...base, ...at }),
+    logs: new CloudWatchLogsClient({ ...base, ...at }),
+    ecr: new ECRClient({ ...base, ...at }),
+    s3: createS3Client({ ...base, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
+  };
+}
+
+export function awsRegion(config: PipelineConfig): string | undefined {
+  return config.aws.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
+const connections = new Map<string, Promise<AwsConnection>>();
+
+/** One connection per state folder and target for the whole CLI run, shared by the stages. */
+export function connect(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
+  const key = `${stateDir}\0${config.target}\0${config.local.registry ?? ''}\0${config.aws.profile ?? ''}`;
+  let connection = connections.get(key);
+  if (!connection) {
+    connection = open(config, stateDir);
+    connections.set(key, connection);
+    connection.catch(() => connections.delete(key));
+  }
+  return connection;
+}
+
+/**
+ * A connection for looking only (drift checks in `plan` and `status`): target local gets one only
+ * when its local SageMaker already runs, since looking must not start it.
+ */
+export async function connectIfRunning(
+  config: PipelineConfig,
+  stateDir: string,
+): Promise<AwsConnection | undefined> {
+  if (config.target !== 'local') return connect(config, stateDir);
+  const { findLocalDaemon } = await import('../local-sagemaker/daemon.js');
+  const running = await findLocalDaemon(join(stateDir, 'local'), 2);
+  return running ? connect(config, stateDir) : undefined;
+}
+
+async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
+  if (config.target === 'local') {
+    const { ensureLocalDaemon } = await import('../local-sagemaker/daemon.js');
+    const region = config.aws.region ?? 'us-east-1';
+    const facts = await ensureLocalDaemon({
+      dataDir: join(stateDir, 'local'),
+      region,
+      ...(config.local.registry ? { registry: config.local.registry } : {}),
+    }).catch((error: Error) => {
+      throw new StageError('cannot start the local SageMaker', error.message);
+    });
+    return {
+      target: 'local',
+      region,
+      ...clients({ region, endpoint: facts.endpoint, credentials: LOCAL_CREDENTIALS }, facts.s3Endpoint),
+      ...(facts.registry ? { localRegistry: facts.registry } : {}),
+      poll: { firstMs: 200, maxMs: 1000 },
+    };
+  }
+  const region = awsRegion(config);
+  if (!region) {
+    throw new StageError('no AWS region: set aws.region in pipeline.yaml, or AWS_REGION in the environment');
+  }
+  // The CLI's own process: the profile also goes where every AWS tool looks, so that the
+  // messages about credentials can name it.
+  if (config.aws.profile) process.env.AWS_PROFILE = config.aws.profile;
+  return {
+    target: 'aws',
+    region,
+    ...clients({ region, ...(config.aws.profile ? { profile: config.aws.profile } : {}) }),
+    poll: { firstMs: 5000, maxMs: 30_000 },
+  };
+}

@@ -1,0 +1,248 @@
+// Deploys a trained model: CreateModel and CreateEndpointConfig (one name for both), then
+// CreateEndpoint, or UpdateEndpoint when the endpoint exists, which SageMaker performs without
+// downtime; waits for InService, and deletes the models and configs the update superseded.
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  type DescribeEndpointOutput,
+  DescribeModelCommand,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import type { PipelineConfig } from '../engine/config/pipeline-config.js';
+import { StageError } from '../engine/stage.js';
+import { Backoff, uniqueResourceName } from '../shared/poll.js';
+import type { AwsConnection } from './aws-connection.js';
+import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
+import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+
+export interface DeployRequest {
+  connection: AwsConnection;
+  config: PipelineConfig;
+  imageUri: string;
+  modelArtifact: string;
+  ledgerFile: string;
+  /** The deployment an interrupted run began, to carry on with. */
+  resumeDeployment?: string;
+  saveDeployment(name: string): Promise<void>;
+  step(title: string): void;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+export type Deployment = {
+  endpointName: string;
+  /** The model's and the endpoint config's name. */
+  deploymentName: string;
+  endpointArn: string;
+};
+
+export const endpointNameOf = (config: PipelineConfig): string => config.deploy.endpointName ?? config.name;
+
+const notFound = (error: unknown): boolean =>
+  /ResourceNotFound|ValidationException/.test(awsErrorName(error)) &&
+  /not (be )?found|does not exist|Could not find/i.test((error as Error).message ?? '');
+
+async function describeEndpoint(
+  connection: AwsConnection,
+  name: string,
+): Promise<DescribeEndpointOutput | undefined> {
+  try {
+    return await connection.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+  } catch (error) {
+    if (notFound(error)) return undefined;
+    throw explainAwsError(error, `describing the endpoint ${name}`);
+  }
+}
+
+/** Whether a model or endpoint config of this name exists (an interrupted run may have made it). */
+async function exists(connection: AwsConnection, kind: 'model' | 'endpoint config', name: string) {
+  try {
+    if (kind === 'model') await connection.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+    else await connection.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+    return true;
+  } catch (error) {
+    if (notFound(error)) return false;
+    throw explainAwsError(error, `describing the ${kind} ${name}`);
+  }
+}
+
+/** Creates the model and the endpoint config, each unless an interrupted run already did: a run
+ * killed between the two leaves the model alone. */
+async function createModelAndConfig(request: DeployRequest, name: string): Promise<void> {
+  const { connection, config } = request;
+  const tags = [{ Key: 'pipeline', Value: config.name }];
+  if (!(await exists(connection, 'model', name))) await createModel(request, name, tags);
+  if (!(await exists(connection, 'endpoint config', name))) await createEndpointConfig(request, name, tags);
+}
+
+type Tags = { Key: string; Value: string }[];
+
+async function createModel(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+  const { connection, config } = request;
+  request.step(`creating the model ${name}`);
+  await aws(`creating the model ${name}`, () =>
+    connection.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: {
+          Image: request.imageUri,
+          ModelDataUrl: request.modelArtifact,
+          ...(Object.keys(config.deploy.environment).length > 0
+            ? { Environment: config.deploy.environment }
+            : {}),
+        },
+        ExecutionRoleArn: config.aws.roleArn,
+        Tags: tags,
+      }),
+    ),
+  );
+}
+
+async function createEndpointConfig(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+  const { connection, config } = request;
+  request.step(`creating the endpoint config ${name}`);
+  await aws(`creating the endpoint config ${name}`, () =>
+    connection.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [
+          {
+            VariantName: config.deploy.variantName,
+            ModelName: name,
+            InitialInstanceCount: config.deploy.instanceCount,
+            InstanceType: config.deploy.instanceType as never,
+          },
+        ],
+        Tags: tags,
+      }),
+    ),
+  );
+}
+
+const SETTLING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
+/** Polls the endpoint until it is no longer changing (or gone). */
+async function settle(
+  request: DeployRequest,
+  name: string,
+  doing: string,
+): Promise<DescribeEndpointOutput | undefined> {
+  const backoff = new Backoff(request.connection.poll.firstMs, request.connection.poll.maxMs);
+  const started = Date.now();
+  for (;;) {
+    const endpoint = await describeEndpoint(request.connection, name);
+    if (!endpoint || !SETTLING.has(endpoint.EndpointStatus ?? '')) return endpoint;
+    request.step(
+      `${doing}: ${name} is ${endpoint.EndpointStatus} (${Math.round((Date.now() - started) / 1000)}s)`,
+    );
+    await backoff.wait(request.signal);
+    if (request.signal.aborted) throw new StageError(`stopped waiting for the endpoint ${name}`);
+  }
+}
+
+/** Deletes a model and endpoint config of one name; already gone is fine, other failures are logged. */
+export async function deleteDeployment(
+  connection: AwsConnection,
+  name: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { sagemaker } = connection;
+  for (const [what, call] of [
+    ['endpoint config', () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }))],
+    ['model', () => sagemaker.send(new DeleteModelCommand({ ModelName: name }))],
+  ] as const) {
+    try {
+      await call();
+    } catch (error) {
+      if (!notFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Deletes the endpoint and waits until it is gone; false when there was none. */
+export async function deleteEndpoint(
+  connection: AwsConnection,
+  name: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    await connection.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
+  } catch (error) {
+    if (notFound(error)) return false;
+    throw explainAwsError(error, `deleting the endpoint ${name}`);
+  }
+  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  while (!signal.aborted && (await describeEndpoint(connection, name))) await backoff.wait(signal);
+  return true;
+}
+
+export async function deployEndpoint(request: DeployRequest): Promise<Deployment> {
+  const { connection, config } = request;
+  const endpointName = endpointNameOf(config);
+  const ledger: Ledger = await readLedger(request.ledgerFile);
+  const name = request.resumeDeployment ?? uniqueResourceName(config.name);
+  if (!ledger.deployments.includes(name)) ledger.deployments.push(name);
+  ledger.endpointName = endpointName;
+  // Written down before anything is created: a killed run leaves nothing unaccounted for.
+  await writeLedger(request.ledgerFile, ledger);
+  await request.saveDeployment(name);
+  await createModelAndConfig(request, name);
+
+  let endpoint = await settle(request, endpointName, 'waiting for an earlier change');
+  if (endpoint?.EndpointStatus === 'Failed' || endpoint?.EndpointStatus === 'OutOfService') {
+    request.log(
+      `the endpoint ${endpointName} is ${endpoint.EndpointStatus} (${endpoint.FailureReason ?? 'no reason given'}); replacing it`,
+    );
+    await aws(`deleting the endpoint ${endpointName}`, () =>
+      connection.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName })),
+    );
+    endpoint = await settle(request, endpointName, 'deleting');
+  }
+  const tags = [{ Key: 'pipeline', Value: config.name }];
+  if (!endpoint) {
+    request.step(`creating the endpoint ${endpointName}`);
+    await aws(`creating the endpoint ${endpointName}`, () =>
+      connection.sagemaker.send(
+        new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: name, Tags: tags }),
+      ),
+    );
+    request.log(`creating the endpoint ${endpointName} with ${name}`);
+  } else if (endpoint.EndpointConfigName !== name) {
+    request.step(`updating the endpoint ${endpointName}`);
+    await aws(`updating the endpoint ${endpointName}`, () =>
+      connection.sagemaker.send(
+        new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: name }),
+      ),
+    );
+    request.log(
+      `updating the endpoint ${endpointName} from ${endpoint.EndpointConfigName} to ${name} (it keeps serving)`,
+    );
+  }
+
+  const done = await settle(request, endpointName, 'deploying');
+  if (!done) throw new StageError(`the endpoint ${endpointName} disappeared while it was being deployed`);
+  if (done.EndpointStatus !== 'InService' || done.EndpointConfigName !== name) {
+    throw new StageError(
+      `the endpoint ${endpointName} did not deploy ${name}: ${done.EndpointStatus}: ${done.FailureReason ?? 'no reason given'}`,
+      done.EndpointConfigName !== name && done.EndpointStatus === 'InService'
+        ? `SageMaker rolled back: the endpoint still serves ${done.EndpointConfigName}.`
+        : undefined,
+    );
+  }
+
+  // Everything this pipeline made for earlier deployments is now superseded.
+  const superseded = ledger.deployments.filter((other) => other !== name);
+  for (const old of superseded) {
+    request.step(`deleting the superseded model and config ${old}`);
+    await deleteDeployment(connection, old, request.log);
+  }
+  if (superseded.length > 0) request.log(`deleted ${superseded.length} superseded model(s) and config(s)`);
+  await writeLedger(request.ledgerFile, { endpointName, deployments: [name] });
+  return { endpointName, deploymentName: name, endpointArn: done.EndpointArn ?? '' };
+}

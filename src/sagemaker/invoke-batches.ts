@@ -1,0 +1,149 @@
+// Sends the evaluation file to an endpoint: rows (one record per line) grouped into requests of
+// at most `batchSize` rows and under SageMaker's 6 MiB payload limit (a row is never split), a
+// bounded number in flight, throttling and 5xx answers retried with backoff and jitter.
+import { setMaxListeners } from 'node:events';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { StageError } from '../engine/stage.js';
+import { inParallel } from '../shared/in-parallel.js';
+import type { AwsConnection } from './aws-connection.js';
+import { awsErrorName, explainAwsError, isRetryable } from './explain-aws-error.js';
+
+/** SageMaker's limit is 6 MiB; a little is kept back for the separators. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 1024;
+const MAX_ATTEMPTS = 6;
+
+export interface InvokeRequest {
+  connection: AwsConnection;
+  endpointName: string;
+  rows: readonly string[];
+  contentType: string;
+  accept: string;
+  batchSize: number;
+  concurrency: number;
+  step(title: string): void;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface InvokeResult {
+  /** One prediction line per input row, in the input's order. */
+  predictions: string[];
+  requests: number;
+  retries: number;
+}
+
+/** Consecutive row ranges [start, end) that respect both the row count and the byte limit. */
+export function batchRows(
+  rows: readonly string[],
+  batchSize: number,
+  maxBytes = MAX_PAYLOAD_BYTES,
+): [number, number][] {
+  const batches: [number, number][] = [];
+  let start = 0;
+  let bytes = 0;
+  rows.forEach((row, index) => {
+    const size = Buffer.byteLength(row) + 1;
+    if (size > maxBytes) {
+      throw new StageError(
+        `row ${index + 1} of the invoke data is ${size} bytes, over SageMaker's 6 MiB request limit`,
+      );
+    }
+    if (index > start && (index - start >= batchSize || bytes + size > maxBytes)) {
+      batches.push([start, index]);
+      start = index;
+      bytes = 0;
+    }
+    bytes += size;
+  });
+  if (start < rows.length) batches.push([start, rows.length]);
+  return batches;
+}
+
+/**
+ * A response body as one line per row: CSV or JSON lines as they are; a JSON array, or an object
+ * with a `predictions` array (as TensorFlow Serving and the example model answer), element by element.
+ */
+export function predictionLines(body: string, accept: string): string[] {
+  const text = body.trim();
+  if (/json/i.test(accept) && (text.startsWith('[') || text.startsWith('{'))) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      const list = Array.isArray(parsed) ? parsed : (parsed as { predictions?: unknown }).predictions;
+      if (Array.isArray(list)) {
+        return list.map((value) =>
+          Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : JSON.stringify(value),
+        );
+      }
+    } catch {
+      // JSON lines, one document per row: split below.
+    }
+  }
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '');
+}
+
+export async function invokeInBatches(request: InvokeRequest): Promise<InvokeResult> {
+  const batches = batchRows(request.rows, request.batchSize);
+  // Every request in flight listens to the run's abort signal.
+  setMaxListeners(request.concurrency + 16, request.signal);
+  const predictions: string[][] = new Array(batches.length);
+  let retries = 0;
+  let finished = 0;
+
+  const send = async (index: number) => {
+    const [start, end] = batches[index] as [number, number];
+    const body = `${request.rows.slice(start, end).join('\n')}\n`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await request.connection.runtime.send(
+          new InvokeEndpointCommand({
+            EndpointName: request.endpointName,
+            ContentType: request.contentType,
+            Accept: request.accept,
+            Body: Buffer.from(body),
+          }),
+          { abortSignal: request.signal },
+        );
+        const lines = predictionLines(
+          Buffer.from(answer.Body ?? new Uint8Array()).toString('utf8'),
+          request.accept,
+        );
+        if (lines.length !== end - start) {
+          throw new StageError(
+            `the endpoint answered ${lines.length} predictions for rows ${start + 1}-${end} (${end - start} rows)`,
+          );
+        }
+        predictions[index] = lines;
+        return;
+      } catch (error) {
+        if (error instanceof StageError || request.signal.aborted) throw error;
+        if (awsErrorName(error) === 'ModelError') {
+          const original = (error as { OriginalMessage?: string }).OriginalMessage;
+          throw new StageError(
+            `the model's container refused rows ${start + 1}-${end}: ${(error as Error).message}`,
+            original,
+          );
+        }
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
+          throw explainAwsError(error, `invoking ${request.endpointName} with rows ${start + 1}-${end}`);
+        }
+        retries++;
+        const delay = Math.min(200 * 2 ** attempt, 10_000) * (0.5 + Math.random() / 2);
+        request.log(
+          `${awsErrorName(error)} for rows ${start + 1}-${end}; retrying in ${Math.round(delay)}ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+
+  await inParallel(
+    batches.map((_, index) => index),
+    request.concurrency,
+    async (index) => {
+      await send(index);
+      finished++;
+      request.step(`${finished} of ${batches.length} requests answered`);
+    },
+  );
+  return { predictions: predictions.flat(), requests: batches.length, retries };
+}

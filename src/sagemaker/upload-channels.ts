@@ -1,0 +1,297 @@
+// Uploads the data channels to s3://bucket/prefix/CHANNEL/. A file whose content and remote
+// object are both as last sent is not sent again; large files go multipart with parts in
+// parallel (multipart-upload.ts, which aborts the multipart upload when it fails: no orphan
+// parts); small files go many at a time. Objects under a channel's prefix that are no longer in
+// the local data are deleted, or the training job would read them too.
+import { setMaxListeners } from 'node:events';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { DataChannel } from '../engine/config/pipeline-config.js';
+import type { FileHasher } from '../engine/plan/file-hasher.js';
+import { StageError } from '../engine/stage.js';
+import { hashJson } from '../shared/canonical-json.js';
+import { inParallel } from '../shared/in-parallel.js';
+import { BrokenLinkError, listFiles } from '../shared/list-files.js';
+import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import type { AwsConnection } from './aws-connection.js';
+import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { uploadMultipart } from './multipart-upload.js';
+import { abortStaleUploads } from './stale-uploads.js';
+
+/** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
+export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 10;
+/** Small files sent at once. */
+const SMALL_FILE_CONCURRENCY = 16;
+
+/** What was last sent for an S3 key: the local content and the object it became. */
+interface SentObject {
+  sha256: string;
+  size: number;
+  etag: string;
+}
+type Manifest = Record<string, SentObject>;
+
+export interface UploadRequest {
+  connection: AwsConnection;
+  bucket: string;
+  prefix: string;
+  channels: Record<string, DataChannel>;
+  projectDir: string;
+  /** Remembers what was sent, per bucket and key, across runs (and failed runs). */
+  manifestFile: string;
+  /** The target local may create its bucket; on AWS a missing bucket is the user's to fix. */
+  createBucket: boolean;
+  hasher: FileHasher;
+  step(title: string): void;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+// A type, not an interface: stage outputs must be plain JSON values.
+export type ChannelUpload = {
+  s3Uri: string;
+  files: number;
+  bytes: number;
+  /** Of every key and its content: what the training job will read. */
+  contentHash: string;
+};
+
+export interface UploadResult {
+  channels: Record<string, ChannelUpload>;
+  bytesSent: number;
+  filesSent: number;
+  filesUnchanged: number;
+  objectsDeleted: number;
+}
+
+interface LocalFile {
+  path: string;
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+async function listLocalFiles(root: string): Promise<string[]> {
+  const info = await stat(root).catch(() => undefined);
+  if (!info) throw new StageError(`the data path ${root} does not exist`);
+  if (!info.isDirectory()) return [root];
+  try {
+    return await listFiles(root, { skipHidden: true });
+  } catch (error) {
+    if (error instanceof BrokenLinkError) {
+      throw new StageError(`${error.message}: fix or remove the link, or the channel cannot be sent`);
+    }
+    throw error;
+  }
+}
+
+async function ensureBucket(request: UploadRequest): Promise<void> {
+  const { s3 } = request.connection;
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: request.bucket }));
+    return;
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name !== 'NotFound' && name !== 'NoSuchBucket')
+      throw explainAwsError(error, `reaching the bucket ${request.bucket}`);
+    if (!request.createBucket) {
+      throw new StageError(
+        `the bucket ${request.bucket} does not exist (or is not in ${request.connection.region})`,
+        'Create it, or set aws.bucket to a bucket this account can write to.',
+      );
+    }
+  }
+  await aws(`creating the bucket ${request.bucket}`, () =>
+    s3.send(new CreateBucketCommand({ Bucket: request.bucket })),
+  );
+}
+
+async function listRemote(
+  request: UploadRequest,
+  prefix: string,
+): Promise<Map<string, { etag: string; size: number }>> {
+  const remote = new Map<string, { etag: string; size: number }>();
+  let token: string | undefined;
+  do {
+    const page = await aws(`listing s3://${request.bucket}/${prefix}`, () =>
+      request.connection.s3.send(
+        new ListObjectsV2Command({ Bucket: request.bucket, Prefix: prefix, ContinuationToken: token }),
+      ),
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key) remote.set(object.Key, { etag: object.ETag ?? '', size: object.Size ?? 0 });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return remote;
+}
+
+async function readManifest(file: string): Promise<Record<string, Manifest>> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, Manifest>;
+  } catch {
+    return {};
+  }
+}
+
+const formatBytes = (bytes: number): string =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 ** 2
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+
+/** Where a channel's objects live: PREFIX/CHANNEL/. Only the upload stage writes there. */
+export const channelPrefixOf = (prefix: string, channel: string): string =>
+  `${prefix ? `${prefix}/` : ''}${channel}/`;
+
+export async function uploadChannels(request: UploadRequest): Promise<UploadResult> {
+  const { s3 } = request.connection;
+  request.step(`checking the bucket ${request.bucket}`);
+  await ensureBucket(request);
+  request.step('aborting uploads an interrupted run left unfinished');
+  for (const name of Object.keys(request.channels)) {
+    await abortStaleUploads(
+      request.connection,
+      request.bucket,
+      channelPrefixOf(request.prefix, name),
+      request.log,
+    );
+  }
+
+  const manifests = await readManifest(request.manifestFile);
+  const manifest: Manifest = manifests[request.bucket] ?? {};
+  manifests[request.bucket] = manifest;
+  const saveManifest = async () => {
+    await mkdir(dirname(request.manifestFile), { recursive: true });
+    await writeFileAtomic(request.manifestFile, `${JSON.stringify(manifests)}\n`);
+  };
+
+  const channels: Record<string, ChannelUpload> = {};
+  const toSend: LocalFile[] = [];
+  const toDelete: string[] = [];
+  let unchanged = 0;
+  for (const [name, channel] of Object.entries(request.channels)) {
+    const channelPrefix = channelPrefixOf(request.prefix, name);
+    const root = join(request.projectDir, channel.path);
+    const paths = await listLocalFiles(root);
+    const rootIsFolder = !(paths.length === 1 && paths[0] === root);
+    request.step(`comparing ${name} with s3://${request.bucket}/${channelPrefix}`);
+    const remote = await listRemote(request, channelPrefix);
+    const keys = new Set<string>();
+    const contents: Record<string, string> = {};
+    let bytes = 0;
+    for (const path of paths) {
+      const rel = rootIsFolder
+        ? relative(root, path).split(sep).join('/')
+        : (path.split(sep).pop() as string);
+      const key = `${channelPrefix}${rel}`;
+      keys.add(key);
+      const size = (await stat(path)).size;
+      const sha256 = (await request.hasher.hashFile(path)) as string;
+      bytes += size;
+      contents[key] = sha256;
+      const sent = manifest[key];
+      const there = remote.get(key);
+      if (sent && there && sent.sha256 === sha256 && sent.etag === there.etag && there.size === size)
+        unchanged++;
+      else toSend.push({ path, key, size, sha256 });
+    }
+    for (const key of remote.keys()) if (!keys.has(key)) toDelete.push(key);
+    channels[name] = {
+      s3Uri: `s3://${request.bucket}/${channelPrefix}`,
+      files: paths.length,
+      bytes,
+      contentHash: `sha256:${hashJson(contents)}`,
+    };
+  }
+
+  // Every request in flight listens to the run's abort signal.
+  setMaxListeners(SMALL_FILE_CONCURRENCY + QUEUE_SIZE + 16, request.signal);
+  const total = toSend.reduce((sum, file) => sum + file.size, 0);
+  let done = 0;
+  let lastShown = 0;
+  const progress = (bytes: number) => {
+    done += bytes;
+    const now = Date.now();
+    if (now - lastShown > 200 || done === total) {
+      lastShown = now;
+      request.step(`uploading ${formatBytes(done)} of ${formatBytes(total)} (${toSend.length} files)`);
+    }
+  };
+
+  const sendSmall = async (file: LocalFile) => {
+    const body = await readFile(file.path);
+    const answer = await aws(`uploading ${file.key}`, () =>
+      s3.send(new PutObjectCommand({ Bucket: request.bucket, Key: file.key, Body: body }), {
+        abortSignal: request.signal,
+      }),
+    );
+    manifest[file.key] = { sha256: file.sha256, size: file.size, etag: answer.ETag ?? '' };
+    progress(file.size);
+  };
+  const sendLarge = async (file: LocalFile) => {
+    const etag = await aws(`uploading ${file.key} (multipart)`, () =>
+      uploadMultipart({
+        s3,
+        bucket: request.bucket,
+        key: file.key,
+        path: file.path,
+        size: file.size,
+        partSize: PART_SIZE,
+        concurrency: QUEUE_SIZE,
+        signal: request.signal,
+        onProgress: progress,
+      }),
+    );
+    manifest[file.key] = { sha256: file.sha256, size: file.size, etag };
+  };
+
+  try {
+    const large = toSend.filter((file) => file.size >= MULTIPART_THRESHOLD);
+    const small = toSend.filter((file) => file.size < MULTIPART_THRESHOLD);
+    // Each large file already sends QUEUE_SIZE parts at once; the small ones share a pool.
+    await Promise.all([
+      inParallel(large, 1, sendLarge),
+      inParallel(small, SMALL_FILE_CONCURRENCY, sendSmall),
+    ]);
+  } finally {
+    // What did reach S3 is remembered even when the upload as a whole failed.
+    await saveManifest();
+  }
+
+  for (let i = 0; i < toDelete.length; i += 1000) {
+    const batch = toDelete.slice(i, i + 1000);
+    request.step(`deleting ${batch.length} objects no longer in the data`);
+    await aws('deleting objects no longer in the data', () =>
+      s3.send(
+        new DeleteObjectsCommand({
+          Bucket: request.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      ),
+    );
+    for (const key of batch) delete manifest[key];
+  }
+  if (toDelete.length > 0) await saveManifest();
+
+  request.log(
+    `sent ${formatBytes(done)} in ${toSend.length} files; ${unchanged} unchanged; ${toDelete.length} deleted`,
+  );
+  return {
+    channels,
+    bytesSent: done,
+    filesSent: toSend.length,
+    filesUnchanged: unchanged,
+    objectsDeleted: toDelete.length,
+  };
+}
