@@ -1,7 +1,8 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
 import { join, resolve } from 'node:path';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { StageError } from '../src/shared/errors.js';
 
 export const evaluate: Stage = {
   name: 'evaluate',

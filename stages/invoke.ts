@@ -2,8 +2,9 @@
 // are kept beside the run's record, one line per row.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { hashJson } from '../src/shared/canonical-json.js';
+import { StageError } from '../src/shared/errors.js';
 
 export const invoke: Stage = {
   name: 'invoke',

@@ -5,10 +5,11 @@
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
-import { type Stage, type StageContext, StageError, type StageOutputs } from '../src/engine/stage.js';
+import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
 import type { BuiltImage } from '../src/runtimes/container-runtime.js';
 import { waitForPing } from '../src/runtimes/wait-for-ping.js';
 import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
+import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
 
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {

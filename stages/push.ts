@@ -3,8 +3,9 @@
 // local image is used as it is (by image id, or the programs' folder for the process runtime).
 import { pathToFileURL } from 'node:url';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
-import { type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import type { Stage, StageOutputs } from '../src/engine/stage.js';
 import type { BuiltImage } from '../src/runtimes/container-runtime.js';
+import { StageError } from '../src/shared/errors.js';
 
 const repositoryName = (config: PipelineConfig): string => config.image.repository ?? config.image.name;
 

@@ -1,6 +1,7 @@
 // upload: each data channel to s3://bucket/prefix/CHANNEL/; unchanged files are not sent again.
 import { join } from 'node:path';
-import { REPORT_KEY, type Stage, StageError, type StageOutputs } from '../src/engine/stage.js';
+import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { StageError } from '../src/shared/errors.js';
 
 export const upload: Stage = {
   name: 'upload',

@@ -88,15 +88,3 @@ export interface Stage {
    */
   drift?(ctx: DriftContext): Promise<string | undefined>;
 }
-
-/** Thrown by a stage for a failure the user can act on; anything else is reported as a bug. */
-export class StageError extends Error {
-  constructor(
-    message: string,
-    /** Longer text shown under the message: a remote FailureReason, a log tail. */
-    readonly detail?: string,
-  ) {
-    super(message);
-    this.name = 'StageError';
-  }
-}

@@ -3,7 +3,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { EvaluateSettings, PipelineConfig } from '../engine/config/pipeline-config.js';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { type Change, changes, flatten } from './flatten.js';
 import { checkGates, describeMissedGates, type GateResult } from './gates.js';
 import { renderHtmlReport } from './html-report.js';

@@ -1,7 +1,7 @@
 // Reads the ground truth (one-hot rows, a class index, or class names) and the endpoint's
 // predictions (class probabilities, or a class per row) into class indexes, with a clear error
 // for a row that cannot be read and for counts or classes that do not match.
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 
 export type LabelFormat = 'one-hot' | 'index' | 'name';
 

@@ -1,7 +1,7 @@
 // Runs a command with its output streamed line by line (into the progress view) and kept in a
 // short tail; a non-zero exit becomes a StageError that shows that tail.
 import { execa, type Options } from 'execa';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { forEachLine } from '../shared/line-splitter.js';
 
 export interface LoggedOptions extends Pick<Options, 'cwd' | 'env' | 'timeout'> {

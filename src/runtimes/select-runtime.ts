@@ -1,7 +1,7 @@
 // Resolves `runtime: auto | docker | process` to the runtime that will do the work.
 
 import type { RuntimeChoice } from '../engine/config/pipeline-config.js';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import type { BuiltImage, ContainerRuntime, ServerHandle } from './container-runtime.js';
 import { dockerEngineAnswers } from './docker/docker-cli.js';
 import { dockerRuntime } from './docker/docker-runtime.js';

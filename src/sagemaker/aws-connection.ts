@@ -9,8 +9,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
+import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
 
 export interface AwsConnection {
@@ -36,6 +37,7 @@ interface ClientSettings {
 
 function clients(settings: ClientSettings, s3Endpoint?: string) {
   const base = {
+    ...RETRY_SETTINGS,
     region: settings.region,
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.profile ? { profile: settings.profile } : {}),

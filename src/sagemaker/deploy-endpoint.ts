@@ -15,7 +15,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';

@@ -1,6 +1,6 @@
 // Turns what an AWS client throws into one message a user can act on, with AWS's own reason.
 // Credential and permission problems get a hint each; anything else shows the remote message.
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 
 interface SdkError {
   name?: string;
@@ -25,17 +25,6 @@ const HINTS: Record<string, string> = {
   NoSuchBucket: 'Create the bucket, or set aws.bucket to one that exists in this account and region.',
   ResourceLimitExceeded: 'An account quota is reached: ask for an increase, or use another instance type.',
 };
-
-/** True for errors worth retrying: throttling and the server's own failures. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as SdkError;
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  return (
-    status >= 500 ||
-    status === 429 ||
-    /Throttl|TooManyRequests|SlowDown|RequestLimitExceeded/.test(e.name ?? '')
-  );
-}
 
 export function awsErrorName(error: unknown): string {
   const e = error as SdkError;
@@ -62,6 +51,7 @@ export function explainAwsError(error: unknown, doing: string): StageError {
   return new StageError(
     `${doing} failed: ${name}: ${remote}`,
     hint ? `${hint}${request}` : request.trim() || undefined,
+    { cause: error },
   );
 }
 

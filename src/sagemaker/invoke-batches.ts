@@ -1,19 +1,20 @@
 // Sends the evaluation file to an endpoint: rows (one record per line) grouped into requests of
 // at most `batchSize` rows and under SageMaker's 6 MiB payload limit (a row is never split), a
-// bounded number in flight, throttling and 5xx answers retried with backoff and jitter.
+// bounded number in flight. Throttling and 5xx answers are retried by the SDK's one retry policy
+// (retry-policy.ts); Ctrl-C ends a request, or its back-off, at once.
 import { setMaxListeners } from 'node:events';
-import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { StageError } from '../engine/stage.js';
+import { InvokeEndpointCommand, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
+import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import type { AwsConnection } from './aws-connection.js';
-import { awsErrorName, explainAwsError, isRetryable } from './explain-aws-error.js';
+import { awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { untilAborted } from './retry-policy.js';
 
 /** SageMaker's limit is 6 MiB; a little is kept back for the separators. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 1024;
-const MAX_ATTEMPTS = 6;
 
 export interface InvokeRequest {
-  connection: AwsConnection;
+  connection: Pick<AwsConnection, 'runtime'>;
   endpointName: string;
   rows: readonly string[];
   contentType: string;
@@ -92,9 +93,10 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
   const send = async (index: number) => {
     const [start, end] = batches[index] as [number, number];
     const body = `${request.rows.slice(start, end).join('\n')}\n`;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = await request.connection.runtime.send(
+    let answer: InvokeEndpointCommandOutput;
+    try {
+      answer = await untilAborted(
+        request.connection.runtime.send(
           new InvokeEndpointCommand({
             EndpointName: request.endpointName,
             ContentType: request.contentType,
@@ -102,38 +104,36 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
             Body: Buffer.from(body),
           }),
           { abortSignal: request.signal },
+        ),
+        request.signal,
+      );
+    } catch (error) {
+      if (request.signal.aborted) throw error;
+      if (awsErrorName(error) === 'ModelError') {
+        const original = (error as { OriginalMessage?: string }).OriginalMessage;
+        throw new StageError(
+          `the model's container refused rows ${start + 1}-${end}: ${(error as Error).message}`,
+          original,
+          { cause: error },
         );
-        const lines = predictionLines(
-          Buffer.from(answer.Body ?? new Uint8Array()).toString('utf8'),
-          request.accept,
-        );
-        if (lines.length !== end - start) {
-          throw new StageError(
-            `the endpoint answered ${lines.length} predictions for rows ${start + 1}-${end} (${end - start} rows)`,
-          );
-        }
-        predictions[index] = lines;
-        return;
-      } catch (error) {
-        if (error instanceof StageError || request.signal.aborted) throw error;
-        if (awsErrorName(error) === 'ModelError') {
-          const original = (error as { OriginalMessage?: string }).OriginalMessage;
-          throw new StageError(
-            `the model's container refused rows ${start + 1}-${end}: ${(error as Error).message}`,
-            original,
-          );
-        }
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) {
-          throw explainAwsError(error, `invoking ${request.endpointName} with rows ${start + 1}-${end}`);
-        }
-        retries++;
-        const delay = Math.min(200 * 2 ** attempt, 10_000) * (0.5 + Math.random() / 2);
-        request.log(
-          `${awsErrorName(error)} for rows ${start + 1}-${end}; retrying in ${Math.round(delay)}ms`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, delay));
       }
+      throw explainAwsError(error, `invoking ${request.endpointName} with rows ${start + 1}-${end}`);
     }
+    const attempts = answer.$metadata.attempts ?? 1;
+    if (attempts > 1) {
+      retries += attempts - 1;
+      request.log(`rows ${start + 1}-${end} answered after ${attempts} attempts`);
+    }
+    const lines = predictionLines(
+      Buffer.from(answer.Body ?? new Uint8Array()).toString('utf8'),
+      request.accept,
+    );
+    if (lines.length !== end - start) {
+      throw new StageError(
+        `the endpoint answered ${lines.length} predictions for rows ${start + 1}-${end} (${end - start} rows)`,
+      );
+    }
+    predictions[index] = lines;
   };
 
   await inParallel(

@@ -16,7 +16,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 
 export interface MultipartUpload {

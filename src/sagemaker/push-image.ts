@@ -10,8 +10,8 @@ import {
   GetAuthorizationTokenCommand,
   type Repository,
 } from '@aws-sdk/client-ecr';
-import { StageError } from '../engine/stage.js';
 import { docker } from '../runtimes/docker/docker-cli.js';
+import { StageError } from '../shared/errors.js';
 import type { AwsConnection } from './aws-connection.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
 

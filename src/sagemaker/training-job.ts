@@ -10,7 +10,7 @@ import {
   type DescribeTrainingJobResponse,
 } from '@aws-sdk/client-sagemaker';
 import type { DataChannel, PipelineConfig } from '../engine/config/pipeline-config.js';
-import { StageError } from '../engine/stage.js';
+import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';

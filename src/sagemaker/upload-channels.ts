@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DataChannel } from '../engine/config/pipeline-config.js';
 import type { FileHasher } from '../engine/plan/file-hasher.js';
-import { StageError } from '../engine/stage.js';
 import { hashJson } from '../shared/canonical-json.js';
+import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';

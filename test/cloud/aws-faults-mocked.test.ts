@@ -21,10 +21,10 @@ import type { AwsConnection } from '../../src/sagemaker/aws-connection.js';
 import '../../src/shared/sdk-defaults.js';
 import type { PipelineConfig } from '../../src/engine/config/pipeline-config.js';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
-import { StageError } from '../../src/engine/stage.js';
 import { invokeInBatches } from '../../src/sagemaker/invoke-batches.js';
 import { runTrainingJob } from '../../src/sagemaker/training-job.js';
 import { uploadChannels } from '../../src/sagemaker/upload-channels.js';
+import { StageError } from '../../src/shared/errors.js';
 
 const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' };
 function connection(): AwsConnection {
@@ -86,28 +86,6 @@ describe('AWS faults (mocked AWS clients)', () => {
   const mocks: { restore(): void }[] = [];
   afterEach(() => {
     for (const mock of mocks.splice(0)) mock.restore();
-  });
-
-  it('invoke retries throttling and 5xx answers, then succeeds', async () => {
-    const runtime = mockClient(SageMakerRuntimeClient);
-    mocks.push(runtime);
-    runtime
-      .on(InvokeEndpointCommand)
-      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded', 400))
-      .rejectsOnce(awsError('InternalFailure', 'try again', 500))
-      .resolves({ Body: Buffer.from('0.1,0.9\n0.8,0.2\n') as never });
-    const result = await invokeInBatches({
-      connection: connection(),
-      endpointName: 'e',
-      rows: ['1,2', '3,4'],
-      contentType: 'text/csv',
-      accept: 'text/csv',
-      batchSize: 10,
-      concurrency: 2,
-      ...quiet,
-    });
-    assert.deepEqual(result.predictions, ['0.1,0.9', '0.8,0.2']);
-    assert.equal(result.retries, 2);
   });
 
   it("invoke does not retry the model's own error, and shows its message", async () => {

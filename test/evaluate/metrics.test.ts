@@ -1,10 +1,10 @@
 // Metrics against cases computed by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StageError } from '../../src/engine/stage.js';
 import { checkGates, describeMissedGates } from '../../src/review/gates.js';
 import { readPredictions, readTruth } from '../../src/review/labels.js';
 import { computeMetrics, flatMetrics, rocAuc } from '../../src/review/metrics.js';
+import { StageError } from '../../src/shared/errors.js';
 
 const close = (actual: number | undefined, expected: number, what: string) =>
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);

@@ -6,8 +6,9 @@
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
-import { type Stage, type StageContext, StageError, type StageOutputs } from '../../src/engine/stage.js';
+import type { Stage, StageContext, StageOutputs } from '../../src/engine/stage.js';
 import { hashJson } from '../../src/shared/canonical-json.js';
+import { StageError } from '../../src/shared/errors.js';
 
 async function record(ctx: StageContext, name: string, note = ''): Promise<void> {
   await mkdir(ctx.stateDir, { recursive: true });

@@ -2,13 +2,14 @@
 // whose upstream produced the same outputs is skipped), writing state after every stage and a
 // run record at the end. Stages never touch the state; this module alone does.
 
+import { StageError } from '../../shared/errors.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
 import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
 import type { SecretDigester } from '../plan/secret-digest.js';
-import { LEFT_RUNNING_KEY, type Stage, type StageContext, StageError, type StageOutputs } from '../stage.js';
+import { LEFT_RUNNING_KEY, type Stage, type StageContext, type StageOutputs } from '../stage.js';
 import type { GitInspection } from '../state/git-info.js';
 import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';

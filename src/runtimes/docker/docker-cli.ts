@@ -1,7 +1,7 @@
 // The docker command line: one place that knows how to call it and that turns "no engine" into
 // a clear message.
 import { execa } from 'execa';
-import { StageError } from '../../engine/stage.js';
+import { StageError } from '../../shared/errors.js';
 import { type LoggedOptions, runLogged } from '../run-logged.js';
 
 /** True when a docker engine answers within the timeout. */
