@@ -3,13 +3,45 @@
 // image id, or, with the process runtime, records a content hash of the programs.
 import { resolve } from 'node:path';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
-import type { Stage } from '../src/engine/stage.js';
+import type { Stage, StageOutputs } from '../src/engine/stage.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
 import type { BuiltImage } from '../src/runtimes/container-runtime.js';
 import { dockerValues } from '../src/runtimes/docker/docker-env.js';
 import { hashJson } from '../src/shared/canonical-json.js';
+import { StageError } from '../src/shared/errors.js';
 
 /** Generated inside the context by its own build; their sources are fingerprinted instead. */
 const GENERATED = ['node_modules', 'dist', '.git'];
+
+/** What build records: the image (docker) or the programs (process runtime), as BuiltImage. */
+export type BuildOutputs = BuiltImage;
+
+const readShape = outputReader('build', {
+  runtime: 'string',
+  image: 'string',
+  imageId: 'string?',
+  programDir: 'string?',
+  contentHash: 'string?',
+});
+
+/** build's outputs, for the stages that run the image. */
+export function readBuildOutputs(outputs: StageOutputs | undefined): BuildOutputs {
+  const built = readShape(outputs);
+  if (built.runtime === 'docker' && built.imageId !== undefined) {
+    return { runtime: 'docker', image: built.image, imageId: built.imageId };
+  }
+  if (built.runtime === 'process' && built.programDir !== undefined && built.contentHash !== undefined) {
+    return {
+      runtime: 'process',
+      image: built.image,
+      programDir: built.programDir,
+      contentHash: built.contentHash,
+    };
+  }
+  throw new StageError(
+    `build's recorded outputs are not a ${built.runtime} image: run \`pipeline run --from build\``,
+  );
+}
 
 export const build: Stage = {
   name: 'build',

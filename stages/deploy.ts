@@ -1,5 +1,16 @@
 // deploy: model, endpoint config and endpoint (created, or updated in place without downtime).
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
+import { readPushOutputs } from './push.js';
+import { readTrainOutputs } from './train.js';
+
+/** What deploy records: the endpoint and the deployment (model and endpoint config) it serves. */
+export const readDeployOutputs = outputReader('deploy', {
+  endpointName: 'string',
+  deploymentName: 'string',
+  modelArtifact: 'string',
+});
+export type DeployOutputs = ReturnType<typeof readDeployOutputs>;
 
 export const deploy: Stage = {
   name: 'deploy',
@@ -17,11 +28,13 @@ export const deploy: Stage = {
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeDeployment = ctx.resumeHandle?.deploymentName;
+    const { imageUri } = readPushOutputs(ctx.upstream.push);
+    const { modelArtifact } = readTrainOutputs(ctx.upstream.train);
     const deployment = await deployEndpoint({
       connection,
       config: ctx.config,
-      imageUri: String(ctx.upstream.push?.imageUri),
-      modelArtifact: String(ctx.upstream.train?.modelArtifact),
+      imageUri,
+      modelArtifact,
       ledgerFile: ledgerFile(ctx.stateDir, ctx.config.target),
       ...(typeof resumeDeployment === 'string' ? { resumeDeployment } : {}),
       saveDeployment: (deploymentName) => ctx.saveHandle({ deploymentName }),
@@ -30,7 +43,7 @@ export const deploy: Stage = {
       signal: ctx.signal,
     });
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
-    return { ...deployment, modelArtifact: String(ctx.upstream.train?.modelArtifact) };
+    return { ...deployment, modelArtifact };
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { endpointName, deploymentName } = outputs;

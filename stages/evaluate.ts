@@ -3,6 +3,8 @@
 import { join, resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { StageError } from '../src/shared/errors.js';
+import { readInvokeOutputs } from './invoke.js';
+import { readTrainOutputs } from './train.js';
 
 export const evaluate: Stage = {
   name: 'evaluate',
@@ -21,10 +23,13 @@ export const evaluate: Stage = {
     }
     const { evaluateRun } = await import('../src/review/evaluate-run.js');
     const { readGitInfo, isWorkTreeDirty } = await import('../src/engine/state/git-info.js');
-    const invokeReport = ctx.upstream.invoke?.[REPORT_KEY] as { predictionsFile?: string } | undefined;
-    if (!invokeReport?.predictionsFile) throw new StageError('the invoke stage recorded no predictions file');
+    const predictionsFile = readInvokeOutputs(ctx.upstream.invoke).report?.predictionsFile;
+    if (typeof predictionsFile !== 'string') {
+      throw new StageError('the invoke stage recorded no predictions file: run `pipeline run --from invoke`');
+    }
+    const trained = readTrainOutputs(ctx.upstream.train);
+    const logFile = trained.report?.logFile;
     const { access } = await import('node:fs/promises');
-    const predictionsFile = invokeReport.predictionsFile;
     if (
       !(await access(resolve(ctx.projectDir, predictionsFile)).then(
         () => true,
@@ -35,7 +40,6 @@ export const evaluate: Stage = {
         `the predictions of the last invoke (${predictionsFile}) are gone: run \`pipeline run --from invoke\` to ask the endpoint again`,
       );
     }
-    const trainReport = ctx.upstream.train?.[REPORT_KEY] as { logFile?: string } | undefined;
     const git = await readGitInfo(ctx.projectDir);
     const dirty = git ? await isWorkTreeDirty(ctx.projectDir) : undefined;
     const previous = ctx.previousOutputs as
@@ -48,9 +52,9 @@ export const evaluate: Stage = {
       projectDir: ctx.projectDir,
       runDir: join(ctx.stateDir, 'runs', ctx.runId),
       runId: ctx.runId,
-      predictionsFile: invokeReport.predictionsFile,
-      ...(trainReport?.logFile ? { trainLogFile: trainReport.logFile } : {}),
-      ...(typeof ctx.upstream.train?.jobName === 'string' ? { jobName: ctx.upstream.train.jobName } : {}),
+      predictionsFile,
+      ...(typeof logFile === 'string' ? { trainLogFile: logFile } : {}),
+      jobName: trained.jobName,
       ...(previous ? { previous } : {}),
       ...(git ? { git: { commit: git.commit, ...(dirty !== undefined ? { dirty } : {}) } } : {}),
       log: ctx.log,

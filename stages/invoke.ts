@@ -3,8 +3,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
 import { hashJson } from '../src/shared/canonical-json.js';
 import { StageError } from '../src/shared/errors.js';
+import { readDeployOutputs } from './deploy.js';
+
+/** What invoke records: the rows sent, and (in its report) this run's predictions file. */
+export const readInvokeOutputs = outputReader('invoke', { rows: 'number', report: 'object?' });
+export type InvokeOutputs = ReturnType<typeof readInvokeOutputs>;
 
 export const invoke: Stage = {
   name: 'invoke',
@@ -26,7 +32,7 @@ export const invoke: Stage = {
     const text = await readFile(resolve(ctx.projectDir, settings.data), 'utf8');
     const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
     if (rows.length === 0) throw new StageError(`${settings.data} has no rows to send`);
-    const endpointName = String(ctx.upstream.deploy?.endpointName);
+    const { endpointName } = readDeployOutputs(ctx.upstream.deploy);
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const result = await invokeInBatches({

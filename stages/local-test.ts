@@ -6,11 +6,11 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
-import type { BuiltImage } from '../src/runtimes/container-runtime.js';
 import { waitForPing } from '../src/runtimes/wait-for-ping.js';
 import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
 import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
+import { readBuildOutputs } from './build.js';
 
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
   const { localTest } = ctx.config;
@@ -57,7 +57,7 @@ export const localTest: Stage = {
   run: async (ctx): Promise<StageOutputs> => {
     // Loaded here, not at start-up: the runtimes bring execa and docker's helpers.
     const { runtimeFor } = await import('../src/runtimes/select-runtime.js');
-    const image = ctx.upstream.build as unknown as BuiltImage;
+    const image = readBuildOutputs(ctx.upstream.build);
     const runtime = runtimeFor(image);
     const jobDir = join(ctx.stateDir, 'local-test', 'opt-ml');
     await prepareJobFolder(ctx, jobDir);

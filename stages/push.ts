@@ -4,10 +4,15 @@
 import { pathToFileURL } from 'node:url';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
-import type { BuiltImage } from '../src/runtimes/container-runtime.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
 import { StageError } from '../src/shared/errors.js';
+import { readBuildOutputs } from './build.js';
 
 const repositoryName = (config: PipelineConfig): string => config.image.repository ?? config.image.name;
+
+/** What push records: the image every later stage uses, by digest when it was pushed. */
+export const readPushOutputs = outputReader('push', { imageUri: 'string', pushed: 'boolean' });
+export type PushOutputs = ReturnType<typeof readPushOutputs>;
 
 export const push: Stage = {
   name: 'push',
@@ -29,7 +34,7 @@ export const push: Stage = {
       ? 'no local registry configured (local.registry): the built image is used as it is, nothing is pushed'
       : undefined,
   run: async (ctx): Promise<StageOutputs> => {
-    const built = ctx.upstream.build as unknown as BuiltImage;
+    const built = readBuildOutputs(ctx.upstream.build);
     const { config } = ctx;
     const localOnly = config.target === 'local' && !config.local.registry;
     if (built.runtime === 'process') {

@@ -2,11 +2,18 @@
 // saved before the wait so that an interrupted run re-attaches to the same job.
 import { join, relative } from 'node:path';
 import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
+import { readPushOutputs } from './push.js';
+import { readUploadOutputs } from './upload.js';
 
-interface UploadOutputs {
-  bucket: string;
-  channels: Record<string, { s3Uri: string }>;
-}
+/** What train records: the job, its model artifact, the image it ran, its final metrics. */
+export const readTrainOutputs = outputReader('train', {
+  jobName: 'string',
+  modelArtifact: 'string',
+  imageUri: 'string',
+  report: 'object?',
+});
+export type TrainOutputs = ReturnType<typeof readTrainOutputs>;
 
 export const train: Stage = {
   name: 'train',
@@ -25,8 +32,8 @@ export const train: Stage = {
   run: async (ctx): Promise<StageOutputs> => {
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { runTrainingJob } = await import('../src/sagemaker/training-job.js');
-    const uploaded = ctx.upstream.upload as unknown as UploadOutputs;
-    const imageUri = String(ctx.upstream.push?.imageUri);
+    const uploaded = readUploadOutputs(ctx.upstream.upload);
+    const { imageUri } = readPushOutputs(ctx.upstream.push);
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeJobName = ctx.resumeHandle?.jobName;

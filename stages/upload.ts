@@ -1,7 +1,32 @@
 // upload: each data channel to s3://bucket/prefix/CHANNEL/; unchanged files are not sent again.
 import { join } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { outputReader } from '../src/engine/stage-outputs.js';
 import { StageError } from '../src/shared/errors.js';
+
+const readShape = outputReader('upload', { bucket: 'string', channels: 'object' });
+
+/** What upload records: the bucket, and each channel's S3 prefix. */
+export interface UploadOutputs {
+  bucket: string;
+  channels: Record<string, { s3Uri: string }>;
+}
+
+/** upload's outputs, for the training job. */
+export function readUploadOutputs(outputs: StageOutputs | undefined): UploadOutputs {
+  const { bucket, channels } = readShape(outputs);
+  const uris: Record<string, { s3Uri: string }> = {};
+  for (const [name, channel] of Object.entries(channels)) {
+    const s3Uri = (channel as { s3Uri?: unknown } | null)?.s3Uri;
+    if (typeof s3Uri !== 'string') {
+      throw new StageError(
+        `upload's recorded channel ${name} has no s3Uri: run \`pipeline run --from upload\``,
+      );
+    }
+    uris[name] = { s3Uri };
+  }
+  return { bucket, channels: uris };
+}
 
 export const upload: Stage = {
   name: 'upload',
