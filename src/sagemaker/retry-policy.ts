@@ -10,7 +10,11 @@ export const RETRY_SETTINGS = { retryMode: 'standard', maxAttempts: MAX_ATTEMPTS
  * between attempts, so Ctrl-C during a back-off would otherwise wait the back-off out.
  */
 export function untilAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) {
+    // The call was made already: it will reject too, and nobody else will hear it.
+    call.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });

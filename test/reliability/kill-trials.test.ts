@@ -1,7 +1,10 @@
-// kill -9 of the CLI at random points of a run, again and again: after each, `pipeline run`
+// kill -9 of the CLI at chosen points of a run, again and again: after each, `pipeline run`
 // completes, and in the end there is exactly one training job per intended training, no orphan
 // endpoint, model or endpoint config, a state file that parses, and a record for every run (the
-// killed ones marked killed). KILL_TRIALS sets the number of trials (50 in CI).
+// killed ones marked killed). The moments come from the run's own progress output, not from a
+// clock: each trial makes one stage stale and kills the run when that stage starts, or a few of
+// its lines later, so every stage boundary is hit. KILL_TRIALS sets the number (16 in CI, two per
+// stage; `npm run soak` runs 200), SIGNAL_TRIALS the Ctrl-C/SIGTERM ones (4 of each in CI).
 import assert from 'node:assert/strict';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,13 +24,37 @@ import {
   freshExampleProject,
   localTargetOf,
 } from '../rig/local-target.js';
-import type { TestProject } from '../rig/project.js';
+import { type TestProject, waitFor } from '../rig/project.js';
 
-const TRIALS = Number(process.env.KILL_TRIALS ?? 50);
+const TRIALS = Number(process.env.KILL_TRIALS ?? 16);
 const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
-/** How long after the start a kill may land: about one run of train → evaluate here. */
-const WINDOW_MS = Number(process.env.KILL_WINDOW_MS ?? 6000);
 
+/**
+ * Resolves when the run's progress output shows `stage` starting and then `linesAfter` more lines
+ * (its steps and log), or undefined when the run ends first.
+ */
+function whenStageReaches(
+  child: ReturnType<TestProject['spawn']>,
+  stage: string,
+  linesAfter: number,
+): Promise<boolean> {
+  const started = new RegExp(`^\\[STARTED\\] \\[[^\\]]+\\] ${stage}$`);
+  return new Promise((resolve) => {
+    let buffered = '';
+    let seen = -1;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (seen < 0 && started.test(line)) seen = 0;
+        else if (seen >= 0) seen++;
+        if (seen >= linesAfter) resolve(true);
+      }
+    });
+    void child.then(() => resolve(false));
+  });
+}
 /** mulberry32: the same kill points on every run of the suite. */
 function random(seed: number): () => number {
   let a = seed;
@@ -126,22 +153,10 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
       if (target === 'build' || target === 'push') args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
 
       const child = project.spawn(args, { real: true });
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const delay = Math.floor(next() * (trial % 2 === 1 ? WINDOW_MS : 800));
-      const started = new RegExp(`\\[STARTED\\] \\[[^\\]]+\\] ${target}\\n`);
-      const targetStarted = new Promise<void>((resolve) => {
-        child.stdout?.on('data', () => {
-          if (started.test(output)) resolve();
-        });
-      });
-      const moment = (trial % 2 === 1 ? Promise.resolve() : targetStarted).then(
-        () => new Promise<void>((resolve) => setTimeout(resolve, delay)),
-      );
-      const finished = await Promise.race([child.then(() => true), moment.then(() => false)]);
-      if (!finished) {
+      // The first pass through the stages kills each as it starts; later passes a few lines in.
+      const linesAfter = trial <= STAGE_ORDER.length ? 1 : 2 + Math.floor(next() * 3);
+      const reached = await whenStageReaches(child, target, linesAfter);
+      if (reached) {
         child.kill('SIGKILL');
         await child;
         const running = await stageRunning(project);
@@ -153,7 +168,7 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
       assert.equal(
         recovery.exitCode,
         0,
-        `trial ${trial} (killed after ${delay} ms): ${recovery.stdout}${recovery.stderr}`,
+        `trial ${trial} (killed ${linesAfter} lines into ${target}): ${recovery.stdout}${recovery.stderr}`,
       );
     }
     process.stdout.write(`# kills by stage: ${JSON.stringify(killedIn)}\n`);
@@ -205,12 +220,19 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
     JSON.parse(await readFile(project.path('.pipeline/state.json'), 'utf8'));
 
     await destroyLocalTarget(project);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Endpoint servers stop as destroy returns; give each its grace to exit, then check.
+    await waitFor(
+      async () => ((await strayPrograms()).length === 0 ? true : undefined),
+      'no stray program',
+      30,
+    ).catch(() => undefined);
     assert.deepEqual(await strayPrograms(), [], 'no train or serve process left behind');
   });
 });
 
-const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 10);
+const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 4);
+/** What a signal trial's run does (a new seed; every third, new data too): where signals land. */
+const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'upload', 'local-test'];
 
 describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
   let project: TestProject;
@@ -236,12 +258,9 @@ describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
         );
       }
       const child = project.spawn(args, { real: true });
-      const delay = Math.floor(next() * WINDOW_MS);
-      const finished = await Promise.race([
-        child.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
-      ]);
-      if (!finished) {
+      const target = SIGNAL_TARGETS[(trial - 1) % (trial % 3 === 0 ? SIGNAL_TARGETS.length : 4)] as string;
+      const reached = await whenStageReaches(child, target, Math.floor(next() * 3));
+      if (reached) {
         child.kill(signal);
         const result = await child;
         const stage = String(result.stderr).match(/interrupted during ([a-z-]+)/)?.[1] ?? 'between stages';
@@ -255,12 +274,13 @@ describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
         if (result.exitCode !== 0) interruptedIn[stage] = (interruptedIn[stage] ?? 0) + 1;
         if (result.exitCode === 130 || result.exitCode === 143)
           assert.match(String(result.stderr), /interrupted/);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        assert.deepEqual(
-          await programsStartedBy(child.pid as number),
-          [],
-          `trial ${trial}: programs left running`,
-        );
+        // The programs stop once they see their CLI gone: wait for that, within their grace.
+        const left = await waitFor(
+          async () => ((await programsStartedBy(child.pid as number)).length === 0 ? [] : undefined),
+          'the programs the CLI started to stop',
+          15,
+        ).catch(() => programsStartedBy(child.pid as number));
+        assert.deepEqual(left, [], `trial ${trial}: programs left running`);
       }
       JSON.parse(await project.read('.pipeline/state.json'));
       const recovery = await project.run(args, { real: true });
