@@ -48,9 +48,9 @@ export const deploy: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { endpointName, deploymentName } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
     const { endpointDrift } = await import('../src/sagemaker/drift.js');
-    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    const connection = await connectForDrift(config, stateDir, mayStart);
     return connection ? endpointDrift(connection, endpointName, deploymentName) : undefined;
   },
 };

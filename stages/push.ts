@@ -77,9 +77,9 @@ export const push: Stage = {
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     if (outputs.pushed !== true || typeof outputs.imageUri !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
     const { imageDrift } = await import('../src/sagemaker/drift.js');
-    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    const connection = await connectForDrift(config, stateDir, mayStart);
     return connection ? imageDrift(connection, outputs.imageUri) : undefined;
   },
 };

@@ -75,9 +75,9 @@ export const train: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { jobName, modelArtifact } = outputs;
     if (typeof jobName !== 'string' || typeof modelArtifact !== 'string') return undefined;
-    const { connect, connectIfRunning } = await import('../src/sagemaker/aws-connection.js');
+    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
     const { trainingDrift } = await import('../src/sagemaker/drift.js');
-    const connection = mayStart ? await connect(config, stateDir) : await connectIfRunning(config, stateDir);
+    const connection = await connectForDrift(config, stateDir, mayStart);
     return connection ? trainingDrift(connection, jobName, modelArtifact) : undefined;
   },
 };

@@ -84,6 +84,15 @@ export async function connectIfRunning(
   return running ? connect(config, stateDir) : undefined;
 }
 
+/** The connection a drift check uses: `run` may start the local SageMaker, `plan` and `status` may not. */
+export function connectForDrift(
+  config: PipelineConfig,
+  stateDir: string,
+  mayStart: boolean,
+): Promise<AwsConnection | undefined> {
+  return mayStart ? connect(config, stateDir) : connectIfRunning(config, stateDir);
+}
+
 async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
   if (config.target === 'local') {
     const { ensureLocalDaemon } = await import('../local-sagemaker/daemon.js');

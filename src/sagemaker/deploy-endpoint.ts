@@ -18,6 +18,7 @@ import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
+import { isNotFound } from './aws-errors.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
 
@@ -44,10 +45,6 @@ export type Deployment = {
 
 export const endpointNameOf = (config: PipelineConfig): string => config.deploy.endpointName ?? config.name;
 
-const notFound = (error: unknown): boolean =>
-  /ResourceNotFound|ValidationException/.test(awsErrorName(error)) &&
-  /not (be )?found|does not exist|Could not find/i.test((error as Error).message ?? '');
-
 async function describeEndpoint(
   connection: AwsConnection,
   name: string,
@@ -55,7 +52,7 @@ async function describeEndpoint(
   try {
     return await connection.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
   } catch (error) {
-    if (notFound(error)) return undefined;
+    if (isNotFound(error)) return undefined;
     throw explainAwsError(error, `describing the endpoint ${name}`);
   }
 }
@@ -67,7 +64,7 @@ async function exists(connection: AwsConnection, kind: 'model' | 'endpoint confi
     else await connection.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
     return true;
   } catch (error) {
-    if (notFound(error)) return false;
+    if (isNotFound(error)) return false;
     throw explainAwsError(error, `describing the ${kind} ${name}`);
   }
 }
@@ -160,7 +157,7 @@ export async function deleteDeployment(
     try {
       await call();
     } catch (error) {
-      if (!notFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
+      if (!isNotFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
     }
   }
 }
@@ -174,7 +171,7 @@ export async function deleteEndpoint(
   try {
     await connection.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
   } catch (error) {
-    if (notFound(error)) return false;
+    if (isNotFound(error)) return false;
     throw explainAwsError(error, `deleting the endpoint ${name}`);
   }
   const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);

@@ -10,12 +10,10 @@ import {
   DescribeTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import type { AwsConnection } from './aws-connection.js';
+import { isNotFound } from './aws-errors.js';
 import { awsErrorName } from './explain-aws-error.js';
 
-const missing = (error: unknown): boolean =>
-  /ResourceNotFound|ValidationException|NotFound|NoSuchKey|ImageNotFound|RepositoryNotFound/.test(
-    awsErrorName(error),
-  ) || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+const missing = isNotFound;
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
 export async function endpointDrift(

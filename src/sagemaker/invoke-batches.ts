@@ -7,6 +7,7 @@ import { InvokeEndpointCommand, type InvokeEndpointCommandOutput } from '@aws-sd
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import type { AwsConnection } from './aws-connection.js';
+import { isModelError } from './aws-errors.js';
 import { awsErrorName, explainAwsError } from './explain-aws-error.js';
 import { untilAborted } from './retry-policy.js';
 
@@ -109,8 +110,8 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
       );
     } catch (error) {
       if (request.signal.aborted) throw error;
-      if (awsErrorName(error) === 'ModelError') {
-        const original = (error as { OriginalMessage?: string }).OriginalMessage;
+      if (isModelError(error)) {
+        const original = error.OriginalMessage;
         throw new StageError(
           `the model's container refused rows ${start + 1}-${end}: ${(error as Error).message}`,
           original,

@@ -5,6 +5,7 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { isNotFound } from './aws-errors.js';
 import { awsErrorName } from './explain-aws-error.js';
 
 const LOG_GROUP = '/aws/sagemaker/TrainingJobs';
@@ -31,7 +32,7 @@ export class JobLogStream {
       }
     } catch (error) {
       // The group appears only once the job's first instance starts.
-      if (awsErrorName(error) === 'ResourceNotFoundException' || this.warned) return;
+      if (isNotFound(error) || this.warned) return;
       this.warned = true;
       this.warn(
         `cannot read the job's logs (${awsErrorName(error)}: ${(error as Error).message}); still waiting`,

@@ -13,6 +13,7 @@ import {
 import { docker } from '../runtimes/docker/docker-cli.js';
 import { StageError } from '../shared/errors.js';
 import type { AwsConnection } from './aws-connection.js';
+import { isNotFound } from './aws-errors.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
 
 export interface PushRequest {
@@ -44,7 +45,7 @@ async function ensureRepository(request: PushRequest): Promise<Repository> {
     const repository = found.repositories?.[0];
     if (repository) return repository;
   } catch (error) {
-    if (awsErrorName(error) !== 'RepositoryNotFoundException') {
+    if (!isNotFound(error)) {
       throw explainAwsError(error, `describing the ECR repository ${name}`);
     }
   }

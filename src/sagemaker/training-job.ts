@@ -13,6 +13,7 @@ import type { DataChannel, PipelineConfig } from '../engine/config/pipeline-conf
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
+import { isNotFound } from './aws-errors.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { JobLogStream } from './job-log-stream.js';
@@ -120,7 +121,7 @@ async function startOrAttach(request: TrainingJobRequest): Promise<string> {
       request.log(`re-attaching to the training job ${request.resumeJobName}, started by an earlier run`);
       return request.resumeJobName;
     } catch (error) {
-      if (!/ResourceNotFound|ValidationException/.test(awsErrorName(error))) {
+      if (!isNotFound(error)) {
         throw explainAwsError(error, `describing the training job ${request.resumeJobName}`);
       }
       request.log(`the training job ${request.resumeJobName} is gone; starting a new one`);

@@ -21,6 +21,7 @@ import { inParallel } from '../shared/in-parallel.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
+import { isNotFound } from './aws-errors.js';
 import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
 import { abortStaleUploads } from './stale-uploads.js';
@@ -100,9 +101,7 @@ async function ensureBucket(request: UploadRequest): Promise<void> {
     await s3.send(new HeadBucketCommand({ Bucket: request.bucket }));
     return;
   } catch (error) {
-    const name = awsErrorName(error);
-    if (name !== 'NotFound' && name !== 'NoSuchBucket')
-      throw explainAwsError(error, `reaching the bucket ${request.bucket}`);
+    if (!isNotFound(error)) throw explainAwsError(error, `reaching the bucket ${request.bucket}`);
     if (!request.createBucket) {
       throw new StageError(
         `the bucket ${request.bucket} does not exist (or is not in ${request.connection.region})`,
