@@ -20,7 +20,7 @@ import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
-import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { aws, explainAwsError } from './explain-aws-error.js';
 
 export interface DeployRequest {
   connection: AwsConnection;

@@ -11,7 +11,6 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { awsErrorName } from './explain-aws-error.js';
 
 const missing = isNotFound;
 

@@ -8,7 +8,7 @@ import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isModelError } from './aws-errors.js';
-import { awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { explainAwsError } from './explain-aws-error.js';
 import { untilAborted } from './retry-policy.js';
 
 /** SageMaker's limit is 6 MiB; a little is kept back for the separators. */

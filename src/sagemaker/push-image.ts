@@ -14,7 +14,7 @@ import { docker } from '../runtimes/docker/docker-cli.js';
 import { StageError } from '../shared/errors.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { aws, explainAwsError } from './explain-aws-error.js';
 
 export interface PushRequest {
   connection: AwsConnection;

@@ -14,7 +14,7 @@ import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { aws, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { JobLogStream } from './job-log-stream.js';
 

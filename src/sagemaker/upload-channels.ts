@@ -22,7 +22,7 @@ import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { aws, awsErrorName, explainAwsError } from './explain-aws-error.js';
+import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
 import { abortStaleUploads } from './stale-uploads.js';
 
