@@ -1,8 +1,9 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { StageError } from '../src/shared/errors.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readInvokeOutputs } from './invoke.js';
 import { readTrainOutputs } from './train.js';
 
@@ -50,7 +51,7 @@ export const evaluate: Stage = {
       config: ctx.displayConfig,
       settings,
       projectDir: ctx.projectDir,
-      runDir: join(ctx.stateDir, 'runs', ctx.runId),
+      runDir: pipelinePaths.runFiles(ctx.stateDir, ctx.runId),
       runId: ctx.runId,
       predictionsFile,
       ...(typeof logFile === 'string' ? { trainLogFile: logFile } : {}),

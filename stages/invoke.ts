@@ -6,6 +6,7 @@ import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.j
 import { outputReader } from '../src/engine/stage-outputs.js';
 import { hashJson } from '../src/shared/canonical-json.js';
 import { StageError } from '../src/shared/errors.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readDeployOutputs } from './deploy.js';
 
 /** What invoke records: the rows sent, and (in its report) this run's predictions file. */
@@ -47,8 +48,9 @@ export const invoke: Stage = {
       log: ctx.log,
       signal: ctx.signal,
     });
-    const file = join(ctx.stateDir, 'runs', ctx.runId, 'predictions.txt');
-    await mkdir(join(ctx.stateDir, 'runs', ctx.runId), { recursive: true });
+    const runFiles = pipelinePaths.runFiles(ctx.stateDir, ctx.runId);
+    const file = join(runFiles, 'predictions.txt');
+    await mkdir(runFiles, { recursive: true });
     await writeFile(file, `${result.predictions.join('\n')}\n`);
     ctx.log(
       `${rows.length} predictions in ${result.requests} requests (${result.retries} retried): ${relative(ctx.projectDir, file)}`,

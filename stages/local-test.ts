@@ -10,6 +10,7 @@ import { waitForPing } from '../src/runtimes/wait-for-ping.js';
 import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
 import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readBuildOutputs } from './build.js';
 
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
@@ -59,7 +60,7 @@ export const localTest: Stage = {
     const { runtimeFor } = await import('../src/runtimes/select-runtime.js');
     const image = readBuildOutputs(ctx.upstream.build);
     const runtime = runtimeFor(image);
-    const jobDir = join(ctx.stateDir, 'local-test', 'opt-ml');
+    const jobDir = pipelinePaths.localTestJob(ctx.stateDir);
     await prepareJobFolder(ctx, jobDir);
 
     ctx.step(`training (${runtime.kind})`);

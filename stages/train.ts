@@ -3,6 +3,7 @@
 import { join, relative } from 'node:path';
 import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readPushOutputs } from './push.js';
 import { readUploadOutputs } from './upload.js';
 
@@ -37,7 +38,7 @@ export const train: Stage = {
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeJobName = ctx.resumeHandle?.jobName;
-    const logFile = join(ctx.stateDir, 'runs', ctx.runId, 'train.log');
+    const logFile = join(pipelinePaths.runFiles(ctx.stateDir, ctx.runId), 'train.log');
     const result = await runTrainingJob({
       connection,
       config: ctx.config,

@@ -1,8 +1,7 @@
-// upload: each data channel to s3://bucket/prefix/CHANNEL/; unchanged files are not sent again.
-import { join } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
 import { StageError } from '../src/shared/errors.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 
 const readShape = outputReader('upload', { bucket: 'string', channels: 'object' });
 
@@ -57,7 +56,7 @@ export const upload: Stage = {
       prefix: config.aws.prefix ?? config.name,
       channels: config.data,
       projectDir: ctx.projectDir,
-      manifestFile: join(ctx.stateDir, 'upload', `${config.target}-manifest.json`),
+      manifestFile: pipelinePaths.uploadManifest(ctx.stateDir, config.target),
       createBucket: config.target === 'local',
       hasher: ctx.files,
       step: ctx.step,

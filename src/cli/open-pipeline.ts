@@ -1,10 +1,11 @@
 // What every command starts with: the config loaded and checked, and the state read.
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../engine/config/load-config.js';
 import { FileHasher } from '../engine/plan/file-hasher.js';
 import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
 import type { PipelineState } from '../engine/state/pipeline-state.js';
 import { readState } from '../engine/state/state-store.js';
+import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
 
@@ -19,10 +20,10 @@ export interface OpenPipeline {
 export type OpenResult = { ok: true; value: OpenPipeline } | { ok: false; error: CliFailure };
 
 /** `.pipeline/` beside pipeline.yaml: state, lock, run records. */
-export const stateDirIn = (projectDir: string): string => join(projectDir, '.pipeline');
 export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.projectDir);
 /** `.pipeline/cache/`: what can be worked out again, kept to save the work. */
-const cacheFile = (stateDir: string, name: string): string => join(stateDir, 'cache', name);
+
+const cacheFile = pipelinePaths.cache;
 
 export function loadForCommand(options: CommonOptions, io: CliIo, onlyWhereSettings = false) {
   return loadConfig({

@@ -2,7 +2,6 @@
 // chain, --profile, region from config or environment) or the local SageMaker and S3, which the
 // CLI runs in the background. The stages themselves cannot tell the difference.
 import '../shared/sdk-defaults.js';
-import { join } from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +9,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
+import { pipelinePaths } from '../shared/pipeline-paths.js';
 import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
@@ -80,7 +80,7 @@ export async function connectIfRunning(
 ): Promise<AwsConnection | undefined> {
   if (config.target !== 'local') return connect(config, stateDir);
   const { findLocalDaemon } = await import('../local-sagemaker/daemon.js');
-  const running = await findLocalDaemon(join(stateDir, 'local'), 2);
+  const running = await findLocalDaemon(pipelinePaths.localSageMaker(stateDir), 2);
   return running ? connect(config, stateDir) : undefined;
 }
 
@@ -98,7 +98,7 @@ async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnec
     const { ensureLocalDaemon } = await import('../local-sagemaker/daemon.js');
     const region = config.aws.region ?? 'us-east-1';
     const facts = await ensureLocalDaemon({
-      dataDir: join(stateDir, 'local'),
+      dataDir: pipelinePaths.localSageMaker(stateDir),
       region,
       ...(config.local.registry ? { registry: config.local.registry } : {}),
     }).catch((error: Error) => {

@@ -2,8 +2,9 @@
 // a successful deploy the ones no longer in use are deleted, and `pipeline destroy` deletes them
 // all, even those left by a run that was killed between its create calls.
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Target } from '../engine/config/pipeline-config.js';
+import { pipelinePaths } from '../shared/pipeline-paths.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 
 export interface Ledger {
@@ -13,7 +14,7 @@ export interface Ledger {
 }
 
 export const ledgerFile = (stateDir: string, target: Target): string =>
-  join(stateDir, 'deployments', `${target}.json`);
+  pipelinePaths.deploymentsLedger(stateDir, target);
 
 export async function readLedger(file: string): Promise<Ledger> {
   try {

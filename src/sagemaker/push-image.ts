@@ -2,7 +2,6 @@
 // when missing, docker logged in with a token passed on stdin (never on a command line or in a
 // log), the image tagged, pushed with its progress streamed, and recorded by digest.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   CreateRepositoryCommand,
   DescribeImagesCommand,
@@ -12,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { docker } from '../runtimes/docker/docker-cli.js';
 import { StageError } from '../shared/errors.js';
+import { pipelinePaths } from '../shared/pipeline-paths.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
@@ -110,4 +110,4 @@ export async function pushImage(request: PushRequest): Promise<PushedImage> {
   return { imageUri: `${repositoryUri}@${digest}`, repositoryUri, digest };
 }
 
-export const dockerConfigDir = (stateDir: string): string => join(stateDir, 'docker-config');
+export const dockerConfigDir = pipelinePaths.dockerConfig;

@@ -1,12 +1,8 @@
-// `pipeline destroy`: deletes the endpoint, endpoint configs and models this pipeline created
-// (those in its deployments ledger), after asking unless --yes; for the local target it also stops
-// the background local SageMaker. Training jobs and S3 data are left: they are the experiment's
-// record. The deploy stage and those after it are marked as never run, so the next run redeploys.
-import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Stage } from '../../engine/stage.js';
 import { acquireLock } from '../../engine/state/lock.js';
 import { readState, writeState } from '../../engine/state/state-store.js';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
@@ -46,7 +42,7 @@ export async function destroyCommand(
   const { findLocalDaemon, stopLocalDaemon } = await import('../../local-sagemaker/daemon.js');
   const ledgerPath = ledgerFile(stateDir, config.target);
   const ledger = await readLedger(ledgerPath);
-  const localDir = join(stateDir, 'local');
+  const localDir = pipelinePaths.localSageMaker(stateDir);
   const daemon = config.target === 'local' ? await findLocalDaemon(localDir) : undefined;
 
   const plan = [

@@ -4,9 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { changes } from '../../review/flatten.js';
 import { paramsOf } from '../../review/run-diff.js';
 import { loadRuns, type RunEntry } from '../../review/run-history.js';
+import { stateDirIn } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
-import { stateDirIn } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 
 export interface ReviewOptions {

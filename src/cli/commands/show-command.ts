@@ -3,6 +3,7 @@
 import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findRun, loadRuns } from '../../review/run-history.js';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 import { formatDuration } from '../render/format-run.js';
@@ -19,7 +20,7 @@ export async function showCommand(
   const found = findRun(runs.value, ref);
   if (!found.ok) return { reason: 'usage', message: found.message };
   const { record, status, metrics, gatesPassed } = found.run;
-  const report = join(stateDir, 'runs', record.id, 'report.html');
+  const report = join(pipelinePaths.runFiles(stateDir, record.id), 'report.html');
   const hasReport = await access(report).then(
     () => true,
     () => false,

@@ -5,7 +5,7 @@
 // "(secret changed)". The key stops a leaked state file from being used to guess short secrets.
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { looksSecret } from '../config/secret-names.js';
 
 const DIGEST = /^\(secret [0-9a-f]{16}\)$/;
@@ -52,7 +52,7 @@ export class SecretDigester {
   }
 }
 
-export const secretKeyFile = (stateDir: string): string => join(stateDir, 'secret-key');
+export const secretKeyFile = pipelinePaths.secretKey;
 
 /**
  * The project's digest key. `create: false` (read-only commands) uses a throw-away key when there

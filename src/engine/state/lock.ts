@@ -2,7 +2,7 @@
 // command). A lock whose process is gone from this host is stale and taken over.
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { isProcessAlive } from '../../shared/process-alive.js';
 
 export interface LockHolder {
@@ -21,7 +21,7 @@ export type AcquireResult =
   | { ok: true; value: HeldLock }
   | { ok: false; error: { file: string; holder: LockHolder } };
 
-export const lockFile = (stateDir: string): string => join(stateDir, 'lock');
+export const lockFile = pipelinePaths.lock;
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {

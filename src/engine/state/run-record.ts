@@ -2,6 +2,7 @@
 // each stage was made of and produced, and how the run ended. `runs` and `diff` read these.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { InputSnapshot } from '../plan/input-snapshot.js';
@@ -45,7 +46,7 @@ export interface RunRecord {
   stages: Record<string, StageRecord>;
 }
 
-export const runsDir = (stateDir: string): string => join(stateDir, 'runs');
+export const runsDir = pipelinePaths.runs;
 
 /** Sortable by time (to the millisecond), unique within a machine: 20261124T174507.123Z-4f2a. */
 export function newRunId(now = new Date()): string {

@@ -1,7 +1,7 @@
 // Reads and writes .pipeline/state.json. Writes are atomic and keep the previous state as
 // state.json.bak; a state file that cannot be read is an error that names that backup.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { emptyState, type PipelineState, STATE_VERSION } from './pipeline-state.js';
@@ -16,8 +16,8 @@ export interface CorruptState {
 
 export type ReadStateResult = Result<PipelineState, CorruptState>;
 
-export const stateFile = (stateDir: string): string => join(stateDir, 'state.json');
-const backupFile = (stateDir: string): string => join(stateDir, 'state.json.bak');
+export const stateFile = pipelinePaths.state;
+const backupFile = pipelinePaths.stateBackup;
 
 type Parsed = { ok: true; value: PipelineState } | { ok: false; detail: string } | { ok: 'missing' };
 
