@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../engine/stage.js';
 import { unwritableFile } from '../shared/unwritable.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
-import type { CliIo, CommonOptions } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
@@ -33,6 +33,23 @@ function withCommonOptions(command: Command): Command {
     .option('-v, --verbose', 'show stack traces for internal errors', false);
 }
 
+function withReviewOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', 'the pipeline definition (its .pipeline/ holds the runs)', 'pipeline.yaml')
+    .option('--json', 'machine-readable output on stdout', false);
+}
+
+function withLocalServeOptions(command: Command): Command {
+  return command
+    .option('--port <port>', 'the SageMaker API port (0: any free one)', '0')
+    .option('--s3-port <port>', 'the S3 port (0: any free one)', '0')
+    .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
+    .option('--region <region>', 'the region in ARNs', 'us-east-1')
+    .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')
+    .option('--state-file <path>', 'write the endpoints and pid as JSON to this file once listening')
+    .option('--json', 'print the endpoints as JSON', false);
+}
+
 function withSelection(command: Command, stageNames: string): Command {
   return command
     .option('--from <stage>', `run this stage and every one after it, even if up to date (${stageNames})`)
@@ -40,6 +57,91 @@ function withSelection(command: Command, stageNames: string): Command {
     .option('--only <stage>', 'run just this stage, even if up to date')
     .option('--force', 'run the selected stages even if up to date', false);
 }
+
+/** What a command's action gets: its parsed options, its positional arguments, and the world. */
+interface Invocation {
+  // biome-ignore lint/suspicious/noExplicitAny: each command reads its own options, typed by its function
+  options: any;
+  args: string[];
+  io: CliIo;
+  stages: readonly Stage[];
+  argv: string[];
+}
+
+/** One command of the CLI, as data: registered by one loop, not by copies of one block. */
+interface CommandSpec {
+  /** `serve` under `local` is written "local serve". */
+  name: string;
+  description: string;
+  /** Which family of options it takes. */
+  options: 'pipeline' | 'pipeline-selection' | 'review' | 'local-serve';
+  argument?: { syntax: string; description: string };
+  extra?: (command: Command) => Command;
+  run(invocation: Invocation): Promise<CliFailure | undefined>;
+}
+
+const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    description: 'run every stale stage, in order',
+    options: 'pipeline-selection',
+    extra: (command) =>
+      command.addOption(new Option('--dry-run', 'show the plan; run nothing').default(false)),
+    run: ({ options, io, stages, argv }) => runCommand(options, io, stages, argv),
+  },
+  {
+    name: 'plan',
+    description: 'show what would run and why',
+    options: 'pipeline-selection',
+    run: ({ options, io, stages }) => planCommand(options, io, stages),
+  },
+  {
+    name: 'status',
+    description: 'show each stage: up to date, stale, failed, running',
+    options: 'pipeline',
+    run: ({ options, io, stages }) => statusCommand(options, io, stages),
+  },
+  {
+    name: 'validate',
+    description: 'check pipeline.yaml and every environment in it',
+    options: 'pipeline',
+    run: ({ options, io }) => validateCommand(options, io),
+  },
+  {
+    name: 'destroy',
+    description:
+      "delete the endpoint, endpoint configs and models this pipeline created; stop the local target's servers",
+    options: 'pipeline',
+    extra: (command) => command.option('-y, --yes', 'do not ask before deleting', false),
+    run: ({ options, io, stages }) => destroyCommand(options, io, stages),
+  },
+  {
+    name: 'runs',
+    description: 'the experiment history: every run, what changed, key metrics',
+    options: 'review',
+    run: ({ options, io }) => runsCommand(options, io),
+  },
+  {
+    name: 'show',
+    description: 'one run: its stages, metrics, gates and report',
+    options: 'review',
+    argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
+    run: ({ options, args, io }) => showCommand(args[0] as string, options, io),
+  },
+  {
+    name: 'diff',
+    description: 'what differs between two runs: settings, data, image, jobs, metrics',
+    options: 'review',
+    argument: { syntax: '[runs...]', description: 'two runs (default: the last two)' },
+    run: ({ options, args, io }) => diffCommand(args, options, io),
+  },
+  {
+    name: 'local serve',
+    description: 'run the local SageMaker and S3 for any AWS client (aws --endpoint-url ...)',
+    options: 'local-serve',
+    run: ({ options, io }) => localServeCommand(options, io),
+  },
+];
 
 export async function main(argv: string[], stages: readonly Stage[], io: CliIo): Promise<number> {
   const stageNames = stages.map((s) => s.name).join(', ');
@@ -59,98 +161,33 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
       'after',
       `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)`,
     );
+  let local: Command | undefined;
 
-  const track = (options: CommonOptions) => {
-    verbose = options.verbose;
-    json = options.json;
+  const withOptions: Record<CommandSpec['options'], (command: Command) => Command> = {
+    pipeline: withCommonOptions,
+    'pipeline-selection': (command) => withSelection(withCommonOptions(command), stageNames),
+    review: withReviewOptions,
+    'local-serve': withLocalServeOptions,
   };
-
-  withSelection(
-    withCommonOptions(program.command('run').description('run every stale stage, in order')),
-    stageNames,
-  )
-    .addOption(new Option('--dry-run', 'show the plan; run nothing').default(false))
-    .action(async (options) => {
-      track(options);
-      failure = await runCommand(options, io, stages, argv);
+  for (const spec of COMMANDS) {
+    const [parentName, name] = spec.name.includes(' ') ? spec.name.split(' ') : [undefined, spec.name];
+    const parent =
+      parentName === 'local'
+        ? (local ??= program.command('local').description('the local SageMaker that target "local" uses'))
+        : program;
+    let command = parent.command(name as string).description(spec.description);
+    if (spec.argument) command = command.argument(spec.argument.syntax, spec.argument.description);
+    command = withOptions[spec.options](command);
+    if (spec.extra) command = spec.extra(command);
+    command.action(async (...received: unknown[]) => {
+      // commander passes the positional arguments, then the options, then the command.
+      const options = received.at(-2) as { json?: boolean; verbose?: boolean };
+      const args = received.slice(0, -2).flat() as string[];
+      json = Boolean(options.json);
+      if (options.verbose !== undefined) verbose = options.verbose;
+      failure = await spec.run({ options, args, io, stages, argv });
     });
-  withSelection(
-    withCommonOptions(program.command('plan').description('show what would run and why')),
-    stageNames,
-  ).action(async (options) => {
-    track(options);
-    failure = await planCommand(options, io, stages);
-  });
-  withCommonOptions(
-    program.command('status').description('show each stage: up to date, stale, failed, running'),
-  ).action(async (options) => {
-    track(options);
-    failure = await statusCommand(options, io, stages);
-  });
-  withCommonOptions(
-    program.command('validate').description('check pipeline.yaml and every environment in it'),
-  ).action(async (options) => {
-    track(options);
-    failure = await validateCommand(options, io);
-  });
-
-  withCommonOptions(
-    program
-      .command('destroy')
-      .description(
-        "delete the endpoint, endpoint configs and models this pipeline created; stop the local target's servers",
-      ),
-  )
-    .option('-y, --yes', 'do not ask before deleting', false)
-    .action(async (options) => {
-      track(options);
-      failure = await destroyCommand(options, io, stages);
-    });
-
-  const review = (command: Command) =>
-    command
-      .option('-f, --file <path>', 'the pipeline definition (its .pipeline/ holds the runs)', 'pipeline.yaml')
-      .option('--json', 'machine-readable output on stdout', false);
-  review(
-    program.command('runs').description('the experiment history: every run, what changed, key metrics'),
-  ).action(async (options) => {
-    json = options.json;
-    failure = await runsCommand(options, io);
-  });
-  review(
-    program
-      .command('show')
-      .argument('<run>', 'a run id, a unique prefix of one, `last` or `last~N`')
-      .description('one run: its stages, metrics, gates and report'),
-  ).action(async (ref: string, options) => {
-    json = options.json;
-    failure = await showCommand(ref, options, io);
-  });
-  review(
-    program
-      .command('diff')
-      .argument('[runs...]', 'two runs (default: the last two)')
-      .description('what differs between two runs: settings, data, image, jobs, metrics'),
-  ).action(async (refs: string[], options) => {
-    json = options.json;
-    failure = await diffCommand(refs, options, io);
-  });
-
-  const local = program.command('local').description('the local SageMaker that target "local" uses');
-  local
-    .command('serve')
-    .description('run the local SageMaker and S3 for any AWS client (aws --endpoint-url ...)')
-    .option('--port <port>', 'the SageMaker API port (0: any free one)', '0')
-    .option('--s3-port <port>', 'the S3 port (0: any free one)', '0')
-    .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
-    .option('--region <region>', 'the region in ARNs', 'us-east-1')
-    .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')
-    .option('--state-file <path>', 'write the endpoints and pid as JSON to this file once listening')
-    .option('--json', 'print the endpoints as JSON', false)
-    .action(async (options) => {
-      json = options.json;
-      failure = await localServeCommand(options, io);
-    });
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
