@@ -6,6 +6,7 @@ import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
 import type { PipelineState } from '../engine/state/pipeline-state.js';
 import { readState } from '../engine/state/state-store.js';
 import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
+import type { Result } from '../shared/result.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
 
@@ -17,7 +18,7 @@ export interface OpenPipeline {
   secrets: SecretDigester;
 }
 
-export type OpenResult = { ok: true; value: OpenPipeline } | { ok: false; error: CliFailure };
+export type OpenResult = Result<OpenPipeline, CliFailure>;
 
 /** `.pipeline/` beside pipeline.yaml: state, lock, run records. */
 export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.projectDir);

@@ -2,6 +2,7 @@
 // problem found on the way, each at its file:line:col.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
+import type { Result } from '../../shared/result.js';
 import { checkSemantics } from './check-semantics.js';
 import { compareDiagnostics, type Diagnostic, type SourceTexts } from './diagnostic.js';
 import { interpolate } from './interpolate.js';
@@ -58,7 +59,7 @@ export interface ConfigErrors {
   sources: SourceTexts;
 }
 
-export type LoadResult = { ok: true; value: LoadedConfig } | { ok: false; error: ConfigErrors };
+export type LoadResult = Result<LoadedConfig, ConfigErrors>;
 
 export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
   const file = resolve(options.file);

@@ -1,5 +1,7 @@
 // Decides, before anything runs, which stages run and why: a stage runs when it is selected
 // and either forced or stale (an input changed since its last success, or an upstream runs).
+
+import type { Result } from '../../shared/result.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Stage, StageOutputs } from '../stage.js';
 import type { PipelineState, StageState } from '../state/pipeline-state.js';
@@ -37,7 +39,7 @@ export type PlanFailure =
   | { reason: 'bad-selection'; message: string }
   | { reason: 'missing-upstream'; stage: string; upstream: string };
 
-export type PlanResult = { ok: true; value: PlannedStage[] } | { ok: false; error: PlanFailure };
+export type PlanResult = Result<PlannedStage[], PlanFailure>;
 
 /** What planning reads besides the config and the state. */
 export interface PlanInputs {

@@ -4,6 +4,7 @@ import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { isProcessAlive } from '../../shared/process-alive.js';
+import type { Result } from '../../shared/result.js';
 
 export interface LockHolder {
   pid: number;
@@ -17,9 +18,7 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export type AcquireResult =
-  | { ok: true; value: HeldLock }
-  | { ok: false; error: { file: string; holder: LockHolder } };
+export type AcquireResult = Result<HeldLock, { file: string; holder: LockHolder }>;
 
 export const lockFile = pipelinePaths.lock;
 
