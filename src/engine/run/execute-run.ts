@@ -1,17 +1,19 @@
 // Runs a plan: each stage in order, re-checking staleness once its upstream has run (a stage
 // whose upstream produced the same outputs is skipped), writing state after every stage and a
-// run record at the end. Stages never touch the state; this module alone does.
+// run record at the end. Stages never touch the state; this module alone does. One function per
+// phase: decide what a stage does now, start its attempt, run it (its end as data), record it.
 
 import { StageError } from '../../shared/errors.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
-import { fingerprintOf, snapshotInputs } from '../plan/input-snapshot.js';
+import { fingerprintOf, type InputSnapshot, snapshotInputs } from '../plan/input-snapshot.js';
 import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
 import type { SecretDigester } from '../plan/secret-digest.js';
+import type { StaleReason } from '../plan/stale-reason.js';
 import { LEFT_RUNNING_KEY, type Stage, type StageContext, type StageOutputs } from '../stage.js';
 import type { GitInspection } from '../state/git-info.js';
-import type { PipelineState, StageAttempt } from '../state/pipeline-state.js';
+import type { PipelineState, StageAttempt, StageState } from '../state/pipeline-state.js';
 import type { Redactor } from '../state/redact.js';
 import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
 import { runRecordFile, writeRunRecord } from '../state/run-record.js';
@@ -53,147 +55,198 @@ function untilAborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-export async function executeRun(request: RunRequest): Promise<RunOutcome> {
-  const { loaded, state, stateDir, redactor, emit, signal } = request;
-  const started = Date.now();
-  const { info: gitInfo, dirty } = request.git;
-  const records: Record<string, StageRecord> = {};
-  const outputsOf = (name: string): StageOutputs | undefined => state.stages[name]?.lastSuccess?.outputs;
-  let status: RunStatus = 'succeeded';
-  let failure: RunOutcome['failure'];
+type Failure = NonNullable<RunOutcome['failure']>;
+/** Why the run stops before its end: a stage failed, or Ctrl-C/SIGTERM interrupted one. */
+type Stop = { failure: Failure; interrupted: boolean };
 
-  /** The run's record as it stands: written before the first stage runs and after each one, so
-   * that even a run killed with -9 leaves a record (status "running", shown as killed later). */
-  const saveRecord = async (current: RunStatus | 'running'): Promise<RunRecord> => {
-    const now = Date.now();
-    const git = await gitInfo;
-    const isDirty = await dirty;
-    const record: RunRecord = {
-      id: request.runId,
-      pipeline: loaded.config.name,
-      status: current,
-      pid: process.pid,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: new Date(now).toISOString(),
-      durationMs: now - started,
-      argv: request.argv,
-      ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
-      target: loaded.config.target,
-      ...(git ? { git: { ...git, ...(isDirty !== undefined ? { dirty: isDirty } : {}) } } : {}),
-      config: loaded.config,
-      stages: records,
-    };
-    const safe = redactor.value(record);
-    await writeRunRecord(stateDir, safe);
-    return safe;
+/** How one stage's run ended, as data. */
+type StageEnd =
+  | { kind: 'succeeded'; outputs: StageOutputs; durationMs: number }
+  | { kind: 'interrupted'; durationMs: number }
+  | { kind: 'failed'; durationMs: number; message: string; detail?: string; bug: boolean };
+
+/** What every phase of one run shares. */
+interface Execution {
+  request: RunRequest;
+  started: number;
+  records: Record<string, StageRecord>;
+  /** The config as stages show it: secrets as digests. */
+  displayConfig: RunRequest['loaded']['config'];
+}
+
+const outputsOf = (request: RunRequest, name: string): StageOutputs | undefined =>
+  request.state.stages[name]?.lastSuccess?.outputs;
+
+const saveState = (request: RunRequest): Promise<void> =>
+  writeState(request.stateDir, request.redactor.value(request.state));
+
+/**
+ * The run's record as it stands: written before the first stage runs and after each one, so that
+ * even a run killed with -9 leaves a record (status "running", shown as killed later).
+ */
+async function saveRecord(execution: Execution, current: RunStatus | 'running'): Promise<RunRecord> {
+  const { request, started, records } = execution;
+  const { loaded } = request;
+  const now = Date.now();
+  const git = await request.git.info;
+  const dirty = await request.git.dirty;
+  const record: RunRecord = {
+    id: request.runId,
+    pipeline: loaded.config.name,
+    status: current,
+    pid: process.pid,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(now).toISOString(),
+    durationMs: now - started,
+    argv: request.argv,
+    ...(loaded.environment !== undefined ? { environment: loaded.environment } : {}),
+    target: loaded.config.target,
+    ...(git ? { git: { ...git, ...(dirty !== undefined ? { dirty } : {}) } } : {}),
+    config: loaded.config,
+    stages: records,
   };
+  const safe = request.redactor.value(record);
+  await writeRunRecord(request.stateDir, safe);
+  return safe;
+}
 
-  const displayConfig = request.secrets.mask(loaded.config);
-  emit({ type: 'run-start', runId: request.runId, plan: request.plan });
-  let recordStarted = false;
-  for (const planned of request.plan) {
-    const stage = request.stages.find((s) => s.name === planned.name) as Stage;
-    if (status !== 'succeeded') {
-      const skip = {
-        kind: 'after-failure',
-        stage: failure?.stage ?? '?',
-        interrupted: status === 'interrupted',
-      } as const;
-      emit({ type: 'stage-skip', stage: stage.name, skip });
-      records[stage.name] = { action: 'not-run', reasons: planned.reasons, skip };
-      continue;
-    }
-    if (planned.action === 'skip') {
-      const skip = planned.skip ?? { kind: 'up-to-date' };
-      emit({ type: 'stage-skip', stage: stage.name, skip });
-      records[stage.name] = {
-        action: 'skipped',
-        reasons: planned.reasons,
-        skip,
-        ...(outputsOf(stage.name) ? { outputs: outputsOf(stage.name) } : {}),
-      };
-      continue;
-    }
+/** A handle to re-attach to: only one an unfinished attempt saved for these very inputs. */
+function resumableHandle(previous: StageAttempt | undefined, fingerprint: string): StageOutputs | undefined {
+  if (!previous?.handle || previous.status === 'succeeded' || previous.status === 'failed') return undefined;
+  return previous.fingerprint === fingerprint ? previous.handle : undefined;
+}
 
-    if (!recordStarted) {
-      recordStarted = true;
-      await saveRecord('running');
-    }
-    // Upstream stages may just have run: take their new outputs into the fingerprint.
-    const upstream: Record<string, StageOutputs> = {};
-    for (const need of stage.needs) upstream[need] = outputsOf(need) ?? {};
-    const snapshot = await snapshotInputs(
-      stage,
-      loaded.config,
-      loaded.projectDir,
-      upstream,
-      request.hasher,
-      request.secrets,
+/** Runs the stage and turns however it ends into data (a bug is a failure marked as one). */
+async function runStage(stage: Stage, context: StageContext, redactor: Redactor): Promise<StageEnd> {
+  const started = Date.now();
+  try {
+    const outputs = redactor.value(await Promise.race([stage.run(context), untilAborted(context.signal)]));
+    return { kind: 'succeeded', outputs, durationMs: Date.now() - started };
+  } catch (error) {
+    const durationMs = Date.now() - started;
+    if (error instanceof Interrupted) return { kind: 'interrupted', durationMs };
+    const unwritable = unwritableFile(error);
+    const message = redactor.text(
+      unwritable
+        ? `cannot write ${unwritable.path}: ${unwritable.reason} (${unwritable.code})`
+        : error instanceof Error
+          ? error.message
+          : String(error),
     );
-    const fingerprint = fingerprintOf(snapshot);
-    // A drifted resource (seen by the plan) stays a reason even when no input changed.
-    const drifted = planned.reasons.filter((reason) => reason.kind === 'drifted');
-    const reasons = planned.forced
-      ? planned.reasons
-      : [...drifted, ...staleReasons(state.stages[stage.name], snapshot)];
-    if (reasons.length === 0) {
-      const skip = { kind: 'upstream-unchanged' } as const;
-      emit({ type: 'stage-skip', stage: stage.name, skip });
-      records[stage.name] = { action: 'skipped', reasons: [], skip, fingerprint };
-      continue;
-    }
+    const detail =
+      error instanceof StageError
+        ? error.detail && redactor.text(error.detail)
+        : error instanceof Error
+          ? error.stack && redactor.text(error.stack)
+          : undefined;
+    const bug = !(error instanceof StageError) && !unwritable;
+    return { kind: 'failed', durationMs, message, bug, ...(detail ? { detail } : {}) };
+  }
+}
 
-    const entry = state.stages[stage.name] ?? {};
-    state.stages[stage.name] = entry;
-    const previousAttempt = entry.lastAttempt;
-    // Re-attach only to work started for these very inputs.
-    const resumeHandle =
-      previousAttempt?.handle &&
-      previousAttempt.status !== 'succeeded' &&
-      previousAttempt.status !== 'failed' &&
-      previousAttempt.fingerprint === fingerprint
-        ? previousAttempt.handle
-        : undefined;
-    const attempt: StageAttempt = {
-      runId: request.runId,
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      fingerprint,
-      ...(resumeHandle ? { handle: resumeHandle } : {}),
-    };
-    entry.lastAttempt = attempt;
-    await writeState(stateDir, redactor.value(state));
+/**
+ * Runs one stage that the plan says runs: re-checks it against its upstream's new outputs, saves
+ * its attempt (with a handle to re-attach to) before it starts, runs it, and records how it
+ * ended. Returns the failure that stops the run, if any.
+ */
+async function executeStage(
+  execution: Execution,
+  planned: PlannedStage,
+  stage: Stage,
+): Promise<Stop | undefined> {
+  const { request, records } = execution;
+  const { loaded, state, emit, redactor } = request;
+  const upstream: Record<string, StageOutputs> = {};
+  for (const need of stage.needs) upstream[need] = outputsOf(request, need) ?? {};
+  const snapshot = await snapshotInputs(
+    stage,
+    loaded.config,
+    loaded.projectDir,
+    upstream,
+    request.hasher,
+    request.secrets,
+  );
+  const fingerprint = fingerprintOf(snapshot);
+  // A drifted resource (seen by the plan) stays a reason even when no input changed.
+  const drifted = planned.reasons.filter((reason) => reason.kind === 'drifted');
+  const reasons = planned.forced
+    ? planned.reasons
+    : [...drifted, ...staleReasons(state.stages[stage.name], snapshot)];
+  if (reasons.length === 0) {
+    const skip = { kind: 'upstream-unchanged' } as const;
+    emit({ type: 'stage-skip', stage: stage.name, skip });
+    records[stage.name] = { action: 'skipped', reasons: [], skip, fingerprint };
+    return undefined;
+  }
 
-    emit({
-      type: 'stage-start',
-      stage: stage.name,
-      reasons,
-      ...(resumeHandle ? { resuming: resumeHandle } : {}),
-    });
-    const stageStart = Date.now();
-    const context: StageContext = {
+  const entry = state.stages[stage.name] ?? {};
+  state.stages[stage.name] = entry;
+  const resumeHandle = resumableHandle(entry.lastAttempt, fingerprint);
+  const attempt: StageAttempt = {
+    runId: request.runId,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    fingerprint,
+    ...(resumeHandle ? { handle: resumeHandle } : {}),
+  };
+  entry.lastAttempt = attempt;
+  await saveState(request);
+  emit({
+    type: 'stage-start',
+    stage: stage.name,
+    reasons,
+    ...(resumeHandle ? { resuming: resumeHandle } : {}),
+  });
+
+  const end = await runStage(
+    stage,
+    {
       config: loaded.config,
-      displayConfig,
+      displayConfig: execution.displayConfig,
       projectDir: loaded.projectDir,
-      stateDir,
+      stateDir: request.stateDir,
       runId: request.runId,
       upstream,
       ...(resumeHandle ? { resumeHandle } : {}),
       ...(entry.lastSuccess ? { previousOutputs: entry.lastSuccess.outputs } : {}),
       files: request.hasher,
-      signal,
+      signal: request.signal,
       step: (title) => emit({ type: 'stage-step', stage: stage.name, title: redactor.text(title) }),
       log: (line) => emit({ type: 'stage-log', stage: stage.name, line: redactor.text(line) }),
       saveHandle: async (handle) => {
         attempt.handle = redactor.value(handle);
-        await writeState(stateDir, redactor.value(state));
+        await saveState(request);
       },
-    };
+    },
+    redactor,
+  );
+  return settleAttempt(execution, { stage, entry, attempt, snapshot, fingerprint, reasons }, end);
+}
 
-    try {
-      const outputs = redactor.value(await Promise.race([stage.run(context), untilAborted(signal)]));
-      const durationMs = Date.now() - stageStart;
-      const finishedAt = new Date().toISOString();
+/** The attempt that just ended, and what it ran for. */
+interface EndedAttempt {
+  stage: Stage;
+  entry: StageState;
+  attempt: StageAttempt;
+  snapshot: InputSnapshot;
+  fingerprint: string;
+  reasons: StaleReason[];
+}
+
+/** Records how a stage's attempt ended, in the state, the events and the run record. */
+async function settleAttempt(
+  execution: Execution,
+  ended: EndedAttempt,
+  end: StageEnd,
+): Promise<Stop | undefined> {
+  const { request, records } = execution;
+  const { emit } = request;
+  const { stage, entry, attempt, snapshot, fingerprint, reasons } = ended;
+  const finishedAt = new Date().toISOString();
+  const { durationMs } = end;
+  switch (end.kind) {
+    case 'succeeded': {
+      const { outputs } = end;
       Object.assign(attempt, { status: 'succeeded', finishedAt, durationMs });
       entry.lastSuccess = {
         runId: request.runId,
@@ -204,60 +257,96 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
         finishedAt,
         durationMs,
       };
-      await writeState(stateDir, redactor.value(state));
+      await saveState(request);
       emit({ type: 'stage-success', stage: stage.name, outputs, durationMs });
       records[stage.name] = { action: 'ran', reasons, fingerprint, inputs: snapshot, outputs, durationMs };
-      await saveRecord('running');
-    } catch (error) {
-      const durationMs = Date.now() - stageStart;
-      const finishedAt = new Date().toISOString();
-      if (error instanceof Interrupted) {
-        status = 'interrupted';
-        Object.assign(attempt, { status: 'interrupted', finishedAt, durationMs });
-        await writeState(stateDir, redactor.value(state));
-        emit({
-          type: 'stage-interrupted',
-          stage: stage.name,
-          durationMs,
-          ...(attempt.handle ? { handle: attempt.handle } : {}),
-        });
-        records[stage.name] = { action: 'interrupted', reasons, fingerprint, durationMs };
-        const leftRunning = attempt.handle?.[LEFT_RUNNING_KEY];
-        failure = {
-          stage: stage.name,
-          message: 'interrupted',
-          bug: false,
-          ...(typeof leftRunning === 'string' ? { detail: leftRunning } : {}),
-        };
-        continue;
-      }
-      status = 'failed';
-      const unwritable = unwritableFile(error);
-      const bug = !(error instanceof StageError) && !unwritable;
-      const message = redactor.text(
-        unwritable
-          ? `cannot write ${unwritable.path}: ${unwritable.reason} (${unwritable.code})`
-          : error instanceof Error
-            ? error.message
-            : String(error),
-      );
-      const detail =
-        error instanceof StageError
-          ? error.detail && redactor.text(error.detail)
-          : error instanceof Error
-            ? error.stack && redactor.text(error.stack)
-            : undefined;
+      await saveRecord(execution, 'running');
+      return undefined;
+    }
+    case 'interrupted': {
+      Object.assign(attempt, { status: 'interrupted', finishedAt, durationMs });
+      await saveState(request);
+      emit({
+        type: 'stage-interrupted',
+        stage: stage.name,
+        durationMs,
+        ...(attempt.handle ? { handle: attempt.handle } : {}),
+      });
+      records[stage.name] = { action: 'interrupted', reasons, fingerprint, durationMs };
+      const leftRunning = attempt.handle?.[LEFT_RUNNING_KEY];
+      const failure = {
+        stage: stage.name,
+        message: 'interrupted',
+        bug: false,
+        ...(typeof leftRunning === 'string' ? { detail: leftRunning } : {}),
+      };
+      return { failure, interrupted: true };
+    }
+    case 'failed': {
+      const { message, detail, bug } = end;
       Object.assign(attempt, { status: 'failed', finishedAt, durationMs, error: message });
-      await writeState(stateDir, redactor.value(state));
+      await saveState(request);
       emit({ type: 'stage-failure', stage: stage.name, message, durationMs, ...(detail ? { detail } : {}) });
       records[stage.name] = { action: 'failed', reasons, fingerprint, durationMs, error: message };
-      failure = { stage: stage.name, message, bug, ...(detail ? { detail } : {}) };
+      return {
+        failure: { stage: stage.name, message, bug, ...(detail ? { detail } : {}) },
+        interrupted: false,
+      };
     }
   }
+}
 
-  const safeRecord = await saveRecord(status);
-  const recordFile = runRecordFile(stateDir, request.runId);
+/** A stage the run does not run: after a failure, or skipped by the plan. */
+function recordSkipped(execution: Execution, planned: PlannedStage, stop: Stop | undefined): void {
+  const { request, records } = execution;
+  if (stop) {
+    const skip = { kind: 'after-failure', stage: stop.failure.stage, interrupted: stop.interrupted } as const;
+    request.emit({ type: 'stage-skip', stage: planned.name, skip });
+    records[planned.name] = { action: 'not-run', reasons: planned.reasons, skip };
+    return;
+  }
+  const skip = planned.skip ?? { kind: 'up-to-date' };
+  request.emit({ type: 'stage-skip', stage: planned.name, skip });
+  const outputs = outputsOf(request, planned.name);
+  records[planned.name] = {
+    action: 'skipped',
+    reasons: planned.reasons,
+    skip,
+    ...(outputs ? { outputs } : {}),
+  };
+}
+
+export async function executeRun(request: RunRequest): Promise<RunOutcome> {
+  const execution: Execution = {
+    request,
+    started: Date.now(),
+    records: {},
+    displayConfig: request.secrets.mask(request.loaded.config),
+  };
+  request.emit({ type: 'run-start', runId: request.runId, plan: request.plan });
+  let stop: Stop | undefined;
+  let recordStarted = false;
+  for (const planned of request.plan) {
+    if (stop || planned.action === 'skip') {
+      recordSkipped(execution, planned, stop);
+      continue;
+    }
+    if (!recordStarted) {
+      recordStarted = true;
+      await saveRecord(execution, 'running');
+    }
+    const stage = request.stages.find((s) => s.name === planned.name) as Stage;
+    stop = await executeStage(execution, planned, stage);
+  }
+
+  const status: RunStatus = !stop ? 'succeeded' : stop.interrupted ? 'interrupted' : 'failed';
+  const record = await saveRecord(execution, status);
   await request.hasher.save();
-  emit({ type: 'run-end', status, durationMs: safeRecord.durationMs });
-  return { status, record: safeRecord, recordFile, ...(failure ? { failure } : {}) };
+  request.emit({ type: 'run-end', status, durationMs: record.durationMs });
+  return {
+    status,
+    record,
+    recordFile: runRecordFile(request.stateDir, request.runId),
+    ...(stop ? { failure: stop.failure } : {}),
+  };
 }
