@@ -171,10 +171,10 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
   };
   for (const spec of COMMANDS) {
     const [parentName, name] = spec.name.includes(' ') ? spec.name.split(' ') : [undefined, spec.name];
-    const parent =
-      parentName === 'local'
-        ? (local ??= program.command('local').description('the local SageMaker that target "local" uses'))
-        : program;
+    if (parentName === 'local' && !local) {
+      local = program.command('local').description('the local SageMaker that target "local" uses');
+    }
+    const parent = parentName === 'local' && local ? local : program;
     let command = parent.command(name as string).description(spec.description);
     if (spec.argument) command = command.argument(spec.argument.syntax, spec.argument.description);
     command = withOptions[spec.options](command);
