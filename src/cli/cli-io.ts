@@ -15,6 +15,8 @@ export interface CommonOptions {
   profile?: string;
   json: boolean;
   verbose: boolean;
+  /** `--no-refresh`: skip the drift checks of up-to-date stages (plan, run, status). */
+  refresh?: boolean;
 }
 
 export const writeLine = (stream: NodeJS.WritableStream, text: string): void => {

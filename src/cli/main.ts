@@ -50,8 +50,12 @@ function withLocalServeOptions(command: Command): Command {
     .option('--json', 'print the endpoints as JSON', false);
 }
 
+/** Terraform's -refresh=false: trust the state instead of one Describe per remote resource. */
+const withRefresh = (command: Command): Command =>
+  command.option('--no-refresh', 'do not check that what up-to-date stages made still exists (faster)');
+
 function withSelection(command: Command, stageNames: string): Command {
-  return command
+  return withRefresh(command)
     .option('--from <stage>', `run this stage and every one after it, even if up to date (${stageNames})`)
     .option('--to <stage>', 'stop after this stage')
     .option('--only <stage>', 'run just this stage, even if up to date')
@@ -99,6 +103,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'status',
     description: 'show each stage: up to date, stale, failed, running',
     options: 'pipeline',
+    extra: withRefresh,
     run: ({ options, io, stages }) => statusCommand(options, io, stages),
   },
   {

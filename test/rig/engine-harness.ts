@@ -54,6 +54,7 @@ export async function runEngine(project: TestProject, options: EngineOptions = {
     secrets,
     stateDir,
     mayStart: true,
+    refresh: true,
   });
   if (!plan.ok) throw new Error(`plan: ${JSON.stringify(plan.error)}`);
   const events: RunEvent[] = [];

@@ -210,6 +210,8 @@ describe('the cloud stages on the local target (process runtime)', () => {
     const plan = await project.run(['plan', ...settings], { real: true });
     assert.match(plan.stdout, /deploy\s+run\s+endpoint keras-example no longer exists/, plan.stdout);
     assert.match(plan.stdout, /train\s+skip/, plan.stdout);
+    const trusting = await project.run(['plan', '--no-refresh', ...settings], { real: true });
+    assert.match(trusting.stdout, /deploy\s+skip/, '--no-refresh trusts the state');
     const status = await project.run(['status', ...settings], { real: true });
     assert.match(status.stdout, /deploy\s+stale .*endpoint keras-example no longer exists/, status.stdout);
     const run = await project.run(['run', '--to', 'invoke', ...settings], { real: true });

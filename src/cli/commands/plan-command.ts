@@ -15,7 +15,13 @@ export async function planCommand(
   const opened = await openPipeline(options, io);
   if (!opened.ok) return opened.error;
   const { loaded, state, hasher, secrets, stateDir } = opened.value;
-  const plan = await planRun(stages, state, loaded, options, { hasher, secrets, stateDir, mayStart: false });
+  const plan = await planRun(stages, state, loaded, options, {
+    hasher,
+    secrets,
+    stateDir,
+    mayStart: false,
+    refresh: options.refresh !== false,
+  });
   await hasher.save();
   if (!plan.ok) return { reason: 'plan', failure: plan.error };
   if (options.json) {

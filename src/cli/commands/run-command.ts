@@ -57,6 +57,7 @@ export async function runCommand(
       secrets,
       stateDir,
       mayStart: true,
+      refresh: options.refresh !== false,
     });
     if (!plan.ok) return { reason: 'plan', failure: plan.error };
 

@@ -57,6 +57,7 @@ export async function statusCommand(
     else if (attempt?.status === 'interrupted' && attempt.runId !== success?.runId) status = 'interrupted';
     else if (!success) status = 'never-run';
     else if (reasons.length > 0) status = 'stale';
+    else if (options.refresh === false) status = 'up-to-date';
     else {
       // Up to date by its inputs: and is what it made still there?
       const drift = await checkDrift(stage, entry, loaded, stateDir, false);

@@ -49,6 +49,11 @@ export interface PlanInputs {
   stateDir: string;
   /** Whether drift checks may start what they need (see DriftContext.mayStart). */
   mayStart: boolean;
+  /**
+   * Whether to check that what up-to-date stages made still exists (one Describe each); `false`
+   * (`--no-refresh`, as Terraform's `-refresh=false`) trusts the state, for speed.
+   */
+  refresh: boolean;
 }
 
 interface SelectionWindow {
@@ -144,7 +149,7 @@ export async function planRun(
   state: PipelineState,
   loaded: LoadedConfig,
   selection: Selection,
-  { hasher, secrets, stateDir, mayStart }: PlanInputs,
+  { hasher, secrets, stateDir, mayStart, refresh }: PlanInputs,
 ): Promise<PlanResult> {
   const window = selectionWindow(stages, selection);
   if ('reason' in window) return { ok: false, error: window };
@@ -166,7 +171,7 @@ export async function planRun(
     const forcedBy = window.forcedBy(index);
     const selected = window.selected(index);
     let driftNote: string | undefined;
-    if (reasons.length === 0 && selected && !forcedBy) {
+    if (refresh && reasons.length === 0 && selected && !forcedBy) {
       const drift = await checkDrift(stage, previous, loaded, stateDir, mayStart);
       if (drift.reason) reasons.push(drift.reason);
       driftNote = drift.note;
