@@ -10,7 +10,7 @@ import type { BuiltImage, ContainerRuntime } from '../runtimes/container-runtime
 import { dockerRuntime } from '../runtimes/docker/docker-runtime.js';
 import { processRuntime } from '../runtimes/process-runtime.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
-import { inUse, notFound, validation } from './aws-error.js';
+import { inUse, validation } from './aws-error.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
@@ -291,7 +291,8 @@ export class TrainingJobs {
   async describe(input: Input): Promise<TrainingJob> {
     const name = resourceName(input, 'TrainingJobName');
     const job = await this.load(name);
-    if (!job) throw notFound(`Requested resource not found: training job ${name}`);
+    // SageMaker's own answer, which the aws CLI's waiters rely on: not ResourceNotFound.
+    if (!job) throw validation('Requested resource not found.');
     return job;
   }
 

@@ -131,7 +131,7 @@ describe('the local SageMaker through the aws CLI', () => {
       /An error occurred \(ResourceInUse\) when calling the CreateTrainingJob operation/,
     );
     const missing = await aws(['sagemaker', 'describe-training-job', '--training-job-name', 'nope']);
-    assert.match(String(missing.stderr), /\(ResourceNotFound\)/);
+    assert.match(String(missing.stderr), /\(ValidationException\).*Requested resource not found\./);
   });
 
   it('hosts the model and answers invoke-endpoint', async (t) => {

@@ -150,7 +150,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     });
     await assert.rejects(
       rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'never-created' })),
-      { name: 'ResourceNotFound' },
+      { name: 'ValidationException', message: 'Requested resource not found.' },
     );
     const list = await rig.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'job-' }));
     assert.deepEqual(list.TrainingJobSummaries?.map((j) => j.TrainingJobName).sort(), [
