@@ -17,16 +17,16 @@ type TypeOf<K extends Kind> = K extends 'string'
 /** Field name → its kind; `?` after the kind makes it optional. */
 export type Shape = Record<string, Kind | `${Kind}?`>;
 
-type Required<S extends Shape> = {
+type RequiredFields<S extends Shape> = {
   [K in keyof S as S[K] extends Kind ? K : never]: TypeOf<Extract<S[K], Kind>>;
 };
-type Optional<S extends Shape> = {
+type OptionalFields<S extends Shape> = {
   [K in keyof S as S[K] extends `${Kind}?` ? K : never]?: S[K] extends `${infer Base extends Kind}?`
     ? TypeOf<Base>
     : never;
 };
 /** The outputs a shape describes. */
-export type OutputsOf<S extends Shape> = Required<S> & Optional<S>;
+export type OutputsOf<S extends Shape> = RequiredFields<S> & OptionalFields<S>;
 
 const kindOf = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value;

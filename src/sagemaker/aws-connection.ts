@@ -57,10 +57,12 @@ export function awsRegion(config: PipelineConfig): string | undefined {
 }
 
 const connections = new Map<string, Promise<AwsConnection>>();
+const connectionKey = (config: PipelineConfig, stateDir: string): string =>
+  `${stateDir}\0${config.target}\0${config.local.registry ?? ''}\0${config.aws.profile ?? ''}`;
 
 /** One connection per state folder and target for the whole CLI run, shared by the stages. */
 export function connect(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
-  const key = `${stateDir}\0${config.target}\0${config.local.registry ?? ''}\0${config.aws.profile ?? ''}`;
+  const key = connectionKey(config, stateDir);
   let connection = connections.get(key);
   if (!connection) {
     connection = open(config, stateDir);
@@ -78,7 +80,10 @@ export async function connectIfRunning(
   config: PipelineConfig,
   stateDir: string,
 ): Promise<AwsConnection | undefined> {
-  if (config.target !== 'local') return connect(config, stateDir);
+  // Once connected, the daemon was found (or started) already: no need to ask it again.
+  if (config.target !== 'local' || connections.has(connectionKey(config, stateDir))) {
+    return connect(config, stateDir);
+  }
   const { findLocalDaemon } = await import('../local-sagemaker/daemon.js');
   const running = await findLocalDaemon(pipelinePaths.localSageMaker(stateDir), 2);
   return running ? connect(config, stateDir) : undefined;

@@ -34,6 +34,3 @@ export function isNotFound(error: unknown): boolean {
 
 /** The model's own container refused the request (its 4xx), which no retry would change. */
 export const isModelError = (error: unknown): error is ModelError => error instanceof ModelError;
-
-/** A fault of the service rather than of the request: worth saying it may pass. */
-export const isServerFault = (error: unknown): boolean => (error as SdkError)?.$fault === 'server';

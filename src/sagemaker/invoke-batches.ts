@@ -9,7 +9,7 @@ import { inParallel } from '../shared/in-parallel.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isModelError } from './aws-errors.js';
 import { explainAwsError } from './explain-aws-error.js';
-import { untilAborted } from './retry-policy.js';
+import { callUntilAborted } from './retry-policy.js';
 
 /** SageMaker's limit is 6 MiB; a little is kept back for the separators. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 1024;
@@ -96,7 +96,7 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
     const body = `${request.rows.slice(start, end).join('\n')}\n`;
     let answer: InvokeEndpointCommandOutput;
     try {
-      answer = await untilAborted(
+      answer = await callUntilAborted(
         request.connection.runtime.send(
           new InvokeEndpointCommand({
             EndpointName: request.endpointName,

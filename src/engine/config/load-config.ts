@@ -9,7 +9,7 @@ import { interpolate } from './interpolate.js';
 import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
 import { parseYamlCached } from './parse-cache.js';
 import type { PipelineConfig } from './pipeline-config.js';
-import { declaredSecretNames, secretValuesByKey } from './secret-names.js';
+import { declaredSecretNames, REDACTED, secretValuesByKey } from './secret-names.js';
 import { validateAgainstSchema } from './validate-schema.js';
 import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
 
@@ -151,7 +151,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
 
 function redactDiagnostics(diagnostics: Diagnostic[], secrets: readonly string[]): Diagnostic[] {
   const hide = (text: string): string =>
-    secrets.filter((s) => s.length > 0).reduce((result, secret) => result.replaceAll(secret, '***'), text);
+    secrets.filter((s) => s.length > 0).reduce((result, secret) => result.replaceAll(secret, REDACTED), text);
   return diagnostics.map((diagnostic) => ({
     ...diagnostic,
     message: hide(diagnostic.message),

@@ -16,6 +16,9 @@ const SECRET_WORDS = new Set([
 /** Two words in a row that make a name secret. */
 const SECRET_PAIRS = new Set(['private key', 'access key', 'api key', 'secret key', 'auth key']);
 
+/** What pipeline writes in place of a secret. */
+export const REDACTED = '***';
+
 /** Credentials the AWS SDK reads from the environment: secret wherever they appear. */
 export const AWS_SECRET_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
@@ -48,19 +51,40 @@ export function looksSecret(name: string): boolean {
  */
 export function secretValuesByKey(config: unknown): string[] {
   const found: string[] = [];
-  const walk = (node: unknown, key: string | undefined): void => {
-    if (key !== undefined && looksSecret(key) && (typeof node === 'string' || typeof node === 'number')) {
-      found.push(String(node));
-    } else if (Array.isArray(node)) {
-      for (const item of node) walk(item, undefined);
-    } else if (node && typeof node === 'object') {
-      for (const [childKey, child] of Object.entries(node)) walk(child, childKey);
-    }
-  };
   if (config && typeof config === 'object' && !Array.isArray(config)) {
-    for (const [key, child] of Object.entries(config)) if (key !== 'secrets') walk(child, key);
+    for (const [key, child] of Object.entries(config)) {
+      if (key === 'secrets') continue;
+      mapLeaves(
+        child,
+        (leaf, secretKey) => {
+          if (secretKey && (typeof leaf === 'string' || typeof leaf === 'number')) found.push(String(leaf));
+          return leaf;
+        },
+        key,
+      );
+    }
   }
   return found;
+}
+
+/** A leaf of a JSON value: what redaction and digesting look at. */
+export type JsonLeaf = string | number | boolean | null | undefined;
+
+/**
+ * A copy of a JSON value with each leaf replaced by `replace`, which is told whether the leaf's
+ * key names a secret (a list item has no key of its own). The one walk that redaction (state,
+ * records), digesting (fingerprints) and finding secret-keyed values share.
+ */
+export function mapLeaves(
+  value: unknown,
+  replace: (leaf: JsonLeaf, secretKey: boolean) => unknown,
+  key?: string,
+): unknown {
+  if (Array.isArray(value)) return value.map((item) => mapLeaves(item, replace));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapLeaves(v, replace, k)]));
+  }
+  return replace(value as JsonLeaf, key !== undefined && looksSecret(key));
 }
 
 /** Names listed under the config's top-level `secrets:`, as written (before validation). */

@@ -6,16 +6,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
-import { looksSecret } from '../config/secret-names.js';
+import { mapLeaves, REDACTED } from '../config/secret-names.js';
 
 const DIGEST = /^\(secret [0-9a-f]{16}\)$/;
-/** What an older pipeline wrote in place of a secret: also compared as "a secret". */
-const LEGACY_REDACTED = '***';
 /** Values shorter than this are not searched for inside strings (they would match ordinary text). */
 export const MIN_SECRET_LENGTH = 4;
 
 export const isSecretDigest = (value: unknown): boolean =>
-  typeof value === 'string' && (DIGEST.test(value) || value === LEGACY_REDACTED);
+  typeof value === 'string' && (DIGEST.test(value) || value === REDACTED);
 
 export class SecretDigester {
   private readonly secrets: string[];
@@ -37,18 +35,13 @@ export class SecretDigester {
 
   /** A copy of a JSON value with every secret leaf (by its key, or by what it holds) digested. */
   mask<T>(value: T): T {
-    const walk = (node: unknown, key: string | undefined): unknown => {
-      const secretKey = key !== undefined && looksSecret(key);
-      if (typeof node === 'string') return secretKey || this.holdsSecret(node) ? this.digest(node) : node;
-      if (typeof node === 'number' || typeof node === 'boolean')
-        return secretKey ? this.digest(String(node)) : node;
-      if (Array.isArray(node)) return node.map((item) => walk(item, undefined));
-      if (node && typeof node === 'object') {
-        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, k)]));
-      }
-      return node;
-    };
-    return walk(value, undefined) as T;
+    // A value an older pipeline redacted (`***`) is compared as a secret too (isSecretDigest).
+    return mapLeaves(value, (leaf, secretKey) => {
+      if (typeof leaf === 'string') return secretKey || this.holdsSecret(leaf) ? this.digest(leaf) : leaf;
+      if (typeof leaf === 'number' || typeof leaf === 'boolean')
+        return secretKey ? this.digest(String(leaf)) : leaf;
+      return leaf;
+    }) as T;
   }
 }
 

@@ -3,6 +3,7 @@
 // run record at the end. Stages never touch the state; this module alone does. One function per
 // phase: decide what a stage does now, start its attempt, run it (its end as data), record it.
 
+import { untilAborted } from '../../shared/abortable.js';
 import { StageError } from '../../shared/errors.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import type { LoadedConfig } from '../config/load-config.js';
@@ -47,13 +48,6 @@ export interface RunOutcome {
 }
 
 class Interrupted extends Error {}
-
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(new Interrupted());
-    signal.addEventListener('abort', () => reject(new Interrupted()), { once: true });
-  });
-}
 
 type Failure = NonNullable<RunOutcome['failure']>;
 /** Why the run stops before its end: a stage failed, or Ctrl-C/SIGTERM interrupted one. */
@@ -120,7 +114,9 @@ function resumableHandle(previous: StageAttempt | undefined, fingerprint: string
 async function runStage(stage: Stage, context: StageContext, redactor: Redactor): Promise<StageEnd> {
   const started = Date.now();
   try {
-    const outputs = redactor.value(await Promise.race([stage.run(context), untilAborted(context.signal)]));
+    const outputs = redactor.value(
+      await untilAborted(stage.run(context), context.signal, () => new Interrupted()),
+    );
     return { kind: 'succeeded', outputs, durationMs: Date.now() - started };
   } catch (error) {
     const durationMs = Date.now() - started;

@@ -2,10 +2,10 @@
 // that name a secret, and known secret values (credentials from the environment, `${SECRET}`
 // interpolations) wherever they appear in a string. Digests of secrets (secret-digest.ts) are
 // kept as they are: they hold no secret, and fingerprints are compared through them.
-import { AWS_SECRET_VARIABLES, looksSecret } from '../config/secret-names.js';
+import { AWS_SECRET_VARIABLES, mapLeaves, REDACTED } from '../config/secret-names.js';
 import { isSecretDigest, MIN_SECRET_LENGTH } from '../plan/secret-digest.js';
 
-export const REDACTED = '***';
+export { REDACTED };
 
 export class Redactor {
   private readonly secrets: string[];
@@ -28,22 +28,10 @@ export class Redactor {
   }
 
   value<T>(value: T): T {
-    const walk = (node: unknown, key?: string): unknown => {
-      if (isSecretDigest(node)) return node;
-      if (
-        key !== undefined &&
-        looksSecret(key) &&
-        (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean')
-      ) {
-        return REDACTED;
-      }
-      if (typeof node === 'string') return this.text(node);
-      if (Array.isArray(node)) return node.map((item) => walk(item));
-      if (node && typeof node === 'object') {
-        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, k)]));
-      }
-      return node;
-    };
-    return walk(value) as T;
+    return mapLeaves(value, (leaf, secretKey) => {
+      if (isSecretDigest(leaf)) return leaf;
+      if (secretKey && leaf !== null && leaf !== undefined) return REDACTED;
+      return typeof leaf === 'string' ? this.text(leaf) : leaf;
+    }) as T;
   }
 }
