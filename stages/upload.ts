@@ -1,5 +1,6 @@
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import { dataBucketOf, dataPrefixOf } from '../src/sagemaker/data-location.js';
 import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 
@@ -38,7 +39,7 @@ export const upload: Stage = {
       data: config.data,
       'aws.region': config.aws.region,
       'aws.bucket': config.aws.bucket,
-      'aws.prefix': config.aws.prefix ?? config.name,
+      'aws.prefix': dataPrefixOf(config),
     },
     files: Object.values(config.data).map((channel) => ({ path: channel.path })),
   }),
@@ -46,14 +47,14 @@ export const upload: Stage = {
     const { config } = ctx;
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { uploadChannels } = await import('../src/sagemaker/upload-channels.js');
-    const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
+    const bucket = dataBucketOf(config);
     if (!bucket) throw new StageError('aws.bucket is not set: the data needs a bucket to go to');
     ctx.step('connecting');
     const connection = await connect(config, ctx.stateDir);
     const result = await uploadChannels({
       connection,
       bucket,
-      prefix: config.aws.prefix ?? config.name,
+      prefix: dataPrefixOf(config),
       channels: config.data,
       projectDir: ctx.projectDir,
       manifestFile: pipelinePaths.uploadManifest(ctx.stateDir, config.target),

@@ -14,6 +14,7 @@ import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
+import { dataPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { JobLogStream } from './job-log-stream.js';
@@ -65,7 +66,7 @@ export function createTrainingJobRequest(
     },
     ...(settings.contentType ? { ContentType: settings.contentType } : {}),
   });
-  const prefix = config.aws.prefix ?? config.name;
+  const prefix = dataPrefixOf(config);
   return {
     TrainingJobName: jobName,
     AlgorithmSpecification: {

@@ -22,6 +22,7 @@ import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
+import { channelPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
 import { abortStaleUploads } from './stale-uploads.js';
@@ -148,10 +149,6 @@ const formatBytes = (bytes: number): string =>
     : bytes < 1024 ** 2
       ? `${(bytes / 1024).toFixed(1)} KiB`
       : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-
-/** Where a channel's objects live: PREFIX/CHANNEL/. Only the upload stage writes there. */
-export const channelPrefixOf = (prefix: string, channel: string): string =>
-  `${prefix ? `${prefix}/` : ''}${channel}/`;
 
 export async function uploadChannels(request: UploadRequest): Promise<UploadResult> {
   const { s3 } = request.connection;

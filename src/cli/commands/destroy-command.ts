@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Stage } from '../../engine/stage.js';
 import { acquireLock } from '../../engine/state/lock.js';
 import { readState, writeState } from '../../engine/state/state-store.js';
+import { channelPrefixOf, dataBucketOf, dataPrefixOf } from '../../sagemaker/data-location.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
@@ -80,11 +81,10 @@ export async function destroyCommand(
       // Unfinished multipart uploads a killed run left in the data channels are billed on AWS.
       if (config.target === 'aws' || daemon) {
         const { abortStaleUploads } = await import('../../sagemaker/stale-uploads.js');
-        const { channelPrefixOf } = await import('../../sagemaker/upload-channels.js');
-        const bucket = config.aws.bucket ?? (config.target === 'local' ? `${config.name}-local` : undefined);
+        const bucket = dataBucketOf(config);
         const connection = await connect(config, stateDir);
         for (const channel of bucket ? Object.keys(config.data) : []) {
-          const prefix = channelPrefixOf(config.aws.prefix ?? config.name, channel);
+          const prefix = channelPrefixOf(dataPrefixOf(config), channel);
           const aborted = await abortStaleUploads(connection, bucket as string, prefix, log).catch(
             (error: Error) => {
               log(`could not abort unfinished uploads under ${prefix}: ${error.message}`);
