@@ -28,10 +28,14 @@ const containerName = (kind: string): string => `pipeline-${kind}-${randomBytes(
 /** The port SageMaker sends /ping and /invocations to inside a serving container. */
 export const SERVING_PORT = 8080;
 
-/** A serving container's network is named after it and removed with it. */
 async function stopContainer(name: string, graceSeconds: number): Promise<void> {
   await execa('docker', ['stop', '-t', String(graceSeconds), name], { reject: false, stdin: 'ignore' });
   await execa('docker', ['rm', '-f', name], { reject: false, stdin: 'ignore' });
+}
+
+/** A serving container's network is named after it and removed with it. */
+async function stopServer(name: string, graceSeconds: number): Promise<void> {
+  await stopContainer(name, graceSeconds);
   await execa('docker', ['network', 'rm', name], { reject: false, stdin: 'ignore' });
 }
 
@@ -97,7 +101,7 @@ export const dockerRuntime: ContainerRuntime = {
         { env: environment.env },
       );
     } catch (error) {
-      await stopContainer(name, 0);
+      await stopServer(name, 0);
       throw error;
     }
     if (!request.detachedLogFile) {
@@ -127,6 +131,6 @@ function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): Run
     handle,
     url: `http://127.0.0.1:${handle.port}`,
     exited,
-    stop: (graceSeconds = 30) => stopContainer(handle.container, graceSeconds),
+    stop: (graceSeconds = 30) => stopServer(handle.container, graceSeconds),
   };
 }
