@@ -1,57 +1,80 @@
-// Runs every compiled test (dist/test/**/*.test.js) with node's test runner, in two phases: the
-// tests that own everything they touch two at a time (the machine has 2 cores), then, one at a
-// time, the few that look at the whole machine (containers carrying the project's label, model
-// programs of this checkout, processes by parent). Ends with one line of totals for both phases.
+// Runs every compiled test (dist/test/**/*.test.js) with node's test runner, two jobs at a time
+// (the machine has 2 cores). A job is one test file, except the docker suites: they look at every
+// container carrying the project's label, so they run one after another as a single job. The
+// longest jobs start first, so that the two lanes end together. Each job's output is printed as
+// it ends; the last line gives the totals.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** Tests that inspect machine-wide state, so another test's containers or programs would fail them. */
-const MACHINE_WIDE = new Set([
-  'dist/test/reliability/kill-trials.test.js',
+/** Suites that look at every container the docker runtime labels: one at a time, as one job. */
+const DOCKER_SUITES = [
   'dist/test/local/docker-runtime.test.js',
   'dist/test/local/ecr.test.js',
   'dist/test/stages/build-and-local-test.test.js',
   'dist/test/stages/cloud-stages-docker.test.js',
-]);
+];
+
+/** The longest files, longest first (from the timings a full run prints); the rest follow. */
+const LONGEST_FIRST = [
+  'dist/test/reliability/kill-trials.test.js',
+  'dist/test/stages/cloud-stages.test.js',
+  'dist/test/reliability/remote-faults.test.js',
+  'dist/test/reliability/secrets.test.js',
+  'dist/test/stages/deploy-resume.test.js',
+  'dist/test/local/aws-cli.test.js',
+  'dist/test/stages/seed-end-to-end.test.js',
+  'dist/test/stages/train-reattach.test.js',
+  'dist/test/container/engines.test.js',
+  'dist/test/container/train-program.test.js',
+];
 
 const files = readdirSync('dist/test', { recursive: true })
   .map((name) => join('dist/test', String(name)))
   .filter((path) => path.endsWith('.test.js'))
   .map((path) => relative('.', path))
   .sort();
-const parallel = files.filter((file) => !MACHINE_WIDE.has(file));
-const serial = files.filter((file) => MACHINE_WIDE.has(file));
-const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+const rank = (file) => {
+  const index = LONGEST_FIRST.indexOf(file);
+  return index < 0 ? LONGEST_FIRST.length : index;
+};
+const jobs = [
+  { label: 'docker suites, one at a time', files: DOCKER_SUITES.filter((file) => files.includes(file)) },
+  ...files
+    .filter((file) => !DOCKER_SUITES.includes(file))
+    .sort((a, b) => rank(a) - rank(b))
+    .map((file) => ({ label: file, files: [file] })),
+];
+const lanes = Number(process.env.TEST_CONCURRENCY ?? 2);
 
-function run(label, concurrencyOfPhase, phaseFiles) {
+function runJob(job) {
   return new Promise((resolve) => {
-    process.stdout.write(`# phase: ${label} (${phaseFiles.length} files, ${concurrencyOfPhase} at a time)\n`);
-    const child = spawn(
-      process.execPath,
-      ['--test', `--test-concurrency=${concurrencyOfPhase}`, ...phaseFiles],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let tail = '';
-    child.stdout.on('data', (chunk) => {
-      process.stdout.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...job.files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
     child.on('close', (code) => {
-      const count = (name) => Number(tail.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+      const text = Buffer.concat(output).toString('utf8');
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      process.stdout.write(`# job: ${job.label} (${seconds} s)\n${text}`);
+      const count = (name) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
       resolve({ code: code ?? 1, passed: count('pass'), failed: count('fail'), skipped: count('skipped') });
     });
   });
 }
 
-const results = [
-  await run('independent tests', concurrency, parallel),
-  await run('machine-wide tests', 1, serial),
-];
-const passed = results.reduce((sum, result) => sum + result.passed, 0);
-const failed = results.reduce((sum, result) => sum + result.failed, 0);
-const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
-process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-process.exit(results.some((result) => result.code !== 0) || failed > 0 ? 1 : 0);
+const queue = [...jobs];
+const results = [];
+await Promise.all(
+  Array.from({ length: lanes }, async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job));
+  }),
+);
+const total = (key) => results.reduce((sum, result) => sum + result[key], 0);
+process.stdout.write(
+  `tests: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped\n`,
+);
+process.exit(results.some((result) => result.code !== 0) || total('failed') > 0 ? 1 : 0);

@@ -3,6 +3,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** The folder relative paths start from (`--file`, `--data-dir`); process.cwd() when absent. */
+  cwd?: string;
   /** For questions (`pipeline destroy` asks before it deletes); absent in tests. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }

@@ -1,5 +1,6 @@
 // The `pipeline` command line: parses arguments, runs one command, and turns its outcome into
 // output and an exit code. Stages are passed in, so tests can drive the engine with their own.
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../engine/stage.js';
 import { unwritableFile } from '../shared/unwritable.js';
@@ -186,7 +187,9 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     if (spec.extra) command = spec.extra(command);
     command.action(async (...received: unknown[]) => {
       // commander passes the positional arguments, then the options, then the command.
-      const options = received.at(-2) as { json?: boolean; verbose?: boolean };
+      const options = received.at(-2) as { json?: boolean; verbose?: boolean; file?: string };
+      // Every path below starts from the absolute config file, so a command needs no process.cwd().
+      if (typeof options.file === 'string') options.file = resolve(io.cwd ?? process.cwd(), options.file);
       const args = received.slice(0, -2).flat() as string[];
       json = Boolean(options.json);
       if (options.verbose !== undefined) verbose = options.verbose;

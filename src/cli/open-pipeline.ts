@@ -34,6 +34,7 @@ export function loadForCommand(options: CommonOptions, io: CliIo, onlyWhereSetti
     ...(options.env !== undefined ? { environment: options.env } : {}),
     sets: options.profile ? [...options.set, `aws.profile=${options.profile}`] : options.set,
     env: io.env,
+    ...(io.cwd !== undefined ? { cwd: io.cwd } : {}),
   });
 }
 

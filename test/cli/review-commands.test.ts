@@ -57,7 +57,7 @@ describe('runs, show and diff', () => {
       await writeRun(project, record('2', 200, 'rig-job-2', 'sha256:aaa'), 0.9333);
       await writeRun(project, record('3', 200, 'rig-job-3', 'sha256:bbb'), 1);
 
-      const runs = await project.run(['runs']);
+      const runs = await project.runInProcess(['runs']);
       assert.equal(runs.exitCode, 0, runs.stderr);
       const lines = runs.stdout.trim().split('\n');
       assert.match(lines[0] ?? '', /^RUN\s+WHEN\s+COMMIT\s+CHANGED\s+ACCURACY\s+MACRO_F1\s+STATUS$/);
@@ -68,20 +68,20 @@ describe('runs, show and diff', () => {
       assert.match(lines[2] ?? '', /epochs: 100 → 200\s+0\.9333/);
       assert.match(lines[3] ?? '', /3abcdef0\*\s+-\s+1\.0000/);
 
-      const json = JSON.parse((await project.run(['runs', '--json'])).stdout);
+      const json = JSON.parse((await project.runInProcess(['runs', '--json'])).stdout);
       assert.equal(json.length, 3);
       assert.deepEqual(json[2].ran, ['train', 'evaluate']);
 
-      const shown = await project.run(['show', '2']);
+      const shown = await project.runInProcess(['show', '2']);
       assert.equal(shown.exitCode, 0, shown.stderr);
       assert.match(shown.stdout, /^Run 2: succeeded in 1m00s/);
       assert.match(shown.stdout, /train\s+ran in 50\.0s/);
       assert.match(shown.stdout, /accuracy\s+0\.9333/);
-      const missing = await project.run(['show', '9']);
+      const missing = await project.runInProcess(['show', '9']);
       assert.equal(missing.exitCode, 2);
       assert.match(missing.stderr, /no run 9; `pipeline runs` lists them/);
 
-      const diff = await project.run(['diff']);
+      const diff = await project.runInProcess(['diff']);
       assert.equal(diff.exitCode, 0, diff.stderr);
       assert.match(diff.stdout, /^Run 2 → 3/);
       assert.match(diff.stdout, /Settings: the same/);
@@ -92,7 +92,7 @@ describe('runs, show and diff', () => {
       assert.match(diff.stdout, /train\.jobName: rig-job-2 → rig-job-3/);
       assert.match(diff.stdout, /accuracy\s+0\.9333 → 1\.0000\s+\(\+0\.0667\)/);
 
-      const first = JSON.parse((await project.run(['diff', '1', 'last', '--json'])).stdout);
+      const first = JSON.parse((await project.runInProcess(['diff', '1', 'last', '--json'])).stdout);
       assert.deepEqual(first.params, [{ path: 'training.hyperparameters.epochs', before: 100, after: 200 }]);
       const accuracy = first.metrics.find((m: { metric: string }) => m.metric === 'accuracy');
       assert.ok(Math.abs(accuracy.delta - 0.2) < 1e-9, String(accuracy.delta));
@@ -101,8 +101,8 @@ describe('runs, show and diff', () => {
 
   it('says so when there are no runs yet, or not two to compare', async () => {
     await withProject({}, async (project) => {
-      assert.match((await project.run(['runs'])).stdout, /No runs yet/);
-      const diff = await project.run(['diff']);
+      assert.match((await project.runInProcess(['runs'])).stdout, /No runs yet/);
+      const diff = await project.runInProcess(['diff']);
       assert.equal(diff.exitCode, 2);
       assert.match(diff.stderr, /there are only 0 runs/);
     });

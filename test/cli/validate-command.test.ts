@@ -20,13 +20,13 @@ const WITH_ENVIRONMENTS = `${BASE_CONFIG}environments:
 describe('pipeline validate', () => {
   it('checks the base config and every environment, naming the broken one', async () => {
     await withProject({ 'pipeline.yaml': WITH_ENVIRONMENTS }, async (project) => {
-      const all = await project.run(['validate'], { real: true });
+      const all = await project.runInProcess(['validate'], { real: true });
       assert.equal(all.exitCode, 2);
       assert.match(
         all.stderr,
         /^error: pipeline\.yaml:23:22: \(env broken\) training\.instanceCount must be integer, not "zero"\n {2}23 \| {7}instanceCount: zero\n/,
       );
-      const prod = await project.run(['validate', '--env', 'prod', '--json'], { real: true });
+      const prod = await project.runInProcess(['validate', '--env', 'prod', '--json'], { real: true });
       assert.equal(prod.exitCode, 0, prod.stderr);
       assert.deepEqual(JSON.parse(prod.stdout).checked, ['env prod']);
     });
@@ -38,7 +38,7 @@ describe('pipeline validate', () => {
         'pipeline.yaml': BASE_CONFIG.replace('epochs: 3', 'epochs: ${NOPE}'),
       },
       async (project) => {
-        const result = await project.run(['validate', '--json'], { real: true });
+        const result = await project.runInProcess(['validate', '--json'], { real: true });
         assert.equal(result.exitCode, 2);
         const report = JSON.parse(result.stdout);
         assert.equal(report.error, 'config');
@@ -55,7 +55,7 @@ describe('pipeline validate', () => {
 
   it('says where pipeline.yaml was expected when there is none', async () => {
     await withProject({}, async (project) => {
-      const result = await project.run(['validate', '--file', 'nope.yaml'], { real: true });
+      const result = await project.runInProcess(['validate', '--file', 'nope.yaml'], { real: true });
       assert.equal(result.exitCode, 2);
       assert.match(
         result.stderr,
@@ -68,13 +68,13 @@ describe('pipeline validate', () => {
 describe('pipeline usage', () => {
   it('exits 2 for an unknown command or option, and 0 for --help', async () => {
     await withProject({}, async (project) => {
-      const unknownCommand = await project.run(['deplyo'], { real: true });
+      const unknownCommand = await project.runInProcess(['deplyo'], { real: true });
       assert.equal(unknownCommand.exitCode, 2);
       assert.match(unknownCommand.stderr, /unknown command 'deplyo'/);
-      const unknownOption = await project.run(['run', '--fast'], { real: true });
+      const unknownOption = await project.runInProcess(['run', '--fast'], { real: true });
       assert.equal(unknownOption.exitCode, 2);
       assert.match(unknownOption.stderr, /unknown option '--fast'/);
-      const help = await project.run(['--help'], { real: true });
+      const help = await project.runInProcess(['--help'], { real: true });
       assert.equal(help.exitCode, 0);
       assert.match(
         help.stdout,

@@ -1,4 +1,4 @@
-// A corpus of broken pipeline.yaml files, each run through the real CLI: exit code 2, every
+// A corpus of broken pipeline.yaml files, each run through the real CLI's main (in this process): exit code 2, every
 // message at `pipeline.yaml:LINE:COL`, no stack trace, and the state left exactly as it was.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -300,7 +300,7 @@ describe(`a corpus of ${CASES.length} bad pipeline.yaml files`, () => {
       const failures: string[] = [];
       for (const badCase of CASES) {
         await project.write({ 'pipeline.yaml': badCase.yaml, '.pipeline/state.json': state });
-        const result = await project.run([badCase.command ?? 'run'], {
+        const result = await project.runInProcess([badCase.command ?? 'run'], {
           real: true,
           ...(badCase.env ? { env: badCase.env } : {}),
         });

@@ -3,11 +3,12 @@
 // endpoint, model or endpoint config, a state file that parses, and a record for every run (the
 // killed ones marked killed). The moments come from the run's own progress output, not from a
 // clock: each trial makes one stage stale and kills the run when that stage starts, or a few of
-// its lines later, so every stage boundary is hit. KILL_TRIALS sets the number (16 in CI, two per
-// stage; `npm run soak` runs 200), SIGNAL_TRIALS the Ctrl-C/SIGTERM ones (4 of each in CI).
+// its lines later, so every stage boundary is hit. KILL_TRIALS sets the number (8 in CI, one per
+// stage as it starts; `npm run soak` runs 200, later passes a few lines into each stage),
+// SIGNAL_TRIALS the Ctrl-C/SIGTERM ones (2 of each in CI, 30 in the soak). Everything checked is
+// this project's (its jobs, its programs), so the trials run beside other tests.
 import assert from 'node:assert/strict';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   ListEndpointConfigsCommand,
@@ -16,8 +17,6 @@ import {
   ListTrainingJobsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { execa } from 'execa';
-import { containerDir } from '../rig/example-model.js';
 import {
   cleanUpExampleProject,
   destroyLocalTarget,
@@ -26,7 +25,7 @@ import {
 } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 
-const TRIALS = Number(process.env.KILL_TRIALS ?? 16);
+const TRIALS = Number(process.env.KILL_TRIALS ?? 8);
 const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
 
 /**
@@ -77,13 +76,11 @@ async function allTrainingJobs(sagemaker: SageMakerClient): Promise<string[]> {
   return names;
 }
 
-/** Model programs still running from this checkout's container (the process runtime). */
-async function strayPrograms(): Promise<string[]> {
-  const ps = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
-  const programs = [join(containerDir, 'dist', 'train.js'), join(containerDir, 'dist', 'serve.js')];
-  return String(ps.stdout)
-    .split('\n')
-    .filter((line) => programs.some((program) => line.includes(program)));
+/** Model programs (train, serve) still running for this project: their OPT_ML lies inside it. */
+async function strayPrograms(project: TestProject): Promise<number[]> {
+  return processesWhoseEnvironment((variables) =>
+    variables.some((variable) => variable.startsWith(`OPT_ML=${project.dir}/`)),
+  );
 }
 
 /** The stage a killed run was in: the one whose last attempt the state still shows running. */
@@ -95,16 +92,20 @@ async function stageRunning(project: TestProject): Promise<string> {
   return running.at(-1)?.[0] ?? 'between stages';
 }
 
-/** Pids of model programs started for the CLI process `pid` (they carry PIPELINE_PARENT_PID). */
-async function programsStartedBy(pid: number): Promise<number[]> {
+/** Pids of the processes whose environment (NAME=value entries) passes `matches`. */
+async function processesWhoseEnvironment(matches: (variables: string[]) => boolean): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
-    if (environ.split('\0').includes(`PIPELINE_PARENT_PID=${pid}`)) found.push(Number(entry));
+    if (matches(environ.split('\0'))) found.push(Number(entry));
   }
   return found;
 }
+
+/** Pids of model programs started for the CLI process `pid` (they carry PIPELINE_PARENT_PID). */
+const programsStartedBy = (pid: number): Promise<number[]> =>
+  processesWhoseEnvironment((variables) => variables.includes(`PIPELINE_PARENT_PID=${pid}`));
 
 /** Every trial's run: the whole pipeline, quickly (2 epochs), with no gate to miss. */
 const BASE_ARGS = [
@@ -222,15 +223,15 @@ describe(`kill -9 during a run, ${TRIALS} times`, () => {
     await destroyLocalTarget(project);
     // Endpoint servers stop as destroy returns; give each its grace to exit, then check.
     await waitFor(
-      async () => ((await strayPrograms()).length === 0 ? true : undefined),
+      async () => ((await strayPrograms(project)).length === 0 ? true : undefined),
       'no stray program',
       30,
     ).catch(() => undefined);
-    assert.deepEqual(await strayPrograms(), [], 'no train or serve process left behind');
+    assert.deepEqual(await strayPrograms(project), [], 'no train or serve process left behind');
   });
 });
 
-const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 4);
+const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
 /** What a signal trial's run does (a new seed; every third, new data too): where signals land. */
 const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'upload', 'local-test'];
 

@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 
@@ -36,6 +37,18 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/** A stream that keeps what is written to it, as text. */
+class CapturedStream extends Writable {
+  private readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    done();
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
 }
 
 export class TestProject {
@@ -125,6 +138,32 @@ export class TestProject {
   ): Promise<CliResult> {
     const result = await this.spawn(args, options);
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  /**
+   * The CLI's `main` in this process, with this project as its folder and its output captured:
+   * the same code as `run`, for commands that need no child process (config errors, validate,
+   * review commands), in milliseconds instead of a node start each.
+   */
+  async runInProcess(
+    args: string[],
+    options: { env?: Record<string, string>; real?: boolean } = {},
+  ): Promise<CliResult> {
+    const [{ main }, { stages }] = await Promise.all([
+      import('../../src/cli/main.js'),
+      options.real
+        ? import('../../stages/index.js')
+        : import('./test-stages.js').then((m) => ({ stages: m.testStages })),
+    ]);
+    const stdout = new CapturedStream();
+    const stderr = new CapturedStream();
+    const exitCode = await main(args, stages, {
+      stdout,
+      stderr,
+      env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },
+      cwd: this.dir,
+    });
+    return { exitCode, stdout: stdout.text, stderr: stderr.text };
   }
 
   async remove(): Promise<void> {

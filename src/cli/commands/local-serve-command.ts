@@ -36,7 +36,7 @@ export async function localServeCommand(
     return { reason: 'usage', message: `--port and --s3-port take a port number from 0 to 65535` };
   }
   const { startLocalSageMaker } = await import('../../local-sagemaker/local-sagemaker.js');
-  const dataDir = resolve(options.dataDir);
+  const dataDir = resolve(io.cwd ?? process.cwd(), options.dataDir);
   // The background daemon's starter chooses the token (server.json then names it); on its own,
   // the server makes one.
   const token = io.env.PIPELINE_DAEMON_TOKEN || randomBytes(16).toString('hex');
@@ -63,7 +63,7 @@ export async function localServeCommand(
     dataDir,
     token,
   };
-  const stateFile = options.stateFile ? resolve(options.stateFile) : undefined;
+  const stateFile = options.stateFile ? resolve(io.cwd ?? process.cwd(), options.stateFile) : undefined;
   if (stateFile) await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);
   if (options.json) writeJson(io.stdout, facts);
   else {

@@ -52,7 +52,7 @@ export async function showCommand(
     for (const [name, value] of Object.entries(metrics))
       lines.push(`  ${name.padEnd(20)} ${value.toFixed(4)}`);
   }
-  if (hasReport) lines.push('', `Report: ${relative(process.cwd(), report)}`);
+  if (hasReport) lines.push('', `Report: ${relative(io.cwd ?? process.cwd(), report)}`);
   writeLine(io.stdout, lines.join('\n'));
   return undefined;
 }
