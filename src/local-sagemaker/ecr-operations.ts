@@ -10,7 +10,6 @@ import type { Operation } from './json-service.js';
 import { epochSeconds, field, type Input, required } from './request-fields.js';
 import { ACCOUNT } from './training-jobs.js';
 
-export const ECR_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const REPOSITORY_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** ECR's ImageTag (1-300 characters) as the registry's manifest API takes it, and ImageDigest. */
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;

@@ -1,8 +1,13 @@
-// Models, endpoint configs and endpoints of the local SageMaker. An endpoint really serves: the
-// model's model.tar.gz is unpacked into a folder mounted as /opt/ml/model, `serve` starts on a
-// free port (a container, or the programs as a process that outlives this one), and the endpoint
-// is InService once /ping answers. UpdateEndpoint starts the new deployment before it stops the
-// old one, so that no invocation fails during the switch.
+// Models, endpoint configs and endpoints of the local SageMaker. An endpoint really serves: for
+// each production variant the model's model.tar.gz is unpacked into a folder mounted as
+// /opt/ml/model, `serve` starts on a free port (a container, or the programs as a process that
+// outlives this one), and the endpoint is InService once every variant answers /ping. Requests
+// are split between variants by weight, or sent to the TargetVariant.
+//
+// UpdateEndpoint is blue/green, as on SageMaker: the new deployment starts beside the old one,
+// which keeps serving; when the new one is healthy it takes the traffic and the old one stops.
+// When the new one fails, the endpoint stays InService on the old configuration and the failure
+// is in FailureReason. A deleted endpoint stays deleted, whatever its deployment does later.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,18 +22,25 @@ import { freePort } from '../shared/free-port.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { validation } from './aws-error.js';
 import type { Operation } from './json-service.js';
-import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
+import { listPage } from './list-page.js';
+import { epochSeconds, type Input, resourceName } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
+import type { Tag, TagStore } from './tags.js';
 import { ACCOUNT, imageFor } from './training-jobs.js';
+
+interface ContainerDefinition {
+  Image: string;
+  ModelDataUrl?: string;
+  Environment?: Record<string, string>;
+}
 
 interface Model {
   ModelName: string;
   ModelArn: string;
-  ExecutionRoleArn: string;
-  PrimaryContainer: { Image: string; ModelDataUrl?: string; Environment?: Record<string, string> };
+  ExecutionRoleArn?: string;
+  PrimaryContainer: ContainerDefinition;
   CreationTime: number;
-  Tags?: unknown[];
 }
 
 interface Variant {
@@ -43,10 +55,30 @@ interface EndpointConfig {
   EndpointConfigName: string;
   EndpointConfigArn: string;
   ProductionVariants: Variant[];
+  KmsKeyId?: string;
   CreationTime: number;
 }
 
 type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting' | 'OutOfService';
+
+interface VariantSummary {
+  VariantName: string;
+  DeployedImages: { SpecifiedImage: string; ResolvedImage: string; ResolutionTime: number }[];
+  CurrentWeight: number;
+  DesiredWeight: number;
+  CurrentInstanceCount: number;
+  DesiredInstanceCount: number;
+}
+
+/** Where a variant of the current deployment serves (not part of any answer). */
+interface ServingVariant {
+  name: string;
+  server: ServerHandle;
+  /** The folder holding model/ and serve.log; a replacement server starts from it. */
+  dir: string;
+  image: string;
+  env?: Record<string, string>;
+}
 
 interface Endpoint {
   EndpointName: string;
@@ -56,9 +88,10 @@ interface Endpoint {
   FailureReason?: string;
   CreationTime: number;
   LastModifiedTime: number;
-  ProductionVariants?: { VariantName: string; CurrentInstanceCount: number; DesiredInstanceCount: number }[];
-  /** Not part of DescribeEndpoint: where the current deployment serves. */
-  deployment?: { server: ServerHandle; dir: string };
+  ProductionVariants?: VariantSummary[];
+  PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
+  /** Internal: the servers of the deployment in service. */
+  deployment?: { dir: string; variants: ServingVariant[] };
 }
 
 export interface HostingOptions {
@@ -67,9 +100,55 @@ export interface HostingOptions {
   s3: S3Client;
   /** How long a new deployment may take to answer /ping (SageMaker: 4 minutes). */
   healthCheckSeconds?: number;
+  /** Tags given at creation go here; a deleted resource's tags go with it. */
+  tags: TagStore;
 }
 
 type Kind = 'models' | 'endpoint-configs' | 'endpoints';
+const ARN_KIND: Record<Kind, string> = {
+  models: 'model',
+  'endpoint-configs': 'endpoint-config',
+  endpoints: 'endpoint',
+};
+const MISSING: Record<Kind, string> = {
+  models: 'Could not find model',
+  'endpoint-configs': 'Could not find endpoint configuration',
+  endpoints: 'Could not find endpoint',
+};
+
+/** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
+const UNSUPPORTED_CONFIG = [
+  'AsyncInferenceConfig',
+  'DataCaptureConfig',
+  'ExplainerConfig',
+  'ShadowProductionVariants',
+  'VpcConfig',
+  'EnableNetworkIsolation',
+];
+const UNSUPPORTED_VARIANT = [
+  'ServerlessConfig',
+  'ManagedInstanceScaling',
+  'InstancePools',
+  'CapacityReservationConfig',
+];
+const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
+
+function refuseUnsupported(input: Input, names: readonly string[], where: string): void {
+  for (const name of names) {
+    const value = input[name];
+    if (value !== undefined && value !== null && value !== false)
+      throw validation(
+        `${where}${name} is not supported by the local SageMaker; remove it, or use target aws`,
+      );
+  }
+}
+
+/** Where an InvokeEndpoint goes: a variant's server, or why there is none. */
+export type Route =
+  | { kind: 'serve'; url: string; variant: string }
+  | { kind: 'missing' }
+  | { kind: 'not-in-service'; status: string }
+  | { kind: 'unknown-variant'; variants: string[] };
 
 const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
   a.kind === 'docker' && b.kind === 'docker'
@@ -77,25 +156,46 @@ const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
     : a.kind === 'process' && b.kind === 'process' && a.pid === b.pid;
 
 export class Hosting {
-  private readonly servers = new Map<string, RunningServer>();
+  /** Servers this process started or found again, by container or pid. */
+  private readonly servers: RunningServer[] = [];
   private readonly pending = new Set<Promise<void>>();
+  /** Endpoints whose dead servers are being replaced, so one death starts one replacement. */
+  private readonly replacing = new Set<string>();
+  private readonly tags: TagStore;
 
-  constructor(private readonly options: HostingOptions) {}
-
-  private arn(kind: string, name: string): string {
-    return `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:${kind}/${name.toLowerCase()}`;
+  constructor(private readonly options: HostingOptions) {
+    this.tags = options.tags;
   }
 
+  private arn(kind: Kind, name: string): string {
+    return `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:${ARN_KIND[kind]}/${name.toLowerCase()}`;
+  }
+
+  /** Whether the ARN names a model, endpoint config or endpoint of this store. */
+  async arnExists(arn: string): Promise<boolean> {
+    const kind = (Object.keys(ARN_KIND) as Kind[]).find((k) => arn.includes(`:${ARN_KIND[k]}/`));
+    if (!kind) return false;
+    const name = arn.slice(arn.indexOf(`:${ARN_KIND[kind]}/`) + ARN_KIND[kind].length + 2);
+    return (await this.load(kind, name)) !== undefined && arn === this.arn(kind, name);
+  }
+
+  /** Names are unique regardless of case on SageMaker: the file is named by the lower-case name. */
   private file(kind: Kind, name: string): string {
-    return pathInside(join(this.options.dir, kind), `${name}.json`);
+    return pathInside(join(this.options.dir, kind), `${name.toLowerCase()}.json`);
   }
 
   private async load<T>(kind: Kind, name: string): Promise<T | undefined> {
-    try {
-      return JSON.parse(await readFile(this.file(kind, name), 'utf8')) as T;
-    } catch {
-      return undefined;
+    for (const file of new Set([
+      this.file(kind, name),
+      pathInside(join(this.options.dir, kind), `${name}.json`),
+    ])) {
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as T;
+      } catch {
+        // Not there under this name: a store written before names were lower-cased may have it.
+      }
     }
+    return undefined;
   }
 
   private async save(kind: Kind, name: string, value: unknown): Promise<void> {
@@ -103,9 +203,18 @@ export class Hosting {
     await writeFileAtomic(this.file(kind, name), `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  private async names(kind: Kind): Promise<string[]> {
+  private async erase(kind: Kind, name: string): Promise<void> {
+    await rm(this.file(kind, name), { force: true });
+    await rm(pathInside(join(this.options.dir, kind), `${name}.json`), { force: true });
+    await this.tags.remove(this.arn(kind, name));
+  }
+
+  private async loadAll<T>(kind: Kind): Promise<T[]> {
     const files = await readdir(join(this.options.dir, kind)).catch(() => [] as string[]);
-    return files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    const all = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => this.load<T>(kind, f.slice(0, -5))),
+    );
+    return all.filter((item): item is Awaited<T> & T => item !== undefined);
   }
 
   private background(work: Promise<void>): void {
@@ -113,307 +222,505 @@ export class Hosting {
     void work.finally(() => this.pending.delete(work));
   }
 
+  private async mustLoad<T>(kind: Kind, name: string): Promise<T> {
+    const value = await this.load<T>(kind, name);
+    // SageMaker answers a missing model, config or endpoint with a ValidationException.
+    if (!value) throw validation(`${MISSING[kind]} "${this.arn(kind, name)}".`);
+    return value;
+  }
+
+  private async mustNotExist(kind: Kind, name: string, what: string): Promise<void> {
+    if (await this.load(kind, name))
+      throw validation(`Cannot create already existing ${what} "${this.arn(kind, name)}".`);
+  }
+
   operations(): Record<string, Operation> {
     return {
       CreateModel: (input) => this.createModel(input),
-      DescribeModel: async (input) =>
-        this.mustLoad<Model>('models', resourceName(input, 'ModelName'), 'Could not find model'),
-      DeleteModel: (input) => this.remove('models', resourceName(input, 'ModelName'), 'Could not find model'),
+      DescribeModel: async (input) => this.mustLoad<Model>('models', resourceName(input, 'ModelName')),
+      DeleteModel: (input) => this.remove('models', resourceName(input, 'ModelName')),
+      ListModels: async (input) => {
+        const { page, NextToken } = listPage(await this.loadAll<Model>('models'), input, (model) => ({
+          name: model.ModelName,
+          creationTime: model.CreationTime,
+        }));
+        return {
+          Models: page.map(({ ModelName, ModelArn, CreationTime }) => ({
+            ModelName,
+            ModelArn,
+            CreationTime,
+          })),
+          ...(NextToken ? { NextToken } : {}),
+        };
+      },
       CreateEndpointConfig: (input) => this.createEndpointConfig(input),
       DescribeEndpointConfig: async (input) =>
-        this.mustLoad<EndpointConfig>(
-          'endpoint-configs',
-          resourceName(input, 'EndpointConfigName'),
-          'Could not find endpoint configuration',
-        ),
+        this.mustLoad<EndpointConfig>('endpoint-configs', resourceName(input, 'EndpointConfigName')),
       DeleteEndpointConfig: (input) =>
-        this.remove(
-          'endpoint-configs',
-          resourceName(input, 'EndpointConfigName'),
-          'Could not find endpoint configuration',
-        ),
+        this.remove('endpoint-configs', resourceName(input, 'EndpointConfigName')),
+      ListEndpointConfigs: async (input) => {
+        const { page, NextToken } = listPage(
+          await this.loadAll<EndpointConfig>('endpoint-configs'),
+          input,
+          (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
+        );
+        return {
+          EndpointConfigs: page.map(({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
+            EndpointConfigName,
+            EndpointConfigArn,
+            CreationTime,
+          })),
+          ...(NextToken ? { NextToken } : {}),
+        };
+      },
       CreateEndpoint: (input) => this.createEndpoint(input),
       DescribeEndpoint: async (input) => {
         const { deployment: _internal, ...visible } = await this.mustLoad<Endpoint>(
           'endpoints',
           resourceName(input, 'EndpointName'),
-          'Could not find endpoint',
         );
         return visible;
       },
       UpdateEndpoint: (input) => this.updateEndpoint(input),
+      UpdateEndpointWeightsAndCapacities: (input) => this.updateWeights(input),
       DeleteEndpoint: (input) => this.deleteEndpoint(input),
-      ListModels: async () => ({
-        Models: (await this.loadAll<Model>('models')).map(({ ModelName, ModelArn, CreationTime }) => ({
-          ModelName,
-          ModelArn,
-          CreationTime,
-        })),
-      }),
-      ListEndpointConfigs: async () => ({
-        EndpointConfigs: (await this.loadAll<EndpointConfig>('endpoint-configs')).map(
-          ({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
-            EndpointConfigName,
-            EndpointConfigArn,
-            CreationTime,
+      ListEndpoints: async (input) => {
+        const { page, NextToken } = listPage(
+          await this.loadAll<Endpoint>('endpoints'),
+          input,
+          (endpoint) => ({
+            name: endpoint.EndpointName,
+            creationTime: endpoint.CreationTime,
+            lastModifiedTime: endpoint.LastModifiedTime,
+            status: endpoint.EndpointStatus,
           }),
-        ),
-      }),
-      ListEndpoints: async () => {
-        const endpoints = await Promise.all(
-          (await this.names('endpoints')).map((n) => this.load<Endpoint>('endpoints', n)),
         );
         return {
-          Endpoints: endpoints
-            .filter((e): e is Endpoint => e !== undefined)
-            .map(({ EndpointName, EndpointArn, EndpointStatus, CreationTime, LastModifiedTime }) => ({
+          Endpoints: page.map(
+            ({ EndpointName, EndpointArn, EndpointStatus, CreationTime, LastModifiedTime }) => ({
               EndpointName,
               EndpointArn,
               EndpointStatus,
               CreationTime,
               LastModifiedTime,
-            })),
+            }),
+          ),
+          ...(NextToken ? { NextToken } : {}),
         };
       },
     };
   }
 
-  /** Every resource of a kind, newest first, as the List calls return them. */
-  private async loadAll<T extends { CreationTime: number }>(kind: Kind): Promise<T[]> {
-    const all = await Promise.all((await this.names(kind)).map((name) => this.load<T>(kind, name)));
-    return all
-      .filter((item): item is Awaited<T> & T => item !== undefined)
-      .sort((a, b) => b.CreationTime - a.CreationTime);
-  }
-
-  private async mustLoad<T>(kind: Kind, name: string, message: string): Promise<T> {
-    const value = await this.load<T>(kind, name);
-    // SageMaker answers a missing model, config or endpoint with a ValidationException.
-    if (!value) throw validation(`${message} "${this.arn(kind.replace(/s$/, ''), name)}".`);
-    return value;
-  }
-
-  private async remove(kind: Kind, name: string, message: string): Promise<Record<string, never>> {
-    await this.mustLoad(kind, name, message);
-    await rm(this.file(kind, name), { force: true });
+  private async remove(kind: 'models' | 'endpoint-configs', name: string): Promise<Record<string, never>> {
+    await this.mustLoad(kind, name);
+    await this.erase(kind, name);
     return {};
   }
 
   private async createModel(input: Input): Promise<{ ModelArn: string }> {
     const name = resourceName(input, 'ModelName');
-    const role = required<string>(input, 'ExecutionRoleArn', 'string');
-    const container = required<Model['PrimaryContainer']>(input, 'PrimaryContainer', 'object');
-    required<string>(container, 'Image', 'string');
-    const data = field<string>(container, 'ModelDataUrl', 'string');
-    if (data !== undefined && !/^(https|s3):\/\/([^/]+)\/?(.*)$/.test(data))
-      throw validation(`ModelDataUrl must be an s3:// URI: ${data}`);
-    if (await this.load('models', name))
-      throw validation(`Cannot create already existing model "${this.arn('model', name)}".`);
+    refuseUnsupported(input, UNSUPPORTED_MODEL, '');
+    if (input.EnableNetworkIsolation === true)
+      throw validation(
+        'EnableNetworkIsolation is not supported by the local SageMaker; remove it, or use target aws',
+      );
+    const container = input.PrimaryContainer as ContainerDefinition | undefined;
+    // The model's input shape allows either PrimaryContainer or Containers; this one runs one.
+    if (!container?.Image)
+      throw validation(
+        "1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null",
+      );
+    await this.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
-      ModelArn: this.arn('model', name),
-      ExecutionRoleArn: role,
+      ModelArn: this.arn('models', name),
+      ...(typeof input.ExecutionRoleArn === 'string' ? { ExecutionRoleArn: input.ExecutionRoleArn } : {}),
       PrimaryContainer: container,
       CreationTime: epochSeconds(),
     };
     await this.save('models', name, model);
+    if (input.Tags) await this.tags.add(model.ModelArn, input.Tags as Tag[]);
     return { ModelArn: model.ModelArn };
   }
 
   private async createEndpointConfig(input: Input): Promise<{ EndpointConfigArn: string }> {
     const name = resourceName(input, 'EndpointConfigName');
-    const variants = required<Variant[]>(input, 'ProductionVariants', 'array');
-    if (variants.length === 0) throw validation('ProductionVariants must hold at least one variant');
-    for (const variant of variants) {
-      resourceName(variant as unknown as Input, 'VariantName');
+    refuseUnsupported(input, UNSUPPORTED_CONFIG, '');
+    const variants = input.ProductionVariants as Variant[];
+    const seen = new Set<string>();
+    for (const [index, variant] of variants.entries()) {
+      refuseUnsupported(variant as unknown as Input, UNSUPPORTED_VARIANT, `ProductionVariants[${index}].`);
+      const variantName = resourceName(variant as unknown as Input, 'VariantName');
+      if (seen.has(variantName.toLowerCase()))
+        throw validation(
+          `The variant name "${variantName}" appears more than once: each production variant needs its own name.`,
+        );
+      seen.add(variantName.toLowerCase());
       const model = resourceName(variant as unknown as Input, 'ModelName');
       if (!(await this.load('models', model)))
-        throw validation(`Could not find model "${this.arn('model', model)}".`);
+        throw validation(`Could not find model "${this.arn('models', model)}".`);
+      if (variant.InstanceType === undefined || variant.InitialInstanceCount === undefined)
+        throw validation(
+          `ProductionVariants[${index}]: InstanceType and InitialInstanceCount are required for an instance-based variant.`,
+        );
     }
-    if (await this.load('endpoint-configs', name)) {
-      throw validation(
-        `Cannot create already existing endpoint configuration "${this.arn('endpoint-config', name)}".`,
-      );
-    }
+    await this.mustNotExist('endpoint-configs', name, 'endpoint configuration');
     const config: EndpointConfig = {
       EndpointConfigName: name,
-      EndpointConfigArn: this.arn('endpoint-config', name),
-      ProductionVariants: variants,
+      EndpointConfigArn: this.arn('endpoint-configs', name),
+      ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
+      ...(typeof input.KmsKeyId === 'string' ? { KmsKeyId: input.KmsKeyId } : {}),
       CreationTime: epochSeconds(),
     };
     await this.save('endpoint-configs', name, config);
+    if (input.Tags) await this.tags.add(config.EndpointConfigArn, input.Tags as Tag[]);
     return { EndpointConfigArn: config.EndpointConfigArn };
   }
 
   private async createEndpoint(input: Input): Promise<{ EndpointArn: string }> {
     const name = resourceName(input, 'EndpointName');
     const configName = resourceName(input, 'EndpointConfigName');
-    const config = await this.mustLoad<EndpointConfig>(
-      'endpoint-configs',
-      configName,
-      'Could not find endpoint configuration',
-    );
-    if (await this.load('endpoints', name))
-      throw validation(`Cannot create already existing endpoint "${this.arn('endpoint', name)}".`);
+    refuseUnsupported(input, ['DeploymentConfig'], '');
+    const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
+    await this.mustNotExist('endpoints', name, 'endpoint');
     const now = epochSeconds();
     const endpoint: Endpoint = {
       EndpointName: name,
-      EndpointArn: this.arn('endpoint', name),
+      EndpointArn: this.arn('endpoints', name),
       EndpointConfigName: configName,
       EndpointStatus: 'Creating',
       CreationTime: now,
       LastModifiedTime: now,
     };
     await this.save('endpoints', name, endpoint);
-    this.background(this.deploy(endpoint, config));
+    if (input.Tags) await this.tags.add(endpoint.EndpointArn, input.Tags as Tag[]);
+    this.background(this.deploy(name, config, 'create'));
     return { EndpointArn: endpoint.EndpointArn };
   }
 
   private async updateEndpoint(input: Input): Promise<{ EndpointArn: string }> {
     const name = resourceName(input, 'EndpointName');
-    const endpoint = await this.mustLoad<Endpoint>('endpoints', name, 'Could not find endpoint');
-    const configName = resourceName(input, 'EndpointConfigName');
-    const config = await this.mustLoad<EndpointConfig>(
-      'endpoint-configs',
-      configName,
-      'Could not find endpoint configuration',
+    refuseUnsupported(
+      input,
+      ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
+      '',
     );
-    if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Failed') {
+    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
+    const configName = resourceName(input, 'EndpointConfigName');
+    const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
+    if (endpoint.EndpointStatus === 'Failed')
+      throw validation(
+        `Cannot update endpoint "${endpoint.EndpointArn}" because it is in Failed status: only DeleteEndpoint is allowed. Delete it and create it again.`,
+      );
+    if (endpoint.EndpointStatus !== 'InService')
       throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    }
     endpoint.EndpointStatus = 'Updating';
-    endpoint.EndpointConfigName = configName;
+    endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
+    delete endpoint.FailureReason;
     endpoint.LastModifiedTime = epochSeconds();
     await this.save('endpoints', name, endpoint);
-    this.background(this.deploy(endpoint, config));
+    this.background(this.deploy(name, config, 'update'));
+    return { EndpointArn: endpoint.EndpointArn };
+  }
+
+  private async updateWeights(input: Input): Promise<{ EndpointArn: string }> {
+    const name = resourceName(input, 'EndpointName');
+    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
+    if (endpoint.EndpointStatus !== 'InService')
+      throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+    const desired = input.DesiredWeightsAndCapacities as {
+      VariantName: string;
+      DesiredWeight?: number;
+      DesiredInstanceCount?: number;
+    }[];
+    for (const change of desired) {
+      const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
+      if (!variant)
+        throw validation(
+          `The variant "${change.VariantName}" does not exist in endpoint "${endpoint.EndpointArn}".`,
+        );
+      if (
+        change.DesiredInstanceCount !== undefined &&
+        change.DesiredInstanceCount !== variant.CurrentInstanceCount
+      )
+        throw validation(
+          'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
+        );
+      if (change.DesiredWeight !== undefined) {
+        variant.DesiredWeight = change.DesiredWeight;
+        variant.CurrentWeight = change.DesiredWeight;
+      }
+    }
+    if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
+      throw validation('At least one variant of an endpoint must have a weight greater than 0.');
+    endpoint.LastModifiedTime = epochSeconds();
+    await this.save('endpoints', name, endpoint);
     return { EndpointArn: endpoint.EndpointArn };
   }
 
   private async deleteEndpoint(input: Input): Promise<Record<string, never>> {
     const name = resourceName(input, 'EndpointName');
-    const endpoint = await this.mustLoad<Endpoint>('endpoints', name, 'Could not find endpoint');
-    await this.stopDeployment(name, endpoint.deployment);
-    this.servers.delete(name);
-    await rm(this.file('endpoints', name), { force: true });
+    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
+    await this.erase('endpoints', name);
+    await this.stopDeployment(endpoint.deployment);
     return {};
   }
 
-  /** Downloads and unpacks the model, serves it, waits for /ping, then switches the endpoint to it. */
-  private async deploy(endpoint: Endpoint, config: EndpointConfig): Promise<void> {
-    const name = endpoint.EndpointName;
-    const variant = config.ProductionVariants[0] as Variant;
-    const dir = join(this.options.dir, 'deployments', name, `${Date.now()}`);
-    let server: RunningServer | undefined;
+  /** Starts one variant's server on an unpacked model folder and waits for /ping. */
+  private async startVariant(variant: ServingVariant): Promise<RunningServer> {
+    const { image } = imageFor(variant.image);
+    const server = await runtimeFor(image).serve({
+      image,
+      modelDir: join(variant.dir, 'model'),
+      port: await freePort(),
+      ...(variant.env ? { env: variant.env } : {}),
+      log: () => undefined,
+      detachedLogFile: join(variant.dir, 'serve.log'),
+    });
     try {
-      const model = await this.mustLoad<Model>('models', variant.ModelName, 'Could not find model');
-      const modelDir = join(dir, 'model');
-      await mkdir(modelDir, { recursive: true });
-      if (model.PrimaryContainer.ModelDataUrl)
-        await this.unpackModel(model.PrimaryContainer.ModelDataUrl, dir, modelDir);
-      const { image } = imageFor(model.PrimaryContainer.Image);
-      server = await runtimeFor(image).serve({
-        image,
-        modelDir,
-        port: await freePort(),
-        ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),
-        log: () => undefined,
-        detachedLogFile: join(dir, 'serve.log'),
-      });
       await waitForPing(server, this.options.healthCheckSeconds ?? 240);
     } catch (error) {
-      await server?.stop(5);
-      const log = await readFile(join(dir, 'serve.log'), 'utf8').catch(() => '');
-      const current = (await this.load<Endpoint>('endpoints', name)) ?? endpoint;
-      current.EndpointStatus = 'Failed';
-      current.FailureReason =
-        `The primary container for production variant ${variant.VariantName} did not pass the ping health check: ${(error as Error).message}${log ? `\n${log.trim().split('\n').slice(-5).join('\n')}` : ''}`.slice(
-          0,
-          1024,
-        );
-      current.LastModifiedTime = epochSeconds();
-      await this.save('endpoints', name, current);
-      return;
+      await server.stop(5);
+      const log = await readFile(join(variant.dir, 'serve.log'), 'utf8').catch(() => '');
+      throw new Error(
+        `The primary container for production variant ${variant.name} did not pass the ping health check: ${(error as Error).message}${log ? `\n${log.trim().split('\n').slice(-5).join('\n')}` : ''}`,
+      );
+    }
+    this.servers.push(server);
+    return server;
+  }
+
+  /** Brings up every variant of a config; all of them, or none (the started ones are stopped). */
+  private async startDeployment(
+    endpointName: string,
+    config: EndpointConfig,
+  ): Promise<Endpoint['deployment']> {
+    const dir = join(this.options.dir, 'deployments', endpointName.toLowerCase(), `${Date.now()}`);
+    const started: RunningServer[] = [];
+    try {
+      const variants: ServingVariant[] = [];
+      for (const variant of config.ProductionVariants) {
+        const model = await this.mustLoad<Model>('models', variant.ModelName);
+        const variantDir = join(dir, variant.VariantName);
+        await mkdir(join(variantDir, 'model'), { recursive: true });
+        if (model.PrimaryContainer.ModelDataUrl)
+          await this.unpackModel(model.PrimaryContainer.ModelDataUrl, variantDir);
+        const serving: ServingVariant = {
+          name: variant.VariantName,
+          dir: variantDir,
+          image: model.PrimaryContainer.Image,
+          ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),
+          server: { kind: 'process', pid: 0, port: 0 },
+        };
+        const server = await this.startVariant(serving);
+        started.push(server);
+        variants.push({ ...serving, server: server.handle });
+      }
+      return { dir, variants };
+    } catch (error) {
+      await Promise.all(started.map((server) => server.stop(5)));
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Deploys a config to an endpoint: a new endpoint, or blue/green beside the serving one. */
+  private async deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void> {
+    let deployment: Endpoint['deployment'];
+    let failure: string | undefined;
+    try {
+      deployment = await this.startDeployment(name, config);
+    } catch (error) {
+      failure = (error as Error).message.slice(0, 1024);
     }
     const current = await this.load<Endpoint>('endpoints', name);
     if (!current) {
       // Deleted while this deployment was starting: it must not bring the endpoint back.
-      await server.stop(5);
+      await this.stopDeployment(deployment);
+      return;
+    }
+    delete current.PendingDeploymentSummary;
+    current.LastModifiedTime = epochSeconds();
+    if (!deployment) {
+      // A failed update leaves the old deployment serving, InService; a failed creation has none.
+      current.EndpointStatus = mode === 'update' && current.deployment ? 'InService' : 'Failed';
+      current.FailureReason = failure ?? 'the deployment failed';
+      await this.save('endpoints', name, current);
       return;
     }
     const previous = current.deployment;
-    current.deployment = { server: server.handle, dir };
+    current.deployment = deployment;
+    current.EndpointConfigName = config.EndpointConfigName;
     current.EndpointStatus = 'InService';
     delete current.FailureReason;
-    current.ProductionVariants = [
-      {
+    const resolvedAt = epochSeconds();
+    current.ProductionVariants = config.ProductionVariants.map((variant) => {
+      const weight = variant.InitialVariantWeight ?? 1;
+      const count = variant.InitialInstanceCount ?? 1;
+      const image = deployment.variants.find((v) => v.name === variant.VariantName)?.image ?? '';
+      return {
         VariantName: variant.VariantName,
-        CurrentInstanceCount: variant.InitialInstanceCount ?? 1,
-        DesiredInstanceCount: variant.InitialInstanceCount ?? 1,
-      },
-    ];
-    current.LastModifiedTime = epochSeconds();
+        DeployedImages: [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: resolvedAt }],
+        CurrentWeight: weight,
+        DesiredWeight: weight,
+        CurrentInstanceCount: count,
+        DesiredInstanceCount: count,
+      };
+    });
     await this.save('endpoints', name, current);
     // The new deployment takes requests from here on; the old one drains and stops.
-    if (previous) await this.stopDeployment(name, previous);
-    this.servers.set(name, server);
+    await this.stopDeployment(previous);
   }
 
-  private async unpackModel(uri: string, dir: string, modelDir: string): Promise<void> {
+  private async unpackModel(uri: string, variantDir: string): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
-    const archive = join(dir, 'model.tar.gz');
+    const archive = join(variantDir, 'model.tar.gz');
     const body = (await this.options.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })))
       .Body as Readable;
     await pipeline(body, createWriteStream(archive));
-    await pipeline(createReadStream(archive), extract({ cwd: modelDir }));
+    await pipeline(createReadStream(archive), extract({ cwd: join(variantDir, 'model') }));
   }
 
-  /** Stops a deployment's server (the one this process follows, or found again by its handle). */
-  private async stopDeployment(name: string, deployment: Endpoint['deployment']): Promise<void> {
+  /** The server this process follows for a handle, or one found again by the handle. */
+  private async serverOf(handle: ServerHandle): Promise<RunningServer | undefined> {
+    const tracked = this.servers.find((server) => sameServer(server.handle, handle));
+    if (tracked) return tracked;
+    const found = await runtimeOfServer(handle).reattach(handle);
+    if (found) this.servers.push(found);
+    return found;
+  }
+
+  /** Stops a deployment's servers and removes its folder. */
+  private async stopDeployment(deployment: Endpoint['deployment']): Promise<void> {
     if (!deployment) return;
-    const tracked = this.servers.get(name);
-    const server =
-      tracked && sameServer(tracked.handle, deployment.server)
-        ? tracked
-        : await runtimeOfServer(deployment.server).reattach(deployment.server);
-    await server?.stop(30);
+    await Promise.all(
+      deployment.variants.map(async (variant) => {
+        const server = await this.serverOf(variant.server);
+        await server?.stop(30);
+        const index = this.servers.findIndex((s) => sameServer(s.handle, variant.server));
+        if (index >= 0) this.servers.splice(index, 1);
+      }),
+    );
     await rm(deployment.dir, { recursive: true, force: true });
   }
 
-  /** The URL of the endpoint's serving container, for InvokeEndpoint; undefined unless InService. */
-  async serverUrl(name: string): Promise<string | undefined | null> {
+  /** Where an invocation goes: the TargetVariant, or a variant chosen by weight. */
+  async route(name: string, targetVariant?: string): Promise<Route> {
     const endpoint = await this.load<Endpoint>('endpoints', name);
-    if (!endpoint) return null;
-    if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating') return undefined;
-    return endpoint.deployment ? `http://127.0.0.1:${endpoint.deployment.server.port}` : undefined;
+    if (!endpoint) return { kind: 'missing' };
+    const variants = endpoint.deployment?.variants ?? [];
+    if (!['InService', 'Updating'].includes(endpoint.EndpointStatus) || variants.length === 0)
+      return { kind: 'not-in-service', status: endpoint.EndpointStatus };
+    let chosen: ServingVariant | undefined;
+    if (targetVariant !== undefined) {
+      chosen = variants.find((variant) => variant.name === targetVariant);
+      if (!chosen) return { kind: 'unknown-variant', variants: variants.map((variant) => variant.name) };
+    } else {
+      const weights = variants.map(
+        (variant) =>
+          endpoint.ProductionVariants?.find((v) => v.VariantName === variant.name)?.CurrentWeight ?? 1,
+      );
+      let pick = Math.random() * weights.reduce((sum, weight) => sum + weight, 0);
+      chosen =
+        variants.find((_, index) => {
+          pick -= weights[index] as number;
+          return pick < 0;
+        }) ?? variants.at(-1);
+    }
+    const server = chosen as ServingVariant;
+    return { kind: 'serve', url: `http://127.0.0.1:${server.server.port}`, variant: server.name };
   }
 
-  /** Endpoints whose server died while no local SageMaker watched: Failed, with the reason. */
+  /**
+   * A variant's server that no longer answers is replaced, as SageMaker replaces an unhealthy
+   * instance: a new server from the same model folder. The endpoint stays InService meanwhile.
+   */
+  replaceIfGone(name: string, variantName: string): void {
+    const key = `${name.toLowerCase()}/${variantName}`;
+    if (this.replacing.has(key)) return;
+    this.replacing.add(key);
+    this.background(
+      (async () => {
+        const endpoint = await this.load<Endpoint>('endpoints', name);
+        const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
+        if (!endpoint || !variant) return;
+        const alive = await runtimeOfServer(variant.server).reattach(variant.server);
+        if (alive) return;
+        try {
+          const server = await this.startVariant(variant);
+          const latest = await this.load<Endpoint>('endpoints', name);
+          const same = latest?.deployment?.variants.find(
+            (v) => v.name === variantName && v.dir === variant.dir,
+          );
+          if (!latest || !same) {
+            await server.stop(5);
+            return;
+          }
+          same.server = server.handle;
+          latest.LastModifiedTime = epochSeconds();
+          await this.save('endpoints', name, latest);
+        } catch (error) {
+          const latest = await this.load<Endpoint>('endpoints', name);
+          if (!latest) return;
+          latest.EndpointStatus = 'Failed';
+          latest.FailureReason =
+            `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`.slice(
+              0,
+              1024,
+            );
+          await this.save('endpoints', name, latest);
+        }
+      })().finally(() => this.replacing.delete(key)),
+    );
+  }
+
+  /**
+   * On start: endpoints in service whose servers stopped while no local SageMaker watched get them
+   * replaced; deployments that were starting when the last one stopped are Failed (a creation)
+   * or back InService on the old configuration (an update).
+   */
   async reconcile(): Promise<void> {
-    for (const name of await this.names('endpoints')) {
-      const endpoint = await this.load<Endpoint>('endpoints', name);
-      if (!endpoint) continue;
-      const handle = endpoint.deployment?.server;
-      const server = handle && (await runtimeOfServer(handle).reattach(handle));
-      if (server) {
-        this.servers.set(name, server);
-        if (endpoint.EndpointStatus === 'InService') continue;
-      }
-      if (
-        endpoint.EndpointStatus === 'InService' ||
-        endpoint.EndpointStatus === 'Creating' ||
-        endpoint.EndpointStatus === 'Updating'
-      ) {
-        endpoint.EndpointStatus = 'Failed';
-        endpoint.FailureReason =
-          'The serving container is gone: it stopped while no local SageMaker was watching it.';
+    for (const endpoint of await this.loadAll<Endpoint & { deployment?: { server?: ServerHandle } }>(
+      'endpoints',
+    )) {
+      const name = endpoint.EndpointName;
+      upgradeDeployment(endpoint);
+      if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
+        const interrupted = 'The local SageMaker stopped while this deployment was starting.';
+        endpoint.EndpointStatus = endpoint.deployment ? 'InService' : 'Failed';
+        endpoint.FailureReason = interrupted;
+        delete endpoint.PendingDeploymentSummary;
         endpoint.LastModifiedTime = epochSeconds();
         await this.save('endpoints', name, endpoint);
+      }
+      for (const variant of endpoint.deployment?.variants ?? []) {
+        if (!(await this.serverOf(variant.server)) && endpoint.EndpointStatus === 'InService')
+          this.replaceIfGone(name, variant.name);
       }
     }
   }
 
   /** Waits for deployments in progress (the server is closing). Endpoints keep serving. */
   async idle(): Promise<void> {
-    await Promise.all([...this.pending]);
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
+}
+
+/** An endpoint saved by an earlier version (one server: `deployment.server`) in today's shape. */
+function upgradeDeployment(endpoint: Endpoint & { deployment?: { server?: ServerHandle } }): void {
+  const old = endpoint.deployment as
+    | { server?: ServerHandle; dir: string; variants?: ServingVariant[] }
+    | undefined;
+  if (!old || old.variants || !old.server) return;
+  endpoint.deployment = {
+    dir: old.dir,
+    variants: [
+      {
+        name: endpoint.ProductionVariants?.[0]?.VariantName ?? 'AllTraffic',
+        server: old.server,
+        dir: old.dir,
+        image: '',
+      },
+    ],
+  };
 }

@@ -1,12 +1,14 @@
 // The runtime API's InvokeEndpoint (`POST /endpoints/NAME/invocations`), as SageMaker's runtime
 // answers it: the body (at most 6 MiB), Content-Type, Accept and CustomAttributes pass through to
-// the serving container; an error from the container comes back as ModelError (424) with its
-// original status and message.
+// the serving container of the variant chosen by weight (or named by TargetVariant), which the
+// answer names; an error from the container comes back as ModelError (424) with its original
+// status and message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hosting } from './hosting.js';
 
 export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
 const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
+const TARGET_VARIANT = 'x-amzn-sagemaker-target-variant';
 
 function sendRuntimeError(
   response: ServerResponse,
@@ -40,17 +42,27 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
     const match = (request.url ?? '').match(/^\/endpoints\/([^/?]+)\/invocations(\?.*)?$/);
     if (request.method !== 'POST' || !match) return false;
     const name = decodeURIComponent(match[1] as string);
-    const url = await hosting.serverUrl(name);
-    if (url === null) {
+    const target = request.headers[TARGET_VARIANT];
+    const route = await hosting.route(name, typeof target === 'string' ? target : undefined);
+    if (route.kind === 'missing') {
       sendRuntimeError(response, 400, 'ValidationError', {
         message: `Endpoint ${name} of account 000000000000 not found.`,
       });
       return true;
     }
-    if (url === undefined) {
-      sendRuntimeError(response, 400, 'ValidationError', { message: `Endpoint ${name} is not in service.` });
+    if (route.kind === 'not-in-service') {
+      sendRuntimeError(response, 400, 'ValidationError', {
+        message: `Endpoint ${name} is not in service (${route.status}).`,
+      });
       return true;
     }
+    if (route.kind === 'unknown-variant') {
+      sendRuntimeError(response, 400, 'ValidationError', {
+        message: `The variant "${String(target)}" does not exist in endpoint ${name}: its variants are ${route.variants.join(', ')}.`,
+      });
+      return true;
+    }
+    const url = route.url;
     const body = await readLimited(request);
     if (!body) {
       sendRuntimeError(response, 413, 'ValidationError', {
@@ -72,6 +84,8 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
         signal: AbortSignal.timeout(60_000),
       });
     } catch (error) {
+      // A server that is gone is replaced, as SageMaker replaces an unhealthy instance.
+      hosting.replaceIfGone(name, route.variant);
       sendRuntimeError(response, 503, 'ServiceUnavailable', {
         message: `the model container did not answer: ${(error as Error).message}`,
       });
@@ -92,7 +106,7 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
     const out: Record<string, string | number> = {
       'Content-Type': answer.headers.get('content-type') ?? 'application/octet-stream',
       'Content-Length': payload.length,
-      'x-Amzn-Invoked-Production-Variant': 'AllTraffic',
+      'x-Amzn-Invoked-Production-Variant': route.variant,
     };
     const attributes = answer.headers.get(CUSTOM_ATTRIBUTES);
     if (attributes) out['X-Amzn-SageMaker-Custom-Attributes'] = attributes;

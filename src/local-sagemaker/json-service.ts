@@ -1,15 +1,24 @@
 // A tiny AWS JSON 1.1 protocol server: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON
 // body, answered with JSON or an error typed by `__type`. Several services (SageMaker, CloudWatch
 // Logs, ECR) share one port, told apart by their target prefix; other paths go to `fallback`.
+// Every request is checked against the service's AWS model before its handler runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError } from './aws-error.js';
+import { checkRequest, type ServiceModel } from './service-model.js';
 
 export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
 
 export interface JsonService {
-  /** The target prefix: "SageMaker", "Logs_20140328", "AmazonEC2ContainerRegistry_V20150921". */
-  prefix: string;
+  /** What users call it in messages: "the local SageMaker". */
+  title: string;
+  /** AWS's model of the service: its target prefix, and the input shape each request must fit. */
+  model: ServiceModel;
   operations: Record<string, Operation>;
+  /**
+   * The exception a request that breaks the model's constraints gets: SageMaker's is
+   * ValidationException, CloudWatch Logs and ECR answer InvalidParameterException.
+   */
+  invalidRequest: 'ValidationException' | 'InvalidParameterException';
 }
 
 export type Fallback = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -63,20 +72,30 @@ export function sendError(response: ServerResponse, error: unknown): void {
   );
 }
 
+/** An operation the service has but this one does not implement, or one no service has. */
+function unsupported(service: JsonService | undefined, prefix: string, operation: string): AwsError {
+  if (service?.model.operations[operation])
+    return new AwsError(
+      'UnknownOperationException',
+      `${operation} is not supported by ${service.title} (it implements: ${Object.keys(service.operations).sort().join(', ')})`,
+    );
+  return new AwsError(
+    'UnknownOperationException',
+    `${prefix}.${operation} is not an operation of any local service`,
+  );
+}
+
 export function createJsonServer(services: readonly JsonService[], fallback?: Fallback): Server {
-  const byPrefix = new Map(services.map((service) => [service.prefix, service]));
+  const byPrefix = new Map(services.map((service) => [service.model.metadata.targetPrefix, service]));
   return createServer((request, response) => {
     void (async () => {
       try {
         const target = request.headers['x-amz-target'];
         if (request.method === 'POST' && typeof target === 'string') {
           const [prefix = '', operation = ''] = target.split('.');
-          const handler = byPrefix.get(prefix)?.operations[operation];
-          if (!handler)
-            throw new AwsError(
-              'UnknownOperationException',
-              `${target} is not supported by the local service`,
-            );
+          const service = byPrefix.get(prefix);
+          const handler = service?.operations[operation];
+          if (!service || !handler) throw unsupported(service, prefix, operation);
           const body = await readBody(request);
           let input: Record<string, unknown>;
           try {
@@ -84,6 +103,7 @@ export function createJsonServer(services: readonly JsonService[], fallback?: Fa
           } catch {
             throw new AwsError('SerializationException', 'the request body is not valid JSON');
           }
+          checkRequest(service.model, operation, input, service.invalidRequest);
           sendJson(response, 200, await handler(input));
           return;
         }

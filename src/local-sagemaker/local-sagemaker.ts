@@ -7,12 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
-import { ECR_PREFIX, ecrOperations } from './ecr-operations.js';
+import { ecrOperations } from './ecr-operations.js';
 import { Hosting } from './hosting.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
 import { createJsonServer, sendJson } from './json-service.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
+import { loadServiceModel } from './service-model.js';
+import { TagStore } from './tags.js';
 import { TrainingJobs } from './training-jobs.js';
 import { trainingLogOperations } from './training-logs.js';
 
@@ -54,14 +56,21 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     forcePathStyle: true,
     credentials: LOCAL_CREDENTIALS,
   });
-  const trainingJobs = new TrainingJobs({
+  // Tags of every kind of resource, by ARN; an ARN counts when a job or a hosting resource has it.
+  const tags: TagStore = new TagStore(
+    join(options.dataDir, 'sagemaker', 'tags'),
+    async (arn): Promise<boolean> => (await hosting.arnExists(arn)) || (await trainingJobs.arnExists(arn)),
+  );
+  const trainingJobs: TrainingJobs = new TrainingJobs({
+    tags,
     dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
     region,
     s3,
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
   });
   await trainingJobs.reconcile();
-  const hosting = new Hosting({
+  const hosting: Hosting = new Hosting({
+    tags,
     dir: join(options.dataDir, 'sagemaker', 'hosting'),
     region,
     s3,
@@ -74,13 +83,30 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     pid: process.pid,
     token: options.identityToken ?? null,
   };
+  const [sagemakerModel, logsModel, ecrModel] = await Promise.all([
+    loadServiceModel('sagemaker'),
+    loadServiceModel('logs'),
+    loadServiceModel('ecr'),
+  ]);
   const invokeRoute = invokeEndpointRoute(hosting, region);
   const server = createJsonServer(
     [
-      { prefix: 'SageMaker', operations: { ...trainingJobs.operations(), ...hosting.operations() } },
-      { prefix: 'Logs_20140328', operations: trainingLogOperations(trainingJobs) },
       {
-        prefix: ECR_PREFIX,
+        title: 'the local SageMaker',
+        model: sagemakerModel,
+        invalidRequest: 'ValidationException',
+        operations: { ...trainingJobs.operations(), ...hosting.operations(), ...tags.operations() },
+      },
+      {
+        title: 'the local CloudWatch Logs',
+        model: logsModel,
+        invalidRequest: 'InvalidParameterException',
+        operations: trainingLogOperations(trainingJobs),
+      },
+      {
+        title: 'the local ECR',
+        model: ecrModel,
+        invalidRequest: 'InvalidParameterException',
         operations: ecrOperations({
           file: join(options.dataDir, 'ecr', 'repositories.json'),
           region,

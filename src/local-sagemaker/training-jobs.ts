@@ -13,9 +13,11 @@ import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { inUse, validation } from './aws-error.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
+import { listPage } from './list-page.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
 import { downloadPrefix, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
+import type { Tag, TagStore } from './tags.js';
 
 export const ACCOUNT = '000000000000';
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
@@ -74,6 +76,8 @@ export interface TrainingJobsOptions {
   s3: S3Client;
   /** SIGTERM to SIGKILL when a job is stopped (SageMaker: 120 s). */
   stopGraceSeconds?: number;
+  /** Tags given at creation go here. */
+  tags?: TagStore;
 }
 
 function validateCreate(
@@ -284,8 +288,22 @@ export class TrainingJobs {
     };
     await mkdir(this.jobDir(name), { recursive: true });
     await this.save(job);
+    if (Array.isArray(input.Tags)) await this.options.tags?.add(arn, input.Tags as Tag[]);
     this.execute(job);
     return { TrainingJobArn: arn };
+  }
+
+  /** Whether the ARN names a training job of this store. */
+  async arnExists(arn: string): Promise<boolean> {
+    const name = arn.match(/:training-job\/(.+)$/)?.[1];
+    const job = name === undefined ? undefined : await this.findByLowerCaseName(name);
+    return job?.TrainingJobArn === arn;
+  }
+
+  private async findByLowerCaseName(name: string): Promise<TrainingJob | undefined> {
+    const names = await this.jobNames();
+    const match = names.find((candidate) => candidate.toLowerCase() === name);
+    return match === undefined ? undefined : this.load(match);
   }
 
   async describe(input: Input): Promise<TrainingJob> {
@@ -311,17 +329,16 @@ export class TrainingJobs {
   }
 
   async list(input: Input): Promise<{ TrainingJobSummaries: unknown[]; NextToken?: string }> {
-    const contains = field<string>(input, 'NameContains', 'string');
-    const statusEquals = field<string>(input, 'StatusEquals', 'string');
     const names = await readdir(this.options.dir).catch(() => [] as string[]);
-    const jobs = (await Promise.all(names.map((name) => this.load(name))))
-      .filter((job): job is TrainingJob => job !== undefined)
-      .filter((job) => !contains || job.TrainingJobName.includes(contains))
-      .filter((job) => !statusEquals || job.TrainingJobStatus === statusEquals)
-      .sort((a, b) => b.CreationTime - a.CreationTime);
-    const start = Number(field<string>(input, 'NextToken', 'string') ?? 0);
-    const max = field<number>(input, 'MaxResults', 'number') ?? 100;
-    const page = jobs.slice(start, start + max);
+    const jobs = (await Promise.all(names.map((name) => this.load(name)))).filter(
+      (job): job is TrainingJob => job !== undefined,
+    );
+    const { page, NextToken } = listPage(jobs, input, (job) => ({
+      name: job.TrainingJobName,
+      creationTime: job.CreationTime,
+      lastModifiedTime: job.LastModifiedTime,
+      status: job.TrainingJobStatus,
+    }));
     return {
       TrainingJobSummaries: page.map((job) => ({
         TrainingJobName: job.TrainingJobName,
@@ -331,7 +348,7 @@ export class TrainingJobs {
         LastModifiedTime: job.LastModifiedTime,
         TrainingJobStatus: job.TrainingJobStatus,
       })),
-      ...(start + max < jobs.length ? { NextToken: String(start + max) } : {}),
+      ...(NextToken ? { NextToken } : {}),
     };
   }
 

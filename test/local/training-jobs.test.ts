@@ -146,7 +146,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     });
     await assert.rejects(reject({ ...jobRequest('no-output', {}), OutputDataConfig: undefined }), {
       name: 'ValidationException',
-      message: /'OutputDataConfig' failed to satisfy constraint: Member must not be null/,
+      message: /'outputDataConfig' failed to satisfy constraint: Member must not be null/,
     });
     await assert.rejects(
       rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'never-created' })),

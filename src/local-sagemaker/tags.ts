@@ -1,0 +1,106 @@
+// Tags of the local SageMaker's resources, by ARN: given at creation (Tags of Create*), changed
+// with AddTags and DeleteTags, read with ListTags, and gone with the resource. As on SageMaker, a
+// resource holds at most 50 tags, AddTags overwrites the value of a key it already has, and tags
+// of a resource that does not exist cannot be read or changed.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { validation } from './aws-error.js';
+import type { Operation } from './json-service.js';
+import { listPage } from './list-page.js';
+import type { Input } from './request-fields.js';
+import { pathInside } from './store-path.js';
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+const MAX_TAGS = 50;
+
+/** The kind and name an ARN of this server names: `arn:aws:sagemaker:R:A:endpoint/NAME`. */
+export function resourceOfArn(arn: string): { kind: string; name: string } | undefined {
+  const match = arn.match(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:([a-z-]+)\/(.+)$/);
+  return match ? { kind: match[1] as string, name: (match[2] as string).toLowerCase() } : undefined;
+}
+
+export class TagStore {
+  constructor(
+    private readonly dir: string,
+    /** Whether the ARN names a resource that exists. */
+    private readonly exists: (arn: string) => Promise<boolean>,
+  ) {}
+
+  private file(arn: string): string {
+    const resource = resourceOfArn(arn);
+    if (!resource) throw validation(`${arn} is not the ARN of a SageMaker resource`);
+    return pathInside(join(this.dir, resource.kind), `${resource.name}.json`);
+  }
+
+  async read(arn: string): Promise<Tag[]> {
+    try {
+      return JSON.parse(await readFile(this.file(arn), 'utf8')) as Tag[];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Adds or overwrites tags; more than 50 in all is refused, leaving the tags as they were. */
+  async add(arn: string, tags: readonly Tag[]): Promise<void> {
+    const merged = new Map((await this.read(arn)).map((tag) => [tag.Key, tag.Value]));
+    for (const tag of tags) merged.set(tag.Key, tag.Value ?? '');
+    if (merged.size > MAX_TAGS)
+      throw validation(`A resource can have at most ${MAX_TAGS} tags: ${arn} would have ${merged.size}.`);
+    await this.write(
+      arn,
+      [...merged].map(([Key, Value]) => ({ Key, Value })),
+    );
+  }
+
+  async remove(arn: string): Promise<void> {
+    await rm(this.file(arn), { force: true });
+  }
+
+  private async write(arn: string, tags: Tag[]): Promise<void> {
+    const file = this.file(arn);
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFileAtomic(file, `${JSON.stringify(tags)}\n`);
+  }
+
+  private async mustExist(arn: string): Promise<void> {
+    if (!(await this.exists(arn))) throw validation(`Resource ${arn} does not exist.`);
+  }
+
+  operations(): Record<string, Operation> {
+    return {
+      AddTags: async (input: Input) => {
+        const arn = input.ResourceArn as string;
+        await this.mustExist(arn);
+        await this.add(arn, input.Tags as Tag[]);
+        return { Tags: input.Tags };
+      },
+      DeleteTags: async (input: Input) => {
+        const arn = input.ResourceArn as string;
+        await this.mustExist(arn);
+        const removed = new Set(input.TagKeys as string[]);
+        await this.write(
+          arn,
+          (await this.read(arn)).filter((tag) => !removed.has(tag.Key)),
+        );
+        return {};
+      },
+      ListTags: async (input: Input) => {
+        const arn = input.ResourceArn as string;
+        await this.mustExist(arn);
+        const tags = await this.read(arn);
+        // Tags keep the order they were added in: sort by an index that never changes.
+        const { page, NextToken } = listPage(
+          tags.map((tag, index) => ({ tag, index })),
+          { MaxResults: input.MaxResults ?? 50, NextToken: input.NextToken, SortOrder: 'Ascending' },
+          ({ tag, index }) => ({ name: tag.Key, creationTime: index }),
+        );
+        return { Tags: page.map(({ tag }) => tag), ...(NextToken ? { NextToken } : {}) };
+      },
+    };
+  }
+}
