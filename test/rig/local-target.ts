@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { exampleProject, prepareExampleModel } from './example-model.js';
@@ -11,6 +12,7 @@ import type { TestProject } from './project.js';
 export interface LocalTarget {
   facts: LocalServerFacts;
   sagemaker: SageMakerClient;
+  runtime: SageMakerRuntimeClient;
   s3: S3Client;
   close(): void;
 }
@@ -19,6 +21,11 @@ export async function localTargetOf(project: TestProject): Promise<LocalTarget> 
   const facts = await readServerFacts(project.path('.pipeline', 'local'));
   if (!facts) throw new Error('the local SageMaker is not running for this project');
   const sagemaker = new SageMakerClient({
+    endpoint: facts.endpoint,
+    region: facts.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const runtime = new SageMakerRuntimeClient({
     endpoint: facts.endpoint,
     region: facts.region,
     credentials: LOCAL_CREDENTIALS,
@@ -32,9 +39,11 @@ export async function localTargetOf(project: TestProject): Promise<LocalTarget> 
   return {
     facts,
     sagemaker,
+    runtime,
     s3,
     close: () => {
       sagemaker.destroy();
+      runtime.destroy();
       s3.destroy();
     },
   };

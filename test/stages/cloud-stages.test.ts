@@ -11,6 +11,7 @@ import {
   ListEndpointsCommand,
   ListTrainingJobsCommand,
 } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { cleanUpExampleProject, freshExampleProject, isAlive, localTargetOf } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 import { listeningSockets, newListeners } from '../rig/sockets.js';
@@ -84,6 +85,42 @@ describe('the cloud stages on the local target (process runtime)', () => {
     const result = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.deepEqual(await project.stagesRan(), []);
+  });
+
+  it('reports a deployment that fails its health check, and the endpoint keeps serving the old model', async () => {
+    const local = await localTargetOf(project);
+    try {
+      const before = await local.sagemaker.send(
+        new DescribeEndpointCommand({ EndpointName: 'keras-example' }),
+      );
+      // The example's server refuses an unknown engine, so the new deployment never answers /ping.
+      const bad = ['--set', 'deploy.environment.SERVING_ENGINE=bogus'];
+      const result = await project.run(['run', '--to', 'deploy', ...PROCESS, ...QUICK, ...bad], {
+        real: true,
+      });
+      assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+      assert.match(result.stderr, /did not deploy/);
+      assert.match(result.stderr, new RegExp(`still serves ${before.EndpointConfigName}`));
+      const after = await local.sagemaker.send(
+        new DescribeEndpointCommand({ EndpointName: 'keras-example' }),
+      );
+      assert.equal(after.EndpointStatus, 'InService');
+      assert.equal(after.EndpointConfigName, before.EndpointConfigName, 'not deleted, not replaced');
+      assert.match(after.FailureReason ?? '', /SERVING_ENGINE must be/);
+      const answer = await local.runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'keras-example',
+          Body: '1,2\n',
+          ContentType: 'text/csv',
+        }),
+      );
+      assert.equal(new TextDecoder().decode(answer.Body).trim().split('\n').length, 1);
+      // Back to the settings that are deployed: nothing to do.
+      const again = await project.run(['run', '--to', 'invoke', ...PROCESS, ...QUICK], { real: true });
+      assert.equal(again.exitCode, 0, again.stdout + again.stderr);
+    } finally {
+      local.close();
+    }
   });
 
   it('re-runs train, deploy and invoke only for a hyperparameter change, and updates the endpoint in place', async () => {
