@@ -11,7 +11,7 @@ import { ecrOperations } from './ecr-operations.js';
 import { Hosting } from './hosting.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
-import { createJsonServer, sendJson } from './json-service.js';
+import { createJsonServer, type JsonService, sendJson } from './json-service.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 import { loadServiceModel } from './service-model.js';
 import { TagStore } from './tags.js';
@@ -43,6 +43,8 @@ export interface LocalSageMaker {
   registry?: string;
   trainingJobs: TrainingJobs;
   hosting: Hosting;
+  /** The JSON services it answers, with their AWS models: the API coverage table reads them. */
+  services: readonly JsonService[];
   /** Stops the server; running endpoints keep serving and a later server finds them again. */
   close(): Promise<void>;
 }
@@ -89,39 +91,37 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     loadServiceModel('ecr'),
   ]);
   const invokeRoute = invokeEndpointRoute(hosting, region);
-  const server = createJsonServer(
-    [
-      {
-        title: 'the local SageMaker',
-        model: sagemakerModel,
-        invalidRequest: 'ValidationException',
-        operations: { ...trainingJobs.operations(), ...hosting.operations(), ...tags.operations() },
-      },
-      {
-        title: 'the local CloudWatch Logs',
-        model: logsModel,
-        invalidRequest: 'InvalidParameterException',
-        operations: trainingLogOperations(trainingJobs),
-      },
-      {
-        title: 'the local ECR',
-        model: ecrModel,
-        invalidRequest: 'InvalidParameterException',
-        operations: ecrOperations({
-          file: join(options.dataDir, 'ecr', 'repositories.json'),
-          region,
-          ...(options.registry ? { registry: options.registry } : {}),
-        }),
-      },
-    ],
-    async (request, response) => {
-      if (request.method === 'GET' && request.url === IDENTITY_PATH) {
-        sendJson(response, 200, identity);
-        return true;
-      }
-      return invokeRoute(request, response);
+  const services: JsonService[] = [
+    {
+      title: 'the local SageMaker',
+      model: sagemakerModel,
+      invalidRequest: 'ValidationException',
+      operations: { ...trainingJobs.operations(), ...hosting.operations(), ...tags.operations() },
     },
-  );
+    {
+      title: 'the local CloudWatch Logs',
+      model: logsModel,
+      invalidRequest: 'InvalidParameterException',
+      operations: trainingLogOperations(trainingJobs),
+    },
+    {
+      title: 'the local ECR',
+      model: ecrModel,
+      invalidRequest: 'InvalidParameterException',
+      operations: ecrOperations({
+        file: join(options.dataDir, 'ecr', 'repositories.json'),
+        region,
+        ...(options.registry ? { registry: options.registry } : {}),
+      }),
+    },
+  ];
+  const server = createJsonServer(services, async (request, response) => {
+    if (request.method === 'GET' && request.url === IDENTITY_PATH) {
+      sendJson(response, 200, identity);
+      return true;
+    }
+    return invokeRoute(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
@@ -134,6 +134,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.registry ? { registry: options.registry } : {}),
     trainingJobs,
     hosting,
+    services,
     close: async () => {
       trainingJobs.stopAll();
       await trainingJobs.idle();
