@@ -45,6 +45,10 @@ export const deploy: Stage = {
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
     return { ...deployment, modelArtifact };
   },
+  checkConfig: async (config) => {
+    const { deploymentRequestProblems } = await import('../src/sagemaker/request-check.js');
+    return deploymentRequestProblems(config);
+  },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { endpointName, deploymentName } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;

@@ -73,6 +73,10 @@ export const train: Stage = {
       [REPORT_KEY]: { trainingSeconds, billableSeconds, logFile: relative(ctx.projectDir, logFile) },
     };
   },
+  checkConfig: async (config) => {
+    const { trainingRequestProblems } = await import('../src/sagemaker/request-check.js');
+    return trainingRequestProblems(config);
+  },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { jobName, modelArtifact } = outputs;
     if (typeof jobName !== 'string' || typeof modelArtifact !== 'string') return undefined;

@@ -111,7 +111,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'validate',
     description: 'check pipeline.yaml and every environment in it',
     options: 'pipeline',
-    run: ({ options, io }) => validateCommand(options, io),
+    run: ({ options, io, stages }) => validateCommand(options, io, stages),
   },
   {
     name: 'destroy',

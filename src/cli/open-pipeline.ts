@@ -1,8 +1,12 @@
 // What every command starts with: the config loaded and checked, and the state read.
+
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type LoadedConfig, loadConfig } from '../engine/config/load-config.js';
+import { type ConfigErrors, type LoadedConfig, loadConfig } from '../engine/config/load-config.js';
+import { stageConfigDiagnostics } from '../engine/plan/check-stage-config.js';
 import { FileHasher } from '../engine/plan/file-hasher.js';
 import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
+import type { Stage } from '../engine/stage.js';
 import type { PipelineState } from '../engine/state/pipeline-state.js';
 import { readState } from '../engine/state/state-store.js';
 import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
@@ -36,6 +40,29 @@ export function loadForCommand(options: CommonOptions, io: CliIo, onlyWhereSetti
     env: io.env,
     ...(io.cwd !== undefined ? { cwd: io.cwd } : {}),
   });
+}
+
+/**
+ * The stages' own checks of a loaded config (what their services would refuse), as config
+ * errors with the source text they point into; undefined when there are none.
+ */
+export async function stageConfigErrors(
+  stages: readonly Stage[],
+  loaded: LoadedConfig,
+  io: CliIo,
+  only?: ReadonlySet<string>,
+): Promise<ConfigErrors | undefined> {
+  const diagnostics = await stageConfigDiagnostics(stages, loaded, only);
+  if (diagnostics.length === 0) return undefined;
+  const sources = new Map<string, string>();
+  for (const { location } of diagnostics) {
+    if (location?.kind !== 'file' || sources.has(location.file)) continue;
+    const text = await readFile(resolve(io.cwd ?? process.cwd(), location.file), 'utf8').catch(
+      () => undefined,
+    );
+    if (text !== undefined) sources.set(location.file, text);
+  }
+  return { diagnostics, sources };
 }
 
 /**

@@ -56,6 +56,12 @@ export interface StageContext {
   saveHandle(handle: StageOutputs): Promise<void>;
 }
 
+/** A config value the stage's service would refuse: its path in the config, and why. */
+export interface ConfigProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /** What a stage's drift check may read: the config and what its last success made. */
 export interface DriftContext {
   config: PipelineConfig;
@@ -87,4 +93,9 @@ export interface Stage {
    * Says what no longer holds ("endpoint keras-example no longer exists"), or undefined.
    */
   drift?(ctx: DriftContext): Promise<string | undefined>;
+  /**
+   * Values of the config that the stage's service would refuse (its own API's limits), found
+   * before anything runs: `pipeline validate` asks every stage, `pipeline run` the ones it runs.
+   */
+  checkConfig?(config: PipelineConfig): Promise<ConfigProblem[]>;
 }

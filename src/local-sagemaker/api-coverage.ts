@@ -1,8 +1,9 @@
 // The API coverage table of the local services, made from what the code registers and AWS's
 // models of the services, so that the README cannot claim more (or less) than the server answers.
 // A test compares the README's table with this one.
+
+import type { ServiceModel } from '../shared/service-model.js';
 import type { JsonService } from './json-service.js';
-import type { ServiceModel } from './service-model.js';
 
 /** One service's row: the operations implemented, out of the model's. */
 function row(name: string, model: ServiceModel, implemented: readonly string[]): string {

@@ -469,7 +469,15 @@ export class Hosting {
   /** Starts one variant's server on an unpacked model folder and waits for /ping. */
   private async startVariant(variant: ServingVariant): Promise<RunningServer> {
     const { image } = imageFor(variant.image);
-    const server = await runtimeFor(image).serve({
+    const runtime = runtimeFor(image);
+    try {
+      await runtime.prepareImage(image, 'serve');
+    } catch (error) {
+      throw new Error(
+        `The image of production variant ${variant.name} could not be used: ${(error as Error).message}`,
+      );
+    }
+    const server = await runtime.serve({
       image,
       modelDir: join(variant.dir, 'model'),
       port: await freePort(),

@@ -3,8 +3,8 @@
 // Logs, ECR) share one port, told apart by their target prefix; other paths go to `fallback`.
 // Every request is checked against the service's AWS model before its handler runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { requestViolations, type ServiceModel, validationMessage } from '../shared/service-model.js';
 import { AwsError } from './aws-error.js';
-import { checkRequest, type ServiceModel } from './service-model.js';
 
 export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
 
@@ -103,7 +103,10 @@ export function createJsonServer(services: readonly JsonService[], fallback?: Fa
           } catch {
             throw new AwsError('SerializationException', 'the request body is not valid JSON');
           }
-          checkRequest(service.model, operation, input, service.invalidRequest);
+          const { unreadable, violations } = requestViolations(service.model, operation, input);
+          if (unreadable) throw new AwsError('SerializationException', unreadable);
+          if (violations.length > 0)
+            throw new AwsError(service.invalidRequest, validationMessage(violations));
           sendJson(response, 200, await handler(input));
           return;
         }

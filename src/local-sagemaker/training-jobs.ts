@@ -5,7 +5,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { BuiltImage, ContainerRuntime } from '../runtimes/container-runtime.js';
 import { dockerRuntime } from '../runtimes/docker/docker-runtime.js';
 import { processRuntime } from '../runtimes/process-runtime.js';
@@ -15,7 +15,7 @@ import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
-import { downloadPrefix, uploadFolderAsTarGz } from './s3-transfer.js';
+import { downloadPrefix, parseS3Uri, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
 import type { Tag, TagStore } from './tags.js';
 
@@ -62,7 +62,8 @@ export interface TrainingJob {
   LastModifiedTime: number;
   TrainingStartTime?: number;
   TrainingEndTime?: number;
-  ModelArtifacts?: { S3ModelArtifacts: string };
+  /** Where the model goes: set from creation, as the API's output shape requires it. */
+  ModelArtifacts: { S3ModelArtifacts: string };
   FailureReason?: string;
   FinalMetricDataList?: { MetricName: string; Value: number; Timestamp: number }[];
   TrainingTimeInSeconds?: number;
@@ -80,9 +81,8 @@ export interface TrainingJobsOptions {
   tags?: TagStore;
 }
 
-function validateCreate(
-  input: Input,
-): Omit<
+/** A CreateTrainingJob request, read and checked. */
+type CreateRequest = Omit<
   TrainingJob,
   | 'TrainingJobArn'
   | 'TrainingJobStatus'
@@ -90,7 +90,10 @@ function validateCreate(
   | 'SecondaryStatusTransitions'
   | 'CreationTime'
   | 'LastModifiedTime'
-> {
+  | 'ModelArtifacts'
+>;
+
+function validateCreate(input: Input): CreateRequest {
   const name = resourceName(input, 'TrainingJobName');
   const role = required<string>(input, 'RoleArn', 'string');
   if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)) {
@@ -174,6 +177,13 @@ function validateCreate(
       : {}),
   };
 }
+
+/** A job that cannot start, with its FailureReason as SageMaker words it. */
+class JobSetupError extends Error {}
+
+/** `S3OutputPath/JOB/output`: where a job's model.tar.gz and output.tar.gz go. */
+const outputPrefix = (job: { OutputDataConfig: { S3OutputPath: string }; TrainingJobName: string }): string =>
+  `${job.OutputDataConfig.S3OutputPath.replace(/\/+$/, '')}/${job.TrainingJobName}/output`;
 
 /** The runtime and image for a TrainingImage: file:///DIR runs DIR's programs as processes. */
 export function imageFor(trainingImage: string): { runtime: ContainerRuntime; image: BuiltImage } {
@@ -274,10 +284,12 @@ export class TrainingJobs {
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
       );
     }
+    await this.requireChannelData(request);
     const now = epochSeconds();
     const job: TrainingJob = {
       ...request,
       TrainingJobArn: arn,
+      ModelArtifacts: { S3ModelArtifacts: `${outputPrefix(request)}/model.tar.gz` },
       TrainingJobStatus: 'InProgress',
       SecondaryStatus: 'Starting',
       SecondaryStatusTransitions: [
@@ -291,6 +303,30 @@ export class TrainingJobs {
     if (Array.isArray(input.Tags)) await this.options.tags?.add(arn, input.Tags as Tag[]);
     this.execute(job);
     return { TrainingJobArn: arn };
+  }
+
+  /**
+   * SageMaker refuses a job whose channel has no objects under its S3 URI (or whose bucket does not
+   * exist) when it is created, not after it starts: so does this one, with its message.
+   */
+  private async requireChannelData(request: CreateRequest): Promise<void> {
+    for (const channel of request.InputDataConfig ?? []) {
+      const uri = channel.DataSource.S3DataSource.S3Uri;
+      const { bucket, key } = parseS3Uri(uri);
+      const found = await this.options.s3
+        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))
+        .then(
+          (page) => (page.KeyCount ?? page.Contents?.length ?? 0) > 0,
+          (error: { name?: string }) => {
+            if (error.name === 'NoSuchBucket') return false;
+            throw error;
+          },
+        );
+      if (!found)
+        throw validation(
+          `No S3 objects found under S3 URL "${uri}" given in input data source. Please ensure that the bucket exists in the selected region (${this.options.region}), that objects exist under that S3 prefix, and that the role "${request.RoleArn}" has "s3:ListBucket" permissions on bucket "${bucket}".`,
+        );
+    }
   }
 
   /** Whether the ARN names a training job of this store. */
@@ -395,7 +431,14 @@ export class TrainingJobs {
       }
     };
     let trainingStarted: number | undefined;
+    const { runtime, image } = imageFor(job.AlgorithmSpecification.TrainingImage);
     try {
+      // As on SageMaker, an image that cannot be had fails the job while it is Starting.
+      try {
+        await runtime.prepareImage(image, 'train');
+      } catch (error) {
+        throw new JobSetupError(`ClientError: ${(error as Error).message}`);
+      }
       this.transition(job, 'Downloading', 'Downloading input data');
       await this.save(job);
       const channelConfig: Record<string, unknown> = {};
@@ -433,7 +476,6 @@ export class TrainingJobs {
         () => stop('MaxRuntimeExceeded'),
         job.StoppingCondition.MaxRuntimeInSeconds * 1000,
       );
-      const { runtime, image } = imageFor(job.AlgorithmSpecification.TrainingImage);
       const { exitCode } = await runtime
         .train({
           image,
@@ -448,7 +490,7 @@ export class TrainingJobs {
 
       this.transition(job, 'Uploading', 'Uploading generated training model');
       await this.save(job);
-      const output = `${job.OutputDataConfig.S3OutputPath.replace(/\/+$/, '')}/${name}/output`;
+      const output = outputPrefix(job);
       const scratch = join(this.jobDir(name), 'archives');
       if (
         await uploadFolderAsTarGz(this.options.s3, join(mlDir, 'model'), `${output}/model.tar.gz`, scratch)
@@ -488,7 +530,9 @@ export class TrainingJobs {
       }
     } catch (error) {
       job.TrainingJobStatus = 'Failed';
-      job.FailureReason = `ClientError: ${(error as Error).message}`.slice(0, 1024);
+      job.FailureReason = (
+        error instanceof JobSetupError ? error.message : `ClientError: ${(error as Error).message}`
+      ).slice(0, 1024);
       this.transition(job, 'Failed', job.FailureReason);
       log.append(job.FailureReason);
     } finally {

@@ -45,6 +45,12 @@ export interface RunningServer {
 
 export interface ContainerRuntime {
   kind: BuiltImage['runtime'];
+  /**
+   * Makes the image ready to run `program`, as SageMaker pulls it before a job or an endpoint
+   * starts; rejects with the reason when it cannot (an image no engine has or can pull, a
+   * program folder without the program).
+   */
+  prepareImage(image: BuiltImage, program: 'train' | 'serve'): Promise<void>;
   train(request: TrainRequest): Promise<{ exitCode: number }>;
   serve(request: ServeRequest): Promise<RunningServer>;
   /** A server started earlier, maybe by another process; undefined when it is gone. */

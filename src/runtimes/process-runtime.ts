@@ -1,7 +1,9 @@
 // The `process` runtime: the container's `train` and `serve` programs run as child processes of
 // this machine's node, with OPT_ML (or a model folder) standing in for /opt/ml.
+
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
@@ -51,6 +53,17 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
 
 export const processRuntime: ContainerRuntime = {
   kind: 'process',
+
+  async prepareImage(image: BuiltImage, program: 'train' | 'serve') {
+    const file = join(programDir(image), 'dist', `${program}.js`);
+    if (
+      !(await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new Error(`the image ${image.image} has no ${program} program (${file} does not exist)`);
+  },
 
   async train(request: TrainRequest) {
     const child = execa('node', [join(programDir(request.image), 'dist', 'train.js')], {

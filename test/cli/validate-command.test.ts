@@ -32,6 +32,38 @@ describe('pipeline validate', () => {
     });
   });
 
+  it("refuses, at file:line:col, the values SageMaker's own service model would refuse", async () => {
+    const refused = BASE_CONFIG.replace(
+      '    learning_rate: 0.1\n',
+      `    learning_rate: 0.1\n    notes: ${'x'.repeat(3000)}\n  environment:\n    A=B: one\n    has space: two\n`,
+    ).replace('instanceType: ml.m5.large', 'instanceType: ml.m99.huge');
+    await withProject({ 'pipeline.yaml': refused }, async (project) => {
+      const result = await project.runInProcess(['validate'], { real: true });
+      assert.equal(result.exitCode, 2, result.stdout + result.stderr);
+      assert.match(
+        result.stderr,
+        /pipeline\.yaml:13:12: training\.hyperparameters\.notes: SageMaker refuses this value \(HyperParameterValue, 3000 characters\): Member must have length less than or equal to 2500/,
+      );
+      assert.match(
+        result.stderr,
+        /pipeline\.yaml:15:10: training\.environment\.A=B: SageMaker refuses the name "A=B"/,
+      );
+      assert.match(result.stderr, /training\.environment\.has space: SageMaker refuses the name "has space"/);
+      assert.match(
+        result.stderr,
+        /pipeline\.yaml:\d+:\d+: deploy\.instanceType: SageMaker has no ProductionVariantInstanceType "ml\.m99\.huge" \(one of \d+, such as .*\); did you mean ml\.\w+\.\w+\?/,
+      );
+      assert.ok(
+        result.stderr.split('\n').every((line) => line.length <= 400),
+        'no enum list floods a line',
+      );
+      // run refuses the same before it builds anything.
+      const run = await project.runInProcess(['run', '--json'], { real: true });
+      assert.equal(run.exitCode, 2);
+      assert.equal(await readFile(project.path('.pipeline/state.json'), 'utf8').catch(() => 'none'), 'none');
+    });
+  });
+
   it('answers --json with the problems as data', async () => {
     await withProject(
       {

@@ -78,7 +78,7 @@ describe('loadConfig', () => {
       'pipeline.yaml:10:18: training.instanceCount must be >= 1',
       'pipeline.yaml:11:3: unknown key "hyperparameter" in training; did you mean "hyperparameters"?',
       'pipeline.yaml:13:13: training.hyperparameters.epochs must be string or number or boolean, not [1]',
-      'pipeline.yaml:16:17: deploy.instanceType "m5.large" is not valid: it must match ^(ml\\.[a-z0-9]+\\.[a-z0-9]+|local)$ (an ML instance type such as ml.m5.large ("local" runs on this machine))',
+      'pipeline.yaml:16:17: deploy.instanceType "m5.large" is not valid: it must match ^ml\\.[a-z0-9]+\\.[a-z0-9]+$ (an ML instance type such as ml.m5.large)',
       'pipeline.yaml:17:9: target must be one of "local", "aws", not "lcoal"; did you mean "local"?',
     ]);
   });

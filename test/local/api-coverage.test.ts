@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { coverageTable } from '../../src/local-sagemaker/api-coverage.js';
-import { loadServiceModel } from '../../src/local-sagemaker/service-model.js';
+import { loadServiceModel } from '../../src/shared/service-model.js';
 import { startLocalRig } from '../rig/local-sagemaker.js';
 import { repoRoot } from '../rig/project.js';
 

@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
   AddTagsCommand,
-  CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
   DeleteEndpointCommand,
@@ -27,11 +26,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import {
-  loadServiceModel,
-  responseProblems,
-  type ServiceModel,
-} from '../../src/local-sagemaker/service-model.js';
+import { loadServiceModel, responseProblems, type ServiceModel } from '../../src/shared/service-model.js';
 import { type LocalRig, ROLE, startLocalRig, waitForEndpoint } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -133,6 +134,49 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     ]);
   });
 
+  it('refuses a job whose channel holds no objects, or whose bucket does not exist, when it is created', async () => {
+    for (const data of ['s3://jobs-bucket/nothing-here/', 's3://no-such-bucket/data/']) {
+      await assert.rejects(
+        rig.sagemaker.send(
+          new CreateTrainingJobCommand(
+            trainingJobRequest({ name: 'job-no-data', data, hyperparameters: {} }),
+          ),
+        ),
+        {
+          name: 'ValidationException',
+          message: new RegExp(`^No S3 objects found under S3 URL "${data}" given in input data source`),
+        },
+      );
+    }
+    await assert.rejects(
+      rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-no-data' })),
+      {
+        message: 'Requested resource not found.',
+      },
+    );
+  });
+
+  it('fails a job whose image cannot be had while it is Starting, as a ClientError', async () => {
+    const request = jobRequest('job-no-image', {});
+    request.AlgorithmSpecification = {
+      ...request.AlgorithmSpecification,
+      TrainingImage: pathToFileURL(rig.project.path('no-such-image')).href,
+      TrainingInputMode: 'File',
+    };
+    await rig.sagemaker.send(new CreateTrainingJobCommand(request));
+    const created = await rig.sagemaker.send(
+      new DescribeTrainingJobCommand({ TrainingJobName: 'job-no-image' }),
+    );
+    assert.match(created.ModelArtifacts?.S3ModelArtifacts ?? '', /job-no-image\/output\/model\.tar\.gz$/);
+    const job = await waitForJob(rig.sagemaker, 'job-no-image');
+    assert.equal(job.TrainingJobStatus, 'Failed');
+    assert.match(job.FailureReason ?? '', /^ClientError: the image .* has no train program/);
+    assert.deepEqual(
+      job.SecondaryStatusTransitions?.map((t) => t.Status),
+      ['Starting', 'Failed'],
+    );
+  });
+
   it('answers as SageMaker does to bad requests, with typed exceptions', async () => {
     const reject = (input: CreateTrainingJobCommandInput) =>
       rig.sagemaker.send(new CreateTrainingJobCommand(input));
@@ -155,6 +199,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     const list = await rig.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'job-' }));
     assert.deepEqual(list.TrainingJobSummaries?.map((j) => j.TrainingJobName).sort(), [
       'job-bad',
+      'job-no-image',
       'job-ok',
       'job-slow',
       'job-stop',

@@ -12,7 +12,7 @@ import { newRunId } from '../../engine/state/run-record.js';
 import { readState } from '../../engine/state/state-store.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
-import { openPipeline } from '../open-pipeline.js';
+import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatRunSummary } from '../render/format-run.js';
 import { planCommand } from './plan-command.js';
@@ -60,6 +60,10 @@ export async function runCommand(
       refresh: options.refresh !== false,
     });
     if (!plan.ok) return { reason: 'plan', failure: plan.error };
+    // A value SageMaker would refuse fails the run now, not at CreateTrainingJob after the build.
+    const running = new Set(plan.value.filter((stage) => stage.action === 'run').map((stage) => stage.name));
+    const refused = await stageConfigErrors(stages, loaded, io, running);
+    if (refused) return { reason: 'config', errors: refused };
 
     const anythingRuns = plan.value.some((stage) => stage.action === 'run');
     let sink: RunEventSink = () => undefined;

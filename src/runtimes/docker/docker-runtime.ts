@@ -42,6 +42,25 @@ async function stopServer(name: string, graceSeconds: number): Promise<void> {
 export const dockerRuntime: ContainerRuntime = {
   kind: 'docker',
 
+  async prepareImage(image: BuiltImage) {
+    const ref = imageRef(image);
+    const present = await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    if (present.exitCode === 0) return;
+    const pulled = await execa('docker', ['pull', '--quiet', ref], {
+      reject: false,
+      stdin: 'ignore',
+      all: true,
+    });
+    if (pulled.exitCode !== 0) {
+      const reason =
+        String(pulled.all).trim().split('\n').at(-1) ?? `docker pull exited with ${pulled.exitCode}`;
+      throw new Error(`Cannot pull the image ${ref}: ${reason}`);
+    }
+  },
+
   async train(request: TrainRequest) {
     const name = containerName('train');
     const environment = dockerValues('-e', request.env);

@@ -1,9 +1,8 @@
-// AWS's own API models (service-models/, from botocore) as the local services use them: every
-// request is checked against its operation's input shape before a handler sees it (required
-// members, types, enums, patterns, lengths, ranges), with the messages AWS's services send, so an
-// operation is validated the moment it is added. `responseProblems` checks an answer against the
-// output shape; the response-shape tests use it.
-import { AwsError } from './aws-error.js';
+// AWS's own API models (service-models/, from botocore) and the checks they define: a request
+// against its operation's input shape (required members, types, enums, patterns, lengths,
+// ranges), with the words AWS's services use, and an answer against the output shape. The local
+// services check every request with it; `pipeline validate` checks the values the stages will
+// send; the response-shape tests check the local services' answers.
 
 export interface ShapeRef {
   shape: string;
@@ -88,7 +87,7 @@ function wholeValuePattern(pattern: string): RegExp | null {
 }
 
 /** The constraints a scalar value breaks, in AWS's words ("Member must ..."). */
-function scalarConstraints(shape: Shape, value: unknown): string[] {
+export function scalarConstraints(shape: Shape, value: unknown): string[] {
   const broken: string[] = [];
   if (shape.type === 'string' && typeof value === 'string') {
     const length = [...value].length;
@@ -214,29 +213,32 @@ class RequestChecker {
   }
 }
 
-/**
- * Checks a request against the operation's input shape; throws what the service would answer:
- * SerializationException for a value of the wrong type, ValidationException listing every broken
- * constraint ("2 validation errors detected: Value ... at 'a.b' failed to satisfy constraint: ...").
- */
-export function checkRequest(
+/** What a request breaks: a value of the wrong JSON type, and every broken constraint. */
+export interface RequestViolations {
+  /** A value the service cannot read at all (it answers SerializationException). */
+  unreadable?: string;
+  /** "Value 'x' at 'a.b' failed to satisfy constraint: Member must ...", one per problem. */
+  violations: string[];
+}
+
+/** Checks a request against the operation's input shape, as the service does before it acts. */
+export function requestViolations(
   model: ServiceModel,
   operation: string,
   input: Record<string, unknown>,
-  invalidRequest = 'ValidationException',
-): void {
+): RequestViolations {
   const ref = model.operations[operation]?.input;
-  if (!ref) return;
   const checker = new RequestChecker(model);
-  checker.check(ref, input, '');
-  if (checker.unreadable) throw new AwsError('SerializationException', checker.unreadable);
-  const count = checker.violations.length;
-  if (count > 0)
-    throw new AwsError(
-      invalidRequest,
-      `${count} validation error${count === 1 ? '' : 's'} detected: ${checker.violations.join('; ')}`,
-    );
+  if (ref) checker.check(ref, input, '');
+  return {
+    ...(checker.unreadable !== undefined ? { unreadable: checker.unreadable } : {}),
+    violations: checker.violations,
+  };
 }
+
+/** AWS's summary of violations: "2 validation errors detected: A; B". */
+export const validationMessage = (violations: readonly string[]): string =>
+  `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected: ${violations.join('; ')}`;
 
 /**
  * What is wrong with an answer, measured against the operation's output shape: a required member
