@@ -8,9 +8,11 @@
 // which keeps serving; when the new one is healthy it takes the traffic and the old one stops.
 // When the new one fails, the endpoint stays InService on the old configuration and the failure
 // is in FailureReason. A deleted endpoint stays deleted, whatever its deployment does later.
+
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -20,14 +22,16 @@ import { runtimeFor, runtimeOfServer } from '../runtimes/select-runtime.js';
 import { waitForPing } from '../runtimes/wait-for-ping.js';
 import { freePort } from '../shared/free-port.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
+import { endpointLogGroup, type LogStream } from './logs.js';
 import { epochSeconds, type Input, resourceName } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
 import type { Tag, TagStore } from './tags.js';
-import { ACCOUNT, imageFor } from './training-jobs.js';
+import { imageFor } from './training-jobs.js';
 
 interface ContainerDefinition {
   Image: string;
@@ -706,6 +710,40 @@ export class Hosting {
           this.replaceIfGone(name, variant.name);
       }
     }
+  }
+
+  /**
+   * The endpoints' logs, as CloudWatch Logs keeps them: group /aws/sagemaker/Endpoints/NAME, one
+   * stream per variant of the deployment in service, its lines from the server's output. The
+   * servers write plain lines, so every line carries the time the log was last written.
+   */
+  async logStreams(): Promise<LogStream[]> {
+    const streams: LogStream[] = [];
+    for (const endpoint of await this.loadAll<Endpoint>('endpoints')) {
+      for (const variant of endpoint.deployment?.variants ?? []) {
+        const file = join(variant.dir, 'serve.log');
+        const started = Number(basename(endpoint.deployment?.dir ?? '')) || endpoint.CreationTime * 1000;
+        streams.push({
+          group: endpointLogGroup(endpoint.EndpointName),
+          name: `${variant.name}/i-${createHash('sha256').update(variant.dir).digest('hex').slice(0, 17)}`,
+          creationTime: started,
+          events: async () => {
+            const [text, written] = await Promise.all([
+              readFile(file, 'utf8').catch(() => ''),
+              stat(file).then(
+                (info) => Math.floor(info.mtimeMs),
+                () => started,
+              ),
+            ]);
+            return text
+              .split('\n')
+              .filter((line) => line.length > 0)
+              .map((message) => ({ timestamp: written, message }));
+          },
+        });
+      }
+    }
+    return streams;
   }
 
   /** Waits for deployments in progress (the server is closing). Endpoints keep serving. */

@@ -14,9 +14,9 @@ import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
 import { createJsonServer, type JsonService, sendJson } from './json-service.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
+import { logOperations } from './logs.js';
 import { TagStore } from './tags.js';
 import { TrainingJobs } from './training-jobs.js';
-import { trainingLogOperations } from './training-logs.js';
 
 export interface LocalSageMakerOptions {
   /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */
@@ -102,7 +102,10 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       title: 'the local CloudWatch Logs',
       model: logsModel,
       invalidRequest: 'InvalidParameterException',
-      operations: trainingLogOperations(trainingJobs),
+      operations: logOperations(
+        async () => [...(await trainingJobs.logStreams()), ...(await hosting.logStreams())],
+        region,
+      ),
     },
     {
       title: 'the local ECR',

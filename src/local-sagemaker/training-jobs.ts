@@ -10,16 +10,17 @@ import type { BuiltImage, ContainerRuntime } from '../runtimes/container-runtime
 import { dockerRuntime } from '../runtimes/docker/docker-runtime.js';
 import { processRuntime } from '../runtimes/process-runtime.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { ACCOUNT } from './account.js';
 import { inUse, validation } from './aws-error.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
+import { type LogStream, TRAINING_LOG_GROUP } from './logs.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
 import { downloadPrefix, parseS3Uri, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
 import type { Tag, TagStore } from './tags.js';
 
-export const ACCOUNT = '000000000000';
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
 
 type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
@@ -386,6 +387,19 @@ export class TrainingJobs {
       })),
       ...(NextToken ? { NextToken } : {}),
     };
+  }
+
+  /** Every job's log as a CloudWatch Logs stream: /aws/sagemaker/TrainingJobs, JOB/algo-1-EPOCH. */
+  async logStreams(): Promise<LogStream[]> {
+    const jobs = await Promise.all((await this.jobNames()).map((name) => this.load(name)));
+    return jobs
+      .filter((job): job is TrainingJob => job !== undefined)
+      .map((job) => ({
+        group: TRAINING_LOG_GROUP,
+        name: `${job.TrainingJobName}/algo-1-${Math.floor(job.CreationTime)}`,
+        creationTime: Math.floor(job.CreationTime * 1000),
+        events: () => this.logOf(job.TrainingJobName).read(),
+      }));
   }
 
   /** The job's log, for the CloudWatch Logs calls. */

@@ -118,6 +118,47 @@ describe('the local SageMaker through the aws CLI', () => {
       '--start-from-head',
     ]);
     assert.ok(events.events.some((e: { message: string }) => e.message.startsWith('epoch=2 ')));
+    // Backward tokens read the page before: from the tail, one event at a time, back to the head.
+    const tail = await awsJson([
+      'logs',
+      'get-log-events',
+      '--log-group-name',
+      '/aws/sagemaker/TrainingJobs',
+      '--log-stream-name',
+      streams.logStreams[0].logStreamName,
+      '--limit',
+      '1',
+    ]);
+    const before = await awsJson([
+      'logs',
+      'get-log-events',
+      '--log-group-name',
+      '/aws/sagemaker/TrainingJobs',
+      '--log-stream-name',
+      streams.logStreams[0].logStreamName,
+      '--limit',
+      '1',
+      '--next-token',
+      tail.nextBackwardToken,
+    ]);
+    assert.deepEqual(
+      [...before.events, ...tail.events].map((e: { message: string }) => e.message),
+      events.events.slice(-2).map((e: { message: string }) => e.message),
+    );
+    // What `aws logs tail` reads: FilterLogEvents, with a filter pattern.
+    const filtered = await awsJson([
+      'logs',
+      'filter-log-events',
+      '--log-group-name',
+      '/aws/sagemaker/TrainingJobs',
+      '--log-stream-name-prefix',
+      'cli-job/',
+      '--filter-pattern',
+      'epoch=2',
+    ]);
+    assert.ok(filtered.events.length >= 1);
+    assert.ok(filtered.events.every((e: { message: string }) => e.message.includes('epoch=2')));
+    assert.match(streams.logStreams[0].arn, /^arn:aws:logs:us-east-1:000000000000:log-group:/);
 
     const duplicate = await aws([
       'sagemaker',
@@ -192,6 +233,24 @@ describe('the local SageMaker through the aws CLI', () => {
       ]);
       assert.equal(invoked.ContentType, 'text/csv');
       assert.equal((await readFile(project.path('answer.csv'), 'utf8')).trim().split('\n').length, 3);
+      const groups = await awsJson([
+        'logs',
+        'describe-log-groups',
+        '--log-group-name-prefix',
+        '/aws/sagemaker/',
+      ]);
+      assert.deepEqual(
+        groups.logGroups.map((g: { logGroupName: string }) => g.logGroupName),
+        ['/aws/sagemaker/Endpoints/cli-ep', '/aws/sagemaker/TrainingJobs'],
+      );
+      const served = await awsJson([
+        'logs',
+        'filter-log-events',
+        '--log-group-name',
+        '/aws/sagemaker/Endpoints/cli-ep',
+      ]);
+      assert.ok(served.events.length > 0, "the model server's output is in the endpoint's log group");
+      assert.match(served.events[0].logStreamName, /^AllTraffic\/i-[0-9a-f]{17}$/);
     } finally {
       await awsJson(['sagemaker', 'delete-endpoint', '--endpoint-name', 'cli-ep']);
     }
