@@ -26,8 +26,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { loadServiceModel, responseProblems, type ServiceModel } from '../../src/shared/service-model.js';
-import { type LocalRig, ROLE, startLocalRig, waitForEndpoint } from '../rig/local-sagemaker.js';
+import { callChecked, type LocalRig, ROLE, startLocalRig, waitForEndpoint } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 
 const ANSWERING = `
@@ -47,26 +46,12 @@ const NEVER_STARTS = `console.error('this model cannot load its weights'); proce
 
 describe('local SageMaker hosting, as SageMaker documents it', () => {
   let rig: LocalRig;
-  let model: ServiceModel;
   let answeringImage = '';
   let brokenImage = '';
 
   /** An operation called over the wire, its answer checked against the service model. */
-  async function call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const response = await fetch(rig.server.endpoint, {
-      method: 'POST',
-      headers: { 'X-Amz-Target': `SageMaker.${operation}`, 'Content-Type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify(input),
-    });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (response.status !== 200) throw Object.assign(new Error(String(body.message)), { name: body.__type });
-    assert.deepEqual(
-      responseProblems(model, operation, body),
-      [],
-      `${operation} answered ${JSON.stringify(body)}`,
-    );
-    return body;
-  }
+  const call = (operation: string, input: Record<string, unknown>) =>
+    callChecked(rig.server.endpoint, 'sagemaker', operation, input);
 
   const invoke = (endpoint: string, targetVariant?: string) =>
     rig.runtime.send(
@@ -118,7 +103,6 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
   }
 
   before(async () => {
-    model = await loadServiceModel('sagemaker');
     rig = await startLocalRig();
     for (const [name, program] of [
       ['answering', ANSWERING],

@@ -16,6 +16,7 @@ import {
 import { list as listTar } from 'tar';
 import { labelledCsv as csv, prepareExampleModel } from '../rig/example-model.js';
 import {
+  callChecked,
   type LocalRig,
   putObjects,
   startLocalRig,
@@ -175,6 +176,30 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       job.SecondaryStatusTransitions?.map((t) => t.Status),
       ['Starting', 'Failed'],
     );
+  });
+
+  it("answers in every job state with the shapes of SageMaker's service model", async () => {
+    const call = (service: 'sagemaker' | 'logs', operation: string, input: Record<string, unknown>) =>
+      callChecked(rig.server.endpoint, service, operation, input);
+    const states = new Set<string>();
+    for (const name of ['job-ok', 'job-bad', 'job-stop', 'job-no-image']) {
+      const job = await call('sagemaker', 'DescribeTrainingJob', { TrainingJobName: name });
+      states.add(String(job.TrainingJobStatus));
+    }
+    assert.deepEqual([...states].sort(), ['Completed', 'Failed', 'Stopped']);
+    const listed = await call('sagemaker', 'ListTrainingJobs', { MaxResults: 2, SortBy: 'Status' });
+    await call('sagemaker', 'ListTrainingJobs', { SortBy: 'Status', NextToken: listed.NextToken });
+    await call('logs', 'DescribeLogGroups', {});
+    const streams = await call('logs', 'DescribeLogStreams', { logGroupName: '/aws/sagemaker/TrainingJobs' });
+    const stream = (streams.logStreams as { logStreamName: string }[])[0]?.logStreamName;
+    await call('logs', 'GetLogEvents', {
+      logGroupName: '/aws/sagemaker/TrainingJobs',
+      logStreamName: stream,
+    });
+    await call('logs', 'FilterLogEvents', {
+      logGroupName: '/aws/sagemaker/TrainingJobs',
+      filterPattern: 'epoch',
+    });
   });
 
   it('answers as SageMaker does to bad requests, with typed exceptions', async () => {

@@ -16,6 +16,7 @@ import {
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { loadServiceModel, responseProblems, type ServiceName } from '../../src/shared/service-model.js';
 import { containerDir } from './example-model.js';
 import { TestProject, waitFor } from './project.js';
 
@@ -170,4 +171,33 @@ export function trainingJobRequest(spec: JobSpec): CreateTrainingJobCommandInput
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
     StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds ?? 600 },
   };
+}
+
+/**
+ * An operation called over the wire (AWS JSON 1.1), its answer checked against the service's
+ * output shape in AWS's model: required members present, no unknown members, enums valid.
+ */
+export async function callChecked(
+  endpoint: string,
+  service: ServiceName,
+  operation: string,
+  input: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const model = await loadServiceModel(service);
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'X-Amz-Target': `${model.metadata.targetPrefix}.${operation}`,
+      'Content-Type': 'application/x-amz-json-1.1',
+    },
+    body: JSON.stringify(input),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200) throw Object.assign(new Error(String(body.message)), { name: body.__type });
+  const problems = responseProblems(model, operation, body);
+  if (problems.length > 0)
+    throw new Error(
+      `${operation}'s answer does not fit its output shape: ${problems.join('; ')}\n${JSON.stringify(body)}`,
+    );
+  return body;
 }
