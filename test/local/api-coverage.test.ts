@@ -1,4 +1,4 @@
-// The README's API coverage table is the one the code and AWS's models make: an operation added
+// The API coverage table of the README and of src/local-sagemaker/README.md is the one the code and AWS's models make: an operation added
 // (or removed) without the table changing fails here. UPDATE_COVERAGE=1 rewrites the table.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,22 +13,31 @@ const START = '<!-- api-coverage:start (made by test/local/api-coverage.test.ts)
 const END = '<!-- api-coverage:end -->';
 
 describe('the API coverage table', () => {
-  it('in the README is the one the server and the service models make', async () => {
+  it('in the READMEs is the one the server and the service models make', async () => {
     const rig = await startLocalRig();
     try {
       const table = coverageTable(rig.server.services, await loadServiceModel('sagemaker-runtime'));
-      const readmeFile = join(repoRoot, 'README.md');
-      const readme = await readFile(readmeFile, 'utf8');
-      const start = readme.indexOf(START);
-      const end = readme.indexOf(END);
-      assert.ok(start >= 0 && end > start, `README.md has no ${START} ... ${END} section`);
-      const current = readme.slice(start + START.length, end).trim();
-      if (process.env.UPDATE_COVERAGE && current !== table)
-        await writeFile(
-          readmeFile,
-          `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`,
-        );
-      else assert.equal(current, table, 'run the test with UPDATE_COVERAGE=1 to rewrite the table');
+      for (const readmeFile of [
+        join(repoRoot, 'README.md'),
+        join(repoRoot, 'src', 'local-sagemaker', 'README.md'),
+      ]) {
+        const readme = await readFile(readmeFile, 'utf8');
+        const start = readme.indexOf(START);
+        const end = readme.indexOf(END);
+        assert.ok(start >= 0 && end > start, `${readmeFile} has no ${START} ... ${END} section`);
+        const current = readme.slice(start + START.length, end).trim();
+        if (process.env.UPDATE_COVERAGE && current !== table)
+          await writeFile(
+            readmeFile,
+            `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`,
+          );
+        else
+          assert.equal(
+            current,
+            table,
+            `${readmeFile}: run the test with UPDATE_COVERAGE=1 to rewrite the table`,
+          );
+      }
     } finally {
       await rig.close();
     }
