@@ -280,7 +280,8 @@ export class TrainingJobs {
     const request = validateCreate(input);
     const name = request.TrainingJobName;
     const arn = `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
-    if (await this.load(name)) {
+    // Names are unique regardless of case, as on SageMaker (the ARN holds the lower-case name).
+    if ((await this.load(name)) || (await this.findByLowerCaseName(name.toLowerCase()))) {
       throw inUse(
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
       );

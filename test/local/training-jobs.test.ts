@@ -205,10 +205,11 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
   it('answers as SageMaker does to bad requests, with typed exceptions', async () => {
     const reject = (input: CreateTrainingJobCommandInput) =>
       rig.sagemaker.send(new CreateTrainingJobCommand(input));
-    await assert.rejects(reject(jobRequest('job-ok', {})), {
-      name: 'ResourceInUse',
-      message: /already exists/,
-    });
+    for (const taken of ['job-ok', 'JOB-OK'])
+      await assert.rejects(reject(jobRequest(taken, {})), {
+        name: 'ResourceInUse',
+        message: /already exists/,
+      });
     await assert.rejects(reject(jobRequest('bad_name!', {})), {
       name: 'ValidationException',
       message: /failed to satisfy constraint/,
