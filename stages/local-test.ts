@@ -1,5 +1,5 @@
 // local-test: what run_local.sh and predict.sh did in the original example, automated. The image
-// trains against a scratch copy of the local /opt/ml mirror (the user's files are never changed);
+// trains in a job folder laid out as /opt/ml (from the data channels, or a copy of a local mirror);
 // its exit status and /opt/ml/output/failure are checked; the model it wrote is then served, and
 // sample rows must each get one answer.
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,20 +13,56 @@ import { freePort } from '../src/shared/free-port.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readBuildOutputs } from './build.js';
 
+/**
+ * The job folder local-test trains in, laid out as /opt/ml: a scratch copy of localTest.context
+ * when there is one (the user's files are never changed), else what the training job will get:
+ * each data channel under input/data/CHANNEL and SageMaker's config files. Either way with a
+ * fresh output side and localTest.hyperparameters over the others.
+ */
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
-  const { localTest } = ctx.config;
+  const { localTest, training, data } = ctx.config;
   await rm(jobDir, { recursive: true, force: true });
-  await cp(resolve(ctx.projectDir, localTest.context), jobDir, { recursive: true });
+  const config = join(jobDir, 'input', 'config');
+  let base: Record<string, string> = {};
+  if (localTest.context !== undefined) {
+    await cp(resolve(ctx.projectDir, localTest.context), jobDir, { recursive: true });
+    base = JSON.parse(await readFile(join(config, 'hyperparameters.json'), 'utf8').catch(() => '{}'));
+  } else {
+    for (const [channel, settings] of Object.entries(data))
+      await cp(resolve(ctx.projectDir, settings.path), join(jobDir, 'input', 'data', channel), {
+        recursive: true,
+      });
+    await mkdir(config, { recursive: true });
+    await writeFile(
+      join(config, 'inputdataconfig.json'),
+      `${JSON.stringify(
+        Object.fromEntries(
+          Object.entries(data).map(([channel, settings]) => [
+            channel,
+            {
+              ...(settings.contentType ? { ContentType: settings.contentType } : {}),
+              TrainingInputMode: 'File',
+              S3DistributionType: settings.distribution,
+              RecordWrapperType: 'None',
+            },
+          ]),
+        ),
+      )}\n`,
+    );
+    await writeFile(
+      join(config, 'resourceconfig.json'),
+      `${JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' })}\n`,
+    );
+    base = hyperparameterStrings(training.hyperparameters);
+  }
   // A fresh output side, as a new training job has.
   await rm(join(jobDir, 'model'), { recursive: true, force: true });
   await rm(join(jobDir, 'output'), { recursive: true, force: true });
   await mkdir(join(jobDir, 'model'), { recursive: true });
   await mkdir(join(jobDir, 'output'), { recursive: true });
-  const file = join(jobDir, 'input', 'config', 'hyperparameters.json');
-  const current = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, string>;
-  const merged = { ...current, ...hyperparameterStrings(localTest.hyperparameters) };
-  await mkdir(join(jobDir, 'input', 'config'), { recursive: true });
-  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
+  await mkdir(config, { recursive: true });
+  const merged = { ...base, ...hyperparameterStrings(localTest.hyperparameters) };
+  await writeFile(join(config, 'hyperparameters.json'), `${JSON.stringify(merged, null, 2)}\n`);
 }
 
 /** The rows to send the served model: localTest.sampleData, else what invoke sends. */
@@ -45,13 +81,24 @@ async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
 
 export const localTest: Stage = {
   name: 'local-test',
-  description: 'train and serve the image locally against context/',
+  description: 'train and serve the image locally, on the data channels or a local /opt/ml mirror',
   needs: ['build'],
-  version: 2,
+  version: 3,
   inputs: (config) => ({
-    config: { localTest: config.localTest, 'invoke.data': config.invoke?.data },
+    config: {
+      localTest: config.localTest,
+      'invoke.data': config.invoke?.data,
+      'invoke.contentType': config.invoke?.contentType,
+      'invoke.accept': config.invoke?.accept,
+      // Without a context, the job folder is made of these.
+      ...(config.localTest.context === undefined
+        ? { data: config.data, 'training.hyperparameters': config.training.hyperparameters }
+        : {}),
+    },
     files: [
-      { path: config.localTest.context, exclude: ['model', 'output'] },
+      ...(config.localTest.context !== undefined
+        ? [{ path: config.localTest.context, exclude: ['model', 'output'] }]
+        : Object.values(config.data).map((channel) => ({ path: channel.path }))),
       ...(sampleDataPath(config) ? [{ path: sampleDataPath(config) as string }] : []),
     ],
   }),
@@ -110,7 +157,10 @@ export const localTest: Stage = {
       ctx.step(`sending ${rows.length} sample rows`);
       const response = await fetch(`${server.url}/invocations`, {
         method: 'POST',
-        headers: { 'Content-Type': ctx.config.invoke?.contentType ?? 'text/csv', Accept: 'text/csv' },
+        headers: {
+          'Content-Type': ctx.config.invoke?.contentType ?? 'text/csv',
+          Accept: ctx.config.invoke?.accept ?? 'text/csv',
+        },
         body: `${rows.join('\n')}\n`,
       });
       const body = await response.text();

@@ -1,6 +1,7 @@
 // Deploys a trained model: CreateModel and CreateEndpointConfig (one name for both), then
 // CreateEndpoint, or UpdateEndpoint when the endpoint exists, which SageMaker performs without
 // downtime; waits for InService, and deletes the models and configs the update superseded.
+
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -20,6 +21,7 @@ import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
+import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 
 export interface DeployRequest {
@@ -94,7 +96,7 @@ async function createModel(request: DeployRequest, name: string, tags: Tags): Pr
             ? { Environment: config.deploy.environment }
             : {}),
         },
-        ExecutionRoleArn: config.aws.roleArn,
+        ExecutionRoleArn: executionRoleOf(config),
         Tags: tags,
       }),
     ),

@@ -1,6 +1,7 @@
 // Runs a SageMaker training job to its end: created with every training option of the config (or
 // re-attached to when an earlier run saved its name), its name saved before any wait, its log
 // streamed, its SecondaryStatus transitions shown, polled with backoff.
+
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -15,6 +16,7 @@ import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { dataPrefixOf } from './data-location.js';
+import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { JobLogStream } from './job-log-stream.js';
@@ -53,8 +55,7 @@ export function createTrainingJobRequest(
   bucket: string,
 ): CreateTrainingJobRequest {
   const { training } = config;
-  const roleArn = config.aws.roleArn;
-  if (!roleArn) throw new StageError('aws.roleArn is not set: SageMaker needs an execution role');
+  const roleArn = executionRoleOf(config);
   const channel = (name: string, settings: DataChannel) => ({
     ChannelName: name,
     DataSource: {

@@ -66,11 +66,12 @@ export function checkSemantics(
     mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
   if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');
-  mustExist(
-    ['localTest', 'context'],
-    config.localTest.context,
-    'local-test context (the local /opt/ml mirror)',
-  );
+  if (config.localTest.context !== undefined)
+    mustExist(
+      ['localTest', 'context'],
+      config.localTest.context,
+      'local-test context (the local /opt/ml mirror)',
+    );
   if (config.localTest.sampleData)
     mustExist(['localTest', 'sampleData'], config.localTest.sampleData, 'local-test sample data');
   if (config.evaluate)
