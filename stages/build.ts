@@ -94,6 +94,12 @@ export const build: Stage = {
         programDir: contextDir,
         contentHash: `sha256:${hashJson(files)}`,
       };
+      // A container this machine cannot run without docker is said so here, not as a crash later.
+      for (const program of ['train', 'serve'] as const) {
+        await runtime.prepareImage(built, program).catch((error: Error) => {
+          throw new StageError(`${error.message}${why ? ` (${why})` : ''}`);
+        });
+      }
     }
     ctx.log(`built ${built.image} (${built.runtime === 'docker' ? built.imageId : built.contentHash})`);
     return { ...built };

@@ -1,9 +1,11 @@
-// The `process` runtime: the container's `train` and `serve` programs run as child processes of
-// this machine's node, with OPT_ML (or a model folder) standing in for /opt/ml.
+// The `process` runtime: the container's `train` and `serve` programs run as child processes on
+// this machine, with OPT_ML (or a model folder) standing in for /opt/ml. A program is the
+// folder's `dist/PROGRAM.js` (run with this node), or an executable `PROGRAM` or `bin/PROGRAM`
+// (any language) whose interpreter this machine has; a container with neither needs docker.
 
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { constants, openSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
@@ -20,6 +22,49 @@ import type {
 function programDir(image: BuiltImage): string {
   if (image.runtime !== 'process') throw new Error(`the process runtime cannot run a ${image.runtime} image`);
   return image.programDir;
+}
+
+/** Whether a file exists and may be executed. */
+const executable = (path: string): Promise<boolean> =>
+  access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+
+/** The interpreter a script's `#!` line names, when this machine has it (or it has none). */
+async function interpreterFound(path: string): Promise<boolean> {
+  const head = (await readFile(path).catch(() => Buffer.alloc(0))).subarray(0, 256).toString('utf8');
+  if (!head.startsWith('#!')) return true;
+  const [command, ...rest] = head.slice(2).split('\n')[0]?.trim().split(/\s+/) ?? [];
+  const program = command === '/usr/bin/env' ? rest.find((word) => !word.startsWith('-')) : command;
+  if (!program) return false;
+  if (program.startsWith('/')) return executable(program);
+  const found = await execa('sh', ['-c', 'command -v "$1"', 'sh', program], { reject: false });
+  return found.exitCode === 0;
+}
+
+/**
+ * How to start a program of the image here: node for dist/PROGRAM.js, else the executable itself.
+ * Rejects, saying the container needs docker, when there is nothing this machine can run.
+ */
+export async function programCommand(
+  image: BuiltImage,
+  program: 'train' | 'serve',
+): Promise<{ file: string; args: string[] }> {
+  const dir = programDir(image);
+  const script = join(dir, 'dist', `${program}.js`);
+  const scriptExists = await access(script).then(
+    () => true,
+    () => false,
+  );
+  if (scriptExists) return { file: process.execPath, args: [script] };
+  for (const candidate of [join(dir, program), join(dir, 'bin', program)]) {
+    if ((await executable(candidate)) && (await interpreterFound(candidate)))
+      return { file: candidate, args: [] };
+  }
+  throw new Error(
+    `the container in ${dir} has no ${program} program this machine can run (dist/${program}.js, or an executable ${program} or bin/${program} whose interpreter is installed): it needs docker. Set runtime: docker and start a docker engine.`,
+  );
 }
 
 /** Ends a child: SIGTERM, then SIGKILL once the grace period has passed. */
@@ -55,18 +100,12 @@ export const processRuntime: ContainerRuntime = {
   kind: 'process',
 
   async prepareImage(image: BuiltImage, program: 'train' | 'serve') {
-    const file = join(programDir(image), 'dist', `${program}.js`);
-    if (
-      !(await access(file).then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw new Error(`the image ${image.image} has no ${program} program (${file} does not exist)`);
+    await programCommand(image, program);
   },
 
   async train(request: TrainRequest) {
-    const child = execa('node', [join(programDir(request.image), 'dist', 'train.js')], {
+    const command = await programCommand(request.image, 'train');
+    const child = execa(command.file, command.args, {
       // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
       env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
       reject: false,
@@ -85,7 +124,7 @@ export const processRuntime: ContainerRuntime = {
     // serve reads OPT_ML/model, as a container reads /opt/ml/model.
     if (basename(request.modelDir) !== 'model')
       throw new Error(`the model folder must be named "model": ${request.modelDir}`);
-    const program = join(programDir(request.image), 'dist', 'serve.js');
+    const command = await programCommand(request.image, 'serve');
     const env = {
       ...process.env,
       ...request.env,
@@ -98,11 +137,11 @@ export const processRuntime: ContainerRuntime = {
       // An endpoint: its own process group, output to a file, not waited on, so that it keeps
       // serving after the process that started it has exited.
       const out = openSync(request.detachedLogFile, 'a');
-      const child = spawn('node', [program], { env, detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(command.file, command.args, { env, detached: true, stdio: ['ignore', out, out] });
       child.unref();
       return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
     }
-    const child = execa('node', [program], {
+    const child = execa(command.file, command.args, {
       env: { ...env, PIPELINE_PARENT_PID: String(process.pid) },
       reject: false,
       all: true,
