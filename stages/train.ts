@@ -60,12 +60,9 @@ export const train: Stage = {
       signal: ctx.signal,
     });
     const { trainingSeconds, billableSeconds, ...made } = result;
+    const metrics = Object.entries(result.finalMetrics).map(([name, value]) => `${name}=${value}`);
     ctx.log(
-      `${result.jobName} completed in ${trainingSeconds}s (${billableSeconds}s billable): ${Object.entries(
-        result.finalMetrics,
-      )
-        .map(([name, value]) => `${name}=${value}`)
-        .join(' ')}`,
+      `${result.jobName} completed in ${trainingSeconds}s (${billableSeconds}s billable)${metrics.length > 0 ? `: ${metrics.join(' ')}` : ''}`,
     );
     return {
       ...made,
