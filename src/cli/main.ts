@@ -8,6 +8,7 @@ import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
+import { initCommand } from './commands/init-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -51,6 +52,17 @@ function withLocalServeOptions(command: Command): Command {
     .option('--json', 'print the endpoints as JSON', false);
 }
 
+function withInitOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', 'the pipeline definition to write', 'pipeline.yaml')
+    .option('--container <dir>', "your container's folder (default: the first Dockerfile found here)")
+    .option('--data <dir>', 'the training data: each subfolder becomes a channel', 'data')
+    .option('--name <name>', 'the pipeline and image name (default: this folder)')
+    .option('--content-type <type>', 'the content type of the data and of invocations', 'text/csv')
+    .option('--invoke-data <file>', 'rows to send to the endpoint after each deployment')
+    .option('--json', 'machine-readable output on stdout', false);
+}
+
 /** Terraform's -refresh=false: trust the state instead of one Describe per remote resource. */
 const withRefresh = (command: Command): Command =>
   command.option('--no-refresh', 'do not check that what up-to-date stages made still exists (faster)');
@@ -79,13 +91,19 @@ interface CommandSpec {
   name: string;
   description: string;
   /** Which family of options it takes. */
-  options: 'pipeline' | 'pipeline-selection' | 'review' | 'local-serve';
+  options: 'pipeline' | 'pipeline-selection' | 'review' | 'local-serve' | 'init';
   argument?: { syntax: string; description: string };
   extra?: (command: Command) => Command;
   run(invocation: Invocation): Promise<CliFailure | undefined>;
 }
 
 const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'init',
+    description: 'write a commented pipeline.yaml for your container and data, and ignore .pipeline/',
+    options: 'init',
+    run: ({ options, io, stages }) => initCommand(options, io, stages),
+  },
   {
     name: 'run',
     description: 'run every stale stage, in order',
@@ -174,6 +192,7 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     'pipeline-selection': (command) => withSelection(withCommonOptions(command), stageNames),
     review: withReviewOptions,
     'local-serve': withLocalServeOptions,
+    init: withInitOptions,
   };
   for (const spec of COMMANDS) {
     const [parentName, name] = spec.name.includes(' ') ? spec.name.split(' ') : [undefined, spec.name];

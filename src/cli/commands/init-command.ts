@@ -1,0 +1,214 @@
+// `pipeline init`: a commented pipeline.yaml for a container that already exists. It finds the
+// Dockerfile, makes a data channel of each folder under the data folder (or one `training`
+// channel of its files), checks the result as `pipeline validate` would, and adds .pipeline/ to
+// .gitignore. It never overwrites a pipeline.yaml.
+import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Stage } from '../../engine/stage.js';
+import type { CliFailure } from '../cli-failure.js';
+import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { loadForCommand, stageConfigErrors } from '../open-pipeline.js';
+
+export interface InitOptions {
+  file: string;
+  container?: string;
+  data: string;
+  name?: string;
+  contentType: string;
+  invokeData?: string;
+  json: boolean;
+}
+
+const SKIPPED = new Set(['node_modules', '.git', '.pipeline', 'dist']);
+
+/** Dockerfiles under `dir`, two levels deep at most, nearest first. */
+async function findDockerfiles(dir: string, depth = 0): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const here = entries
+    .filter((entry) => entry.isFile() && entry.name === 'Dockerfile')
+    .map((e) => join(dir, e.name));
+  if (depth >= 2) return here;
+  const below: string[] = [];
+  for (const entry of entries
+    .filter((e) => e.isDirectory() && !SKIPPED.has(e.name))
+    .sort((a, b) => a.name.localeCompare(b.name)))
+    below.push(...(await findDockerfiles(join(dir, entry.name), depth + 1)));
+  return [...here, ...below];
+}
+
+/** A SageMaker resource name made of the folder's name: letters, digits and hyphens. */
+const resourceNameOf = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40) || 'model';
+
+/** Each subfolder of the data folder is a channel; a folder of files alone is `training`. */
+async function channelsOf(projectDir: string, dataDir: string): Promise<Record<string, string>> {
+  const entries = await readdir(resolve(projectDir, dataDir), { withFileTypes: true });
+  const folders = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  if (folders.length === 0) return { training: dataDir };
+  return Object.fromEntries(folders.map((folder) => [folder, `${dataDir}/${folder}`]));
+}
+
+const quoted = (text: string): string => JSON.stringify(text);
+
+function pipelineYaml(settings: {
+  name: string;
+  context: string;
+  dockerfile: string;
+  channels: Record<string, string>;
+  contentType: string;
+  invokeData?: string;
+}): string {
+  const channels = Object.entries(settings.channels)
+    .map(
+      ([channel, path]) =>
+        `  ${channel}:\n    path: ${quoted(path)}\n    contentType: ${quoted(settings.contentType)}\n`,
+    )
+    .join('');
+  return `# The whole path of this model to SageMaker, made by \`pipeline init\`. Change it in a pull request;
+# \`pipeline plan\` shows what a change re-runs and why, \`pipeline run\` does it.
+name: ${settings.name}
+
+# local: a local SageMaker and S3 on this machine, no AWS account needed. aws: the real thing
+# (then set aws.roleArn and aws.bucket).
+target: \${PIPELINE_TARGET:-local}
+# docker runs the image as SageMaker does; process runs its train/serve programs on this machine.
+runtime: auto
+
+aws:
+  region: \${AWS_REGION:-us-east-1}
+  # roleArn: arn:aws:iam::123456789012:role/SageMakerExecutionRole
+  # bucket: my-sagemaker-bucket
+
+image:
+  name: ${settings.name}
+  context: ${quoted(settings.context)}
+  dockerfile: ${quoted(settings.dockerfile)}
+
+# Each channel becomes /opt/ml/input/data/CHANNEL in the training job (and in local-test).
+data:
+${channels}
+training:
+  instanceType: ml.m5.large
+  # Written to /opt/ml/input/config/hyperparameters.json, every value as a string.
+  hyperparameters: {}
+  # metricDefinitions:
+  #   - name: accuracy
+  #     regex: 'accuracy=([0-9.]+)'
+
+localTest:
+  # Overrides for the quick local run, such as fewer epochs.
+  hyperparameters: {}
+
+deploy:
+  instanceType: ml.t2.medium
+  instanceCount: 1
+${
+  settings.invokeData
+    ? `
+# Rows sent to the endpoint after each deployment; their answers are kept with the run.
+invoke:
+  data: ${quoted(settings.invokeData)}
+  contentType: ${quoted(settings.contentType)}
+  accept: ${quoted(settings.contentType)}
+`
+    : `
+# invoke:
+#   data: data/eval.csv        # rows sent to the endpoint after each deployment
+#   contentType: text/csv
+#   accept: text/csv
+`
+}`;
+}
+
+/** Adds `.pipeline/` to the .gitignore beside pipeline.yaml, unless it is there. */
+async function ignoreStateFolder(projectDir: string): Promise<boolean> {
+  const file = join(projectDir, '.gitignore');
+  const text = await readFile(file, 'utf8').catch(() => '');
+  if (
+    text
+      .split(/\r?\n/)
+      .some((line) => ['.pipeline', '.pipeline/', '/.pipeline', '/.pipeline/'].includes(line.trim()))
+  )
+    return false;
+  await appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}.pipeline/\n`);
+  return true;
+}
+
+export async function initCommand(
+  options: InitOptions,
+  io: CliIo,
+  stages: readonly Stage[],
+): Promise<CliFailure | undefined> {
+  const file = options.file;
+  const projectDir = dirname(file);
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return {
+      reason: 'usage',
+      message: `${relative(io.cwd ?? process.cwd(), file) || file} exists: pipeline init never overwrites it`,
+    };
+  const containerDir = options.container ? resolve(io.cwd ?? process.cwd(), options.container) : projectDir;
+  const dockerfiles = await findDockerfiles(containerDir);
+  const dockerfile = dockerfiles[0];
+  if (!dockerfile)
+    return {
+      reason: 'usage',
+      message: `no Dockerfile in ${relative(projectDir, containerDir) || '.'} or the folders below it: pass --container DIR, the folder of your container's Dockerfile`,
+    };
+  const dataDir = relative(projectDir, resolve(io.cwd ?? process.cwd(), options.data)) || '.';
+  const dataExists = await stat(resolve(projectDir, dataDir)).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (!dataExists)
+    return {
+      reason: 'usage',
+      message: `no data folder ${dataDir}: pass --data DIR, the folder of your training data (each subfolder becomes a channel)`,
+    };
+  const yaml = pipelineYaml({
+    name: resourceNameOf(options.name ?? basename(projectDir)),
+    context: relative(projectDir, dirname(dockerfile)) || '.',
+    dockerfile: relative(projectDir, dockerfile),
+    channels: await channelsOf(projectDir, dataDir),
+    contentType: options.contentType,
+    ...(options.invokeData
+      ? { invokeData: relative(projectDir, resolve(io.cwd ?? process.cwd(), options.invokeData)) }
+      : {}),
+  });
+  await writeFile(file, yaml, { flag: 'wx' });
+  const ignored = await ignoreStateFolder(projectDir);
+
+  // What it wrote must pass `pipeline validate`: say so now rather than at the first run.
+  const loaded = await loadForCommand({ file, set: [], json: false, verbose: false }, io);
+  if (!loaded.ok) return { reason: 'config', errors: loaded.error };
+  const refused = await stageConfigErrors(stages, loaded.value, io);
+  if (refused) return { reason: 'config', errors: refused };
+  const written = relative(io.cwd ?? process.cwd(), file) || file;
+  if (options.json)
+    writeJson(io.stdout, { file: written, dockerfile: relative(projectDir, dockerfile), gitignore: ignored });
+  else {
+    writeLine(io.stdout, `wrote ${written} (image from ${relative(projectDir, dockerfile)})`);
+    if (ignored) writeLine(io.stdout, 'added .pipeline/ to .gitignore');
+    if (dockerfiles.length > 1)
+      writeLine(
+        io.stdout,
+        `other Dockerfiles found: ${dockerfiles
+          .slice(1)
+          .map((f) => relative(projectDir, f))
+          .join(', ')}`,
+      );
+    writeLine(io.stdout, 'next: npx pipeline plan, then npx pipeline run');
+  }
+  return undefined;
+}
