@@ -43,11 +43,27 @@ export function readBuildOutputs(outputs: StageOutputs | undefined): BuildOutput
   );
 }
 
+/** Words a RUN step prints when it has no network (apt-get, pip, npm, curl). */
+const NO_NETWORK =
+  /Temporary failure resolving|Could not resolve|Name or service not known|Network is unreachable|getaddrinfo (EAI_AGAIN|ENOTFOUND)|Failed to establish a new connection/;
+
+/** A failed `docker build`, with a hint when a step could not reach the network. */
+function explainBuildFailure(error: unknown, network: string | undefined): unknown {
+  if (!(error instanceof StageError)) return error;
+  const text = `${error.message}\n${error.detail ?? ''}`;
+  if (!NO_NETWORK.test(text) || network === 'host') return error;
+  return new StageError(
+    error.message,
+    `${error.detail ? `${error.detail}\n` : ''}A build step could not reach the network: set image.build.network: host in pipeline.yaml (docker build --network host), or build from a base image that holds what the step fetches.`,
+    { cause: error },
+  );
+}
+
 export const build: Stage = {
   name: 'build',
   description: 'build the container image',
   needs: [],
-  version: 2,
+  version: 3,
   inputs: (config) => ({
     config: { image: config.image, runtime: config.runtime },
     files: [{ path: config.image.dockerfile }, { path: config.image.context, exclude: GENERATED }],
@@ -68,9 +84,12 @@ export const build: Stage = {
     if (runtime.kind === 'docker') {
       ctx.step(`docker build ${tag}`);
       const buildArgs = dockerValues('--build-arg', image.buildArgs);
+      const options = image.build;
       await docker(
         [
           'build',
+          // An intermediate container of a failed step is removed, not left behind.
+          '--force-rm',
           '--tag',
           tag,
           '--platform',
@@ -78,10 +97,21 @@ export const build: Stage = {
           '--file',
           resolve(ctx.projectDir, image.dockerfile),
           ...buildArgs.args,
+          ...(options.network && options.network !== 'default' ? ['--network', options.network] : []),
+          ...(options.target ? ['--target', options.target] : []),
+          ...options.secrets.flatMap((secret) => [
+            '--secret',
+            secret.env !== undefined
+              ? `id=${secret.id},env=${secret.env}`
+              : `id=${secret.id},src=${resolve(ctx.projectDir, secret.src as string)}`,
+          ]),
+          ...options.args,
           contextDir,
         ],
         { log: ctx.log, signal: ctx.signal, env: buildArgs.env },
-      );
+      ).catch((error: unknown) => {
+        throw explainBuildFailure(error, options.network);
+      });
       const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
       built = { runtime: 'docker', image: tag, imageId };
     } else {

@@ -1,6 +1,9 @@
 // The local SageMaker with the docker runtime: a training job and an endpoint that run the
 // example's real image, as SageMaker runs it (IMAGE train / IMAGE serve), leaving no container.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateEndpointCommand,
@@ -20,8 +23,10 @@ import {
   waitForEndpoint,
   waitForJob,
 } from '../rig/local-sagemaker.js';
+import { listeningSockets, newListeners } from '../rig/sockets.js';
 
 const IMAGE = 'pipeline-test/keras-example:local-sagemaker';
+const PORT_8080_IMAGE = 'pipeline-test/port-8080:local';
 
 describe('local SageMaker with the docker runtime', () => {
   let rig: LocalRig | undefined;
@@ -81,6 +86,67 @@ describe('local SageMaker with the docker runtime', () => {
     assert.equal(new TextDecoder().decode(answer.Body).trim().split('\n').length, 2);
 
     await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'docker-ep' }));
+    assert.deepEqual(await leftoverContainers(), []);
+  });
+
+  it('reaches containers that listen only on 8080 and read no variable, two at once, on loopback only', async (t) => {
+    if (!(await requireDocker(t))) return;
+    const context = await mkdtemp(join(tmpdir(), 'port-8080-'));
+    try {
+      // A model server as SageMaker's own examples write them: port 8080, fixed, nothing else.
+      await writeFile(
+        join(context, 'serve'),
+        `#!/usr/bin/env node
+require('node:http').createServer((request, response) => {
+  if (request.url === '/ping') return response.end('ok');
+  request.resume();
+  request.on('end', () => response.end(require('node:os').hostname() + '\\n'));
+}).listen(8080, '0.0.0.0');
+process.on('SIGTERM', () => process.exit(0));
+`,
+        { mode: 0o755 },
+      );
+      await writeFile(
+        join(context, 'Dockerfile'),
+        'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY serve /usr/local/bin/serve\nENTRYPOINT []\n',
+      );
+      await execa('docker', [
+        'build',
+        '--quiet',
+        '--tag',
+        PORT_8080_IMAGE,
+        '--build-arg',
+        `BASE_IMAGE=${TEST_BASE_IMAGE}`,
+        context,
+      ]);
+    } finally {
+      await rm(context, { recursive: true, force: true });
+    }
+    rig ??= await startLocalRig();
+    const sockets = await listeningSockets();
+    for (const name of ['fixed-a', 'fixed-b'])
+      await createModelWithConfig(rig.sagemaker, { model: name, config: name }, PORT_8080_IMAGE, undefined);
+    for (const name of ['fixed-a', 'fixed-b'])
+      await rig.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+    try {
+      const hosts = new Set<string>();
+      for (const name of ['fixed-a', 'fixed-b']) {
+        const endpoint = await waitForEndpoint(rig.sagemaker, name);
+        assert.equal(endpoint.EndpointStatus, 'InService', endpoint.FailureReason);
+      }
+      for (const name of ['fixed-a', 'fixed-b']) {
+        const answer = await rig.runtime.send(
+          new InvokeEndpointCommand({ EndpointName: name, Body: '1', ContentType: 'text/plain' }),
+        );
+        hosts.add(new TextDecoder().decode(answer.Body).trim());
+      }
+      assert.equal(hosts.size, 2, 'each endpoint is its own container, both on their 8080');
+      const listeners = await newListeners(sockets);
+      assert.deepEqual(listeners.exposed, [], `listening beyond loopback: ${listeners.exposed}`);
+    } finally {
+      for (const name of ['fixed-a', 'fixed-b'])
+        await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name })).catch(() => undefined);
+    }
     assert.deepEqual(await leftoverContainers(), []);
   });
 });

@@ -171,7 +171,10 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     assert.match(created.ModelArtifacts?.S3ModelArtifacts ?? '', /job-no-image\/output\/model\.tar\.gz$/);
     const job = await waitForJob(rig.sagemaker, 'job-no-image');
     assert.equal(job.TrainingJobStatus, 'Failed');
-    assert.match(job.FailureReason ?? '', /^ClientError: the image .* has no train program/);
+    assert.match(
+      job.FailureReason ?? '',
+      /^ClientError: the container in .* has no train program this machine can run/,
+    );
     assert.deepEqual(
       job.SecondaryStatusTransitions?.map((t) => t.Status),
       ['Starting', 'Failed'],

@@ -26,6 +26,7 @@ export function startListrRenderer(
   options: { interactive: boolean },
 ): Renderer {
   const channels = new Map<string, StageChannel>(plan.map((stage) => [stage.name, { queued: [] }]));
+  const lastStep = new Map<string, string>();
 
   const follow = (name: string, task: Task): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -36,9 +37,15 @@ export function startListrRenderer(
             task.title = `${name}: ${summarizeReasons(event.reasons, 2)}`;
             if (event.resuming) task.output = `re-attaching to ${JSON.stringify(event.resuming)}`;
             break;
-          case 'stage-step':
+          case 'stage-step': {
+            // In a CI log a step that only counts seconds ("InService (12s)") is not news: a
+            // line is printed when the rest of it changes, not every second.
+            const key = event.title.replace(/\(\d+s\)/g, '');
+            if (!options.interactive && key === lastStep.get(name)) break;
+            lastStep.set(name, key);
             task.title = `${name}: ${event.title}`;
             break;
+          }
           case 'stage-log':
             task.output = event.line;
             break;

@@ -60,6 +60,15 @@ export function checkSemantics(
     report(['evaluate'], 'evaluate needs an invoke section: it scores the predictions invoke collects');
   }
 
+  config.image.build.secrets.forEach((secret, index) => {
+    if ((secret.env === undefined) === (secret.src === undefined))
+      report(
+        ['image', 'build', 'secrets', index],
+        `build secret "${secret.id}" needs one of env (a variable that holds it) or src (a file), not ${secret.env === undefined ? 'neither' : 'both'}`,
+      );
+    else if (secret.src !== undefined)
+      mustExist(['image', 'build', 'secrets', index, 'src'], secret.src, `build secret "${secret.id}" file`);
+  });
   mustExist(['image', 'context'], config.image.context, 'build context');
   mustExist(['image', 'dockerfile'], config.image.dockerfile, 'Dockerfile');
   for (const [channel, settings] of Object.entries(config.data)) {

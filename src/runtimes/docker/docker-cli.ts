@@ -14,9 +14,14 @@ export async function dockerEngineAnswers(timeoutMs = 5000): Promise<boolean> {
   return result?.exitCode === 0;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape codes is the point.
+const ANSI_ESCAPE = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
 /** Runs docker and returns its stdout; a failure is a StageError in docker's own words. */
 export function docker(args: readonly string[], options: LoggedOptions = {}): Promise<string> {
-  return runLogged('docker', args, options, ({ exitCode, tail, message }) => {
+  return runLogged('docker', args, options, ({ exitCode, tail: raw, message }) => {
+    // BuildKit colours its progress: the message keeps the words, not the escape codes.
+    const tail = raw.replace(ANSI_ESCAPE, '');
     if (
       /Cannot connect to the Docker daemon|Is the docker daemon running|ENOENT/.test(`${tail}\n${message}`)
     ) {
