@@ -5,8 +5,21 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** The folder relative paths start from (`--file`, `--data-dir`); process.cwd() when absent. */
   cwd?: string;
+  /**
+   * Where Ctrl-C and SIGTERM come from, and how a second one ends the process at once: the
+   * process itself unless a test passes its own.
+   */
+  signals?: SignalSource;
   /** For questions (`pipeline destroy` asks before it deletes); absent in tests. */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+export interface SignalSource {
+  on(signal: StopSignal, listener: () => void): unknown;
+  off(signal: StopSignal, listener: () => void): unknown;
+  exit(code: number): void;
 }
 
 export interface CommonOptions {

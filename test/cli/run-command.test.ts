@@ -1,5 +1,6 @@
 // `pipeline run`, `plan` and `status` end to end through the CLI, with the test stages.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { BASE_CONFIG, TestProject, waitFor, withProject } from '../rig/project.js';
 
@@ -165,6 +166,36 @@ describe('pipeline run, when interrupted', () => {
         executions.includes(`train ${executions.at(-2)?.split(' ')[1]} resumed ${job}`),
         executions.join('\n'),
       );
+    });
+  });
+});
+
+describe('pipeline run, interrupted in process (an injected signal source)', () => {
+  it('stops at the first Ctrl-C with exit 130, and a second one ends the process at once', async () => {
+    await withProject({}, async (project) => {
+      const signals = Object.assign(new EventEmitter(), { exits: [] as number[] });
+      const source = {
+        on: signals.on.bind(signals),
+        off: signals.off.bind(signals),
+        exit: (code: number) => void signals.exits.push(code),
+      };
+      process.env.TEST_HANG_STAGE = 'train';
+      try {
+        const running = project.runInProcess(['run', '--json'], { signals: source });
+        await waitFor(
+          async () => (await project.savedHandle('train')) ?? undefined,
+          'train to save its handle',
+        );
+        signals.emit('SIGINT');
+        signals.emit('SIGINT');
+        const result = await running;
+        assert.equal(result.exitCode, 130, result.stderr);
+        assert.match(result.stderr, /interrupted during train/);
+        assert.deepEqual(signals.exits, [130], 'the second Ctrl-C asks for the process to end now');
+        assert.equal(signals.listenerCount('SIGINT'), 0, 'the run removes its listeners');
+      } finally {
+        delete process.env.TEST_HANG_STAGE;
+      }
     });
   });
 });

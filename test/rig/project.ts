@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import type { SignalSource } from '../../src/cli/cli-io.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/test/rig/). */
@@ -147,7 +148,7 @@ export class TestProject {
    */
   async runInProcess(
     args: string[],
-    options: { env?: Record<string, string>; real?: boolean } = {},
+    options: { env?: Record<string, string>; real?: boolean; signals?: SignalSource } = {},
   ): Promise<CliResult> {
     const [{ main }, { stages }] = await Promise.all([
       import('../../src/cli/main.js'),
@@ -162,6 +163,7 @@ export class TestProject {
       stderr,
       env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },
       cwd: this.dir,
+      ...(options.signals ? { signals: options.signals } : {}),
     });
     return { exitCode, stdout: stdout.text, stderr: stderr.text };
   }

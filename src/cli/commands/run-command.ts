@@ -11,7 +11,7 @@ import { Redactor } from '../../engine/state/redact.js';
 import { newRunId } from '../../engine/state/run-record.js';
 import { readState } from '../../engine/state/state-store.js';
 import type { CliFailure } from '../cli-failure.js';
-import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatRunSummary } from '../render/format-run.js';
@@ -37,17 +37,18 @@ export async function runCommand(
   const lock = await acquireLock(stateDir, `pipeline ${argv.join(' ')}`.trim());
   if (!lock.ok) return { reason: 'locked', ...lock.error };
   const aborter = new AbortController();
-  let signal: 'SIGINT' | 'SIGTERM' = 'SIGINT';
-  const onSignal = (received: 'SIGINT' | 'SIGTERM') => {
+  const signals = io.signals ?? process;
+  let signal: StopSignal = 'SIGINT';
+  const onSignal = (received: StopSignal) => {
     // A second Ctrl-C means "now": the state was written after the last completed stage.
-    if (aborter.signal.aborted) process.exit(received === 'SIGTERM' ? 143 : 130);
+    if (aborter.signal.aborted) signals.exit(received === 'SIGTERM' ? 143 : 130);
     signal = received;
     aborter.abort();
   };
   const onSigint = () => onSignal('SIGINT');
   const onSigterm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  signals.on('SIGINT', onSigint);
+  signals.on('SIGTERM', onSigterm);
   try {
     // Read again under the lock: the state read before may predate another run's last write.
     const state = await readState(stateDir, loaded.config.name);
@@ -109,8 +110,8 @@ export async function runCommand(
     if (outcome.failure) return { reason: 'stage-failed', ...outcome.failure };
     return undefined;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    signals.off('SIGINT', onSigint);
+    signals.off('SIGTERM', onSigterm);
     await lock.value.release();
   }
 }
