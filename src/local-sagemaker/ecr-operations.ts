@@ -26,6 +26,19 @@ function repositoryName(input: Input): string {
   }
   return name;
 }
+/** The tags a registry holds for a repository (none when it has never been pushed to). */
+async function listedTags(host: string, repository: string): Promise<string[]> {
+  const response = await fetch(`http://${host}/v2/${repository}/tags/list`);
+  if (response.status === 404) return [];
+  if (!response.ok)
+    throw new AwsError(
+      'ServerException',
+      `the local registry answered ${response.status} for ${repository}'s tags`,
+      500,
+    );
+  return ((await response.json()) as { tags?: string[] | null }).tags ?? [];
+}
+
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -127,10 +140,8 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
     },
     DescribeImages: async (input) => {
       repositoryName(input);
-      const ids = field<{ imageTag?: string; imageDigest?: string }[]>(input, 'imageIds', 'array') ?? [
-        { imageTag: 'latest' },
-      ];
-      for (const id of ids) {
+      const asked = field<{ imageTag?: string; imageDigest?: string }[]>(input, 'imageIds', 'array');
+      for (const id of asked ?? []) {
         if (id.imageTag !== undefined && !IMAGE_TAG.test(String(id.imageTag)))
           throw new AwsError(
             'InvalidParameterException',
@@ -144,7 +155,13 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       }
       const host = registry();
       const repository = await repositoryNamed(input);
-      const imageDetails = [];
+      // Without imageIds ECR describes every image of the repository: each tag the registry has.
+      const ids =
+        asked ??
+        (await listedTags(host, repository.repositoryName)).map(
+          (imageTag) => ({ imageTag }) as { imageTag?: string; imageDigest?: string },
+        );
+      const imageDetails: { imageDigest: string; imageTags: string[]; [key: string]: unknown }[] = [];
       for (const id of ids) {
         const reference = id.imageDigest ?? id.imageTag ?? 'latest';
         const response = await fetch(
@@ -160,6 +177,12 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
             'ImageNotFoundException',
             `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository.repositoryName}' in the registry with id '${ACCOUNT}'`,
           );
+        }
+        // Tags of one image are one image detail, as in ECR.
+        const same = imageDetails.find((detail) => detail.imageDigest === digest);
+        if (same) {
+          if (id.imageTag && !same.imageTags.includes(id.imageTag)) same.imageTags.push(id.imageTag);
+          continue;
         }
         imageDetails.push({
           registryId: ACCOUNT,

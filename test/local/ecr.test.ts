@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
+import { callChecked } from '../rig/local-sagemaker.js';
 import { TestProject } from '../rig/project.js';
 import { type LocalRegistry, startRegistry } from '../rig/registry.js';
 
@@ -54,7 +55,7 @@ describe('local ECR', () => {
     const registry = await startRegistry(t);
     if (!registry) return;
     cleanups.push(() => registry.stop());
-    const { ecr } = await start(registry);
+    const { ecr, server } = await start(registry);
 
     const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/model' }));
     assert.equal(repository?.repositoryUri, `${registry.host}/team/model`);
@@ -89,6 +90,21 @@ describe('local ECR', () => {
       ecr.send(new DescribeImagesCommand({ repositoryName: 'team/model', imageIds: [{ imageTag: 'v2' }] })),
       { name: 'ImageNotFoundException' },
     );
+    // Every answer fits ECR's output shapes in AWS's model.
+    const checked = (operation: string, input: Record<string, unknown>) =>
+      callChecked(server.endpoint, 'ecr', operation, input);
+    await checked('DescribeRepositories', {});
+    // Without imageIds, every image of the repository, as ECR describes them.
+    const all = (await checked('DescribeImages', { repositoryName: 'team/model' })) as {
+      imageDetails: { imageDigest: string; imageTags: string[] }[];
+    };
+    assert.deepEqual(
+      all.imageDetails.map((detail) => [detail.imageDigest, detail.imageTags]),
+      [[digest, ['v1']]],
+    );
+    await checked('GetAuthorizationToken', {});
+    await checked('CreateRepository', { repositoryName: 'team/shapes' });
+
     await execa('docker', ['rmi', target], { reject: false });
     await execa('docker', ['logout', registry.host], { reject: false });
   });
