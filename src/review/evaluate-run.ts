@@ -78,6 +78,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
     await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8'),
     request.predictionsFile,
     settings.classNames,
+    settings.predictionField,
   );
   if (truth.labels.length !== predictions.labels.length) {
     throw new StageError(

@@ -1,5 +1,6 @@
 // Reads the ground truth (one-hot rows, a class index, or class names) and the endpoint's
-// predictions (class probabilities, or a class per row) into class indexes, with a clear error
+// predictions (class probabilities, or a class per row, as CSV, JSON arrays or a member of JSON
+// objects) into class indexes, with a clear error
 // for a row that cannot be read and for counts or classes that do not match.
 import { StageError } from '../shared/errors.js';
 
@@ -84,8 +85,47 @@ export function readTruth(
   return { labels, ...(width !== undefined ? { classCount: width } : {}) };
 }
 
-export function readPredictions(text: string, file: string, classNames?: readonly string[]): Predictions {
-  const rows = lines(text);
+/**
+ * Rows that are JSON objects, reduced to the member `field` names (dotted for nested members):
+ * a class index or name becomes that row's text, a list of probabilities a CSV row. Without a
+ * field, such rows are an error that names the members they have.
+ */
+function fieldOfObjectRows(rows: string[], file: string, field: string | undefined): string[] {
+  if (!rows.some((row) => row.trim().startsWith('{'))) return rows;
+  return rows.map((row, index) => {
+    const where = `${file}:${index + 1}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(row);
+    } catch {
+      throw new StageError(`${where}: "${row.trim().slice(0, 80)}" is not a JSON object`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new StageError(
+        `${where}: expected a JSON object like the other rows, found ${row.trim().slice(0, 80)}`,
+      );
+    if (field === undefined)
+      throw new StageError(
+        `${where}: the predictions are JSON objects (members: ${Object.keys(parsed).join(', ')}): set evaluate.predictionField to the member that holds the prediction`,
+      );
+    const value = field
+      .split('.')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], parsed);
+    if (typeof value === 'number' || typeof value === 'string') return String(value);
+    if (Array.isArray(value) && value.every((item) => typeof item === 'number')) return value.join(',');
+    throw new StageError(
+      `${where}: evaluate.predictionField "${field}" is ${value === undefined ? 'not in this row' : `${JSON.stringify(value).slice(0, 80)}`}; it must hold a class index, a class name or a list of probabilities`,
+    );
+  });
+}
+
+export function readPredictions(
+  text: string,
+  file: string,
+  classNames?: readonly string[],
+  predictionField?: string,
+): Predictions {
+  const rows = fieldOfObjectRows(lines(text), file, predictionField);
   const single = rows.every((row) => !row.includes(',') && !row.trim().startsWith('['));
   if (single) {
     // One value per row: a class index, or a class name.

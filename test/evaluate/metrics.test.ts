@@ -149,5 +149,27 @@ describe('reading labels', () => {
     assert.deepEqual(readPredictions('[0.1,0.9]\n[0.8,0.2]\n', 'p').labels, [1, 0]);
     assert.deepEqual(readPredictions('1\n0\n', 'p').labels, [1, 0]);
     assert.deepEqual(readPredictions('cat\ndog\n', 'p', ['dog', 'cat']).labels, [1, 0]);
+    // JSON objects per row (JSON lines, or the objects of a JSON answer, one per line).
+    const objects = '{"label":"cat","scores":[0.2,0.8]}\n{"label":"dog","scores":[0.9,0.1]}\n';
+    assert.deepEqual(readPredictions(objects, 'p', ['dog', 'cat'], 'label').labels, [1, 0]);
+    const scored = readPredictions(objects, 'p', ['dog', 'cat'], 'scores');
+    assert.deepEqual(scored.labels, [1, 0]);
+    assert.deepEqual(scored.probabilities, [
+      [0.2, 0.8],
+      [0.9, 0.1],
+    ]);
+    assert.deepEqual(
+      readPredictions('{"result":{"class":1}}\n{"result":{"class":0}}\n', 'p', undefined, 'result.class')
+        .labels,
+      [1, 0],
+    );
+    assert.throws(
+      () => readPredictions(objects, 'p.txt'),
+      /p\.txt:1: the predictions are JSON objects \(members: label, scores\): set evaluate\.predictionField/,
+    );
+    assert.throws(
+      () => readPredictions(objects, 'p.txt', undefined, 'missing'),
+      /p\.txt:1: evaluate\.predictionField "missing" is not in this row/,
+    );
   });
 });
