@@ -7,9 +7,14 @@ import { StageError } from '../shared/errors.js';
 import { type Change, changes, flatten } from './flatten.js';
 import { checkGates, describeMissedGates, type GateResult } from './gates.js';
 import { renderHtmlReport } from './html-report.js';
-import { readPredictions, readTruth } from './labels.js';
+import { readPredictions, readTruth, readValues } from './labels.js';
 import { renderMarkdownSummary } from './markdown-summary.js';
 import { computeMetrics, flatMetrics, type Metrics } from './metrics.js';
+import {
+  computeRegressionMetrics,
+  flatRegressionMetrics,
+  type RegressionMetrics,
+} from './regression-metrics.js';
 import { trainingCurves } from './training-curves.js';
 
 export interface EvaluateRequest {
@@ -65,27 +70,35 @@ function classNamesFor(
   return settings.classNames ? [...settings.classNames] : Array.from({ length: count }, (_, i) => String(i));
 }
 
-export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation> {
+/** The predictions scored against the truth: classes, or values for a regression. */
+async function score(
+  request: EvaluateRequest,
+): Promise<{ metrics: Metrics | RegressionMetrics; flat: Record<string, number>; classes: string[] }> {
   const { settings } = request;
-  const truthPath = resolve(request.projectDir, settings.groundTruth);
-  const truth = readTruth(
-    await readFile(truthPath, 'utf8'),
-    settings.groundTruth,
-    settings.labelFormat,
-    settings.classNames,
-  );
+  const truthText = await readFile(resolve(request.projectDir, settings.groundTruth), 'utf8');
+  const predictionsText = await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8');
+  const mustMatch = (truthRows: number, predictionRows: number): void => {
+    if (truthRows !== predictionRows)
+      throw new StageError(
+        `${settings.groundTruth} has ${truthRows} rows but there are ${predictionRows} predictions`,
+        'The ground truth needs one row per row of invoke.data, in the same order.',
+      );
+  };
+  if (settings.task === 'regression') {
+    const truth = readValues(truthText, settings.groundTruth);
+    const predicted = readValues(predictionsText, request.predictionsFile, settings.predictionField);
+    mustMatch(truth.length, predicted.length);
+    const metrics = computeRegressionMetrics(truth, predicted);
+    return { metrics, flat: flatRegressionMetrics(metrics), classes: [] };
+  }
+  const truth = readTruth(truthText, settings.groundTruth, settings.labelFormat, settings.classNames);
   const predictions = readPredictions(
-    await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8'),
+    predictionsText,
     request.predictionsFile,
     settings.classNames,
     settings.predictionField,
   );
-  if (truth.labels.length !== predictions.labels.length) {
-    throw new StageError(
-      `${settings.groundTruth} has ${truth.labels.length} rows but there are ${predictions.labels.length} predictions`,
-      'The ground truth needs one row per row of invoke.data, in the same order.',
-    );
-  }
+  mustMatch(truth.labels.length, predictions.labels.length);
   const classes = classNamesFor(
     settings,
     [truth.classCount, predictions.classCount],
@@ -97,7 +110,12 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
     ...(predictions.probabilities ? { probabilities: predictions.probabilities } : {}),
     classes,
   });
-  const flat = flatMetrics(metrics);
+  return { metrics, flat: flatMetrics(metrics), classes };
+}
+
+export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation> {
+  const { settings } = request;
+  const { metrics, flat, classes } = await score(request);
   const gates = checkGates(settings.gates, flat);
   const missed = describeMissedGates(gates, Object.keys(flat));
   const params = experimentParams(request.config);
@@ -150,7 +168,9 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
     }),
   );
   for (const warning of metrics.warnings) request.log(`note: ${warning}`);
-  const shown = ['accuracy', 'macro_f1', 'log_loss', 'roc_auc'].filter((name) => flat[name] !== undefined);
+  const shown = ['accuracy', 'macro_f1', 'log_loss', 'roc_auc', 'mae', 'rmse', 'r2'].filter(
+    (name) => flat[name] !== undefined,
+  );
   request.log(shown.map((name) => `${name}=${(flat[name] as number).toFixed(4)}`).join(' '));
   const rel = (file: string) => relative(request.projectDir, file);
   return {

@@ -4,6 +4,7 @@
 import type { Change } from './flatten.js';
 import type { GateResult } from './gates.js';
 import type { Metrics } from './metrics.js';
+import type { RegressionMetrics } from './regression-metrics.js';
 import type { Curves } from './training-curves.js';
 
 export interface ReportInput {
@@ -13,7 +14,7 @@ export interface ReportInput {
   createdAt: string;
   git?: { commit: string; dirty?: boolean };
   jobName?: string;
-  metrics: Metrics;
+  metrics: Metrics | RegressionMetrics;
   flat: Record<string, number>;
   previous?: Record<string, number>;
   gates: GateResult[];
@@ -28,6 +29,29 @@ const escapeHtml = (text: string): string =>
   );
 const fixed = (value: number, digits = 4): string => value.toFixed(digits);
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777'];
+
+/** A regression's rows as points, true value across, predicted up, with the line of a perfect fit. */
+export function scatterSvg(metrics: RegressionMetrics): string {
+  const size = 360;
+  const margin = 48;
+  const values = metrics.pairs.flat();
+  const low = Math.min(...values, 0);
+  const high = Math.max(...values, low + 1);
+  const at = (value: number): number => margin + ((value - low) / (high - low)) * (size - 2 * margin);
+  const points = metrics.pairs
+    .map(
+      ([truth, predicted]) =>
+        `<circle cx="${fixed(at(truth), 1)}" cy="${fixed(size - at(predicted), 1)}" r="3" fill="${PALETTE[0]}" fill-opacity="0.6"><title>true ${truth}, predicted ${predicted}</title></circle>`,
+    )
+    .join('');
+  return `<svg class="chart" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="predicted against true values">
+<line class="grid" x1="${at(low)}" y1="${size - at(low)}" x2="${at(high)}" y2="${size - at(high)}"/>
+${points}
+<text x="${size / 2}" y="${size - 8}" text-anchor="middle" class="axis-title">true</text>
+<text x="14" y="${size / 2}" text-anchor="middle" class="axis-title" transform="rotate(-90 14 ${size / 2})">predicted</text>
+<text x="${margin}" y="${size - margin + 16}">${fixed(low, 2)}</text><text x="${size - margin}" y="${size - margin + 16}" text-anchor="end">${fixed(high, 2)}</text>
+</svg>`;
+}
 
 /** The confusion matrix: a cell per (true, predicted) pair, darker for more rows. */
 export function confusionSvg(metrics: Metrics): string {
@@ -218,10 +242,14 @@ export function renderHtmlReport(input: ReportInput): string {
 <section><h2>Gates</h2>${gateRows.length > 0 ? `<table><tbody>${gateRows.join('')}</tbody></table>` : '<p class="muted">No gates in evaluate.gates.</p>'}
 <h2 style="margin-top:16px">Changed since the previous run</h2>${changeRows.length > 0 ? `<table><thead><tr><th>setting</th><th>before</th><th>now</th></tr></thead><tbody>${changeRows.join('')}</tbody></table>` : '<p class="muted">Nothing, or no previous run.</p>'}</section>
 </div>
-<div class="grid-2">
+${
+  'kind' in input.metrics
+    ? `<section><h2>Predicted against true</h2>${scatterSvg(input.metrics)}</section>`
+    : `<div class="grid-2">
 <section><h2>Confusion matrix</h2>${confusionSvg(input.metrics)}</section>
 <section><h2>Per class</h2>${perClassSvg(input.metrics)}</section>
-</div>
+</div>`
+}
 <section><h2>Training curves</h2>${curveCharts.length > 0 ? `<div class="grid-2">${curveCharts.join('')}</div>` : '<p class="muted">The training log had no lines matching training.metricDefinitions.</p>'}</section>
 ${input.metrics.warnings.length > 0 ? `<section class="warnings"><h2>Notes</h2><ul>${input.metrics.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>` : ''}
 </body>

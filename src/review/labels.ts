@@ -160,3 +160,15 @@ export function readPredictions(
     ...(width !== undefined ? { classCount: width } : {}),
   };
 }
+
+/**
+ * One number per row, for regression: the ground truth, or the predictions (a CSV or JSON-array
+ * row's first value, a plain number, or a member of JSON-object rows through `predictionField`).
+ */
+export function readValues(text: string, file: string, predictionField?: string): number[] {
+  return fieldOfObjectRows(lines(text), file, predictionField).map((row, index) => {
+    const [value] = numbersOf(row, `${file}:${index + 1}`);
+    if (value === undefined) throw new StageError(`${file}:${index + 1}: no value`);
+    return value;
+  });
+}

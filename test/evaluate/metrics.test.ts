@@ -1,10 +1,13 @@
 // Metrics against cases computed by hand.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { evaluateRun } from '../../src/review/evaluate-run.js';
 import { checkGates, describeMissedGates } from '../../src/review/gates.js';
 import { readPredictions, readTruth } from '../../src/review/labels.js';
 import { computeMetrics, flatMetrics, rocAuc } from '../../src/review/metrics.js';
+import { computeRegressionMetrics, flatRegressionMetrics } from '../../src/review/regression-metrics.js';
 import { StageError } from '../../src/shared/errors.js';
+import { withProject } from '../rig/project.js';
 
 const close = (actual: number | undefined, expected: number, what: string) =>
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
@@ -170,6 +173,58 @@ describe('reading labels', () => {
     assert.throws(
       () => readPredictions(objects, 'p.txt', undefined, 'missing'),
       /p\.txt:1: evaluate\.predictionField "missing" is not in this row/,
+    );
+  });
+});
+
+describe('regression', () => {
+  it('computes mae, rmse, r2 and the mean error as scikit-learn does', () => {
+    const metrics = computeRegressionMetrics([1, 2, 3, 4], [1, 2, 3, 5]);
+    assert.equal(metrics.mae, 0.25);
+    assert.equal(metrics.rmse, 0.5);
+    assert.ok(Math.abs(metrics.r2 - 0.8) < 1e-12);
+    assert.equal(metrics.meanError, 0.25);
+    assert.deepEqual(flatRegressionMetrics(metrics), {
+      mae: 0.25,
+      rmse: 0.5,
+      r2: metrics.r2,
+      mean_error: 0.25,
+    });
+    assert.equal(computeRegressionMetrics([2, 2], [2, 2]).r2, 1);
+    assert.equal(computeRegressionMetrics([2, 2], [1, 3]).r2, 0);
+  });
+
+  it('scores a run: values from CSV or JSON objects, gates on rmse and r2, a report with the scatter plot', async () => {
+    await withProject(
+      {
+        'truth.csv': '1.0\n2.0\n3.0\n4.0\n',
+        'predictions.txt': '{"value":1}\n{"value":2}\n{"value":3}\n{"value":5}\n',
+      },
+      async (project) => {
+        const config = { name: 'regressor', target: 'local', training: { metricDefinitions: [] } };
+        const evaluation = await evaluateRun({
+          config: config as never,
+          settings: {
+            groundTruth: 'truth.csv',
+            task: 'regression',
+            labelFormat: 'one-hot',
+            predictionField: 'value',
+            gates: ['rmse <= 0.6', 'r2 >= 0.9'],
+          },
+          projectDir: project.dir,
+          runDir: project.path('.pipeline/runs/r1'),
+          runId: 'r1',
+          predictionsFile: 'predictions.txt',
+          log: () => undefined,
+        });
+        assert.deepEqual(evaluation.classes, []);
+        assert.equal(evaluation.metrics.rmse, 0.5);
+        assert.deepEqual(evaluation.missed.length, 1);
+        assert.match(evaluation.missed[0] as string, /r2/);
+        const report = await project.read('.pipeline/runs/r1/report.html');
+        assert.match(report, /Predicted against true/);
+        assert.doesNotMatch(report, /Confusion matrix/);
+      },
     );
   });
 });
