@@ -13,8 +13,17 @@ export const evaluate: Stage = {
   needs: ['train', 'invoke'],
   version: 2,
   inputs: (config) => ({
-    config: { evaluate: config.evaluate, 'training.metricDefinitions': config.training.metricDefinitions },
-    files: config.evaluate ? [{ path: config.evaluate.groundTruth }] : [],
+    config: {
+      evaluate: config.evaluate,
+      'invoke.header': config.invoke?.header,
+      'training.metricDefinitions': config.training.metricDefinitions,
+    },
+    // The truth is its own file, or a column of invoke.data (whose layout invoke's settings give).
+    files: config.evaluate?.groundTruth
+      ? [{ path: config.evaluate.groundTruth }]
+      : config.evaluate && config.invoke
+        ? [{ path: config.invoke.data }]
+        : [],
   }),
   run: async (ctx): Promise<StageOutputs> => {
     const settings = ctx.config.evaluate;

@@ -17,9 +17,9 @@ export const invoke: Stage = {
   name: 'invoke',
   description: 'send the evaluation data to the endpoint',
   needs: ['deploy'],
-  version: 2,
+  version: 3,
   inputs: (config) => ({
-    config: { invoke: config.invoke },
+    config: { invoke: config.invoke, 'evaluate.labelColumn': config.evaluate?.labelColumn },
     files: config.invoke ? [{ path: config.invoke.data }] : [],
   }),
   run: async (ctx): Promise<StageOutputs> => {
@@ -30,8 +30,15 @@ export const invoke: Stage = {
     }
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { invokeInBatches } = await import('../src/sagemaker/invoke-batches.js');
+    const { readEvaluationData } = await import('../src/review/evaluation-data.js');
     const text = await readFile(resolve(ctx.projectDir, settings.data), 'utf8');
-    const rows = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    // A header line is not sent; nor is a label column evaluate reads the truth from.
+    const { rows } = readEvaluationData(text, settings.data, {
+      header: settings.header,
+      ...(ctx.config.evaluate?.labelColumn !== undefined
+        ? { labelColumn: ctx.config.evaluate.labelColumn }
+        : {}),
+    });
     if (rows.length === 0) throw new StageError(`${settings.data} has no rows to send`);
     const { endpointName } = readDeployOutputs(ctx.upstream.deploy);
     ctx.step('connecting');

@@ -6,6 +6,7 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
+import { readEvaluationData } from '../src/review/evaluation-data.js';
 import { waitForPing } from '../src/runtimes/wait-for-ping.js';
 import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
 import { StageError } from '../src/shared/errors.js';
@@ -70,13 +71,22 @@ const sampleDataPath = (config: PipelineConfig): string | undefined =>
   config.localTest.sampleData ?? config.invoke?.data;
 
 async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
-  const path = sampleDataPath(ctx.config);
+  const { config } = ctx;
+  const path = sampleDataPath(config);
   if (!path) return undefined;
   const text = await readFile(resolve(ctx.projectDir, path), 'utf8');
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '')
-    .slice(0, ctx.config.localTest.sampleRows);
+  // invoke.data is sent as invoke sends it: no header line, no label column.
+  const { rows } = readEvaluationData(
+    text,
+    path,
+    config.localTest.sampleData === undefined && config.invoke
+      ? {
+          header: config.invoke.header,
+          ...(config.evaluate?.labelColumn !== undefined ? { labelColumn: config.evaluate.labelColumn } : {}),
+        }
+      : { header: false },
+  );
+  return rows.slice(0, config.localTest.sampleRows);
 }
 
 export const localTest: Stage = {
@@ -90,6 +100,8 @@ export const localTest: Stage = {
       'invoke.data': config.invoke?.data,
       'invoke.contentType': config.invoke?.contentType,
       'invoke.accept': config.invoke?.accept,
+      'invoke.header': config.invoke?.header,
+      'evaluate.labelColumn': config.evaluate?.labelColumn,
       // Without a context, the job folder is made of these.
       ...(config.localTest.context === undefined
         ? { data: config.data, 'training.hyperparameters': config.training.hyperparameters }

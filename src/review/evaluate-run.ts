@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { EvaluateSettings, PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
+import { readEvaluationData } from './evaluation-data.js';
 import { type Change, changes, flatten } from './flatten.js';
 import { checkGates, describeMissedGates, type GateResult } from './gates.js';
 import { renderHtmlReport } from './html-report.js';
@@ -70,28 +71,53 @@ function classNamesFor(
   return settings.classNames ? [...settings.classNames] : Array.from({ length: count }, (_, i) => String(i));
 }
 
+/** The true labels, one per line: the groundTruth file, or the labelColumn of invoke.data. */
+async function groundTruthOf(request: EvaluateRequest): Promise<{ text: string; name: string }> {
+  const { settings, config } = request;
+  if (settings.groundTruth !== undefined)
+    return {
+      text: await readFile(resolve(request.projectDir, settings.groundTruth), 'utf8'),
+      name: settings.groundTruth,
+    };
+  const invoke = config.invoke;
+  if (!invoke || settings.labelColumn === undefined)
+    throw new StageError('evaluate needs groundTruth, or labelColumn with an invoke section');
+  const data = readEvaluationData(
+    await readFile(resolve(request.projectDir, invoke.data), 'utf8'),
+    invoke.data,
+    {
+      header: invoke.header,
+      labelColumn: settings.labelColumn,
+    },
+  );
+  return {
+    text: `${(data.labels ?? []).join('\n')}\n`,
+    name: `${invoke.data} (column ${settings.labelColumn})`,
+  };
+}
+
 /** The predictions scored against the truth: classes, or values for a regression. */
 async function score(
   request: EvaluateRequest,
 ): Promise<{ metrics: Metrics | RegressionMetrics; flat: Record<string, number>; classes: string[] }> {
   const { settings } = request;
-  const truthText = await readFile(resolve(request.projectDir, settings.groundTruth), 'utf8');
+  const { text: truthText, name: truthName } = await groundTruthOf(request);
   const predictionsText = await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8');
   const mustMatch = (truthRows: number, predictionRows: number): void => {
     if (truthRows !== predictionRows)
       throw new StageError(
-        `${settings.groundTruth} has ${truthRows} rows but there are ${predictionRows} predictions`,
+        `${truthName} has ${truthRows} rows but there are ${predictionRows} predictions`,
         'The ground truth needs one row per row of invoke.data, in the same order.',
       );
   };
   if (settings.task === 'regression') {
-    const truth = readValues(truthText, settings.groundTruth);
+    const truth = readValues(truthText, truthName);
     const predicted = readValues(predictionsText, request.predictionsFile, settings.predictionField);
     mustMatch(truth.length, predicted.length);
     const metrics = computeRegressionMetrics(truth, predicted);
     return { metrics, flat: flatRegressionMetrics(metrics), classes: [] };
   }
-  const truth = readTruth(truthText, settings.groundTruth, settings.labelFormat, settings.classNames);
+  const truth = readTruth(truthText, truthName, settings.labelFormat, settings.classNames);
   const predictions = readPredictions(
     predictionsText,
     request.predictionsFile,

@@ -237,6 +237,18 @@ const CASES: Case[] = [
     message: /truth\.csv/,
   },
   {
+    name: 'evaluate with neither ground truth nor a label column',
+    yaml: base('invoke:\n  data: data/train.csv\nevaluate:\n  labelFormat: index\n'),
+    at: '7:3',
+    message: /evaluate needs the true labels: groundTruth .* or labelColumn/,
+  },
+  {
+    name: 'a label column named without a header',
+    yaml: base('invoke:\n  data: data/train.csv\nevaluate:\n  labelColumn: label\n'),
+    at: '7:16',
+    message: /labelColumn "label" is a column name: set invoke\.header: true/,
+  },
+  {
     name: 'an unknown label format',
     yaml: base('evaluate:\n  groundTruth: data/train.csv\n  labelFormat: onehot\n'),
     at: '6:16',

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateRun } from '../../src/review/evaluate-run.js';
+import { readEvaluationData } from '../../src/review/evaluation-data.js';
 import { checkGates, describeMissedGates } from '../../src/review/gates.js';
 import { readPredictions, readTruth } from '../../src/review/labels.js';
 import { computeMetrics, flatMetrics, rocAuc } from '../../src/review/metrics.js';
@@ -225,6 +226,38 @@ describe('regression', () => {
         assert.match(report, /Predicted against true/);
         assert.doesNotMatch(report, /Confusion matrix/);
       },
+    );
+  });
+});
+
+describe('invoke.data with a header and a label column', () => {
+  it('sends the rows without the header and the label, and keeps the labels', () => {
+    const text = 'a,b,label\n1,2,cat\n"3,5",4,dog\n';
+    assert.deepEqual(readEvaluationData(text, 'd.csv', { header: true, labelColumn: 'label' }), {
+      header: ['a', 'b', 'label'],
+      rows: ['1,2', '"3,5",4'],
+      labels: ['cat', 'dog'],
+    });
+    assert.deepEqual(readEvaluationData(text, 'd.csv', { header: true, labelColumn: 0 }).labels, [
+      '1',
+      '3,5',
+    ]);
+    assert.deepEqual(readEvaluationData('1,2,0\n3,4,1\n', 'd.csv', { header: false, labelColumn: -1 }).rows, [
+      '1,2',
+      '3,4',
+    ]);
+    assert.deepEqual(readEvaluationData('x\n1\n', 'd.csv', { header: true }).rows, ['1']);
+    assert.throws(
+      () => readEvaluationData(text, 'd.csv', { header: true, labelColumn: 'kind' }),
+      /d\.csv has no column "kind" \(its columns: a, b, label\)/,
+    );
+    assert.throws(
+      () => readEvaluationData('1,2\n', 'd.csv', { header: false, labelColumn: 'label' }),
+      /set invoke\.header: true/,
+    );
+    assert.throws(
+      () => readEvaluationData('1,2\n1\n', 'd.csv', { header: false, labelColumn: 1 }),
+      /d\.csv:2: no column 1 in a row of 1 cells/,
     );
   });
 });

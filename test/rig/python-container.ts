@@ -23,7 +23,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200 if self.path == '/ping' else 404); self.end_headers()
     def do_POST(self):
         body = self.rfile.read(int(self.headers['Content-Length'])).decode()
-        answer = ''.join(f"{model['rows']}\\n" for line in body.splitlines() if line)
+        # A rule, not a model: class 1 when the first feature is 3 or more.
+        answer = ''.join(f"{1 if float(line.split(',')[0]) >= 3 else 0}\\n" for line in body.splitlines() if line)
         self.send_response(200); self.send_header('Content-Type', 'text/csv'); self.end_headers()
         self.wfile.write(answer.encode())
     def log_message(self, *args): pass
@@ -37,6 +38,8 @@ export const PYTHON_CONTAINER: Record<string, string> = {
   'container/serve': SERVE,
   'data/training/part-1.csv': '1,2,0\n3,4,1\n5,6,0\n',
   'data/eval.csv': '1,2\n3,4\n',
+  // The same rows with a header and their labels, for evaluate.labelColumn.
+  'data/labelled.csv': 'a,b,label\n1,2,0\n3,4,1\n5,6,1\n',
 };
 
 /** Files keep no mode when a test writes them: the programs must be executable. */

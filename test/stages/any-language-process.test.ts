@@ -3,6 +3,7 @@
 // cannot run its programs, at the build stage, instead of crashing later.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { destroyLocalTarget } from '../rig/local-target.js';
 import { withProject } from '../rig/project.js';
 import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
 
@@ -37,7 +38,29 @@ describe('the process runtime and containers in any language', () => {
       assert.match(result.stdout, /trained on 3 rows/);
       const outputs = await project.stageOutputs('local-test');
       assert.equal(outputs.rowsChecked, 2);
-      assert.equal(outputs.firstAnswer, '3');
+      assert.equal(outputs.firstAnswer, '0');
+    });
+  });
+
+  it('runs the whole pipeline to a passing evaluate, the labels in a column of a file with a header', async () => {
+    const labelled = CONFIG.replace(
+      'invoke:\n  data: data/eval.csv\n',
+      'invoke:\n  data: data/labelled.csv\n  header: true\n',
+    ).concat('evaluate:\n  labelColumn: label\n  labelFormat: index\n  gates:\n    - accuracy >= 0.99\n');
+    await withProject({ ...FILES, 'pipeline.yaml': labelled }, async (project) => {
+      await makeExecutable(project);
+      try {
+        const result = await project.run(['run'], { real: true });
+        assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+        // Sent without the header line and without the label column: the rule saw only features.
+        const invoked = await project.stageOutputs('invoke');
+        assert.equal(invoked.rows, 3);
+        const evaluated = await project.stageOutputs('evaluate');
+        assert.equal(evaluated.metrics.accuracy, 1);
+        assert.equal((await project.stageOutputs('local-test')).rowsChecked, 3);
+      } finally {
+        await destroyLocalTarget(project);
+      }
     });
   });
 

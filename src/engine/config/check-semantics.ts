@@ -83,7 +83,21 @@ export function checkSemantics(
     );
   if (config.localTest.sampleData)
     mustExist(['localTest', 'sampleData'], config.localTest.sampleData, 'local-test sample data');
-  if (config.evaluate)
-    mustExist(['evaluate', 'groundTruth'], config.evaluate.groundTruth, 'ground-truth file');
+  if (config.evaluate) {
+    const { groundTruth, labelColumn } = config.evaluate;
+    if ((groundTruth === undefined) === (labelColumn === undefined))
+      report(
+        ['evaluate'],
+        groundTruth === undefined
+          ? 'evaluate needs the true labels: groundTruth (a file, one row per row of invoke.data) or labelColumn (a column of invoke.data)'
+          : 'evaluate takes groundTruth or labelColumn, not both',
+      );
+    if (groundTruth !== undefined) mustExist(['evaluate', 'groundTruth'], groundTruth, 'ground-truth file');
+    if (typeof labelColumn === 'string' && !config.invoke?.header)
+      report(
+        ['evaluate', 'labelColumn'],
+        `evaluate.labelColumn "${labelColumn}" is a column name: set invoke.header: true (the first line of invoke.data names the columns), or give the column's index`,
+      );
+  }
   return diagnostics;
 }
