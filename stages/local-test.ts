@@ -86,7 +86,17 @@ async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
         }
       : { header: false },
   );
-  return rows.slice(0, config.localTest.sampleRows);
+  return spreadSample(rows, config.localTest.sampleRows);
+}
+
+/** `count` rows spread evenly over the file (its first and last included), not its first lines. */
+export function spreadSample<T>(rows: readonly T[], count: number): T[] {
+  if (rows.length <= count) return [...rows];
+  if (count === 1) return [rows[0] as T];
+  return Array.from(
+    { length: count },
+    (_, index) => rows[Math.round((index * (rows.length - 1)) / (count - 1))] as T,
+  );
 }
 
 export const localTest: Stage = {
@@ -151,15 +161,26 @@ export const localTest: Stage = {
     if (modelFiles.length === 0) throw new StageError('training exited 0 but wrote nothing to /opt/ml/model');
 
     ctx.step(`serving the model (${runtime.kind})`);
+    // The server's last lines, for the message when it never becomes healthy.
+    const served: string[] = [];
     const server = await runtime.serve({
       image,
       modelDir: join(jobDir, 'model'),
       port: await freePort(),
-      log: ctx.log,
+      log: (line) => {
+        served.push(line);
+        if (served.length > 15) served.shift();
+        ctx.log(line);
+      },
     });
     try {
       await waitForPing(server, 60).catch((error: Error) => {
-        throw new StageError(`the served model never became healthy: ${error.message}`);
+        throw new StageError(
+          `the served model never became healthy: ${error.message}`,
+          served.length > 0
+            ? `The server's last lines:\n${served.join('\n')}`
+            : 'The server printed nothing.',
+        );
       });
       const rows = await sampleRows(ctx);
       if (!rows) {

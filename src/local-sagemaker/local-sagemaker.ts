@@ -125,6 +125,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     }
     return invokeRoute(request, response);
   });
+  // Clients keep connections open between calls (the SDK's agent does not read Keep-Alive hints):
+  // closing an idle one after node's 5 s default races with its reuse and resets a call, which
+  // AWS's endpoints, keeping them far longer, do not do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);

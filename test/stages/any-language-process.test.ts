@@ -64,6 +64,25 @@ describe('the process runtime and containers in any language', () => {
     });
   });
 
+  it("shows the server's last lines when the served model never becomes healthy", async () => {
+    const failing = `#!/usr/bin/env python3
+import sys
+print('loading the weights from /opt/ml/model', flush=True)
+print('cannot read model.json: unexpected end of data', file=sys.stderr, flush=True)
+sys.exit(3)
+`;
+    await withProject({ ...FILES, 'container/serve': failing }, async (project) => {
+      await makeExecutable(project);
+      const result = await project.run(['run', '--to', 'local-test'], { real: true });
+      assert.equal(result.exitCode, 1);
+      assert.match(result.stderr, /the served model never became healthy/);
+      assert.match(
+        result.stderr,
+        /The server's last lines:[\s\S]*cannot read model\.json: unexpected end of data/,
+      );
+    });
+  });
+
   it('says at the build stage that a container it cannot run needs docker', async () => {
     await withProject(
       {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { spreadSample } from '../../stages/local-test.js';
 import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
@@ -35,5 +36,14 @@ describe('local-test on the data channels, target local without a role', () => {
     const training = await readFile(`${jobDir}/input/data/training/trainset.csv`, 'utf8');
     assert.equal(training, await project.read('context/input/data/training/trainset.csv'));
     assert.match((await project.stageOutputs('train')).jobName, /^keras-example-/);
+  });
+});
+
+describe('the rows local-test sends', () => {
+  it('are spread over the file, its first and last included', () => {
+    const rows = Array.from({ length: 100 }, (_, index) => index);
+    assert.deepEqual(spreadSample(rows, 5), [0, 25, 50, 74, 99]);
+    assert.deepEqual(spreadSample(rows.slice(0, 3), 5), [0, 1, 2]);
+    assert.deepEqual(spreadSample(rows, 1), [0]);
   });
 });
