@@ -52,9 +52,8 @@ export const deploy: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { endpointName, deploymentName } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
-    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
-    const { endpointDrift } = await import('../src/sagemaker/drift.js');
-    const connection = await connectForDrift(config, stateDir, mayStart);
-    return connection ? endpointDrift(connection, endpointName, deploymentName) : undefined;
+    const { driftLooksFor, endpointDrift } = await import('../src/sagemaker/drift.js');
+    const looks = await driftLooksFor(config, stateDir, mayStart);
+    return looks ? endpointDrift(looks, endpointName, deploymentName) : undefined;
   },
 };

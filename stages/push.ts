@@ -77,9 +77,8 @@ export const push: Stage = {
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     if (outputs.pushed !== true || typeof outputs.imageUri !== 'string') return undefined;
-    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
-    const { imageDrift } = await import('../src/sagemaker/drift.js');
-    const connection = await connectForDrift(config, stateDir, mayStart);
-    return connection ? imageDrift(connection, outputs.imageUri) : undefined;
+    const { driftLooksFor, imageDrift } = await import('../src/sagemaker/drift.js');
+    const looks = await driftLooksFor(config, stateDir, mayStart);
+    return looks ? imageDrift(looks, outputs.imageUri) : undefined;
   },
 };

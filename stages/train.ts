@@ -77,9 +77,8 @@ export const train: Stage = {
   drift: async ({ config, stateDir, outputs, mayStart }) => {
     const { jobName, modelArtifact } = outputs;
     if (typeof jobName !== 'string' || typeof modelArtifact !== 'string') return undefined;
-    const { connectForDrift } = await import('../src/sagemaker/aws-connection.js');
-    const { trainingDrift } = await import('../src/sagemaker/drift.js');
-    const connection = await connectForDrift(config, stateDir, mayStart);
-    return connection ? trainingDrift(connection, jobName, modelArtifact) : undefined;
+    const { driftLooksFor, trainingDrift } = await import('../src/sagemaker/drift.js');
+    const looks = await driftLooksFor(config, stateDir, mayStart);
+    return looks ? trainingDrift(looks, jobName, modelArtifact) : undefined;
   },
 };

@@ -1,32 +1,24 @@
-// The drift checks of the stages that make remote resources: one Describe each, run before a
-// stage is skipped as up to date, saying what no longer holds. Something deleted or changed
-// outside pipeline (in the console, by a teammate, by a `destroy` elsewhere) makes its stage
-// stale instead of being reported as up to date.
-import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DescribeEndpointCommand,
-  type DescribeEndpointCommandOutput,
-  DescribeTrainingJobCommand,
-} from '@aws-sdk/client-sagemaker';
-import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
-
-const missing = isNotFound;
+// The drift checks of the stages that make remote resources: one look each, taken before a stage
+// is skipped as up to date, saying what no longer holds. Something deleted or changed outside
+// pipeline (in the console, by a teammate, by a `destroy` elsewhere) makes its stage stale
+// instead of being reported as up to date.
+//
+// The looks go through the AWS SDK on AWS (which signs them), and as plain HTTP calls to the
+// local SageMaker, S3 and ECR on target local, which take unsigned calls: a no-op run there does
+// not load the SDK at all (half a second of start-up per client on this project's machine).
+import type { PipelineConfig } from '../engine/config/pipeline-config.js';
+import type { LocalServerFacts } from '../local-sagemaker/daemon.js';
+import { pipelinePaths } from '../shared/pipeline-paths.js';
+import type { DriftLooks } from './drift-looks.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
 export async function endpointDrift(
-  connection: AwsConnection,
+  looks: DriftLooks,
   endpointName: string,
   deploymentName: string,
 ): Promise<string | undefined> {
-  let endpoint: DescribeEndpointCommandOutput;
-  try {
-    endpoint = await connection.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-  } catch (error) {
-    if (missing(error)) return `endpoint ${endpointName} no longer exists`;
-    throw error;
-  }
+  const endpoint = await looks.describeEndpoint(endpointName);
+  if (!endpoint) return `endpoint ${endpointName} no longer exists`;
   if (endpoint.EndpointStatus !== 'InService') {
     const why = endpoint.FailureReason ? ` (${endpoint.FailureReason})` : '';
     return `endpoint ${endpointName} is ${endpoint.EndpointStatus ?? 'in no known state'}${why}`;
@@ -39,39 +31,106 @@ export async function endpointDrift(
 
 /** Does the training job still exist, completed, with its model artifact in S3? */
 export async function trainingDrift(
-  connection: AwsConnection,
+  looks: DriftLooks,
   jobName: string,
   modelArtifact: string,
 ): Promise<string | undefined> {
-  try {
-    const job = await connection.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
-    if (job.TrainingJobStatus !== 'Completed') return `training job ${jobName} is ${job.TrainingJobStatus}`;
-  } catch (error) {
-    if (missing(error)) return `training job ${jobName} no longer exists`;
-    throw error;
-  }
+  const job = await looks.describeTrainingJob(jobName);
+  if (!job) return `training job ${jobName} no longer exists`;
+  if (job.TrainingJobStatus !== 'Completed') return `training job ${jobName} is ${job.TrainingJobStatus}`;
   const artifact = /^s3:\/\/([^/]+)\/(.+)$/.exec(modelArtifact);
-  if (!artifact) return undefined;
-  try {
-    await connection.s3.send(new HeadObjectCommand({ Bucket: artifact[1], Key: artifact[2] }));
-  } catch (error) {
-    if (missing(error)) return `the model artifact ${modelArtifact} no longer exists`;
-    throw error;
-  }
+  if (artifact && !(await looks.objectExists(artifact[1] as string, artifact[2] as string)))
+    return `the model artifact ${modelArtifact} no longer exists`;
   return undefined;
 }
 
 /** Is the pushed image (REPO@sha256:...) still in its repository? */
-export async function imageDrift(connection: AwsConnection, imageUri: string): Promise<string | undefined> {
+export async function imageDrift(looks: DriftLooks, imageUri: string): Promise<string | undefined> {
   const pushed = /^[^/]+\/(.+)@(sha256:[0-9a-f]{64})$/.exec(imageUri);
   if (!pushed) return undefined;
-  try {
-    await connection.ecr.send(
-      new DescribeImagesCommand({ repositoryName: pushed[1], imageIds: [{ imageDigest: pushed[2] }] }),
-    );
-  } catch (error) {
-    if (missing(error)) return `the image ${imageUri} is no longer in its repository`;
-    throw error;
+  return (await looks.imageExists(pushed[1] as string, pushed[2] as string))
+    ? undefined
+    : `the image ${imageUri} is no longer in its repository`;
+}
+
+/**
+ * The looks for this config's target, or undefined when a check cannot be made without starting
+ * the local SageMaker and `mayStart` is false (`plan`, `status`).
+ */
+export async function driftLooksFor(
+  config: PipelineConfig,
+  stateDir: string,
+  mayStart: boolean,
+): Promise<DriftLooks | undefined> {
+  if (config.target === 'local') {
+    const { ensureLocalDaemon, findLocalDaemon } = await import('../local-sagemaker/daemon.js');
+    const dataDir = pipelinePaths.localSageMaker(stateDir);
+    const region = config.aws.region ?? 'us-east-1';
+    const facts = mayStart
+      ? await ensureLocalDaemon({
+          dataDir,
+          region,
+          ...(config.local.registry ? { registry: config.local.registry } : {}),
+        })
+      : await findLocalDaemon(dataDir, 2);
+    return facts ? localLooks(facts) : undefined;
   }
-  return undefined;
+  const [{ connectForDrift }, { sdkLooks }] = await Promise.all([
+    import('./aws-connection.js'),
+    import('./drift-sdk-looks.js'),
+  ]);
+  const connection = await connectForDrift(config, stateDir, mayStart);
+  return connection ? sdkLooks(connection) : undefined;
+}
+
+/** A JSON 1.1 call to a local service: its answer, or undefined when it says "not found". */
+async function localCall(
+  endpoint: string,
+  target: string,
+  input: Record<string, unknown>,
+  missing: RegExp,
+): Promise<Record<string, unknown> | undefined> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify(input),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.ok) return body;
+  const said = `${String(body.__type)}: ${String(body.message)}`;
+  if (missing.test(said)) return undefined;
+  throw new Error(`${target} answered ${response.status}: ${said}`);
+}
+
+/** The local SageMaker's own answers to a missing job or endpoint (ValidationException, in words). */
+const SAGEMAKER_MISSING = /^ValidationException: .*(Could not find|Requested resource not found)/;
+
+function localLooks(facts: LocalServerFacts): DriftLooks {
+  return {
+    describeEndpoint: async (name) =>
+      localCall(facts.endpoint, 'SageMaker.DescribeEndpoint', { EndpointName: name }, SAGEMAKER_MISSING),
+    describeTrainingJob: async (name) =>
+      localCall(
+        facts.endpoint,
+        'SageMaker.DescribeTrainingJob',
+        { TrainingJobName: name },
+        SAGEMAKER_MISSING,
+      ),
+    objectExists: async (bucket, key) => {
+      const path = key.split('/').map(encodeURIComponent).join('/');
+      const response = await fetch(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}/${path}`, {
+        method: 'HEAD',
+      });
+      if (response.status === 404) return false;
+      if (!response.ok) throw new Error(`the local S3 answered ${response.status} to HEAD ${bucket}/${key}`);
+      return true;
+    },
+    imageExists: async (repository, digest) =>
+      (await localCall(
+        facts.endpoint,
+        'AmazonEC2ContainerRegistry_V20150921.DescribeImages',
+        { repositoryName: repository, imageIds: [{ imageDigest: digest }] },
+        /^(ImageNotFoundException|RepositoryNotFoundException):/,
+      )) !== undefined,
+  };
 }

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
+  DescribeEndpointCommand,
   DescribeTrainingJobCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
@@ -21,6 +22,8 @@ import type { AwsConnection } from '../../src/sagemaker/aws-connection.js';
 import '../../src/shared/sdk-defaults.js';
 import type { PipelineConfig } from '../../src/engine/config/pipeline-config.js';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
+import { endpointDrift, trainingDrift } from '../../src/sagemaker/drift.js';
+import { sdkLooks } from '../../src/sagemaker/drift-sdk-looks.js';
 import { invokeInBatches } from '../../src/sagemaker/invoke-batches.js';
 import { runTrainingJob } from '../../src/sagemaker/training-job.js';
 import { uploadChannels } from '../../src/sagemaker/upload-channels.js';
@@ -200,6 +203,37 @@ describe('AWS faults (mocked AWS clients)', () => {
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('drift checks on AWS (mocked AWS clients)', () => {
+  it('reads AWS\'s "not found" answers as drift, and passes other errors on', async () => {
+    const aws = connection();
+    const sagemaker = mockClient(aws.sagemaker);
+    const s3 = mockClient(aws.s3);
+    try {
+      const looks = sdkLooks(aws);
+      sagemaker.on(DescribeEndpointCommand).rejects(
+        Object.assign(new Error('Could not find endpoint "arn:aws:sagemaker:eu-west-1:1:endpoint/ep".'), {
+          name: 'ValidationException',
+        }),
+      );
+      assert.equal(await endpointDrift(looks, 'ep', 'dep-1'), 'endpoint ep no longer exists');
+      sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed' } as never);
+      s3.on(HeadObjectCommand)
+        .rejectsOnce(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }))
+        .rejectsOnce(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+      assert.equal(
+        await trainingDrift(looks, 'job', 's3://bucket/out/model.tar.gz'),
+        'the model artifact s3://bucket/out/model.tar.gz no longer exists',
+      );
+      await assert.rejects(trainingDrift(looks, 'job', 's3://bucket/out/model.tar.gz'), {
+        name: 'AccessDenied',
+      });
+    } finally {
+      sagemaker.restore();
+      s3.restore();
     }
   });
 });

@@ -1,0 +1,15 @@
+// What a drift check asks of the remote side, whichever way it is asked (the SDK on AWS, plain
+// HTTP to the local services): undefined or false when the thing looked at does not exist.
+
+export interface EndpointLook {
+  EndpointStatus?: string;
+  EndpointConfigName?: string;
+  FailureReason?: string;
+}
+
+export interface DriftLooks {
+  describeEndpoint(name: string): Promise<EndpointLook | undefined>;
+  describeTrainingJob(name: string): Promise<{ TrainingJobStatus?: string } | undefined>;
+  objectExists(bucket: string, key: string): Promise<boolean>;
+  imageExists(repository: string, digest: string): Promise<boolean>;
+}
