@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type HttpAnswer, httpRequest } from '../shared/http-request.js';
 import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 
@@ -59,9 +60,9 @@ async function identify(facts: LocalServerFacts, dataDir: string, seconds: numbe
   const expected = await realpath(dataDir).catch(() => dataDir);
   const deadline = Date.now() + seconds * 1000;
   do {
-    let answer: Response | undefined;
+    let answer: HttpAnswer | undefined;
     try {
-      answer = await fetch(`${facts.endpoint}${IDENTITY_PATH}`, { signal: AbortSignal.timeout(2000) });
+      answer = await httpRequest(`${facts.endpoint}${IDENTITY_PATH}`, { timeoutMs: 2000 });
     } catch {
       if (!isProcessAlive(facts.pid)) return 'not-ours';
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -70,7 +71,7 @@ async function identify(facts: LocalServerFacts, dataDir: string, seconds: numbe
     // Something answered: it says who it is, or it is another program.
     try {
       if (answer.status !== 200) return 'not-ours';
-      const identity = (await answer.json()) as Partial<LocalSageMakerIdentity>;
+      const identity = JSON.parse(answer.text) as Partial<LocalSageMakerIdentity>;
       const ours =
         identity.service === 'pipeline-local-sagemaker' &&
         identity.dataDir === expected &&

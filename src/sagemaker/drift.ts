@@ -8,6 +8,7 @@
 // not load the SDK at all (half a second of start-up per client on this project's machine).
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalServerFacts } from '../local-sagemaker/daemon.js';
+import { httpRequest } from '../shared/http-request.js';
 import { pipelinePaths } from '../shared/pipeline-paths.js';
 import type { DriftLooks } from './drift-looks.js';
 
@@ -63,16 +64,15 @@ export async function driftLooksFor(
   mayStart: boolean,
 ): Promise<DriftLooks | undefined> {
   if (config.target === 'local') {
-    const { ensureLocalDaemon, findLocalDaemon } = await import('../local-sagemaker/daemon.js');
-    const dataDir = pipelinePaths.localSageMaker(stateDir);
-    const region = config.aws.region ?? 'us-east-1';
-    const facts = mayStart
-      ? await ensureLocalDaemon({
-          dataDir,
-          region,
-          ...(config.local.registry ? { registry: config.local.registry } : {}),
-        })
-      : await findLocalDaemon(dataDir, 2);
+    // One daemon, found (or started) once for every check of the run: each check asking it who
+    // it is again would cost a round trip each.
+    const key = `${stateDir}\0${config.aws.region ?? ''}\0${config.local.registry ?? ''}\0${mayStart}`;
+    let found = localDaemons.get(key);
+    if (!found) {
+      found = findLocal(config, stateDir, mayStart);
+      localDaemons.set(key, found);
+    }
+    const facts = await found;
     return facts ? localLooks(facts) : undefined;
   }
   const [{ connectForDrift }, { sdkLooks }] = await Promise.all([
@@ -83,6 +83,25 @@ export async function driftLooksFor(
   return connection ? sdkLooks(connection) : undefined;
 }
 
+const localDaemons = new Map<string, Promise<LocalServerFacts | undefined>>();
+
+async function findLocal(
+  config: PipelineConfig,
+  stateDir: string,
+  mayStart: boolean,
+): Promise<LocalServerFacts | undefined> {
+  const { ensureLocalDaemon, findLocalDaemon } = await import('../local-sagemaker/daemon.js');
+  const dataDir = pipelinePaths.localSageMaker(stateDir);
+  const region = config.aws.region ?? 'us-east-1';
+  return mayStart
+    ? ensureLocalDaemon({
+        dataDir,
+        region,
+        ...(config.local.registry ? { registry: config.local.registry } : {}),
+      })
+    : findLocalDaemon(dataDir, 2);
+}
+
 /** A JSON 1.1 call to a local service: its answer, or undefined when it says "not found". */
 async function localCall(
   endpoint: string,
@@ -90,13 +109,13 @@ async function localCall(
   input: Record<string, unknown>,
   missing: RegExp,
 ): Promise<Record<string, unknown> | undefined> {
-  const response = await fetch(endpoint, {
+  const response = await httpRequest(endpoint, {
     method: 'POST',
     headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' },
     body: JSON.stringify(input),
   });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (response.ok) return body;
+  const body = JSON.parse(response.text || '{}') as Record<string, unknown>;
+  if (response.status === 200) return body;
   const said = `${String(body.__type)}: ${String(body.message)}`;
   if (missing.test(said)) return undefined;
   throw new Error(`${target} answered ${response.status}: ${said}`);
@@ -118,11 +137,12 @@ function localLooks(facts: LocalServerFacts): DriftLooks {
       ),
     objectExists: async (bucket, key) => {
       const path = key.split('/').map(encodeURIComponent).join('/');
-      const response = await fetch(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}/${path}`, {
+      const response = await httpRequest(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}/${path}`, {
         method: 'HEAD',
       });
       if (response.status === 404) return false;
-      if (!response.ok) throw new Error(`the local S3 answered ${response.status} to HEAD ${bucket}/${key}`);
+      if (response.status !== 200)
+        throw new Error(`the local S3 answered ${response.status} to HEAD ${bucket}/${key}`);
       return true;
     },
     imageExists: async (repository, digest) =>
