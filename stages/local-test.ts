@@ -174,7 +174,7 @@ export const localTest: Stage = {
       },
     });
     try {
-      await waitForPing(server, 60).catch((error: Error) => {
+      await waitForPing(server, ctx.config.deploy.startupTimeoutSeconds ?? 60).catch((error: Error) => {
         throw new StageError(
           `the served model never became healthy: ${error.message}`,
           served.length > 0

@@ -53,6 +53,8 @@ interface Variant {
   InstanceType?: string;
   InitialInstanceCount?: number;
   InitialVariantWeight?: number;
+  /** How long the container may take to answer /ping; the server's default when absent. */
+  ContainerStartupHealthCheckTimeoutInSeconds?: number;
 }
 
 interface EndpointConfig {
@@ -77,6 +79,8 @@ interface VariantSummary {
 /** Where a variant of the current deployment serves (not part of any answer). */
 interface ServingVariant {
   name: string;
+  /** Seconds the server may take to answer /ping, from the variant's config. */
+  startupSeconds?: number;
   server: ServerHandle;
   /** The folder holding model/ and serve.log; a replacement server starts from it. */
   dir: string;
@@ -490,7 +494,7 @@ export class Hosting {
       detachedLogFile: join(variant.dir, 'serve.log'),
     });
     try {
-      await waitForPing(server, this.options.healthCheckSeconds ?? 240);
+      await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);
     } catch (error) {
       await server.stop(5);
       const log = await readFile(join(variant.dir, 'serve.log'), 'utf8').catch(() => '');
@@ -519,6 +523,9 @@ export class Hosting {
           await this.unpackModel(model.PrimaryContainer.ModelDataUrl, variantDir);
         const serving: ServingVariant = {
           name: variant.VariantName,
+          ...(variant.ContainerStartupHealthCheckTimeoutInSeconds !== undefined
+            ? { startupSeconds: variant.ContainerStartupHealthCheckTimeoutInSeconds }
+            : {}),
           dir: variantDir,
           image: model.PrimaryContainer.Image,
           ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),

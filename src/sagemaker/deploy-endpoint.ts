@@ -116,6 +116,9 @@ async function createEndpointConfig(request: DeployRequest, name: string, tags: 
             ModelName: name,
             InitialInstanceCount: config.deploy.instanceCount,
             InstanceType: config.deploy.instanceType as never,
+            ...(config.deploy.startupTimeoutSeconds !== undefined
+              ? { ContainerStartupHealthCheckTimeoutInSeconds: config.deploy.startupTimeoutSeconds }
+              : {}),
           },
         ],
         Tags: tags,

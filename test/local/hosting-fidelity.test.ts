@@ -201,8 +201,19 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     await rig.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'split',
-        ProductionVariants: [variant('a', 'blue', 3), variant('b', 'green', 1)],
+        ProductionVariants: [
+          { ...variant('a', 'blue', 3), ContainerStartupHealthCheckTimeoutInSeconds: 60 },
+          variant('b', 'green', 1),
+        ],
       }),
+    );
+    const stored = await call('DescribeEndpointConfig', { EndpointConfigName: 'split' });
+    assert.deepEqual(
+      (stored.ProductionVariants as { ContainerStartupHealthCheckTimeoutInSeconds?: number }[]).map(
+        (v) => v.ContainerStartupHealthCheckTimeoutInSeconds,
+      ),
+      [60, undefined],
+      'a variant keeps its startup health-check timeout',
     );
     await call('CreateEndpoint', { EndpointName: 'split', EndpointConfigName: 'split' });
     const described = await settled('split');
