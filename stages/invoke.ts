@@ -35,6 +35,7 @@ export const invoke: Stage = {
     // A header line is not sent; nor is a label column evaluate reads the truth from.
     const { rows } = readEvaluationData(text, settings.data, {
       header: settings.header,
+      contentType: settings.contentType,
       ...(ctx.config.evaluate?.labelColumn !== undefined
         ? { labelColumn: ctx.config.evaluate.labelColumn }
         : {}),

@@ -12,6 +12,7 @@ import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.j
 import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
+import { recordsBody } from '../src/shared/record-body.js';
 import { readBuildOutputs } from './build.js';
 
 /**
@@ -82,9 +83,10 @@ async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
     config.localTest.sampleData === undefined && config.invoke
       ? {
           header: config.invoke.header,
+          contentType: config.invoke.contentType,
           ...(config.evaluate?.labelColumn !== undefined ? { labelColumn: config.evaluate.labelColumn } : {}),
         }
-      : { header: false },
+      : { header: false, ...(config.invoke ? { contentType: config.invoke.contentType } : {}) },
   );
   return spreadSample(rows, config.localTest.sampleRows);
 }
@@ -194,7 +196,7 @@ export const localTest: Stage = {
           'Content-Type': ctx.config.invoke?.contentType ?? 'text/csv',
           Accept: ctx.config.invoke?.accept ?? 'text/csv',
         },
-        body: `${rows.join('\n')}\n`,
+        body: recordsBody(rows, ctx.config.invoke?.contentType ?? 'text/csv'),
       });
       const body = await response.text();
       if (response.status !== 200) {

@@ -87,6 +87,7 @@ async function groundTruthOf(request: EvaluateRequest): Promise<{ text: string; 
     invoke.data,
     {
       header: invoke.header,
+      contentType: invoke.contentType,
       labelColumn: settings.labelColumn,
     },
   );

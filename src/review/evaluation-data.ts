@@ -3,10 +3,17 @@
 // rest is sent to the endpoint) and becomes the ground truth, so that one labelled file serves
 // both. invoke, local-test and evaluate all read the file through here.
 import { StageError } from '../shared/errors.js';
+import { isJsonDocument } from '../shared/record-body.js';
 
 export interface DataLayout {
   /** The first line names the columns. */
   header: boolean;
+  /**
+   * The content type rows are sent as: for a JSON document type, a file holding one JSON array
+   * gives its elements as the rows (a label column is then a member of each object, or an index
+   * into each array).
+   */
+  contentType?: string;
   /** The column holding the label: a name from the header, or an index (0 first, -1 last). */
   labelColumn?: string | number;
 }
@@ -46,7 +53,41 @@ export function csvCells(line: string): string[] {
 const csvRow = (cells: readonly string[]): string =>
   cells.map((cell) => (/[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',');
 
+/** The elements of a JSON array file as rows, a label taken out of each when asked. */
+function jsonArrayRows(text: string, file: string, labelColumn: string | number | undefined): EvaluationData {
+  let elements: unknown;
+  try {
+    elements = JSON.parse(text);
+  } catch (error) {
+    throw new StageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(elements)) throw new StageError(`${file}: a JSON file of rows must hold one array`);
+  if (labelColumn === undefined) return { rows: elements.map((element) => JSON.stringify(element)) };
+  const labels: string[] = [];
+  const rows = elements.map((element: unknown, index) => {
+    const where = `${file}, element ${index + 1}`;
+    if (Array.isArray(element) && typeof labelColumn === 'number') {
+      const at = labelColumn < 0 ? element.length + labelColumn : labelColumn;
+      if (at < 0 || at >= element.length) throw new StageError(`${where}: no index ${labelColumn}`);
+      labels.push(String(element[at]));
+      return JSON.stringify(element.filter((_, cell) => cell !== at));
+    }
+    if (element !== null && typeof element === 'object' && typeof labelColumn === 'string') {
+      const { [labelColumn]: label, ...rest } = element as Record<string, unknown>;
+      if (label === undefined) throw new StageError(`${where}: no member "${labelColumn}"`);
+      labels.push(String(label));
+      return JSON.stringify(rest);
+    }
+    throw new StageError(
+      `${where}: evaluate.labelColumn ${JSON.stringify(labelColumn)} needs ${typeof labelColumn === 'string' ? 'objects' : 'arrays'}`,
+    );
+  });
+  return { rows, labels };
+}
+
 export function readEvaluationData(text: string, file: string, layout: DataLayout): EvaluationData {
+  if (layout.contentType && isJsonDocument(layout.contentType) && text.trimStart().startsWith('['))
+    return jsonArrayRows(text, file, layout.labelColumn);
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const header = layout.header ? csvCells(lines.shift() ?? '') : undefined;
   if (layout.labelColumn === undefined) return { ...(header ? { header } : {}), rows: lines };

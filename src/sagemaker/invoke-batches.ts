@@ -1,4 +1,5 @@
-// Sends the evaluation file to an endpoint: rows (one record per line) grouped into requests of
+// Sends the evaluation file to an endpoint: rows (CSV or JSON lines, or the elements of a JSON
+// array, sent as one array per request for a JSON content type) grouped into requests of
 // at most `batchSize` rows and under SageMaker's 6 MiB payload limit (a row is never split), a
 // bounded number in flight. Throttling and 5xx answers are retried by the SDK's one retry policy
 // (retry-policy.ts); Ctrl-C ends a request, or its back-off, at once.
@@ -6,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
+import { recordsBody } from '../shared/record-body.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isModelError } from './aws-errors.js';
 import { explainAwsError } from './explain-aws-error.js';
@@ -93,7 +95,7 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
 
   const send = async (index: number) => {
     const [start, end] = batches[index] as [number, number];
-    const body = `${request.rows.slice(start, end).join('\n')}\n`;
+    const body = recordsBody(request.rows.slice(start, end), request.contentType);
     let answer: InvokeEndpointCommandOutput;
     try {
       answer = await callUntilAborted(

@@ -1,7 +1,18 @@
 // Batching the evaluation rows: at most batchSize rows and under 6 MiB per request, rows whole.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { batchRows, MAX_PAYLOAD_BYTES, predictionLines } from '../../src/sagemaker/invoke-batches.js';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { readEvaluationData } from '../../src/review/evaluation-data.js';
+import {
+  batchRows,
+  invokeInBatches,
+  MAX_PAYLOAD_BYTES,
+  predictionLines,
+} from '../../src/sagemaker/invoke-batches.js';
+import { isJsonDocument, recordsBody } from '../../src/shared/record-body.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 
 describe('batchRows', () => {
   it('groups rows by count', () => {
@@ -56,5 +67,66 @@ describe('predictionLines', () => {
       '{"label":1}',
       '{"label":0}',
     ]);
+  });
+});
+
+describe('rows as a JSON document', () => {
+  it('are sent as one JSON array per request, and read from a JSON array file', async () => {
+    assert.equal(isJsonDocument('application/json'), true);
+    assert.equal(isJsonDocument('application/jsonlines'), false);
+    assert.equal(recordsBody(['{"a":1}', '[2,3]'], 'application/json'), '[{"a":1},[2,3]]');
+    assert.equal(recordsBody(['1,2', '3,4'], 'text/csv'), '1,2\n3,4\n');
+    const data = readEvaluationData('[{"x":1,"label":"cat"},{"x":5,"label":"dog"}]', 'd.json', {
+      header: false,
+      contentType: 'application/json',
+      labelColumn: 'label',
+    });
+    assert.deepEqual(data, { rows: ['{"x":1}', '{"x":5}'], labels: ['cat', 'dog'] });
+    assert.deepEqual(
+      readEvaluationData('[[1,2,0],[3,4,1]]', 'd.json', {
+        header: false,
+        contentType: 'application/json',
+        labelColumn: -1,
+      }),
+      { rows: ['[1,2]', '[3,4]'], labels: ['0', '1'] },
+    );
+
+    // Through the real runtime client to a server that reads each request as a JSON array.
+    const bodies: unknown[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const rows = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { x: number }[];
+        bodies.push(rows);
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify({ predictions: rows.map((row) => (row.x > 2 ? 'dog' : 'cat')) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const runtime = new SageMakerRuntimeClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      const result = await invokeInBatches({
+        connection: { runtime },
+        endpointName: 'json-model',
+        rows: ['{"x":1}', '{"x":5}', '{"x":3}'],
+        contentType: 'application/json',
+        accept: 'application/json',
+        batchSize: 2,
+        concurrency: 1,
+        step: () => undefined,
+        log: () => undefined,
+        signal: new AbortController().signal,
+      });
+      assert.deepEqual(result.predictions, ['cat', 'dog', 'dog']);
+      assert.deepEqual(bodies, [[{ x: 1 }, { x: 5 }], [{ x: 3 }]]);
+    } finally {
+      runtime.destroy();
+      server.close();
+    }
   });
 });
