@@ -9,8 +9,8 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { pipelinePaths } from '../shared/pipeline-paths.js';
 import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
+import { ensureLocalDaemonOf } from './local-daemon-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
 
@@ -72,41 +72,10 @@ export function connect(config: PipelineConfig, stateDir: string): Promise<AwsCo
   return connection;
 }
 
-/**
- * A connection for looking only (drift checks in `plan` and `status`): target local gets one only
- * when its local SageMaker already runs, since looking must not start it.
- */
-export async function connectIfRunning(
-  config: PipelineConfig,
-  stateDir: string,
-): Promise<AwsConnection | undefined> {
-  // Once connected, the daemon was found (or started) already: no need to ask it again.
-  if (config.target !== 'local' || connections.has(connectionKey(config, stateDir))) {
-    return connect(config, stateDir);
-  }
-  const { findLocalDaemon } = await import('../local-sagemaker/daemon.js');
-  const running = await findLocalDaemon(pipelinePaths.localSageMaker(stateDir), 2);
-  return running ? connect(config, stateDir) : undefined;
-}
-
-/** The connection a drift check uses: `run` may start the local SageMaker, `plan` and `status` may not. */
-export function connectForDrift(
-  config: PipelineConfig,
-  stateDir: string,
-  mayStart: boolean,
-): Promise<AwsConnection | undefined> {
-  return mayStart ? connect(config, stateDir) : connectIfRunning(config, stateDir);
-}
-
 async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
   if (config.target === 'local') {
-    const { ensureLocalDaemon } = await import('../local-sagemaker/daemon.js');
     const region = config.aws.region ?? 'us-east-1';
-    const facts = await ensureLocalDaemon({
-      dataDir: pipelinePaths.localSageMaker(stateDir),
-      region,
-      ...(config.local.registry ? { registry: config.local.registry } : {}),
-    }).catch((error: Error) => {
+    const facts = await ensureLocalDaemonOf(config, stateDir).catch((error: Error) => {
       throw new StageError('cannot start the local SageMaker', error.message);
     });
     return {

@@ -9,7 +9,6 @@
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalServerFacts } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
-import { pipelinePaths } from '../shared/pipeline-paths.js';
 import type { DriftLooks } from './drift-looks.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
@@ -75,12 +74,12 @@ export async function driftLooksFor(
     const facts = await found;
     return facts ? localLooks(facts) : undefined;
   }
-  const [{ connectForDrift }, { sdkLooks }] = await Promise.all([
+  // On AWS looking starts nothing: `plan` and `status` look as `run` does.
+  const [{ connect }, { sdkLooks }] = await Promise.all([
     import('./aws-connection.js'),
     import('./drift-sdk-looks.js'),
   ]);
-  const connection = await connectForDrift(config, stateDir, mayStart);
-  return connection ? sdkLooks(connection) : undefined;
+  return sdkLooks(await connect(config, stateDir));
 }
 
 const localDaemons = new Map<string, Promise<LocalServerFacts | undefined>>();
@@ -90,16 +89,8 @@ async function findLocal(
   stateDir: string,
   mayStart: boolean,
 ): Promise<LocalServerFacts | undefined> {
-  const { ensureLocalDaemon, findLocalDaemon } = await import('../local-sagemaker/daemon.js');
-  const dataDir = pipelinePaths.localSageMaker(stateDir);
-  const region = config.aws.region ?? 'us-east-1';
-  return mayStart
-    ? ensureLocalDaemon({
-        dataDir,
-        region,
-        ...(config.local.registry ? { registry: config.local.registry } : {}),
-      })
-    : findLocalDaemon(dataDir, 2);
+  const { ensureLocalDaemonOf, findLocalDaemonOf } = await import('./local-daemon-of.js');
+  return mayStart ? ensureLocalDaemonOf(config, stateDir) : findLocalDaemonOf(stateDir);
 }
 
 /** A JSON 1.1 call to a local service: its answer, or undefined when it says "not found". */
