@@ -30,7 +30,7 @@ import { endpointLogGroup, type LogStream } from './logs.js';
 import { epochSeconds, type Input, resourceName } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
-import type { Tag, TagStore } from './tags.js';
+import { resourceOfArn, type Tag, type TagStore } from './tags.js';
 import { imageFor } from './training-jobs.js';
 
 interface ContainerDefinition {
@@ -181,10 +181,10 @@ export class Hosting {
 
   /** Whether the ARN names a model, endpoint config or endpoint of this store. */
   async arnExists(arn: string): Promise<boolean> {
-    const kind = (Object.keys(ARN_KIND) as Kind[]).find((k) => arn.includes(`:${ARN_KIND[k]}/`));
-    if (!kind) return false;
-    const name = arn.slice(arn.indexOf(`:${ARN_KIND[kind]}/`) + ARN_KIND[kind].length + 2);
-    return (await this.load(kind, name)) !== undefined && arn === this.arn(kind, name);
+    const resource = resourceOfArn(arn);
+    const kind = (Object.keys(ARN_KIND) as Kind[]).find((k) => ARN_KIND[k] === resource?.kind);
+    if (!resource || !kind) return false;
+    return (await this.load(kind, resource.name)) !== undefined && arn === this.arn(kind, resource.name);
   }
 
   /** Names are unique regardless of case on SageMaker: the file is named by the lower-case name. */

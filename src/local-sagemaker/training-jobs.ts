@@ -19,7 +19,7 @@ import { type LogStream, TRAINING_LOG_GROUP } from './logs.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
 import { downloadPrefix, parseS3Uri, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
-import type { Tag, TagStore } from './tags.js';
+import { resourceOfArn, type Tag, type TagStore } from './tags.js';
 
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
 
@@ -333,9 +333,9 @@ export class TrainingJobs {
 
   /** Whether the ARN names a training job of this store. */
   async arnExists(arn: string): Promise<boolean> {
-    const name = arn.match(/:training-job\/(.+)$/)?.[1];
-    const job = name === undefined ? undefined : await this.findByLowerCaseName(name);
-    return job?.TrainingJobArn === arn;
+    const resource = resourceOfArn(arn);
+    if (resource?.kind !== 'training-job') return false;
+    return (await this.findByLowerCaseName(resource.name))?.TrainingJobArn === arn;
   }
 
   private async findByLowerCaseName(name: string): Promise<TrainingJob | undefined> {
