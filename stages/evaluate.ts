@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { StageError } from '../src/shared/errors.js';
+import { pathExists } from '../src/shared/path-exists.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readInvokeOutputs } from './invoke.js';
 import { readTrainOutputs } from './train.js';
@@ -39,13 +40,7 @@ export const evaluate: Stage = {
     }
     const trained = readTrainOutputs(ctx.upstream.train);
     const logFile = trained.report?.logFile;
-    const { access } = await import('node:fs/promises');
-    if (
-      !(await access(resolve(ctx.projectDir, predictionsFile)).then(
-        () => true,
-        () => false,
-      ))
-    ) {
+    if (!(await pathExists(resolve(ctx.projectDir, predictionsFile)))) {
       throw new StageError(
         `the predictions of the last invoke (${predictionsFile}) are gone: run \`pipeline run --from invoke\` to ask the endpoint again`,
       );

@@ -5,10 +5,11 @@
 
 import { spawn } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
+import { pathExists } from '../shared/path-exists.js';
 import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
 import type {
   BuiltImage,
@@ -24,13 +25,6 @@ function programDir(image: BuiltImage): string {
   return image.programDir;
 }
 
-/** Whether a file exists and may be executed. */
-const executable = (path: string): Promise<boolean> =>
-  access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-
 /** The interpreter a script's `#!` line names, when this machine has it (or it has none). */
 async function interpreterFound(path: string): Promise<boolean> {
   const head = (await readFile(path).catch(() => Buffer.alloc(0))).subarray(0, 256).toString('utf8');
@@ -38,7 +32,7 @@ async function interpreterFound(path: string): Promise<boolean> {
   const [command, ...rest] = head.slice(2).split('\n')[0]?.trim().split(/\s+/) ?? [];
   const program = command === '/usr/bin/env' ? rest.find((word) => !word.startsWith('-')) : command;
   if (!program) return false;
-  if (program.startsWith('/')) return executable(program);
+  if (program.startsWith('/')) return pathExists(program, constants.X_OK);
   const found = await execa('sh', ['-c', 'command -v "$1"', 'sh', program], { reject: false });
   return found.exitCode === 0;
 }
@@ -53,13 +47,9 @@ export async function programCommand(
 ): Promise<{ file: string; args: string[] }> {
   const dir = programDir(image);
   const script = join(dir, 'dist', `${program}.js`);
-  const scriptExists = await access(script).then(
-    () => true,
-    () => false,
-  );
-  if (scriptExists) return { file: process.execPath, args: [script] };
+  if (await pathExists(script)) return { file: process.execPath, args: [script] };
   for (const candidate of [join(dir, program), join(dir, 'bin', program)]) {
-    if ((await executable(candidate)) && (await interpreterFound(candidate)))
+    if ((await pathExists(candidate, constants.X_OK)) && (await interpreterFound(candidate)))
       return { file: candidate, args: [] };
   }
   throw new Error(

@@ -5,6 +5,7 @@
 import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Stage } from '../../engine/stage.js';
+import { pathExists } from '../../shared/path-exists.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand, stageConfigErrors } from '../open-pipeline.js';
@@ -148,12 +149,7 @@ export async function initCommand(
 ): Promise<CliFailure | undefined> {
   const file = options.file;
   const projectDir = dirname(file);
-  if (
-    await stat(file).then(
-      () => true,
-      () => false,
-    )
-  )
+  if (await pathExists(file))
     return {
       reason: 'usage',
       message: `${relative(io.cwd ?? process.cwd(), file) || file} exists: pipeline init never overwrites it`,

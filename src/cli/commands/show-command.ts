@@ -1,8 +1,6 @@
-// `pipeline show RUN`: one run: how it went, what each stage did, its metrics and gates, and
-// where its report is. RUN is an id, a unique prefix of one, `last` or `last~N`.
-import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { findRun, loadRuns } from '../../review/run-history.js';
+import { pathExists } from '../../shared/path-exists.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
@@ -21,10 +19,7 @@ export async function showCommand(
   if (!found.ok) return { reason: 'usage', message: found.message };
   const { record, status, metrics, gatesPassed } = found.run;
   const report = join(pipelinePaths.runFiles(stateDir, record.id), 'report.html');
-  const hasReport = await access(report).then(
-    () => true,
-    () => false,
-  );
+  const hasReport = await pathExists(report);
   if (options.json) {
     writeJson(io.stdout, {
       ...record,
