@@ -108,39 +108,21 @@ describe('the local SageMaker through the aws CLI', () => {
       '--log-stream-name-prefix',
       'cli-job/',
     ]);
-    const events = await awsJson([
-      'logs',
-      'get-log-events',
-      '--log-group-name',
-      '/aws/sagemaker/TrainingJobs',
-      '--log-stream-name',
-      streams.logStreams[0].logStreamName,
-      '--start-from-head',
-    ]);
+    const logEvents = (...extra: string[]) =>
+      awsJson([
+        'logs',
+        'get-log-events',
+        '--log-group-name',
+        '/aws/sagemaker/TrainingJobs',
+        '--log-stream-name',
+        streams.logStreams[0].logStreamName,
+        ...extra,
+      ]);
+    const events = await logEvents('--start-from-head');
     assert.ok(events.events.some((e: { message: string }) => e.message.startsWith('epoch=2 ')));
     // Backward tokens read the page before: from the tail, one event at a time, back to the head.
-    const tail = await awsJson([
-      'logs',
-      'get-log-events',
-      '--log-group-name',
-      '/aws/sagemaker/TrainingJobs',
-      '--log-stream-name',
-      streams.logStreams[0].logStreamName,
-      '--limit',
-      '1',
-    ]);
-    const before = await awsJson([
-      'logs',
-      'get-log-events',
-      '--log-group-name',
-      '/aws/sagemaker/TrainingJobs',
-      '--log-stream-name',
-      streams.logStreams[0].logStreamName,
-      '--limit',
-      '1',
-      '--next-token',
-      tail.nextBackwardToken,
-    ]);
+    const tail = await logEvents('--limit', '1');
+    const before = await logEvents('--limit', '1', '--next-token', tail.nextBackwardToken);
     assert.deepEqual(
       [...before.events, ...tail.events].map((e: { message: string }) => e.message),
       events.events.slice(-2).map((e: { message: string }) => e.message),
