@@ -47,6 +47,20 @@ const jobs = [
 ];
 const lanes = Number(process.env.TEST_CONCURRENCY ?? 2);
 
+// The example container's `npm ci` and build, once, before the lanes start: several test files
+// prepare it, and two `npm ci` in one folder at once delete each other's node_modules.
+const { prepareBuildContext } = await import('../dist/src/runtimes/prepare-build-context.js');
+try {
+  await prepareBuildContext(
+    'container',
+    (title) => process.stdout.write(`# example container: ${title}\n`),
+    () => undefined,
+  );
+} catch (error) {
+  process.stderr.write(`preparing container/ failed: ${error.message}\n${error.detail ?? ''}\n`);
+  process.exit(1);
+}
+
 function runJob(job) {
   return new Promise((resolve) => {
     const started = Date.now();
