@@ -13,6 +13,7 @@ const DOCKER_SUITES = [
   'dist/test/local/ecr.test.js',
   'dist/test/stages/build-and-local-test.test.js',
   'dist/test/stages/cloud-stages-docker.test.js',
+  'dist/test/package/decision-tree-example.test.js',
 ];
 
 /** The longest files, longest first (from the timings a full run prints); the rest follow. */

@@ -60,6 +60,11 @@ function withInitOptions(command: Command): Command {
     .option('--name <name>', 'the pipeline and image name (default: this folder)')
     .option('--content-type <type>', 'the content type of the data and of invocations', 'text/csv')
     .option('--invoke-data <file>', 'rows to send to the endpoint after each deployment')
+    .option(
+      '--label-column <column>',
+      "the invoke data's label column (index, 0 the first, or a header name): writes an evaluate section",
+    )
+    .option('--header', "the invoke data's first line names its columns", false)
     .option('--json', 'machine-readable output on stdout', false);
 }
 

@@ -2,7 +2,9 @@
 // original CNTK/Keras example: label Y uniform over the classes, features X = (randn + 3) * (Y + 1),
 // so class 0 sits near (3,3) with sd 1 and class 1 near (6,6) with sd 2. Rows are
 // `features..., one-hot label` in %.4e, no header, as the original's files.
-// Writes context/ (a faithful /opt/ml mirror) and data/eval/. Usage: npm run example-data
+// Writes context/ (a faithful /opt/ml mirror) and data/eval/, and the same problem for the
+// decision-tree example (examples/decision-tree/data/) as its container reads it: the class
+// index first, then the features. Usage: npm run example-data
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +105,13 @@ export async function writeExampleData(projectDir: string): Promise<string[]> {
   const evaluation = generateSamples(15, 3);
   await put('data/eval/eval_data.csv', csv(evaluation.map((s) => s.features)));
   await put('data/eval/eval_truth.csv', csv(evaluation.map((s) => oneHot(s.label, classes))));
+
+  const labelFirst = (samples: Sample[]) =>
+    `${samples.map((s) => [String(s.label), ...s.features.map(formatScientific)].join(',')).join('\n')}\n`;
+  const decisionTree = 'examples/decision-tree/data';
+  await put(`${decisionTree}/training/train.csv`, labelFirst(generateSamples(2_000, 4)));
+  await put(`${decisionTree}/validation/validation.csv`, labelFirst(generateSamples(500, 5)));
+  await put(`${decisionTree}/eval/eval.csv`, labelFirst(generateSamples(200, 6)));
   return written;
 }
 

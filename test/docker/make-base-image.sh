@@ -11,6 +11,8 @@ if docker image inspect "$tag" >/dev/null 2>&1; then
 fi
 root="$(mktemp -d)"
 trap 'rm -rf "$root"' EXIT
+# mktemp's folder is 0700, and it becomes the image's /: make it what / is everywhere.
+chmod 755 "$root"
 
 copy_with_libs() {
   for binary in "$@"; do

@@ -2,33 +2,21 @@
 // that holds only someone else's container (Python, written to SageMaker's contract) and its
 // data; then `pipeline init`, `validate` and a run through local-test, all through `npx pipeline`.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { repoRoot, TestProject } from '../rig/project.js';
+import { installTool, npxPipeline, type PackedTool, packTool } from '../rig/installed-tool.js';
+import { TestProject } from '../rig/project.js';
 import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
 
 describe('the packed tool, installed in another repository', () => {
-  let packDir: string;
-  let tarball: string;
+  let tool: PackedTool;
   let project: TestProject;
-  const npx = (args: string[]) =>
-    execa('npx', ['--no-install', 'pipeline', ...args], {
-      cwd: project.dir,
-      reject: false,
-      env: { NO_COLOR: '1', CI: 'true' },
-      stdin: 'ignore',
-    });
+  const npx = (args: string[]) => npxPipeline(project.dir, args);
 
   before(async () => {
-    packDir = await mkdtemp(join(tmpdir(), 'pipeline-pack-'));
-    // --ignore-scripts: the test runs on the build `npm test` made; `prepare` would build again.
-    const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
-      cwd: repoRoot,
-    });
-    tarball = join(packDir, (JSON.parse(packed.stdout) as { filename: string }[])[0]?.filename as string);
+    tool = await packTool();
     project = await TestProject.create();
     // Only the user's own files: no pipeline.yaml, no context/ mirror.
     await rm(project.path('pipeline.yaml'));
@@ -40,11 +28,11 @@ describe('the packed tool, installed in another repository', () => {
   });
   after(async () => {
     await project.remove();
-    await rm(packDir, { recursive: true, force: true });
+    await tool.remove();
   });
 
   it('ships the CLI and nothing of the example, the tests or the benchmarks', async () => {
-    const listed = await execa('tar', ['-tzf', tarball]);
+    const listed = await execa('tar', ['-tzf', tool.tarball]);
     const files = String(listed.stdout).split('\n');
     assert.ok(files.includes('package/bin/pipeline.js'));
     assert.ok(files.includes('package/dist/pipeline.mjs'));
@@ -58,12 +46,7 @@ describe('the packed tool, installed in another repository', () => {
   });
 
   it('installs with no dependency to fetch, then init, validate and run through local-test', async () => {
-    const installed = await execa(
-      'npm',
-      ['install', '--save-dev', '--offline', '--no-audit', '--no-fund', tarball],
-      { cwd: project.dir, reject: false },
-    );
-    assert.equal(installed.exitCode, 0, String(installed.stderr));
+    await installTool(project.dir, tool.tarball);
     const init = await npx(['init', '--container', 'container', '--invoke-data', 'data/eval.csv']);
     assert.equal(init.exitCode, 0, String(init.stdout) + String(init.stderr));
     assert.match(String(init.stdout), /wrote pipeline\.yaml \(image from container\/Dockerfile\)/);

@@ -10,6 +10,8 @@ import { MANAGED_LABEL } from '../../src/runtimes/docker/docker-runtime.js';
 import { repoRoot } from './project.js';
 
 export const TEST_BASE_IMAGE = 'pipeline-test/node-base:local';
+/** debian:bookworm-slim's stand-in, made by debootstrap (test/docker/make-debian-image.sh). */
+export const TEST_DEBIAN_IMAGE = 'pipeline-test/debian:local';
 
 let answers: Promise<boolean> | undefined;
 const engineAnswers = (): Promise<boolean> => {
@@ -26,6 +28,19 @@ export async function requireDocker(t: TestContext): Promise<boolean> {
   }
   await execa(join(repoRoot, 'test', 'docker', 'make-base-image.sh'), [TEST_BASE_IMAGE]);
   return true;
+}
+
+/**
+ * requireDocker, then the Debian base image (built by debootstrap from Debian's packages the
+ * first time: about a minute). Its tag, or undefined when the test was skipped.
+ */
+export async function requireDebianImage(t: TestContext): Promise<string | undefined> {
+  if (!(await engineAnswers())) {
+    await requireDocker(t);
+    return undefined;
+  }
+  await execa(join(repoRoot, 'test', 'docker', 'make-debian-image.sh'), [TEST_DEBIAN_IMAGE]);
+  return TEST_DEBIAN_IMAGE;
 }
 
 /** Containers and networks this project started and left behind: tests assert there are none. */

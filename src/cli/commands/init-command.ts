@@ -1,10 +1,13 @@
 // `pipeline init`: a commented pipeline.yaml for a container that already exists. It finds the
-// Dockerfile, makes a data channel of each folder under the data folder (or one `training`
-// channel of its files), checks the result as `pipeline validate` would, and adds .pipeline/ to
-// .gitignore. It never overwrites a pipeline.yaml.
+// Dockerfile (and lists its build arguments), makes a data channel of each folder under the data
+// folder (or one `training` channel of its files; never the folder of the invoke data), with a
+// label column writes an evaluate section whose label format it reads off that column, checks the
+// result as `pipeline validate` would, and adds .pipeline/ to .gitignore. It never overwrites a
+// pipeline.yaml.
 import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Stage } from '../../engine/stage.js';
+import { readEvaluationData } from '../../review/evaluation-data.js';
 import { pathExists } from '../../shared/path-exists.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
@@ -17,6 +20,10 @@ export interface InitOptions {
   name?: string;
   contentType: string;
   invokeData?: string;
+  /** The column of the invoke data holding each row's label: a header name or an index. */
+  labelColumn?: string;
+  /** The invoke data's first line names its columns. */
+  header: boolean;
   json: boolean;
 }
 
@@ -45,11 +52,20 @@ const resourceNameOf = (text: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 40) || 'model';
 
-/** Each subfolder of the data folder is a channel; a folder of files alone is `training`. */
-async function channelsOf(projectDir: string, dataDir: string): Promise<Record<string, string>> {
+/**
+ * Each subfolder of the data folder is a channel, except the one holding the invoke data (rows
+ * kept for evaluation are not trained on); a folder of files alone is `training`.
+ */
+async function channelsOf(
+  projectDir: string,
+  dataDir: string,
+  invokeData: string | undefined,
+): Promise<Record<string, string>> {
   const entries = await readdir(resolve(projectDir, dataDir), { withFileTypes: true });
+  const holdsInvokeData = (folder: string) =>
+    invokeData !== undefined && !relative(join(dataDir, folder), invokeData).startsWith('..');
   const folders = entries
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && !holdsInvokeData(entry.name))
     .map((entry) => entry.name)
     .sort();
   if (folders.length === 0) return { training: dataDir };
@@ -58,6 +74,87 @@ async function channelsOf(projectDir: string, dataDir: string): Promise<Record<s
 
 const quoted = (text: string): string => JSON.stringify(text);
 
+interface DockerfileFacts {
+  /** ARG names with their defaults (undefined: none). */
+  args: [string, string | undefined][];
+  /** A RUN step fetches packages (apt-get, pip, npm, curl...): the build needs a network. */
+  fetches: boolean;
+}
+
+async function readDockerfile(path: string): Promise<DockerfileFacts> {
+  // Continuation lines joined, so that a RUN over several lines is one instruction.
+  const text = (await readFile(path, 'utf8')).replace(/\\\r?\n/g, ' ');
+  const args = [...text.matchAll(/^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?/gim)].map(
+    (match): [string, string | undefined] => [match[1] as string, match[2]],
+  );
+  const fetches = /^\s*RUN\b.*\b(apt-get|apt|apk|yum|dnf|pip3?|npm|curl|wget|git)\s/im.test(text);
+  return { args: [...new Map(args)], fetches };
+}
+
+interface EvaluateSettings {
+  labelColumn: string | number;
+  labelFormat: 'index' | 'name';
+  classNames?: string[];
+}
+
+/**
+ * The evaluate section for a label column of the invoke data: class indexes when every label is
+ * a whole number, else class names (in sorted order, which the container's answers must use).
+ */
+async function evaluateSettings(
+  projectDir: string,
+  invokeData: string,
+  column: string,
+  header: boolean,
+  contentType: string,
+): Promise<EvaluateSettings> {
+  const labelColumn = /^-?\d+$/.test(column) ? Number(column) : column;
+  const text = await readFile(resolve(projectDir, invokeData), 'utf8');
+  const { labels = [] } = readEvaluationData(text, invokeData, { header, contentType, labelColumn });
+  const classes = [...new Set(labels)].sort();
+  if (classes.every((label) => /^\d+$/.test(label))) return { labelColumn, labelFormat: 'index' };
+  return { labelColumn, labelFormat: 'name', classNames: classes };
+}
+
+function buildSection(facts: DockerfileFacts): string {
+  const lines: string[] = [];
+  if (facts.args.length > 0) {
+    lines.push(
+      "  # The Dockerfile's build arguments (--build-arg), shown with its defaults:",
+      '  # buildArgs:',
+    );
+    for (const [name, value] of facts.args) lines.push(`  #   ${name}: ${value ?? '...'}`);
+  }
+  if (facts.fetches)
+    lines.push(
+      '  # A RUN step fetches packages: where docker builds without a network of its own, give it the',
+      "  # host's (docker build --network host).",
+      '  # build:',
+      '  #   network: host',
+    );
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+function evaluateSection(settings: EvaluateSettings | undefined): string {
+  if (!settings)
+    return `
+# evaluate:
+#   labelColumn: 0             # the column of invoke.data holding each row's label
+#   labelFormat: index         # index, name (with classNames) or one-hot
+#   gates:
+#     - accuracy >= 0.9
+`;
+  return `
+# Each row's label is taken out of invoke.data (the rest is sent); the answers are scored against it.
+evaluate:
+  labelColumn: ${typeof settings.labelColumn === 'number' ? settings.labelColumn : quoted(settings.labelColumn)}
+  labelFormat: ${settings.labelFormat}
+${settings.classNames ? `  classNames: [${settings.classNames.map(quoted).join(', ')}]\n` : ''}  # A missed gate fails the run (exit 1):
+  # gates:
+  #   - accuracy >= 0.9
+`;
+}
+
 function pipelineYaml(settings: {
   name: string;
   context: string;
@@ -65,6 +162,9 @@ function pipelineYaml(settings: {
   channels: Record<string, string>;
   contentType: string;
   invokeData?: string;
+  header: boolean;
+  dockerfileFacts: DockerfileFacts;
+  evaluate?: EvaluateSettings;
 }): string {
   const channels = Object.entries(settings.channels)
     .map(
@@ -91,7 +191,7 @@ image:
   name: ${settings.name}
   context: ${quoted(settings.context)}
   dockerfile: ${quoted(settings.dockerfile)}
-
+${buildSection(settings.dockerfileFacts)}
 # Each channel becomes /opt/ml/input/data/CHANNEL in the training job (and in local-test).
 data:
 ${channels}
@@ -118,7 +218,7 @@ invoke:
   data: ${quoted(settings.invokeData)}
   contentType: ${quoted(settings.contentType)}
   accept: ${quoted(settings.contentType)}
-`
+${settings.header ? '  header: true # the first line names the columns: never sent\n' : ''}${evaluateSection(settings.evaluate)}`
     : `
 # invoke:
 #   data: data/eval.csv        # rows sent to the endpoint after each deployment
@@ -172,15 +272,46 @@ export async function initCommand(
       reason: 'usage',
       message: `no data folder ${dataDir}: pass --data DIR, the folder of your training data (each subfolder becomes a channel)`,
     };
+  const invokeData = options.invokeData
+    ? relative(projectDir, resolve(io.cwd ?? process.cwd(), options.invokeData))
+    : undefined;
+  if (invokeData !== undefined && !(await pathExists(resolve(projectDir, invokeData))))
+    return {
+      reason: 'usage',
+      message: `no invoke data ${invokeData}: pass --invoke-data FILE, rows to send`,
+    };
+  if (options.labelColumn !== undefined && invokeData === undefined)
+    return {
+      reason: 'usage',
+      message: '--label-column names a column of the invoke data: pass --invoke-data FILE too',
+    };
+  let evaluate: EvaluateSettings | undefined;
+  if (options.labelColumn !== undefined && invokeData !== undefined) {
+    try {
+      evaluate = await evaluateSettings(
+        projectDir,
+        invokeData,
+        options.labelColumn,
+        options.header,
+        options.contentType,
+      );
+    } catch (error) {
+      return {
+        reason: 'usage',
+        message: `--label-column ${options.labelColumn}: ${(error as Error).message}`,
+      };
+    }
+  }
   const yaml = pipelineYaml({
     name: resourceNameOf(options.name ?? basename(projectDir)),
     context: relative(projectDir, dirname(dockerfile)) || '.',
     dockerfile: relative(projectDir, dockerfile),
-    channels: await channelsOf(projectDir, dataDir),
+    dockerfileFacts: await readDockerfile(dockerfile),
+    channels: await channelsOf(projectDir, dataDir, invokeData),
     contentType: options.contentType,
-    ...(options.invokeData
-      ? { invokeData: relative(projectDir, resolve(io.cwd ?? process.cwd(), options.invokeData)) }
-      : {}),
+    header: options.header,
+    ...(invokeData !== undefined ? { invokeData } : {}),
+    ...(evaluate ? { evaluate } : {}),
   });
   await writeFile(file, yaml, { flag: 'wx' });
   const ignored = await ignoreStateFolder(projectDir);

@@ -1,0 +1,4 @@
+# The WSGI entry point gunicorn loads.
+import predictor as myapp
+
+app = myapp.app
