@@ -20,6 +20,7 @@ export type CliFailure =
   | { reason: 'stage-failed'; stage: string; message: string; detail?: string; bug: boolean }
   | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM'; leftRunning?: string }
   | { reason: 'unwritable'; file: Unwritable }
+  | { reason: 'state-backend'; message: string }
   | { reason: 'internal'; error: unknown };
 
 export interface FailureReport {
@@ -81,9 +82,11 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
     }
     case 'locked': {
       const { holder } = failure;
+      const who = holder.user ? `${holder.user}@${holder.host}` : holder.host;
       const message =
-        `another pipeline run holds the lock: pid ${holder.pid} on ${holder.host} since ${holder.startedAt} ` +
-        `(${holder.command}). Wait for it to finish; if that process is gone from its host, delete ${failure.file}`;
+        `another pipeline run holds the lock ${failure.file}: ${who}, pid ${holder.pid}, since ${holder.startedAt} ` +
+        `(${holder.command}). Wait for it (--lock-timeout 10m waits up to ten minutes); if its holder is gone, ` +
+        `\`pipeline unlock ${holder.id ?? 'LOCK_ID'}\` removes the lock`;
       return {
         exitCode: ExitCode.state,
         text: `error: ${message}`,
@@ -151,6 +154,12 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
         json: { error: 'unwritable', message, ...failure.file },
       };
     }
+    case 'state-backend':
+      return {
+        exitCode: ExitCode.state,
+        text: `error: ${failure.message}`,
+        json: { error: 'state-backend', message: failure.message },
+      };
     case 'internal': {
       const error = failure.error;
       const message = error instanceof Error ? error.message : String(error);

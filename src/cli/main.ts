@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Stage } from '../engine/stage.js';
+import { StateBackendError } from '../engine/state/state-backend.js';
 import { unwritableFile } from '../shared/unwritable.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo } from './cli-io.js';
@@ -14,7 +15,9 @@ import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { showCommand } from './commands/show-command.js';
+import { statePullCommand, statePushCommand } from './commands/state-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { unlockCommand } from './commands/unlock-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { ExitCode } from './exit-code.js';
 
@@ -114,7 +117,13 @@ const COMMANDS: readonly CommandSpec[] = [
     description: 'run every stale stage, in order',
     options: 'pipeline-selection',
     extra: (command) =>
-      command.addOption(new Option('--dry-run', 'show the plan; run nothing').default(false)),
+      command
+        .addOption(new Option('--dry-run', 'show the plan; run nothing').default(false))
+        .option(
+          '--lock-timeout <duration>',
+          'wait up to this long (30s, 5m) for a lock another run holds',
+          '0',
+        ),
     run: ({ options, io, stages, argv }) => runCommand(options, io, stages, argv),
   },
   {
@@ -165,6 +174,27 @@ const COMMANDS: readonly CommandSpec[] = [
     run: ({ options, args, io }) => diffCommand(args, options, io),
   },
   {
+    name: 'unlock',
+    description: 'remove a lock whose holder is gone (its id is in the "holds the lock" message)',
+    options: 'pipeline',
+    argument: { syntax: '<lock-id>', description: 'the id of the lock to remove' },
+    extra: (command) => command.option('-y, --yes', 'do not ask before removing it', false),
+    run: ({ options, args, io }) => unlockCommand(args[0] as string, options, io),
+  },
+  {
+    name: 'state push',
+    description: 'move the state and run history of .pipeline/ to the S3 backend that state: names',
+    options: 'pipeline',
+    extra: (command) => command.option('--force', 'replace a state the S3 prefix already holds', false),
+    run: ({ options, io }) => statePushCommand(options, io),
+  },
+  {
+    name: 'state pull',
+    description: 'copy the state and run history from the S3 backend into .pipeline/ (to go back to local)',
+    options: 'pipeline',
+    run: ({ options, io }) => statePullCommand(options, io),
+  },
+  {
     name: 'local serve',
     description: 'run the local SageMaker and S3 for any AWS client (aws --endpoint-url ...)',
     options: 'local-serve',
@@ -190,7 +220,11 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
       'after',
       `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)`,
     );
-  let local: Command | undefined;
+  const parents = new Map<string, Command>();
+  const parentDescriptions: Record<string, string> = {
+    local: 'the local SageMaker that target "local" uses',
+    state: 'move the state between this machine and the S3 backend',
+  };
 
   const withOptions: Record<CommandSpec['options'], (command: Command) => Command> = {
     pipeline: withCommonOptions,
@@ -201,10 +235,9 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
   };
   for (const spec of COMMANDS) {
     const [parentName, name] = spec.name.includes(' ') ? spec.name.split(' ') : [undefined, spec.name];
-    if (parentName === 'local' && !local) {
-      local = program.command('local').description('the local SageMaker that target "local" uses');
-    }
-    const parent = parentName === 'local' && local ? local : program;
+    if (parentName !== undefined && !parents.has(parentName))
+      parents.set(parentName, program.command(parentName).description(parentDescriptions[parentName] ?? ''));
+    const parent = parentName !== undefined ? (parents.get(parentName) as Command) : program;
     let command = parent.command(name as string).description(spec.description);
     if (spec.argument) command = command.argument(spec.argument.syntax, spec.argument.description);
     command = withOptions[spec.options](command);
@@ -229,7 +262,11 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
       return quiet ? ExitCode.ok : ExitCode.usage;
     }
     const unwritable = unwritableFile(error);
-    failure = unwritable ? { reason: 'unwritable', file: unwritable } : { reason: 'internal', error };
+    failure = unwritable
+      ? { reason: 'unwritable', file: unwritable }
+      : error instanceof StateBackendError
+        ? { reason: 'state-backend', message: error.message }
+        : { reason: 'internal', error };
   }
   if (!failure) return ExitCode.ok;
   const report = reportFailure(failure, verbose);

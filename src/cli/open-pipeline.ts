@@ -8,15 +8,19 @@ import { FileHasher } from '../engine/plan/file-hasher.js';
 import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
 import type { Stage } from '../engine/stage.js';
 import type { PipelineState } from '../engine/state/pipeline-state.js';
+import type { StateBackend } from '../engine/state/state-backend.js';
 import { readState } from '../engine/state/state-store.js';
 import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
 import type { Result } from '../shared/result.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
+import { stateBackendOf } from './state-backend-of.js';
 
 export interface OpenPipeline {
   loaded: LoadedConfig;
   stateDir: string;
+  /** Where the state truly lives; stateDir is its working copy, pulled before the state was read. */
+  backend: StateBackend;
   state: PipelineState;
   hasher: FileHasher;
   secrets: SecretDigester;
@@ -77,10 +81,15 @@ export async function openPipeline(
   const loaded = await loadForCommand(options, io, onlyWhereSettings);
   if (!loaded.ok) return { ok: false, error: { reason: 'config', errors: loaded.error } };
   const stateDir = stateDirOf(loaded.value);
+  const backend = await stateBackendOf(loaded.value.config, stateDir);
+  await backend.pull();
   const state = await readState(stateDir, loaded.value.config.name);
   if (!state.ok) return { ok: false, error: { reason: 'corrupt-state', state: state.error } };
   const hasher = await FileHasher.open(cacheFile(stateDir, 'file-hashes.json'));
   const key = await loadSecretKey(stateDir, { create: createSecretKey });
   const secrets = new SecretDigester(key, loaded.value.secrets);
-  return { ok: true, value: { loaded: loaded.value, stateDir, state: state.value, hasher, secrets } };
+  return {
+    ok: true,
+    value: { loaded: loaded.value, stateDir, backend, state: state.value, hasher, secrets },
+  };
 }

@@ -3,47 +3,29 @@
 // version read, a failed condition is 412 PreconditionFailed, a conditional write that meets
 // another write of the key in progress is 409 ConditionalRequestConflict; through the AWS SDK.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { type LocalS3, startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { startTestS3, type TestS3 } from '../rig/local-s3.js';
 
 describe('conditional writes in the local S3', () => {
-  let dir: string;
-  let server: LocalS3;
+  let server: TestS3;
   let s3: S3Client;
   const put = (Key: string, Body: string, conditions: { IfNoneMatch?: string; IfMatch?: string } = {}) =>
     s3.send(new PutObjectCommand({ Bucket: 'state', Key, Body, ...conditions }));
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'conditional-'));
-    server = await startLocalS3(dir);
-    s3 = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-      maxAttempts: 1,
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: 'state' }));
+    server = await startTestS3('state');
+    s3 = server.s3;
   });
-  after(async () => {
-    s3.destroy();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => server.stop());
 
   it('creates only what is not there with If-None-Match: *', async () => {
     const created = await put('lock.json', 'first', { IfNoneMatch: '*' });

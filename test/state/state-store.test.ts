@@ -80,7 +80,7 @@ describe('run lock', () => {
       assert.match(
         second.stderr,
         new RegExp(
-          `another pipeline run holds the lock: pid ${first.pid} on \\S+ since .* \\(pipeline run\\)`,
+          `another pipeline run holds the lock \\S+\\.pipeline/lock: \\S+@\\S+, pid ${first.pid}, since .* \\(pipeline run\\)\\..*\`pipeline unlock [0-9a-f-]{36}\` removes the lock`,
         ),
       );
       first.kill('SIGINT');

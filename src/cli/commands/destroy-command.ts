@@ -1,11 +1,10 @@
-import { createInterface } from 'node:readline/promises';
 import type { Stage } from '../../engine/stage.js';
-import { acquireLock } from '../../engine/state/lock.js';
 import { readState, writeState } from '../../engine/state/state-store.js';
 import { channelPrefixOf, dataBucketOf, dataPrefixOf } from '../../sagemaker/data-location.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
+import { confirm } from '../confirm.js';
 import { openPipeline } from '../open-pipeline.js';
 
 export interface DestroyOptions extends CommonOptions {
@@ -19,16 +18,6 @@ function stagesFrom(stages: readonly Stage[], root: string): Set<string> {
   return affected;
 }
 
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  if (!io.stdin?.isTTY) return false;
-  const prompt = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
-}
-
 export async function destroyCommand(
   options: DestroyOptions,
   io: CliIo,
@@ -37,7 +26,7 @@ export async function destroyCommand(
   // Destroying needs to know where the resources are, not the secrets the stages use.
   const opened = await openPipeline(options, io, { onlyWhereSettings: true });
   if (!opened.ok) return opened.error;
-  const { loaded, stateDir } = opened.value;
+  const { loaded, stateDir, backend } = opened.value;
   const { config } = loaded;
   const { ledgerFile, readLedger, writeLedger } = await import('../../sagemaker/deployments-ledger.js');
   const { findLocalDaemon, stopLocalDaemon } = await import('../../local-sagemaker/daemon.js');
@@ -70,12 +59,13 @@ export async function destroyCommand(
     }
   }
 
-  const lock = await acquireLock(stateDir, 'pipeline destroy');
+  const lock = await backend.lock('pipeline destroy');
   if (!lock.ok) return { reason: 'locked', ...lock.error };
+  const deleted: string[] = [];
   try {
+    await backend.pull();
     const { connect } = await import('../../sagemaker/aws-connection.js');
     const { deleteDeployment, deleteEndpoint } = await import('../../sagemaker/deploy-endpoint.js');
-    const deleted: string[] = [];
     const log = (line: string) => writeLine(io.stderr, line);
     try {
       // Unfinished multipart uploads a killed run left in the data channels are billed on AWS.
@@ -126,18 +116,20 @@ export async function destroyCommand(
       for (const name of stagesFrom(stages, 'deploy')) delete state.value.stages[name];
       await writeState(stateDir, state.value);
     }
-    if (config.target === 'local' && (await stopLocalDaemon(localDir))) deleted.push('the local SageMaker');
-
-    if (options.json) writeJson(io.stdout, { target: config.target, deleted });
-    else
-      writeLine(
-        io.stdout,
-        deleted.length > 0
-          ? `Deleted:\n${deleted.map((d) => `  - ${d}`).join('\n')}`
-          : 'Nothing was left to delete.',
-      );
-    return undefined;
+    await backend.push();
   } finally {
     await lock.value.release();
   }
+  // After the lock is released: on target local, the shared state may live in this very server.
+  if (config.target === 'local' && (await stopLocalDaemon(localDir))) deleted.push('the local SageMaker');
+
+  if (options.json) writeJson(io.stdout, { target: config.target, deleted });
+  else
+    writeLine(
+      io.stdout,
+      deleted.length > 0
+        ? `Deleted:\n${deleted.map((d) => `  - ${d}`).join('\n')}`
+        : 'Nothing was left to delete.',
+    );
+  return undefined;
 }

@@ -20,7 +20,7 @@ export async function diffCommand(
   options: ReviewOptions,
   io: CliIo,
 ): Promise<CliFailure | undefined> {
-  const loaded = await loadRuns(historyDir(options));
+  const loaded = await loadRuns(await historyDir(options, io));
   if (!loaded.ok) return { reason: 'damaged-record', record: loaded.error };
   const runs = loaded.value;
   if (refs.length === 1) return { reason: 'usage', message: 'give two runs, or none for the last two' };

@@ -6,7 +6,6 @@ import { executeRun } from '../../engine/run/execute-run.js';
 import type { RunEventSink } from '../../engine/run/run-event.js';
 import type { Stage } from '../../engine/stage.js';
 import { inspectGit } from '../../engine/state/git-info.js';
-import { acquireLock } from '../../engine/state/lock.js';
 import { Redactor } from '../../engine/state/redact.js';
 import { newRunId } from '../../engine/state/run-record.js';
 import { readState } from '../../engine/state/state-store.js';
@@ -19,6 +18,17 @@ import { planCommand } from './plan-command.js';
 
 export interface RunOptions extends CommonOptions, Selection {
   dryRun: boolean;
+  /** How long to wait for a lock another run holds (`30s`, `5m`); 0: fail at once. */
+  lockTimeout?: string;
+}
+
+/** `--lock-timeout`: seconds, or a number with s, m or h. */
+export function parseDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] as number;
+  return Number(match[1]) * unit;
 }
 
 export async function runCommand(
@@ -32,11 +42,25 @@ export async function runCommand(
   const git = inspectGit(dirname(resolve(options.file)));
   const opened = await openPipeline(options, io, { createSecretKey: true });
   if (!opened.ok) return opened.error;
-  const { loaded, stateDir, hasher, secrets } = opened.value;
+  const { loaded, stateDir, hasher, secrets, backend } = opened.value;
 
-  const lock = await acquireLock(stateDir, `pipeline ${argv.join(' ')}`.trim());
-  if (!lock.ok) return { reason: 'locked', ...lock.error };
+  const waitMs = parseDuration(options.lockTimeout);
+  if (waitMs === undefined)
+    return {
+      reason: 'usage',
+      message: `--lock-timeout ${options.lockTimeout}: give a duration such as 30s, 5m or 1h`,
+    };
   const aborter = new AbortController();
+  const lock = await backend.lock(`pipeline ${argv.join(' ')}`.trim(), {
+    waitMs,
+    signal: aborter.signal,
+    onWait: (holder, where) =>
+      writeLine(
+        io.stderr,
+        `waiting up to ${options.lockTimeout} for the lock ${where}, held by ${holder.user}@${holder.host} (pid ${holder.pid}, ${holder.command})`,
+      ),
+  });
+  if (!lock.ok) return { reason: 'locked', ...lock.error };
   const signals = io.signals ?? process;
   let signal: StopSignal = 'SIGINT';
   const onSignal = (received: StopSignal) => {
@@ -51,6 +75,7 @@ export async function runCommand(
   signals.on('SIGTERM', onSigterm);
   try {
     // Read again under the lock: the state read before may predate another run's last write.
+    await backend.pull();
     const state = await readState(stateDir, loaded.config.name);
     if (!state.ok) return { reason: 'corrupt-state', state: state.error };
     const plan = await planRun(stages, state.value, loaded, options, {
@@ -92,6 +117,7 @@ export async function runCommand(
       emit: sink,
       signal: aborter.signal,
       git,
+      persist: () => backend.push(),
     });
     await finished;
 

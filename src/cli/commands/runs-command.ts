@@ -7,15 +7,27 @@ import { loadRuns, type RunEntry } from '../../review/run-history.js';
 import { stateDirIn } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { loadForCommand } from '../open-pipeline.js';
 import { painter } from '../paint.js';
+import { stateBackendOf } from '../state-backend-of.js';
 
 export interface ReviewOptions {
   file: string;
   json: boolean;
 }
 
-/** .pipeline beside the pipeline file: history is readable even when the config is not valid. */
-export const historyDir = (options: ReviewOptions): string => stateDirIn(dirname(resolve(options.file)));
+/**
+ * .pipeline beside the pipeline file, first brought up to date from the S3 backend when the
+ * config names one (so a teammate sees every run CI made); the history stays readable when the
+ * config is not valid.
+ */
+export async function historyDir(options: ReviewOptions, io: CliIo): Promise<string> {
+  const stateDir = stateDirIn(dirname(resolve(options.file)));
+  const loaded = await loadForCommand({ file: options.file, set: [], json: false, verbose: false }, io, true);
+  if (loaded.ok && loaded.value.config.state.backend === 's3')
+    await (await stateBackendOf(loaded.value.config, stateDir)).pull();
+  return stateDir;
+}
 
 export const KEY_METRICS = ['accuracy', 'macro_f1'];
 
@@ -53,7 +65,7 @@ const pad = (rows: string[][]): string[] => {
 };
 
 export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<CliFailure | undefined> {
-  const runs = await loadRuns(historyDir(options));
+  const runs = await loadRuns(await historyDir(options, io));
   if (!runs.ok) return { reason: 'damaged-record', record: runs.error };
   const rows = runRows(runs.value);
   if (options.json) {

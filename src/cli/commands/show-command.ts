@@ -12,7 +12,7 @@ export async function showCommand(
   options: ReviewOptions,
   io: CliIo,
 ): Promise<CliFailure | undefined> {
-  const stateDir = historyDir(options);
+  const stateDir = await historyDir(options, io);
   const runs = await loadRuns(stateDir);
   if (!runs.ok) return { reason: 'damaged-record', record: runs.error };
   const found = findRun(runs.value, ref);

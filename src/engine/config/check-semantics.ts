@@ -50,6 +50,17 @@ export function checkSemantics(
     if (!config.aws.roleArn) report(['aws'], 'target "aws" needs aws.roleArn, the SageMaker execution role');
     if (!config.aws.bucket) report(['aws'], 'target "aws" needs aws.bucket for data and model artifacts');
   }
+  if (config.state.backend === 's3' && !config.state.bucket) {
+    report(['state'], 'state.backend s3 needs state.bucket, the bucket that holds the state and its lock');
+  }
+  if (config.state.backend !== 's3') {
+    for (const key of ['bucket', 'prefix', 'region', 'endpoint'] as const)
+      if (config.state[key] !== undefined)
+        report(
+          ['state', key],
+          `state.${key} is used by state.backend s3 only: set backend: s3, or remove it`,
+        );
+  }
   if (config.evaluate?.labelFormat === 'name' && !config.evaluate.classNames) {
     report(
       ['evaluate', 'labelFormat'],

@@ -37,6 +37,8 @@ export interface RunRequest {
   signal: AbortSignal;
   /** Started before the config was read: see inspectGit. */
   git: GitInspection;
+  /** After each write of the state or the run record: sends them where the state is shared. */
+  persist?: () => Promise<void>;
 }
 
 export interface RunOutcome {
@@ -71,8 +73,10 @@ interface Execution {
 const outputsOf = (request: RunRequest, name: string): StageOutputs | undefined =>
   request.state.stages[name]?.lastSuccess?.outputs;
 
-const saveState = (request: RunRequest): Promise<void> =>
-  writeState(request.stateDir, request.redactor.value(request.state));
+async function saveState(request: RunRequest): Promise<void> {
+  await writeState(request.stateDir, request.redactor.value(request.state));
+  await request.persist?.();
+}
 
 /**
  * The run's record as it stands: written before the first stage runs and after each one, so that
@@ -101,6 +105,7 @@ async function saveRecord(execution: Execution, current: RunStatus | 'running'):
   };
   const safe = request.redactor.value(record);
   await writeRunRecord(request.stateDir, safe);
+  await request.persist?.();
   return safe;
 }
 

@@ -1,26 +1,67 @@
-// One `pipeline run` at a time per pipeline: .pipeline/lock names its holder (pid, host, start,
-// command). A lock whose process is gone from this host is stale and taken over.
+// One `pipeline run` at a time per pipeline: .pipeline/lock names its holder (a lock id, pid,
+// host, user, start, command). A lock whose process is gone from this host is stale and taken
+// over; any other is removed only by `pipeline unlock LOCK_ID`. A run may wait for a held lock
+// (--lock-timeout).
+import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { isProcessAlive } from '../../shared/process-alive.js';
 import type { Result } from '../../shared/result.js';
+import type { AcquireResult, LockHolder, LockOptions } from './state-backend.js';
 
-export interface LockHolder {
-  pid: number;
-  host: string;
-  startedAt: string;
-  command: string;
-}
-
-export interface HeldLock {
-  holder: LockHolder;
-  release(): Promise<void>;
-}
-
-export type AcquireResult = Result<HeldLock, { file: string; holder: LockHolder }>;
+export type { AcquireResult, HeldLock, LockHolder } from './state-backend.js';
 
 export const lockFile = pipelinePaths.lock;
+
+/** Who asks for the lock, now. */
+export function newLockHolder(command: string): LockHolder {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers): the pid and host still say who.
+  }
+  return {
+    id: randomUUID(),
+    pid: process.pid,
+    host: hostname(),
+    user,
+    startedAt: new Date().toISOString(),
+    command,
+  };
+}
+
+/** A lock is stale when its holder was on this host and is gone, or when it cannot be read. */
+export function isStale(holder: LockHolder | undefined): boolean {
+  if (!holder || typeof holder.pid !== 'number') return true;
+  return holder.host === hostname() && !isProcessAlive(holder.pid);
+}
+
+/**
+ * Tries `attempt` until it takes the lock, the wait is over or the signal fires; between tries
+ * it waits 0.5 s, doubling to 5 s. Shared by the local and the S3 lock.
+ */
+export async function waitForLock(
+  attempt: () => Promise<AcquireResult>,
+  { waitMs = 0, signal, onWait }: LockOptions = {},
+): Promise<AcquireResult> {
+  const deadline = Date.now() + waitMs;
+  let pause = 500;
+  for (let tries = 0; ; tries++) {
+    const result = await attempt();
+    if (result.ok || Date.now() + pause > deadline || signal?.aborted) return result;
+    if (tries === 0) onWait?.(result.error.holder, result.error.file);
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, pause);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    pause = Math.min(pause * 2, 5000);
+  }
+}
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
@@ -30,21 +71,10 @@ async function readHolder(file: string): Promise<LockHolder | undefined> {
   }
 }
 
-/** A lock is stale when its holder was on this host and is gone, or when it cannot be read. */
-export function isStale(holder: LockHolder | undefined): boolean {
-  if (!holder || typeof holder.pid !== 'number') return true;
-  return holder.host === hostname() && !isProcessAlive(holder.pid);
-}
-
-export async function acquireLock(stateDir: string, command: string): Promise<AcquireResult> {
+async function tryLock(stateDir: string, command: string): Promise<AcquireResult> {
   await mkdir(stateDir, { recursive: true });
   const file = lockFile(stateDir);
-  const holder: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    startedAt: new Date().toISOString(),
-    command,
-  };
+  const holder = newLockHolder(command);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx');
@@ -57,7 +87,7 @@ export async function acquireLock(stateDir: string, command: string): Promise<Ac
           holder,
           release: async () => {
             const current = await readHolder(file);
-            if (current?.pid === holder.pid && current.host === holder.host) await rm(file, { force: true });
+            if (current?.id === holder.id) await rm(file, { force: true });
           },
         },
       };
@@ -70,6 +100,25 @@ export async function acquireLock(stateDir: string, command: string): Promise<Ac
   }
   const existing = await readHolder(file);
   return { ok: false, error: { file, holder: existing ?? { ...holder, pid: -1 } } };
+}
+
+export function acquireLock(
+  stateDir: string,
+  command: string,
+  options: LockOptions = {},
+): Promise<AcquireResult> {
+  return waitForLock(() => tryLock(stateDir, command), options);
+}
+
+/** `pipeline unlock LOCK_ID` for the local folder: removes the lock only if it has that id. */
+export async function unlockLocal(stateDir: string, id: string): Promise<Result<LockHolder, string>> {
+  const file = lockFile(stateDir);
+  const holder = await readHolder(file);
+  if (!holder) return { ok: false, error: `${file}: no lock is held` };
+  if (holder.id !== id)
+    return { ok: false, error: `the lock is held under id ${holder.id ?? '(none)'}, not ${id}` };
+  await rm(file, { force: true });
+  return { ok: true, value: holder };
 }
 
 /**

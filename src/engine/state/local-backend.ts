@@ -1,0 +1,13 @@
+// The `local` state backend (the default): .pipeline/ is the state itself, on this machine only.
+import { acquireLock, unlockLocal } from './lock.js';
+import type { StateBackend } from './state-backend.js';
+
+export function localBackend(stateDir: string): StateBackend {
+  return {
+    location: stateDir,
+    pull: async () => undefined,
+    push: async () => undefined,
+    lock: (command, options) => acquireLock(stateDir, command, options),
+    unlock: (id) => unlockLocal(stateDir, id),
+  };
+}

@@ -1,0 +1,356 @@
+// The `s3` state backend: the state, its backup, the secret key that digests secrets, the
+// deployments ledgers, the upload manifests and every run's record and files live under one S3
+// prefix, shared by a team and its CI; .pipeline/ holds a working copy. A command pulls before it
+// reads; a run pushes after each state write, state.json with `If-Match` on the ETag it read (or
+// `If-None-Match: *` when there was none), so a run that lost its lock fails instead of writing
+// over newer state. The lock is an object created with `If-None-Match: *`.
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { isStale, newLockHolder, waitForLock } from '../engine/state/lock.js';
+import {
+  type AcquireResult,
+  type LockHolder,
+  type StateBackend,
+  StateBackendError,
+} from '../engine/state/state-backend.js';
+import { listFiles } from '../shared/list-files.js';
+import { pipelinePaths } from '../shared/pipeline-paths.js';
+import type { Result } from '../shared/result.js';
+import { writeFileAtomic } from '../shared/write-file-atomic.js';
+
+export interface S3StateLocation {
+  bucket: string;
+  /** Without a trailing slash. */
+  prefix: string;
+}
+
+/** What this machine last pulled or pushed, so that each only moves what changed. */
+interface SyncRecord {
+  location: string;
+  /** The ETag of state.json as last seen in S3; null: there was none. */
+  stateEtag: string | null;
+  files: Record<string, { size: number; mtimeMs: number; etag: string }>;
+}
+
+const STATE = 'state.json';
+const LOCK = 'lock.json';
+
+/** The files of the state folder that are shared: everything else there is a cache. */
+function isShared(path: string): boolean {
+  return (
+    path === STATE ||
+    path === 'state.json.bak' ||
+    path === 'secret-key' ||
+    /^deployments\/[^/]+\.json$/.test(path) ||
+    /^upload\/[^/]+-manifest\.json$/.test(path) ||
+    path.startsWith('runs/')
+  );
+}
+
+const awsErrorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
+const httpStatusOf = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+
+/** The shared files of the state folder, relative with forward slashes: never its caches. */
+async function sharedFiles(stateDir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const single of [STATE, 'state.json.bak', 'secret-key'])
+    if (
+      await stat(join(stateDir, single)).then(
+        (info) => info.isFile(),
+        () => false,
+      )
+    )
+      files.push(single);
+  for (const folder of ['deployments', 'upload', 'runs'])
+    files.push(
+      ...(await listFiles(join(stateDir, folder)).catch(() => [])).map((file) => relative(stateDir, file)),
+    );
+  return files.map((file) => file.split(sep).join('/')).filter(isShared);
+}
+
+const conditionFailed = (error: unknown): boolean =>
+  httpStatusOf(error) === 412 ||
+  httpStatusOf(error) === 409 ||
+  ['PreconditionFailed', 'ConditionalRequestConflict'].includes(awsErrorName(error) ?? '');
+
+export class S3StateBackend implements StateBackend {
+  readonly location: string;
+  private record: SyncRecord | undefined;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly where: S3StateLocation,
+    private readonly stateDir: string,
+  ) {
+    this.location = `s3://${where.bucket}/${where.prefix}/`;
+  }
+
+  private key(path: string): string {
+    return `${this.where.prefix}/${path}`;
+  }
+
+  private get recordFile(): string {
+    return pipelinePaths.cache(this.stateDir, 's3-state-sync.json');
+  }
+
+  private async loadRecord(): Promise<SyncRecord> {
+    if (this.record) return this.record;
+    const empty: SyncRecord = { location: this.location, stateEtag: null, files: {} };
+    try {
+      const saved = JSON.parse(await readFile(this.recordFile, 'utf8')) as SyncRecord;
+      // A record of another bucket or prefix says nothing about this one.
+      this.record = saved.location === this.location ? saved : empty;
+    } catch {
+      this.record = empty;
+    }
+    return this.record;
+  }
+
+  private async saveRecord(): Promise<void> {
+    if (!this.record) return;
+    await mkdir(dirname(this.recordFile), { recursive: true });
+    await writeFileAtomic(this.recordFile, `${JSON.stringify(this.record)}\n`);
+  }
+
+  private async remember(path: string, etag: string): Promise<void> {
+    const record = await this.loadRecord();
+    const info = await stat(join(this.stateDir, path));
+    record.files[path] = { size: info.size, mtimeMs: info.mtimeMs, etag };
+    if (path === STATE) record.stateEtag = etag;
+  }
+
+  private async listShared(): Promise<Map<string, string>> {
+    const objects = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.where.bucket,
+          Prefix: `${this.where.prefix}/`,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      for (const object of page.Contents ?? []) {
+        const path = (object.Key ?? '').slice(this.where.prefix.length + 1);
+        if (isShared(path)) objects.set(path, object.ETag ?? '');
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  }
+
+  async pull(): Promise<void> {
+    const record = await this.loadRecord();
+    const objects = await this.guard('read the state from', () => this.listShared());
+    const localState = join(this.stateDir, STATE);
+    const hasLocalState = await stat(localState).then(
+      () => true,
+      () => false,
+    );
+    if (!objects.has(STATE) && hasLocalState) {
+      if (record.files[STATE])
+        throw new StateBackendError(
+          `${this.key(STATE)} is gone from s3://${this.where.bucket}, though this machine saw it before: restore it (with versioning, its previous version), or delete .pipeline/state.json and .pipeline/cache/s3-state-sync.json to start afresh`,
+        );
+      throw new StateBackendError(
+        `${this.location} holds no state yet, but .pipeline/state.json does (kept by the local backend): \`pipeline state push\` moves it and the run history there, or delete .pipeline/state.json to start afresh`,
+      );
+    }
+    for (const [path, etag] of objects) {
+      const known = record.files[path];
+      const file = join(this.stateDir, path);
+      const local = await stat(file).catch(() => undefined);
+      if (known?.etag === etag && local?.size === known.size && local.mtimeMs === known.mtimeMs) continue;
+      const body = await this.guard('read the state from', () =>
+        this.s3.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(path) })),
+      );
+      const bytes = await body.Body?.transformToByteArray();
+      await mkdir(dirname(file), { recursive: true });
+      await writeFileAtomic(file, Buffer.from(bytes ?? []));
+      // The key that digests secrets is readable by its owner only, as loadSecretKey makes it.
+      if (path === 'secret-key') await chmod(file, 0o600);
+      await this.remember(path, body.ETag ?? etag);
+    }
+    if (!objects.has(STATE)) record.stateEtag = null;
+    await this.saveRecord();
+  }
+
+  async push(): Promise<void> {
+    const record = await this.loadRecord();
+    const changed: string[] = [];
+    for (const path of await sharedFiles(this.stateDir)) {
+      const known = record.files[path];
+      const info = await stat(join(this.stateDir, path));
+      if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) continue;
+      changed.push(path);
+    }
+    // state.json first, on its condition: a run that lost its lock stops before it writes more.
+    changed.sort((a, b) => Number(b === STATE) - Number(a === STATE));
+    for (const path of changed) {
+      const body = await readFile(join(this.stateDir, path));
+      const condition =
+        path !== STATE ? {} : record.stateEtag ? { IfMatch: record.stateEtag } : { IfNoneMatch: '*' };
+      let etag: string | undefined;
+      try {
+        etag = (
+          await this.s3.send(
+            new PutObjectCommand({
+              Bucket: this.where.bucket,
+              Key: this.key(path),
+              Body: body,
+              ...condition,
+            }),
+          )
+        ).ETag;
+      } catch (error) {
+        if (path === STATE && conditionFailed(error))
+          throw new StateBackendError(
+            `${this.location}${STATE} changed since this command read it: another run wrote it (was this run's lock removed with \`pipeline unlock\`?). Nothing was overwritten; run again to start from the newer state`,
+          );
+        throw this.unreachable('write the state to', error);
+      }
+      await this.remember(path, etag ?? createHash('md5').update(body).digest('hex'));
+    }
+    await this.saveRecord();
+  }
+
+  private async readLock(): Promise<{ holder: LockHolder; etag: string } | undefined> {
+    try {
+      const object = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(LOCK) }),
+      );
+      const text = (await object.Body?.transformToString()) ?? '';
+      return { holder: JSON.parse(text) as LockHolder, etag: object.ETag ?? '' };
+    } catch (error) {
+      if (awsErrorName(error) === 'NoSuchKey' || httpStatusOf(error) === 404) return undefined;
+      throw this.unreachable('read the lock at', error);
+    }
+  }
+
+  private async deleteLock(): Promise<void> {
+    await this.guard('remove the lock at', () =>
+      this.s3.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.key(LOCK) })),
+    );
+  }
+
+  private async tryLock(command: string): Promise<AcquireResult> {
+    const holder = newLockHolder(command);
+    const where = `${this.location}${LOCK}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.where.bucket,
+            Key: this.key(LOCK),
+            Body: `${JSON.stringify(holder)}\n`,
+            ContentType: 'application/json',
+            IfNoneMatch: '*',
+          }),
+        );
+        return {
+          ok: true,
+          value: {
+            holder,
+            release: async () => {
+              const current = await this.readLock();
+              if (current?.holder.id === holder.id) await this.deleteLock();
+            },
+          },
+        };
+      } catch (error) {
+        if (!conditionFailed(error)) throw this.unreachable('take the lock at', error);
+      }
+      const current = await this.readLock();
+      if (!current) continue; // released in between: try again
+      // A holder that was on this very host and is gone cannot release it: take it over. Any
+      // other holder may be alive elsewhere; only `pipeline unlock` removes its lock.
+      if (current.holder.host !== hostname() || !isStale(current.holder))
+        return { ok: false, error: { file: where, holder: current.holder } };
+      await this.deleteLock();
+    }
+    const current = await this.readLock();
+    return { ok: false, error: { file: where, holder: current?.holder ?? { ...holder, pid: -1 } } };
+  }
+
+  lock(command: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<AcquireResult> {
+    return waitForLock(() => this.tryLock(command), options);
+  }
+
+  async unlock(id: string): Promise<Result<LockHolder, string>> {
+    const current = await this.readLock();
+    if (!current) return { ok: false, error: `${this.location}${LOCK}: no lock is held` };
+    if (current.holder.id !== id)
+      return { ok: false, error: `the lock is held under id ${current.holder.id ?? '(none)'}, not ${id}` };
+    await this.deleteLock();
+    return { ok: true, value: current.holder };
+  }
+
+  /** Removes the working copy's record of what was synced (state pull/push start afresh). */
+  private async forget(): Promise<void> {
+    this.record = undefined;
+    await rm(this.recordFile, { force: true });
+  }
+
+  /**
+   * `pipeline state push`: every shared file of the state folder to the prefix. Over a state the
+   * prefix holds already only with `replace` (then on the condition that it is the one seen now).
+   * The number of files sent.
+   */
+  async pushEverything(replace: boolean): Promise<number> {
+    const existing = (await this.guard('read the state from', () => this.listShared())).get(STATE);
+    if (existing !== undefined && !replace)
+      throw new StateBackendError(
+        `${this.location} holds a state already: \`pipeline state push --force\` replaces it (its run history stays), or \`pipeline state pull\` takes it`,
+      );
+    await this.forget();
+    const record = await this.loadRecord();
+    record.stateEtag = existing ?? null;
+    const files = await sharedFiles(this.stateDir);
+    await this.push();
+    return files.length;
+  }
+
+  /** `pipeline state pull`: every shared object of the prefix into the state folder. */
+  async pullEverything(): Promise<number> {
+    const objects = await this.guard('read the state from', () => this.listShared());
+    if (!objects.has(STATE)) throw new StateBackendError(`${this.location} holds no state to pull`);
+    await this.forget();
+    // What the local folder holds is replaced by the shared state, not merged with it.
+    await rm(join(this.stateDir, STATE), { force: true });
+    await this.pull();
+    return objects.size;
+  }
+
+  private unreachable(what: string, error: unknown): StateBackendError {
+    const name = awsErrorName(error);
+    return new StateBackendError(
+      `cannot ${what} ${this.location}: ${name ? `${name}: ` : ''}${(error as Error).message}`,
+    );
+  }
+
+  private async guard<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.unreachable(what, error);
+    }
+  }
+}
+
+/** `pipeline state push`'s check: whether the S3 prefix holds a state already. */
+export async function s3StateExists(s3: S3Client, where: S3StateLocation): Promise<boolean> {
+  const page = await s3.send(
+    new ListObjectsV2Command({ Bucket: where.bucket, Prefix: `${where.prefix}/${STATE}`, MaxKeys: 1 }),
+  );
+  return (page.Contents ?? []).some((object) => object.Key === `${where.prefix}/${STATE}`);
+}

@@ -1,0 +1,36 @@
+// A local S3 server of a test's own (the one the local SageMaker runs) in a temporary folder,
+// with a bucket and an SDK client that sends no retries: what the S3 tests start from.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+
+export interface TestS3 {
+  endpoint: string;
+  s3: S3Client;
+  stop(): Promise<void>;
+}
+
+export async function startTestS3(bucket: string): Promise<TestS3> {
+  const dir = await mkdtemp(join(tmpdir(), 'test-s3-'));
+  const server = await startLocalS3(dir);
+  const s3 = new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    maxAttempts: 1,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return {
+    endpoint: server.endpoint,
+    s3,
+    stop: async () => {
+      s3.destroy();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

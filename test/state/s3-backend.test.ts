@@ -1,0 +1,191 @@
+// The S3 state backend as a team and its CI meet it: two clones of one pipeline (two working
+// folders, as two machines have) share one state, lock and run history under an S3 prefix, on a
+// real S3 server (the local S3, which honours conditional writes as S3 does).
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { S3StateBackend } from '../../src/sagemaker/s3-state-backend.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { BASE_CONFIG, TestProject, waitFor } from '../rig/project.js';
+
+const BUCKET = 'team-state';
+const ENV = {
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+};
+
+describe('the S3 state backend', () => {
+  let dir: string;
+  let server: TestS3;
+  let s3: S3Client;
+  const projects: TestProject[] = [];
+
+  /** A clone of the pipeline whose state lives under `prefix`. */
+  async function clone(prefix: string, backend = 's3'): Promise<TestProject> {
+    const state =
+      backend === 's3'
+        ? `state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: ${prefix}\n  endpoint: ${server.endpoint}\n`
+        : '';
+    const project = await TestProject.create({ 'pipeline.yaml': `${BASE_CONFIG}${state}` });
+    projects.push(project);
+    return project;
+  }
+  const objectText = async (key: string) =>
+    (await s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+      .then((o) => o.Body?.transformToString())) ?? '';
+  const keysUnder = async (prefix: string) =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }))).Contents ?? []).map(
+      (object) => object.Key as string,
+    );
+
+  before(async () => {
+    // The backend's S3 client takes credentials from the usual chain, as on a CI runner.
+    Object.assign(process.env, ENV);
+    server = await startTestS3(BUCKET);
+    s3 = server.s3;
+    // Working folders of the clones made by hand, beside (never inside) the server's folder.
+    dir = await mkdtemp(join(tmpdir(), 'state-clones-'));
+  });
+  after(async () => {
+    for (const project of projects) await project.remove();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shares state and history: a second clone sees the first one’s run and has nothing to do', async () => {
+    const ci = await clone('shared');
+    const laptop = await clone('shared');
+    const run = await ci.runInProcess(['run'], { env: ENV });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    const keys = await keysUnder('shared/');
+    for (const key of ['shared/state.json', 'shared/secret-key'])
+      assert.ok(keys.includes(key), `${key} in ${keys}`);
+    assert.ok(
+      keys.some((key) => /^shared\/runs\/[^/]+\.json$/.test(key)),
+      'the run record',
+    );
+    assert.ok(!keys.includes('shared/lock.json'), 'the lock is released');
+
+    const runs = await laptop.runInProcess(['runs', '--json'], { env: ENV });
+    assert.equal(runs.exitCode, 0, runs.stderr);
+    assert.equal(JSON.parse(runs.stdout).length, 1, 'the laptop sees the run CI made');
+    const plan = await laptop.runInProcess(['plan', '--json'], { env: ENV });
+    assert.equal(plan.exitCode, 0, plan.stderr);
+    const stages = JSON.parse(plan.stdout).stages as { name: string; action: string }[];
+    assert.deepEqual(
+      stages.filter((stage) => stage.action === 'run').map((stage) => stage.name),
+      [],
+      'every stage is up to date on the other clone',
+    );
+  });
+
+  it('refuses a held lock with exit 3 and the holder; pipeline unlock ID removes it', async () => {
+    const project = await clone('locked');
+    const other = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'locked' }, join(dir, 'other-clone'));
+    const held = await other.lock('pipeline run (another machine)');
+    assert.ok(held.ok);
+    const refused = await project.runInProcess(['run'], { env: ENV });
+    assert.equal(refused.exitCode, 3);
+    assert.match(refused.stderr, /holds the lock s3:\/\/team-state\/locked\/lock\.json/);
+    assert.match(refused.stderr, new RegExp(`pipeline unlock ${held.value.holder.id}`));
+
+    const wrongId = await project.runInProcess(['unlock', 'not-the-id', '--yes'], { env: ENV });
+    assert.equal(wrongId.exitCode, 2);
+    assert.match(wrongId.stderr, /held under id/);
+    const unlocked = await project.runInProcess(['unlock', held.value.holder.id, '--yes'], { env: ENV });
+    assert.equal(unlocked.exitCode, 0, unlocked.stderr);
+    const run = await project.runInProcess(['run'], { env: ENV });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+  });
+
+  it('waits for a held lock with --lock-timeout, and runs once it is released', async () => {
+    const project = await clone('waiting');
+    const other = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'waiting' }, join(dir, 'waiting-clone'));
+    const held = await other.lock('pipeline run (another machine)');
+    assert.ok(held.ok);
+    const waiting = project.spawn(['run', '--lock-timeout', '2m'], { env: ENV });
+    // Released once the waiting run says it waits: its first attempt has met the held lock.
+    await new Promise<void>((resolve) => {
+      waiting.stderr?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('waiting up to 2m for the lock')) resolve();
+      });
+    });
+    await held.value.release();
+    const result = await waiting;
+    assert.equal(result.exitCode, 0, String(result.stdout) + String(result.stderr));
+  });
+
+  it('lets another clone take over after a kill -9 and re-attach to the job the killed run left', async () => {
+    const killed = await clone('killed');
+    const child = killed.spawn(['run'], { env: { ...ENV, TEST_HANG_STAGE: 'train' } });
+    // The handle reaches S3 with the state write that follows saveHandle.
+    const job = await waitFor(async () => {
+      const text = await objectText('killed/state.json').catch(() => '');
+      return /"job":\s*"(train-job-[^"]+)"/.exec(text)?.[1];
+    }, 'the train stage to save its handle in S3');
+    child.kill('SIGKILL');
+    await child;
+    assert.ok(
+      (await keysUnder('killed/')).includes('killed/lock.json'),
+      'a killed run cannot release its lock',
+    );
+
+    // The same host, its holder gone: the lock is stale and taken over.
+    const next = await clone('killed');
+    const resumed = await next.runInProcess(['run'], { env: ENV });
+    assert.equal(resumed.exitCode, 0, resumed.stdout + resumed.stderr);
+    assert.ok(
+      (await next.executions()).some((line) => line.startsWith('train ') && line.endsWith(`resumed ${job}`)),
+      (await next.executions()).join('\n'),
+    );
+  });
+
+  it('fails a state write over a newer state instead of overwriting it', async () => {
+    const a = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'race' }, join(dir, 'race-a'));
+    const b = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'race' }, join(dir, 'race-b'));
+    const write = (folder: string, text: string) => writeFile(join(dir, folder, 'state.json'), text);
+    await mkdir(join(dir, 'race-a'), { recursive: true });
+    await write('race-a', '{"first": true}\n');
+    await a.push();
+    await b.pull();
+    await a.pull();
+    await write('race-b', '{"b": true}\n');
+    await b.push();
+    // a read the first state; b wrote since (b took the lock a lost).
+    await write('race-a', '{"a": true}\n');
+    await assert.rejects(a.push(), /changed since this command read it/);
+    assert.equal(await objectText('race/state.json'), '{"b": true}\n', 'b’s state stands');
+  });
+
+  it('moves a local state and its history to S3 with state push, refusing to run before', async () => {
+    const project = await clone('', 'local');
+    const first = await project.runInProcess(['run'], { env: ENV });
+    assert.equal(first.exitCode, 0, first.stderr);
+    await project.write({
+      'pipeline.yaml': `${BASE_CONFIG}state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: moved\n  endpoint: ${server.endpoint}\n`,
+    });
+    const refused = await project.runInProcess(['run'], { env: ENV });
+    assert.equal(refused.exitCode, 3);
+    assert.match(refused.stderr, /holds no state yet, but \.pipeline\/state\.json does.*pipeline state push/);
+
+    const pushed = await project.runInProcess(['state', 'push'], { env: ENV });
+    assert.equal(pushed.exitCode, 0, pushed.stderr);
+    assert.match(pushed.stdout, /Pushed \d+ file\(s\) of \.pipeline\/ to s3:\/\/team-state\/moved\//);
+    const again = await project.runInProcess(['state', 'push'], { env: ENV });
+    assert.equal(again.exitCode, 3, 'never over a state S3 holds, without --force');
+
+    const fresh = await clone('moved');
+    const runs = await fresh.runInProcess(['runs', '--json'], { env: ENV });
+    assert.equal(JSON.parse(runs.stdout).length, 1, 'the history moved with the state');
+    const noop = await fresh.runInProcess(['run'], { env: ENV });
+    assert.equal(noop.exitCode, 0, noop.stderr);
+    assert.deepEqual(await fresh.stagesRan(), [], 'nothing re-runs after the move');
+    const state = JSON.parse(await readFile(fresh.path('.pipeline', 'state.json'), 'utf8'));
+    assert.ok(state.stages.deploy, 'the clone holds the moved state');
+  });
+});
