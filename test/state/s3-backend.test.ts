@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { S3StateBackend } from '../../src/sagemaker/s3-state-backend.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { startTestS3, type TestS3 } from '../rig/local-s3.js';
@@ -160,6 +161,36 @@ describe('the S3 state backend', () => {
     await write('race-a', '{"a": true}\n');
     await assert.rejects(a.push(), /changed since this command read it/);
     assert.equal(await objectText('race/state.json'), '{"b": true}\n', 'b’s state stands');
+  });
+
+  it('on target local without an endpoint, keeps the state in the local SageMaker’s own S3', async () => {
+    const project = await TestProject.create({
+      'pipeline.yaml': `${BASE_CONFIG}state:\n  backend: s3\n  bucket: local-state\n`,
+    });
+    projects.push(project);
+    try {
+      // A child process: the local SageMaker it starts runs from the CLI's own program.
+      const run = await project.run(['run'], { env: ENV });
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+      const facts = await readServerFacts(project.path('.pipeline', 'local'));
+      assert.ok(facts, 'the local SageMaker was started for its S3');
+      const local = new S3Client({
+        endpoint: facts.s3Endpoint,
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+        forcePathStyle: true,
+      });
+      try {
+        const listed = await local.send(
+          new ListObjectsV2Command({ Bucket: 'local-state', Prefix: 'pipeline-state/rig/' }),
+        );
+        assert.ok(listed.Contents?.some((object) => object.Key === 'pipeline-state/rig/state.json'));
+      } finally {
+        local.destroy();
+      }
+    } finally {
+      await stopLocalDaemon(project.path('.pipeline', 'local'));
+    }
   });
 
   it('moves a local state and its history to S3 with state push, refusing to run before', async () => {
