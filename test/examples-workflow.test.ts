@@ -8,7 +8,15 @@ import { repoRoot, withProject } from './rig/project.js';
 
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { if?: string; steps: { run?: string }[] }>;
+  concurrency?: unknown;
+  jobs: Record<
+    string,
+    {
+      if?: string;
+      concurrency?: { group: string; 'cancel-in-progress': boolean };
+      steps: { run?: string; uses?: string }[];
+    }
+  >;
 }
 
 describe('the GitHub Actions example', () => {
@@ -22,6 +30,15 @@ describe('the GitHub Actions example', () => {
     assert.match(workflow.jobs.plan?.if ?? '', /pull_request/);
     assert.match(runs('run'), /npx pipeline run --env prod/);
     assert.match(workflow.jobs.run?.if ?? '', /push/);
+    // The state is shared through the S3 backend, never carried in the actions cache.
+    const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.uses ?? ''));
+    assert.ok(!uses.some((action) => action.startsWith('actions/cache')), 'no actions cache');
+    // A plan can never displace a queued run: separate groups, and runs are never cancelled.
+    assert.equal(workflow.concurrency, undefined, 'no workflow-wide group');
+    assert.match(workflow.jobs.plan?.concurrency?.group ?? '', /pull_request\.number/);
+    assert.notEqual(workflow.jobs.plan?.concurrency?.group, workflow.jobs.run?.concurrency?.group);
+    assert.equal(workflow.jobs.run?.concurrency?.['cancel-in-progress'], false);
+    assert.match(runs('run'), /--lock-timeout/);
 
     const commands = [...`${runs('plan')}\n${runs('run')}`.matchAll(/npx pipeline ([^|\n)]+)/g)].map((m) =>
       (m[1] ?? '').trim().split(/\s+/),
