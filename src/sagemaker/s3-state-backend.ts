@@ -286,6 +286,12 @@ export class S3StateBackend implements StateBackend {
     return waitForLock(() => this.tryLock(command), options);
   }
 
+  async holder(): Promise<LockHolder | undefined> {
+    const current = await this.readLock();
+    if (!current || (current.holder.host === hostname() && isStale(current.holder))) return undefined;
+    return current.holder;
+  }
+
   async unlock(id: string): Promise<Result<LockHolder, string>> {
     const current = await this.readLock();
     if (!current) return { ok: false, error: `${this.location}${LOCK}: no lock is held` };

@@ -1,12 +1,10 @@
 // `pipeline status`: each stage's state (up to date, stale, failed, running, never run), its
 // outputs and timings, from the state file and the current config.
 
-import { readFile } from 'node:fs/promises';
 import { fingerprintOf, snapshotInputs } from '../../engine/plan/input-snapshot.js';
 import { checkDrift, staleReasons } from '../../engine/plan/plan-run.js';
 import { summarizeReasons } from '../../engine/plan/stale-reason.js';
 import type { Stage, StageOutputs } from '../../engine/stage.js';
-import { isStale, type LockHolder, lockFile } from '../../engine/state/lock.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
@@ -24,15 +22,6 @@ const STYLE: Record<StageStatus, Parameters<Paint>[0]> = {
   'never-run': 'dim',
 };
 
-async function liveLockHolder(stateDir: string): Promise<LockHolder | undefined> {
-  try {
-    const holder = JSON.parse(await readFile(lockFile(stateDir), 'utf8')) as LockHolder;
-    return isStale(holder) ? undefined : holder;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function statusCommand(
   options: CommonOptions,
   io: CliIo,
@@ -40,8 +29,8 @@ export async function statusCommand(
 ): Promise<CliFailure | undefined> {
   const opened = await openPipeline(options, io);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, stateDir, secrets } = opened.value;
-  const runningHolder = await liveLockHolder(stateDir);
+  const { loaded, state, hasher, stateDir, secrets, backend } = opened.value;
+  const runningHolder = await backend.holder();
   const rows = [];
   for (const stage of stages) {
     const entry = state.stages[stage.name];

@@ -1,5 +1,5 @@
 // The `local` state backend (the default): .pipeline/ is the state itself, on this machine only.
-import { acquireLock, unlockLocal } from './lock.js';
+import { acquireLock, liveHolder, unlockLocal } from './lock.js';
 import type { StateBackend } from './state-backend.js';
 
 export function localBackend(stateDir: string): StateBackend {
@@ -8,6 +8,7 @@ export function localBackend(stateDir: string): StateBackend {
     pull: async () => undefined,
     push: async () => undefined,
     lock: (command, options) => acquireLock(stateDir, command, options),
+    holder: () => liveHolder(stateDir),
     unlock: (id) => unlockLocal(stateDir, id),
   };
 }

@@ -110,6 +110,12 @@ export function acquireLock(
   return waitForLock(() => tryLock(stateDir, command), options);
 }
 
+/** Who holds the local lock now: undefined when nobody does, or its holder is gone. */
+export async function liveHolder(stateDir: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(lockFile(stateDir));
+  return isStale(holder) ? undefined : holder;
+}
+
 /** `pipeline unlock LOCK_ID` for the local folder: removes the lock only if it has that id. */
 export async function unlockLocal(stateDir: string, id: string): Promise<Result<LockHolder, string>> {
   const file = lockFile(stateDir);

@@ -39,6 +39,8 @@ export interface StateBackend {
   /** Sends what changed in the state folder since the last pull or push; state writes are conditional. */
   push(): Promise<void>;
   lock(command: string, options?: LockOptions): Promise<AcquireResult>;
+  /** Who holds the lock now; undefined when nobody does, or its holder died on this host. */
+  holder(): Promise<LockHolder | undefined>;
   /** Removes the lock whose id is given; the holder it removed, or why it did not. */
   unlock(id: string): Promise<Result<LockHolder, string>>;
 }
