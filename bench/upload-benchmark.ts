@@ -6,23 +6,13 @@
 // Usage: npm run bench:upload [-- --size-mib 1024 --files 2000 --file-kb 50 --runs 3]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { execa } from 'execa';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
-import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
-import { createS3Client } from '../src/sagemaker/s3-client.js';
-import { uploadChannels } from '../src/sagemaker/upload-channels.js';
-import { LOCAL_CREDENTIALS } from '../src/shared/sdk-defaults.js';
 import { machineHeading, median, writeRandomFile } from './measure.js';
+import { cpuSeconds, seconds, startS3Rig } from './s3-rig.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,118 +27,24 @@ const fileCount = Number(values.files);
 const fileKb = Number(values['file-kb']);
 const runs = Number(values.runs);
 
-/** CPU seconds (user + system) a process has used, or its waited-for children have, from /proc. */
-function cpuSeconds(pid: number | 'self', of: 'itself' | 'children' = 'itself'): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  const [user, system] = of === 'itself' ? [fields[11], fields[12]] : [fields[13], fields[14]];
-  return (Number(user) + Number(system)) / 100; // clock ticks (USER_HZ, 100 on Linux)
-}
-
 /** Wall time of `work`, and the CPU the client and the S3 server spent on it. */
 async function measured(client: 'self' | 'children', work: () => Promise<unknown>) {
-  const server = cpuSeconds(s3Server.pid);
+  const server = cpuSeconds(rig.pid);
   const own = cpuSeconds('self', client === 'self' ? 'itself' : 'children');
   const start = process.hrtime.bigint();
   await work();
   return {
     seconds: seconds(start),
     clientCpu: cpuSeconds('self', client === 'self' ? 'itself' : 'children') - own,
-    serverCpu: cpuSeconds(s3Server.pid) - server,
-  };
-}
-
-const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
-
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'pipeline.js');
-
-/** `pipeline local serve`, whose S3 side is the s3rver the local target uses. */
-async function startS3Process(
-  dataDir: string,
-): Promise<{ endpoint: string; pid: number; close(): Promise<void> }> {
-  const child = execa(process.execPath, [cli, 'local', 'serve', '--data-dir', dataDir, '--json'], {
-    reject: false,
-  });
-  const facts = await new Promise<{ s3Endpoint: string }>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        // Not the whole document yet.
-      }
-    });
-    void child.then((result) => reject(new Error(`local serve exited: ${result.stderr}`)));
-  });
-  return {
-    endpoint: facts.s3Endpoint,
-    pid: child.pid as number,
-    close: async () => {
-      child.kill('SIGTERM');
-      await child;
-    },
+    serverCpu: cpuSeconds(rig.pid) - server,
   };
 }
 
 const work = await mkdtemp(join(tmpdir(), 'upload-bench-'));
-// The S3 server in a process of its own, as the local target runs it (the CLI's background local
-// SageMaker): in this process it would share one thread with the uploader it is measuring.
-const s3Server = await startS3Process(join(work, 'local'));
-const region = 'us-east-1';
-const s3 = createS3Client({
-  endpoint: s3Server.endpoint,
-  region,
-  credentials: LOCAL_CREDENTIALS,
-  forcePathStyle: true,
-});
-const connection = {
-  target: 'local',
-  region,
-  s3,
-  sagemaker: new SageMakerClient({ region }),
-  runtime: new SageMakerRuntimeClient({ region }),
-  logs: new CloudWatchLogsClient({ region }),
-  ecr: new ECRClient({ region }),
-  poll: { firstMs: 100, maxMs: 100 },
-} satisfies AwsConnection;
-const awsEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_DEFAULT_REGION: region,
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-/** The aws CLI, run asynchronously: the S3 server lives in this process and must keep answering. */
-async function awsCli(args: string[]): Promise<number> {
-  const start = process.hrtime.bigint();
-  const result = await execa('aws', ['--endpoint-url', s3Server.endpoint, ...args], {
-    env: awsEnv,
-    reject: false,
-  });
-  if (result.exitCode !== 0)
-    throw new Error(`aws ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
-  return seconds(start);
-}
-
-async function ours(bucket: string, name: string, path: string, manifest: string) {
-  const start = process.hrtime.bigint();
-  const result = await uploadChannels({
-    connection,
-    bucket,
-    prefix: 'data',
-    channels: { [name]: { path, distribution: 'FullyReplicated' } },
-    projectDir: work,
-    manifestFile: join(work, manifest),
-    createBucket: true,
-    // Hashes cached as the engine's are: the stage hashes its inputs before it runs.
-    hasher,
-    step: () => undefined,
-    log: () => undefined,
-    signal: new AbortController().signal,
-  });
-  return { seconds: seconds(start), bytes: result.bytesSent };
-}
+const rig = await startS3Rig(join(work, 'local'));
+const awsCli = rig.awsCli;
+const ours = (bucket: string, channel: string, path: string, manifest: string) =>
+  rig.upload({ bucket, channel, path, manifestFile: join(work, manifest), projectDir: work, hasher });
 
 let hasher: FileHasher;
 try {
@@ -205,8 +101,7 @@ try {
       (await ours(`ours-small-${run}`, 'small', 'data/small', `manifest-small-${run}.json`)).seconds,
     );
   }
-  // The re-runs use 1,000 of the files: s3rver answers InternalError when it lists more than
-  // about 1,000 objects under one prefix (seen with 1,500), which a re-run must do.
+  // The re-runs use 1,000 of the files (bench:scale measures re-runs up to 100,000).
   const rerunFiles = Math.min(fileCount, 1000);
   await mkdir(join(data, 'rerun'), { recursive: true });
   for (let i = 0; i < rerunFiles; i++) {
@@ -251,7 +146,6 @@ try {
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  s3.destroy();
-  await s3Server.close();
+  await rig.close();
   await rm(work, { recursive: true, force: true });
 }

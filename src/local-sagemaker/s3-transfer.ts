@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
+import { inParallel } from '../shared/in-parallel.js';
 
 export interface S3Location {
   bucket: string;
@@ -20,29 +21,37 @@ export function parseS3Uri(uri: string): S3Location {
 }
 
 /** Downloads every object under the prefix into dir, keeping the key tree; returns the count. */
+/** Objects fetched at once: a channel of many small files is bound by round trips, not bytes. */
+const DOWNLOAD_CONCURRENCY = 16;
+
 export async function downloadPrefix(s3: S3Client, uri: string, dir: string): Promise<number> {
   const { bucket, key: prefix } = parseS3Uri(uri);
   await mkdir(dir, { recursive: true });
   let count = 0;
+  const made = new Set<string>();
   let token: string | undefined;
+  // A page (up to 1,000 keys) at a time, so memory stays flat however many files the channel has.
   do {
     const page = await s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
-    for (const object of page.Contents ?? []) {
-      if (!object.Key || object.Key.endsWith('/')) continue;
+    const keys = (page.Contents ?? [])
+      .map((object) => object.Key)
+      .filter((key): key is string => key !== undefined && !key.endsWith('/'));
+    await inParallel(keys, DOWNLOAD_CONCURRENCY, async (key) => {
       // A prefix that names one object (s3://b/data.csv) gives that file its own name.
       const relativeKey =
-        object.Key === prefix
-          ? (prefix.split('/').at(-1) as string)
-          : object.Key.slice(prefix.length).replace(/^\/+/, '');
+        key === prefix ? (prefix.split('/').at(-1) as string) : key.slice(prefix.length).replace(/^\/+/, '');
       const target = join(dir, relativeKey);
-      await mkdir(dirname(target), { recursive: true });
-      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key })))
-        .Body as Readable;
+      const folder = dirname(target);
+      if (!made.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        made.add(folder);
+      }
+      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
       await pipeline(body, createWriteStream(target));
       count++;
-    }
+    });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return count;

@@ -1,0 +1,112 @@
+// The local S3 lists a prefix of thousands of keys as S3 does: pages of 1,000 in UTF-8 binary
+// order, continuation tokens and StartAfter, through the SDK and the aws CLI; and a listing
+// after a write or a delete shows it (the server keeps each walk's sorted keys between pages).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
+import { inParallel } from '../../src/shared/in-parallel.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+
+const BUCKET = 'listing';
+const COUNT = 2_500;
+
+describe('listing thousands of keys in the local S3', () => {
+  let server: TestS3;
+  // Shards of 1,000 as image data sets come, and names whose order differs between a folder
+  // walk and UTF-8 binary order ('-' sorts before '/').
+  const keys = [
+    ...Array.from(
+      { length: COUNT - 2 },
+      (_, i) => `data/shard-${String(Math.floor(i / 1000))}/part-${String(i).padStart(5, '0')}.bin`,
+    ),
+    'data/shard-0-extra.bin',
+    'data/shard-0/z/deeper.bin',
+  ];
+  const binaryOrder = (list: string[]) =>
+    [...list].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+  async function listAll(extra: { StartAfter?: string } = {}): Promise<{ keys: string[]; pages: number }> {
+    const listed: string[] = [];
+    let pages = 0;
+    let token: string | undefined;
+    do {
+      const page = await server.s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/', ContinuationToken: token, ...extra }),
+      );
+      pages++;
+      listed.push(...(page.Contents ?? []).map((object) => object.Key as string));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { keys: listed, pages };
+  }
+
+  before(async () => {
+    server = await startTestS3(BUCKET);
+    await inParallel(keys, 16, async (Key) => {
+      await server.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Key }));
+    });
+  });
+  after(() => server.stop());
+
+  it('pages through every key in binary order with the SDK, and from StartAfter', async () => {
+    const { keys: listed, pages } = await listAll();
+    assert.equal(pages, 3);
+    assert.deepEqual(listed, binaryOrder(keys));
+    const from = binaryOrder(keys)[1_234] as string;
+    const rest = await listAll({ StartAfter: from });
+    assert.deepEqual(rest.keys, binaryOrder(keys).slice(1_235));
+  });
+
+  it('gives the aws CLI every key, through its own pagination', async () => {
+    const result = await execa(
+      'aws',
+      [
+        '--endpoint-url',
+        server.endpoint,
+        's3api',
+        'list-objects-v2',
+        '--bucket',
+        BUCKET,
+        '--prefix',
+        'data/',
+        '--page-size',
+        '700',
+        '--query',
+        'Contents[].Key',
+        '--output',
+        'json',
+      ],
+      {
+        env: {
+          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      },
+    );
+    assert.deepEqual(JSON.parse(result.stdout), binaryOrder(keys));
+  });
+
+  it('shows a write and a delete in the next listing, even between its pages', async () => {
+    const first = await server.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/' }));
+    await server.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'data/shard-2/part-02400.bin' }));
+    await server.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'data/shard-2/part-09999.bin', Body: 'x' }),
+    );
+    const rest: string[] = [];
+    let token = first.NextContinuationToken;
+    while (token) {
+      const page = await server.s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/', ContinuationToken: token }),
+      );
+      rest.push(...(page.Contents ?? []).map((object) => object.Key as string));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    }
+    assert.ok(!rest.includes('data/shard-2/part-02400.bin'), 'the deleted key is gone');
+    assert.ok(rest.includes('data/shard-2/part-09999.bin'), 'the new key is listed');
+    assert.equal((await listAll()).keys.length, COUNT);
+  });
+});
