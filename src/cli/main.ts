@@ -59,7 +59,7 @@ function withInitOptions(command: Command): Command {
   return command
     .option('-f, --file <path>', 'the pipeline definition to write', 'pipeline.yaml')
     .option('--container <dir>', "your container's folder (default: the first Dockerfile found here)")
-    .option('--data <dir>', 'the training data: each subfolder becomes a channel', 'data')
+    .option('--data <dir>', 'the training data: each subfolder becomes a channel (default: data)')
     .option('--name <name>', 'the pipeline and image name (default: this folder)')
     .option('--content-type <type>', 'the content type of the data and of invocations', 'text/csv')
     .option('--invoke-data <file>', 'rows to send to the endpoint after each deployment')
@@ -68,6 +68,7 @@ function withInitOptions(command: Command): Command {
       "the invoke data's label column (index, 0 the first, or a header name): writes an evaluate section",
     )
     .option('--header', "the invoke data's first line names its columns", false)
+    .option('-y, --yes', 'ask nothing on a terminal: what no flag gives takes its default', false)
     .option('--json', 'machine-readable output on stdout', false);
 }
 

@@ -6,6 +6,7 @@
 // pipeline.yaml.
 import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Stage } from '../../engine/stage.js';
 import { readEvaluationData } from '../../review/evaluation-data.js';
 import { pathExists } from '../../shared/path-exists.js';
@@ -16,7 +17,8 @@ import { loadForCommand, stageConfigErrors } from '../open-pipeline.js';
 export interface InitOptions {
   file: string;
   container?: string;
-  data: string;
+  /** Default `data`; asked on a terminal when not given. */
+  data?: string;
   name?: string;
   contentType: string;
   invokeData?: string;
@@ -25,6 +27,46 @@ export interface InitOptions {
   /** The invoke data's first line names its columns. */
   header: boolean;
   json: boolean;
+  /** Ask nothing: what is not given takes its default. */
+  yes: boolean;
+}
+
+/**
+ * On a terminal, asks for what the flags did not say (Enter takes the default shown); elsewhere
+ * (CI, a pipe, --yes, --json) asks nothing.
+ */
+async function askForTheRest(options: InitOptions, io: CliIo): Promise<InitOptions> {
+  if (!io.stdin?.isTTY || options.yes || options.json) return options;
+  const prompt = createInterface({ input: io.stdin, output: io.stderr });
+  // Lines through the iterator, which keeps those typed ahead of their question (a pasted block
+  // of answers); the end of input (Ctrl-D) takes the defaults.
+  const lines = prompt[Symbol.asyncIterator]();
+  const ask = async (question: string, fallback = ''): Promise<string> => {
+    prompt.setPrompt(fallback ? `${question} [${fallback}]: ` : `${question}: `);
+    prompt.prompt();
+    const line = await lines.next();
+    return (line.done ? '' : String(line.value).trim()) || fallback;
+  };
+  try {
+    const asked = { ...options };
+    if (asked.data === undefined)
+      asked.data = await ask('Training data folder (each subfolder is a channel)', 'data');
+    if (asked.invokeData === undefined) {
+      const rows = await ask('Rows to send the endpoint after each deployment (a file; Enter for none)');
+      if (rows) asked.invokeData = rows;
+    }
+    if (asked.invokeData !== undefined && asked.labelColumn === undefined) {
+      if (!asked.header)
+        asked.header = /^y(es)?$/i.test(await ask('Does its first line name the columns? (y/N)', 'n'));
+      const column = await ask(
+        'Its label column, to score the answers (an index from 0, or a header name; Enter for none)',
+      );
+      if (column) asked.labelColumn = column;
+    }
+    return asked;
+  } finally {
+    prompt.close();
+  }
 }
 
 const SKIPPED = new Set(['node_modules', '.git', '.pipeline', 'dist']);
@@ -243,17 +285,18 @@ async function ignoreStateFolder(projectDir: string): Promise<boolean> {
 }
 
 export async function initCommand(
-  options: InitOptions,
+  given: InitOptions,
   io: CliIo,
   stages: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const file = options.file;
+  const file = given.file;
   const projectDir = dirname(file);
   if (await pathExists(file))
     return {
       reason: 'usage',
       message: `${relative(io.cwd ?? process.cwd(), file) || file} exists: pipeline init never overwrites it`,
     };
+  const options = await askForTheRest(given, io);
   const containerDir = options.container ? resolve(io.cwd ?? process.cwd(), options.container) : projectDir;
   const dockerfiles = await findDockerfiles(containerDir);
   const dockerfile = dockerfiles[0];
@@ -262,7 +305,7 @@ export async function initCommand(
       reason: 'usage',
       message: `no Dockerfile in ${relative(projectDir, containerDir) || '.'} or the folders below it: pass --container DIR, the folder of your container's Dockerfile`,
     };
-  const dataDir = relative(projectDir, resolve(io.cwd ?? process.cwd(), options.data)) || '.';
+  const dataDir = relative(projectDir, resolve(io.cwd ?? process.cwd(), options.data ?? 'data')) || '.';
   const dataExists = await stat(resolve(projectDir, dataDir)).then(
     (info) => info.isDirectory(),
     () => false,

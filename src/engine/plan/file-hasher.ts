@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
+import { inParallel } from '../../shared/in-parallel.js';
 import { listFiles } from '../../shared/list-files.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
@@ -18,6 +19,8 @@ interface CachedHash {
 export type TreeHashes = Record<string, string | null>;
 
 const READ_CHUNK = 4 * 1024 * 1024;
+/** Files stat'ed (and, when changed, read) at once. */
+const HASH_CONCURRENCY = 8;
 
 export class FileHasher {
   private cache = new Map<string, CachedHash>();
@@ -77,12 +80,16 @@ export class FileHasher {
     }
     // A broken link counts as a missing file: the plan says so, and the stage that reads it fails.
     const files = await listFiles(path, { exclude: new Set(exclude), listBrokenLinks: true });
-    for (const file of files) {
+    // Keys in listing order, whatever order the hashes arrive in.
+    for (const file of files) hashes[key(file)] = null;
+    // Many at once: an unchanged file costs one stat, and a stat waits on the thread pool, so one
+    // at a time left 100,000 files' plan waiting on round trips rather than on the disk.
+    await inParallel(files, HASH_CONCURRENCY, async (file) => {
       hashes[key(file)] = await this.hashFile(file).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return null;
         throw error;
       });
-    }
+    });
     return hashes;
   }
 

@@ -1,0 +1,53 @@
+// `pipeline init` on a terminal asks for what its flags did not say, as a user answers it: a
+// real pseudo-terminal (util-linux `script`) with the answers typed on it.
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { realCli, withProject } from '../rig/project.js';
+
+const CONTAINER = {
+  'container/Dockerfile': 'FROM debian:bookworm-slim\nARG MODEL_VERSION=1\nCOPY . /opt/program\n',
+  'data/training/train.csv': '0,1.5,2.5\n1,3.5,4.5\n',
+  'data/eval/eval.csv': 'label,a,b\ncat,1.0,2.0\ndog,3.0,4.0\n',
+};
+
+describe('pipeline init on a terminal', () => {
+  it('asks for the data, the rows to send and their label column, and writes what was answered', async () => {
+    await withProject(CONTAINER, async (project) => {
+      await rm(project.path('pipeline.yaml'));
+      await rm(project.path('context'), { recursive: true, force: true });
+      // Enter for the default data folder, then the rows, "y" for a header, the label's name.
+      const answers = '\ndata/eval/eval.csv\ny\nlabel\n';
+      const result = await execa('script', ['-qfec', `node ${realCli} init`, '/dev/null'], {
+        cwd: project.dir,
+        input: answers,
+        env: { NO_COLOR: '1' },
+        reject: false,
+      });
+      assert.equal(result.exitCode, 0, result.stdout);
+      assert.match(result.stdout, /Training data folder \(each subfolder is a channel\) \[data\]/);
+      assert.match(result.stdout, /Its label column/);
+      const yaml = await project.read('pipeline.yaml');
+      assert.match(yaml, /^ {2}training:\n {4}path: "data\/training"/m);
+      assert.doesNotMatch(yaml, /path: "data\/eval"/);
+      assert.match(yaml, /^ {2}data: "data\/eval\/eval\.csv"$/m);
+      assert.match(yaml, /^ {2}header: true/m);
+      assert.match(
+        yaml,
+        /^ {2}labelColumn: "label"\n {2}labelFormat: name\n {2}classNames: \["cat", "dog"\]$/m,
+      );
+      assert.match(yaml, /^ {2}# {3}MODEL_VERSION: 1$/m);
+    });
+  });
+
+  it('asks nothing without a terminal, or with --yes', async () => {
+    await withProject(CONTAINER, async (project) => {
+      await rm(project.path('pipeline.yaml'));
+      const result = await project.runInProcess(['init']);
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /\[data\]/);
+      assert.doesNotMatch(await project.read('pipeline.yaml'), /^invoke:/m);
+    });
+  });
+});
