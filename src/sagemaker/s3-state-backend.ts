@@ -3,10 +3,10 @@
 // prefix, shared by a team and its CI; .pipeline/ holds a working copy. A command pulls before it
 // reads; a run pushes after each state write, state.json with `If-Match` on the ETag it read (or
 // `If-None-Match: *` when there was none), so a run that lost its lock fails instead of writing
-// over newer state. The lock is an object created with `If-None-Match: *`.
+// over newer state. The lock is an object created with `If-None-Match: *`; a lock whose holder
+// died stays until `pipeline unlock LOCK_ID` removes it.
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import {
   DeleteObjectCommand,
@@ -15,7 +15,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isStale, newLockHolder, waitForLock } from '../engine/state/lock.js';
+import { newLockHolder, waitForLock } from '../engine/state/lock.js';
 import {
   type AcquireResult,
   type LockHolder,
@@ -272,11 +272,9 @@ export class S3StateBackend implements StateBackend {
       }
       const current = await this.readLock();
       if (!current) continue; // released in between: try again
-      // A holder that was on this very host and is gone cannot release it: take it over. Any
-      // other holder may be alive elsewhere; only `pipeline unlock` removes its lock.
-      if (current.holder.host !== hostname() || !isStale(current.holder))
-        return { ok: false, error: { file: where, holder: current.holder } };
-      await this.deleteLock();
+      // Never taken over, even from a holder that looks dead on this host: CI runners in
+      // containers share host names and reuse pids, so only `pipeline unlock LOCK_ID` removes it.
+      return { ok: false, error: { file: where, holder: current.holder } };
     }
     const current = await this.readLock();
     return { ok: false, error: { file: where, holder: current?.holder ?? { ...holder, pid: -1 } } };
@@ -287,9 +285,7 @@ export class S3StateBackend implements StateBackend {
   }
 
   async holder(): Promise<LockHolder | undefined> {
-    const current = await this.readLock();
-    if (!current || (current.holder.host === hostname() && isStale(current.holder))) return undefined;
-    return current.holder;
+    return (await this.readLock())?.holder;
   }
 
   async unlock(id: string): Promise<Result<LockHolder, string>> {

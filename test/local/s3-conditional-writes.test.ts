@@ -90,6 +90,23 @@ describe('conditional writes in the local S3', () => {
     assert.equal(body, '0123456789');
   });
 
+  it('lets exactly one of ten writers racing with If-None-Match: * create the key', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, writer) =>
+        put('contended.json', `writer ${writer}`, { IfNoneMatch: '*' }),
+      ),
+    );
+    const winners = results.flatMap((result, writer) => (result.status === 'fulfilled' ? [writer] : []));
+    assert.equal(winners.length, 1, 'one winner');
+    for (const result of results)
+      if (result.status === 'rejected')
+        assert.match((result.reason as Error).name, /^(PreconditionFailed|ConditionalRequestConflict)$/);
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'contended.json' }))
+    ).Body?.transformToString();
+    assert.equal(body, `writer ${winners[0]}`);
+  });
+
   it('completes a multipart upload only if the key is free, with If-None-Match: *', async () => {
     const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'state', Key: 'lock.json' }));
     const part = await s3.send(

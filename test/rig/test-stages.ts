@@ -2,13 +2,15 @@
 // appends a line to .pipeline/test-executions.log when it runs, and its outputs are derived
 // from its inputs, like a real stage's. Environment variables make one of them misbehave:
 // TEST_FAIL_STAGE (a StageError), TEST_BUG_STAGE (a TypeError), TEST_HANG_STAGE (saves a handle,
-// then waits until interrupted), TEST_CONSTANT_BUILD (build outputs do not depend on inputs).
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+// then waits until interrupted), TEST_CONSTANT_BUILD (build outputs do not depend on inputs);
+// TEST_REPORT makes deploy write a report into the run's folder, as evaluate does.
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
 import type { Stage, StageContext, StageOutputs } from '../../src/engine/stage.js';
 import { hashJson } from '../../src/shared/canonical-json.js';
 import { StageError } from '../../src/shared/errors.js';
+import { pipelinePaths } from '../../src/shared/pipeline-paths.js';
 
 async function record(ctx: StageContext, name: string, note = ''): Promise<void> {
   await mkdir(ctx.stateDir, { recursive: true });
@@ -111,6 +113,12 @@ export const testStages: readonly Stage[] = [
     run: async (ctx) => {
       misbehave('deploy');
       await record(ctx, 'deploy');
+      // TEST_REPORT: a report in the run's own folder, where the evaluate stage writes its report.
+      if (process.env.TEST_REPORT) {
+        const runFiles = pipelinePaths.runFiles(ctx.stateDir, ctx.runId);
+        await mkdir(runFiles, { recursive: true });
+        await writeFile(join(runFiles, 'report.html'), `<h1>run ${ctx.runId}</h1>\n`);
+      }
       return { endpoint: `${ctx.config.name}-endpoint`, model: ctx.upstream.train?.model ?? null };
     },
   },

@@ -85,6 +85,45 @@ describe('the S3 state backend', () => {
     );
   });
 
+  it('runs two clones at once: one runs each stage once, the other waits and finds all up to date', async () => {
+    const a = await clone('together');
+    const b = await clone('together');
+    const runBoth = await Promise.all(
+      [a, b].map((project) => project.run(['run', '--lock-timeout', '2m', '--json'], { env: ENV })),
+    );
+    for (const result of runBoth) assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const ran = runBoth.map((result) =>
+      Object.entries(JSON.parse(result.stdout).stages as Record<string, { action: string }>)
+        .filter(([, stage]) => stage.action === 'ran')
+        .map(([name]) => name)
+        .join(','),
+    );
+    assert.deepEqual(ran.sort(), ['', 'build,upload,train,deploy'], 'one ran everything, the other nothing');
+    const executions = [...(await a.executions()), ...(await b.executions())];
+    for (const stage of ['train', 'deploy'])
+      assert.equal(executions.filter((line) => line.startsWith(`${stage} `)).length, 1, `one ${stage}`);
+  });
+
+  it('shows a teammate every run a CI clone made: runs, show with its report, diff', async () => {
+    const ci = await clone('history');
+    const laptop = await clone('history');
+    const env = { ...ENV, TEST_REPORT: '1' };
+    assert.equal((await ci.run(['run'], { env })).exitCode, 0);
+    const second = await ci.run(['run', '--set', 'training.hyperparameters.epochs=4'], { env });
+    assert.equal(second.exitCode, 0, second.stderr);
+
+    const runs = await laptop.runInProcess(['runs', '--json'], { env: ENV });
+    const listed = JSON.parse(runs.stdout) as { id: string }[];
+    assert.equal(listed.length, 2);
+    const shown = await laptop.runInProcess(['show', 'last', '--json'], { env: ENV });
+    assert.equal(shown.exitCode, 0, shown.stderr);
+    const report = JSON.parse(shown.stdout).report as string;
+    assert.match(await readFile(report, 'utf8'), new RegExp(`run ${listed[1]?.id}`), 'the report came too');
+    const diff = await laptop.runInProcess(['diff'], { env: ENV });
+    assert.equal(diff.exitCode, 0, diff.stderr);
+    assert.match(diff.stdout, /epochs/);
+  });
+
   it('refuses a held lock with exit 3 and the holder; pipeline unlock ID removes it', async () => {
     const project = await clone('locked');
     const other = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'locked' }, join(dir, 'other-clone'));
@@ -121,7 +160,7 @@ describe('the S3 state backend', () => {
     assert.equal(result.exitCode, 0, String(result.stdout) + String(result.stderr));
   });
 
-  it('lets another clone take over after a kill -9 and re-attach to the job the killed run left', async () => {
+  it('after a kill -9, refuses the next run with the lock id; unlock frees it; the run re-attaches', async () => {
     const killed = await clone('killed');
     const child = killed.spawn(['run'], { env: { ...ENV, TEST_HANG_STAGE: 'train' } });
     // The handle reaches S3 with the state write that follows saveHandle.
@@ -131,13 +170,15 @@ describe('the S3 state backend', () => {
     }, 'the train stage to save its handle in S3');
     child.kill('SIGKILL');
     await child;
-    assert.ok(
-      (await keysUnder('killed/')).includes('killed/lock.json'),
-      'a killed run cannot release its lock',
-    );
+    const lock = JSON.parse(await objectText('killed/lock.json')) as { id: string };
 
-    // The same host, its holder gone: the lock is stale and taken over.
+    // Another clone on the same host: a dead holder's lock is still only removed by unlock.
     const next = await clone('killed');
+    const refused = await next.runInProcess(['run'], { env: ENV });
+    assert.equal(refused.exitCode, 3);
+    assert.match(refused.stderr, new RegExp(`pipeline unlock ${lock.id}`));
+    const unlocked = await next.runInProcess(['unlock', lock.id, '--yes'], { env: ENV });
+    assert.equal(unlocked.exitCode, 0, unlocked.stderr);
     const resumed = await next.runInProcess(['run'], { env: ENV });
     assert.equal(resumed.exitCode, 0, resumed.stdout + resumed.stderr);
     assert.ok(
