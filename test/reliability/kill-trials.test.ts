@@ -125,111 +125,151 @@ async function runToCompletion(project: TestProject, args: string[]): Promise<vo
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
 }
 
-describe(`kill -9 during a run, ${TRIALS} times`, () => {
-  let project: TestProject;
-  before(async () => {
-    project = await freshExampleProject();
-  });
-  after(() => cleanUpExampleProject(project));
+/**
+ * The state backends the trials run against: the local folder, and S3 (the local SageMaker's own
+ * S3 on the local target), where a killed run's lock stays until `pipeline unlock` removes it.
+ */
+const BACKENDS = [
+  { name: 'local', trials: TRIALS, yaml: '' },
+  {
+    name: 's3',
+    trials: Number(process.env.KILL_TRIALS_S3 ?? 3),
+    yaml: 'state:\n  backend: s3\n  bucket: kill-trials-state\n',
+  },
+];
 
-  it('recovers every time, with one job per training and nothing orphaned', {
-    timeout: 3_600_000,
-  }, async () => {
-    const base = BASE_ARGS;
-    await runToCompletion(project, base);
+/** A recovery run; on the S3 backend it first meets the killed run's lock and unlocks it by id. */
+async function recover(
+  project: TestProject,
+  args: string[],
+  backend: string,
+): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
+  const first = await project.run(args, { real: true });
+  if (backend !== 's3' || first.exitCode !== 3) return first;
+  const id = /pipeline unlock (\S+)`/.exec(first.stderr)?.[1];
+  assert.ok(id, `the refusal names the lock id: ${first.stderr}`);
+  const unlocked = await project.run(['unlock', id, '--yes'], { real: true });
+  assert.equal(unlocked.exitCode, 0, unlocked.stderr);
+  return project.run(args, { real: true });
+}
 
-    const next = random(20261126);
-    const killedIn: Record<string, number> = {};
-    for (let trial = 1; trial <= TRIALS; trial++) {
-      // Every trial asks for a new training, and makes its target stage stale too. Odd trials are
-      // killed at a random moment of the run, even ones a random moment after the target starts.
-      const target = STAGE_ORDER[trial % STAGE_ORDER.length] as string;
-      const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
-      if (target === 'local-test' || target === 'upload') {
-        await appendFile(
-          project.path('context/input/data/validation/testset.csv'),
-          `5.0000e+00,${trial}.0000e+00,0.0000e+00,1.0000e+00\n`,
+for (const backend of BACKENDS)
+  describe(`kill -9 during a run, ${backend.trials} times (state backend ${backend.name})`, () => {
+    let project: TestProject;
+    before(async () => {
+      project = await freshExampleProject();
+      if (backend.yaml) await appendFile(project.path('pipeline.yaml'), backend.yaml);
+    });
+    after(() => cleanUpExampleProject(project));
+
+    it('recovers every time, with one job per training and nothing orphaned', {
+      timeout: 3_600_000,
+    }, async () => {
+      const base = BASE_ARGS;
+      const TRIALS = backend.trials;
+      await runToCompletion(project, base);
+
+      const next = random(20261126);
+      const killedIn: Record<string, number> = {};
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        // Every trial asks for a new training, and makes its target stage stale too. Odd trials are
+        // killed at a random moment of the run, even ones a random moment after the target starts.
+        // On S3, the stages where remote work is under way: train, deploy, upload.
+        const target = (
+          backend.name === 's3'
+            ? ['train', 'deploy', 'upload'][(trial - 1) % 3]
+            : STAGE_ORDER[trial % STAGE_ORDER.length]
+        ) as string;
+        const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
+        if (target === 'local-test' || target === 'upload') {
+          await appendFile(
+            project.path('context/input/data/validation/testset.csv'),
+            `5.0000e+00,${trial}.0000e+00,0.0000e+00,1.0000e+00\n`,
+          );
+        }
+        if (target === 'build' || target === 'push')
+          args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
+
+        const child = project.spawn(args, { real: true });
+        // The first pass through the stages kills each as it starts; later passes a few lines in.
+        const linesAfter = trial <= STAGE_ORDER.length ? 1 : 2 + Math.floor(next() * 3);
+        const reached = await whenStageReaches(child, target, linesAfter);
+        if (reached) {
+          child.kill('SIGKILL');
+          await child;
+          const running = await stageRunning(project);
+          killedIn[running] = (killedIn[running] ?? 0) + 1;
+        }
+        JSON.parse(await project.read('.pipeline/state.json'));
+
+        const recovery = await recover(project, args, backend.name);
+        assert.equal(
+          recovery.exitCode,
+          0,
+          `trial ${trial} (killed ${linesAfter} lines into ${target}): ${recovery.stdout}${recovery.stderr}`,
         );
       }
-      if (target === 'build' || target === 'push') args.push('--set', `image.buildArgs.TRIAL=build-${trial}`);
+      process.stdout.write(`# kills by stage: ${JSON.stringify(killedIn)}\n`);
 
-      const child = project.spawn(args, { real: true });
-      // The first pass through the stages kills each as it starts; later passes a few lines in.
-      const linesAfter = trial <= STAGE_ORDER.length ? 1 : 2 + Math.floor(next() * 3);
-      const reached = await whenStageReaches(child, target, linesAfter);
-      if (reached) {
-        child.kill('SIGKILL');
-        await child;
-        const running = await stageRunning(project);
-        killedIn[running] = (killedIn[running] ?? 0) + 1;
+      const local = await localTargetOf(project);
+      try {
+        const jobs = await allTrainingJobs(local.sagemaker);
+        assert.equal(jobs.length, TRIALS + 1, 'one training job per intended training');
+        const endpoints = (await local.sagemaker.send(new ListEndpointsCommand({}))).Endpoints ?? [];
+        assert.deepEqual(
+          endpoints.map((e) => [e.EndpointName, e.EndpointStatus]),
+          [['keras-example', 'InService']],
+        );
+        const deployed = await project.stageOutputs('deploy');
+        const models = (await local.sagemaker.send(new ListModelsCommand({}))).Models ?? [];
+        assert.deepEqual(
+          models.map((m) => m.ModelName),
+          [deployed.deploymentName],
+          'no orphan model',
+        );
+        const configs =
+          (await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? [];
+        assert.deepEqual(
+          configs.map((c) => c.EndpointConfigName),
+          [deployed.deploymentName],
+          'no orphan config',
+        );
+      } finally {
+        local.close();
       }
-      JSON.parse(await project.read('.pipeline/state.json'));
 
-      const recovery = await project.run(args, { real: true });
-      assert.equal(
-        recovery.exitCode,
-        0,
-        `trial ${trial} (killed ${linesAfter} lines into ${target}): ${recovery.stdout}${recovery.stderr}`,
+      const records = (await readdir(project.path('.pipeline/runs'))).filter((name) =>
+        name.endsWith('.json'),
       );
-    }
-    process.stdout.write(`# kills by stage: ${JSON.stringify(killedIn)}\n`);
+      const statuses = await Promise.all(
+        records.map(
+          async (name) =>
+            (JSON.parse(await project.read(`.pipeline/runs/${name}`)) as { status: string }).status,
+        ),
+      );
+      const killed = Object.values(killedIn).reduce((sum, n) => sum + n, 0);
+      // A run killed before its first stage started has no record: it did nothing to record.
+      assert.ok(records.length >= 1 + TRIALS * 2 - killed, `${records.length} records`);
+      const runs = JSON.parse((await project.run(['runs', '--json'], { real: true })).stdout) as {
+        status: string;
+      }[];
+      assert.equal(runs.filter((run) => run.status === 'running').length, 0, 'no record left "running"');
+      assert.ok(
+        statuses.every((status) => ['succeeded', 'running'].includes(status)),
+        statuses.join(' '),
+      );
+      JSON.parse(await readFile(project.path('.pipeline/state.json'), 'utf8'));
 
-    const local = await localTargetOf(project);
-    try {
-      const jobs = await allTrainingJobs(local.sagemaker);
-      assert.equal(jobs.length, TRIALS + 1, 'one training job per intended training');
-      const endpoints = (await local.sagemaker.send(new ListEndpointsCommand({}))).Endpoints ?? [];
-      assert.deepEqual(
-        endpoints.map((e) => [e.EndpointName, e.EndpointStatus]),
-        [['keras-example', 'InService']],
-      );
-      const deployed = await project.stageOutputs('deploy');
-      const models = (await local.sagemaker.send(new ListModelsCommand({}))).Models ?? [];
-      assert.deepEqual(
-        models.map((m) => m.ModelName),
-        [deployed.deploymentName],
-        'no orphan model',
-      );
-      const configs = (await local.sagemaker.send(new ListEndpointConfigsCommand({}))).EndpointConfigs ?? [];
-      assert.deepEqual(
-        configs.map((c) => c.EndpointConfigName),
-        [deployed.deploymentName],
-        'no orphan config',
-      );
-    } finally {
-      local.close();
-    }
-
-    const records = (await readdir(project.path('.pipeline/runs'))).filter((name) => name.endsWith('.json'));
-    const statuses = await Promise.all(
-      records.map(
-        async (name) =>
-          (JSON.parse(await project.read(`.pipeline/runs/${name}`)) as { status: string }).status,
-      ),
-    );
-    const killed = Object.values(killedIn).reduce((sum, n) => sum + n, 0);
-    // A run killed before its first stage started has no record: it did nothing to record.
-    assert.ok(records.length >= 1 + TRIALS * 2 - killed, `${records.length} records`);
-    const runs = JSON.parse((await project.run(['runs', '--json'], { real: true })).stdout) as {
-      status: string;
-    }[];
-    assert.equal(runs.filter((run) => run.status === 'running').length, 0, 'no record left "running"');
-    assert.ok(
-      statuses.every((status) => ['succeeded', 'running'].includes(status)),
-      statuses.join(' '),
-    );
-    JSON.parse(await readFile(project.path('.pipeline/state.json'), 'utf8'));
-
-    await destroyLocalTarget(project);
-    // Endpoint servers stop as destroy returns; give each its grace to exit, then check.
-    await waitFor(
-      async () => ((await strayPrograms(project)).length === 0 ? true : undefined),
-      'no stray program',
-      30,
-    ).catch(() => undefined);
-    assert.deepEqual(await strayPrograms(project), [], 'no train or serve process left behind');
+      await destroyLocalTarget(project);
+      // Endpoint servers stop as destroy returns; give each its grace to exit, then check.
+      await waitFor(
+        async () => ((await strayPrograms(project)).length === 0 ? true : undefined),
+        'no stray program',
+        30,
+      ).catch(() => undefined);
+      assert.deepEqual(await strayPrograms(project), [], 'no train or serve process left behind');
+    });
   });
-});
 
 const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
 /** What a signal trial's run does (a new seed; every third, new data too): where signals land. */
