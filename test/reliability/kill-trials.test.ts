@@ -133,7 +133,7 @@ const BACKENDS = [
   { name: 'local', trials: TRIALS, yaml: '' },
   {
     name: 's3',
-    trials: Number(process.env.KILL_TRIALS_S3 ?? 3),
+    trials: Number(process.env.KILL_TRIALS_S3 ?? 2),
     yaml: 'state:\n  backend: s3\n  bucket: kill-trials-state\n',
   },
 ];
@@ -174,7 +174,7 @@ for (const backend of BACKENDS)
       for (let trial = 1; trial <= TRIALS; trial++) {
         // Every trial asks for a new training, and makes its target stage stale too. Odd trials are
         // killed at a random moment of the run, even ones a random moment after the target starts.
-        // On S3, the stages where remote work is under way: train, deploy, upload.
+        // On S3, the stages where remote work is under way: train, deploy (then upload).
         const target = (
           backend.name === 's3'
             ? ['train', 'deploy', 'upload'][(trial - 1) % 3]
