@@ -187,6 +187,28 @@ describe('the S3 state backend', () => {
     );
   });
 
+  it('stops a run whose lock was removed at its next state write, with exit 3, the newer state kept', async () => {
+    const first = await clone('lost-lock');
+    const child = first.spawn(['run'], { env: { ...ENV, TEST_HANG_STAGE: 'train' } });
+    await waitFor(async () => {
+      const text = await objectText('lost-lock/state.json').catch(() => '');
+      return /"job":\s*"train-job-/.test(text) || undefined;
+    }, 'the first run to save its handle in S3');
+    const { id } = JSON.parse(await objectText('lost-lock/lock.json')) as { id: string };
+    // A teammate decides the run is gone, unlocks, and runs.
+    const second = await clone('lost-lock');
+    assert.equal((await second.runInProcess(['unlock', id, '--yes'], { env: ENV })).exitCode, 0);
+    const run = await second.runInProcess(['run'], { env: ENV });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    const newer = await objectText('lost-lock/state.json');
+
+    child.kill('SIGINT');
+    const stopped = await child;
+    assert.equal(stopped.exitCode, 3, String(stopped.stdout) + String(stopped.stderr));
+    assert.match(String(stopped.stderr), /changed since this command read it/);
+    assert.equal(await objectText('lost-lock/state.json'), newer, 'nothing was overwritten');
+  });
+
   it('fails a state write over a newer state instead of overwriting it', async () => {
     const a = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'race' }, join(dir, 'race-a'));
     const b = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'race' }, join(dir, 'race-b'));

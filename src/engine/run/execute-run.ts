@@ -18,6 +18,7 @@ import type { PipelineState, StageAttempt, StageState } from '../state/pipeline-
 import type { Redactor } from '../state/redact.js';
 import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
 import { runRecordFile, writeRunRecord } from '../state/run-record.js';
+import { StateBackendError } from '../state/state-backend.js';
 import { writeState } from '../state/state-store.js';
 import type { RunEventSink } from './run-event.js';
 
@@ -126,6 +127,9 @@ async function runStage(stage: Stage, context: StageContext, redactor: Redactor)
   } catch (error) {
     const durationMs = Date.now() - started;
     if (error instanceof Interrupted) return { kind: 'interrupted', durationMs };
+    // The shared state refused a write the stage asked for (saving its handle): not the stage's
+    // failure; the run stops with exit 3, as at any other state write.
+    if (error instanceof StateBackendError) throw error;
     const unwritable = unwritableFile(error);
     const message = redactor.text(
       unwritable
