@@ -33,6 +33,8 @@ const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 10;
 /** Small files sent at once. */
 const SMALL_FILE_CONCURRENCY = 16;
+/** Local files stat'ed and hashed at once while the remote side is listed. */
+const LOCAL_CHECK_CONCURRENCY = 8;
 
 /** What was last sent for an S3 key: the local content and the object it became. */
 interface SentObject {
@@ -182,18 +184,31 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     const paths = await listLocalFiles(root);
     const rootIsFolder = !(paths.length === 1 && paths[0] === root);
     request.step(`comparing ${name} with s3://${request.bucket}/${channelPrefix}`);
-    const remote = await listRemote(request, channelPrefix);
+    // The listing and the local files' sizes and hashes (a stat each, when unchanged) overlap, and
+    // the stats go many at once: one at a time, 100,000 files waited on 200,000 round trips.
+    const local: { size: number; sha256: string }[] = new Array(paths.length);
+    const [remote] = await Promise.all([
+      listRemote(request, channelPrefix),
+      inParallel(
+        paths.map((_, index) => index),
+        LOCAL_CHECK_CONCURRENCY,
+        async (index) => {
+          const path = paths[index] as string;
+          const [info, sha256] = await Promise.all([stat(path), request.hasher.hashFile(path)]);
+          local[index] = { size: info.size, sha256: sha256 as string };
+        },
+      ),
+    ]);
     const keys = new Set<string>();
     const contents: Record<string, string> = {};
     let bytes = 0;
-    for (const path of paths) {
+    for (const [index, path] of paths.entries()) {
       const rel = rootIsFolder
         ? relative(root, path).split(sep).join('/')
         : (path.split(sep).pop() as string);
       const key = `${channelPrefix}${rel}`;
       keys.add(key);
-      const size = (await stat(path)).size;
-      const sha256 = (await request.hasher.hashFile(path)) as string;
+      const { size, sha256 } = local[index] as { size: number; sha256: string };
       bytes += size;
       contents[key] = sha256;
       const sent = manifest[key];
@@ -261,8 +276,9 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
       inParallel(small, SMALL_FILE_CONCURRENCY, sendSmall),
     ]);
   } finally {
-    // What did reach S3 is remembered even when the upload as a whole failed.
-    await saveManifest();
+    // What did reach S3 is remembered even when the upload as a whole failed; with nothing sent
+    // there is nothing new to remember (at 100,000 files the manifest is 18 MB to write).
+    if (toSend.length > 0) await saveManifest();
   }
 
   for (let i = 0; i < toDelete.length; i += 1000) {
