@@ -32,5 +32,18 @@ export function isNotFound(error: unknown): boolean {
   return e.name === 'ValidationException' && SAGEMAKER_MISSING.test(e.message ?? '');
 }
 
+/**
+ * S3 refused a conditional write: the condition failed (412 PreconditionFailed) or another write
+ * of the key was in progress (409 ConditionalRequestConflict).
+ */
+export function isConditionFailed(error: unknown): boolean {
+  const e = (error ?? {}) as SdkError;
+  return (
+    ['PreconditionFailed', 'ConditionalRequestConflict'].includes(e.name ?? '') ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 409
+  );
+}
+
 /** The model's own container refused the request (its 4xx), which no retry would change. */
 export const isModelError = (error: unknown): error is ModelError => error instanceof ModelError;

@@ -19,13 +19,16 @@ import { newLockHolder, waitForLock } from '../engine/state/lock.js';
 import {
   type AcquireResult,
   type LockHolder,
+  type LockOptions,
   type StateBackend,
   StateBackendError,
 } from '../engine/state/state-backend.js';
 import { listFiles } from '../shared/list-files.js';
+import { pathExists } from '../shared/path-exists.js';
 import { pipelinePaths } from '../shared/pipeline-paths.js';
 import type { Result } from '../shared/result.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { isConditionFailed, isNotFound } from './aws-errors.js';
 
 export interface S3StateLocation {
   bucket: string;
@@ -56,10 +59,6 @@ function isShared(path: string): boolean {
   );
 }
 
-const awsErrorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
-const httpStatusOf = (error: unknown): number | undefined =>
-  (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-
 /** The shared files of the state folder, relative with forward slashes: never its caches. */
 async function sharedFiles(stateDir: string): Promise<string[]> {
   const files: string[] = [];
@@ -77,11 +76,6 @@ async function sharedFiles(stateDir: string): Promise<string[]> {
     );
   return files.map((file) => file.split(sep).join('/')).filter(isShared);
 }
-
-const conditionFailed = (error: unknown): boolean =>
-  httpStatusOf(error) === 412 ||
-  httpStatusOf(error) === 409 ||
-  ['PreconditionFailed', 'ConditionalRequestConflict'].includes(awsErrorName(error) ?? '');
 
 export class S3StateBackend implements StateBackend {
   readonly location: string;
@@ -152,12 +146,7 @@ export class S3StateBackend implements StateBackend {
   async pull(): Promise<void> {
     const record = await this.loadRecord();
     const objects = await this.guard('read the state from', () => this.listShared());
-    const localState = join(this.stateDir, STATE);
-    const hasLocalState = await stat(localState).then(
-      () => true,
-      () => false,
-    );
-    if (!objects.has(STATE) && hasLocalState) {
+    if (!objects.has(STATE) && (await pathExists(join(this.stateDir, STATE)))) {
       if (record.files[STATE])
         throw new StateBackendError(
           `${this.key(STATE)} is gone from s3://${this.where.bucket}, though this machine saw it before: restore it (with versioning, its previous version), or delete .pipeline/state.json and .pipeline/cache/s3-state-sync.json to start afresh`,
@@ -185,7 +174,8 @@ export class S3StateBackend implements StateBackend {
     await this.saveRecord();
   }
 
-  async push(): Promise<void> {
+  /** The number of files sent. */
+  async push(): Promise<number> {
     const record = await this.loadRecord();
     const changed: string[] = [];
     for (const path of await sharedFiles(this.stateDir)) {
@@ -213,7 +203,7 @@ export class S3StateBackend implements StateBackend {
           )
         ).ETag;
       } catch (error) {
-        if (path === STATE && conditionFailed(error))
+        if (path === STATE && isConditionFailed(error))
           throw new StateBackendError(
             `${this.location}${STATE} changed since this command read it: another run wrote it (was this run's lock removed with \`pipeline unlock\`?). Nothing was overwritten; run again to start from the newer state`,
           );
@@ -222,17 +212,17 @@ export class S3StateBackend implements StateBackend {
       await this.remember(path, etag ?? createHash('md5').update(body).digest('hex'));
     }
     await this.saveRecord();
+    return changed.length;
   }
 
-  private async readLock(): Promise<{ holder: LockHolder; etag: string } | undefined> {
+  private async readLock(): Promise<LockHolder | undefined> {
     try {
       const object = await this.s3.send(
         new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(LOCK) }),
       );
-      const text = (await object.Body?.transformToString()) ?? '';
-      return { holder: JSON.parse(text) as LockHolder, etag: object.ETag ?? '' };
+      return JSON.parse((await object.Body?.transformToString()) ?? '') as LockHolder;
     } catch (error) {
-      if (awsErrorName(error) === 'NoSuchKey' || httpStatusOf(error) === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw this.unreachable('read the lock at', error);
     }
   }
@@ -263,38 +253,38 @@ export class S3StateBackend implements StateBackend {
             holder,
             release: async () => {
               const current = await this.readLock();
-              if (current?.holder.id === holder.id) await this.deleteLock();
+              if (current?.id === holder.id) await this.deleteLock();
             },
           },
         };
       } catch (error) {
-        if (!conditionFailed(error)) throw this.unreachable('take the lock at', error);
+        if (!isConditionFailed(error)) throw this.unreachable('take the lock at', error);
       }
       const current = await this.readLock();
       if (!current) continue; // released in between: try again
       // Never taken over, even from a holder that looks dead on this host: CI runners in
       // containers share host names and reuse pids, so only `pipeline unlock LOCK_ID` removes it.
-      return { ok: false, error: { file: where, holder: current.holder } };
+      return { ok: false, error: { file: where, holder: current } };
     }
     const current = await this.readLock();
-    return { ok: false, error: { file: where, holder: current?.holder ?? { ...holder, pid: -1 } } };
+    return { ok: false, error: { file: where, holder: current ?? { ...holder, pid: -1 } } };
   }
 
-  lock(command: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<AcquireResult> {
+  lock(command: string, options?: LockOptions): Promise<AcquireResult> {
     return waitForLock(() => this.tryLock(command), options);
   }
 
-  async holder(): Promise<LockHolder | undefined> {
-    return (await this.readLock())?.holder;
+  holder(): Promise<LockHolder | undefined> {
+    return this.readLock();
   }
 
   async unlock(id: string): Promise<Result<LockHolder, string>> {
     const current = await this.readLock();
     if (!current) return { ok: false, error: `${this.location}${LOCK}: no lock is held` };
-    if (current.holder.id !== id)
-      return { ok: false, error: `the lock is held under id ${current.holder.id ?? '(none)'}, not ${id}` };
+    if (current.id !== id)
+      return { ok: false, error: `the lock is held under id ${current.id ?? '(none)'}, not ${id}` };
     await this.deleteLock();
-    return { ok: true, value: current.holder };
+    return { ok: true, value: current };
   }
 
   /** Removes the working copy's record of what was synced (state pull/push start afresh). */
@@ -317,9 +307,8 @@ export class S3StateBackend implements StateBackend {
     await this.forget();
     const record = await this.loadRecord();
     record.stateEtag = existing ?? null;
-    const files = await sharedFiles(this.stateDir);
-    await this.push();
-    return files.length;
+    // With the record forgotten, every shared file counts as changed.
+    return this.push();
   }
 
   /** `pipeline state pull`: every shared object of the prefix into the state folder. */
@@ -334,7 +323,7 @@ export class S3StateBackend implements StateBackend {
   }
 
   private unreachable(what: string, error: unknown): StateBackendError {
-    const name = awsErrorName(error);
+    const name = (error as { name?: string } | null)?.name;
     return new StateBackendError(
       `cannot ${what} ${this.location}: ${name ? `${name}: ` : ''}${(error as Error).message}`,
     );
@@ -347,12 +336,4 @@ export class S3StateBackend implements StateBackend {
       throw this.unreachable(what, error);
     }
   }
-}
-
-/** `pipeline state push`'s check: whether the S3 prefix holds a state already. */
-export async function s3StateExists(s3: S3Client, where: S3StateLocation): Promise<boolean> {
-  const page = await s3.send(
-    new ListObjectsV2Command({ Bucket: where.bucket, Prefix: `${where.prefix}/${STATE}`, MaxKeys: 1 }),
-  );
-  return (page.Contents ?? []).some((object) => object.Key === `${where.prefix}/${STATE}`);
 }

@@ -189,15 +189,16 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     const local: { size: number; sha256: string }[] = new Array(paths.length);
     const [remote] = await Promise.all([
       listRemote(request, channelPrefix),
-      inParallel(
-        paths.map((_, index) => index),
-        LOCAL_CHECK_CONCURRENCY,
-        async (index) => {
-          const path = paths[index] as string;
-          const [info, sha256] = await Promise.all([stat(path), request.hasher.hashFile(path)]);
-          local[index] = { size: info.size, sha256: sha256 as string };
-        },
-      ),
+      inParallel([...paths.entries()], LOCAL_CHECK_CONCURRENCY, async ([index, path]) => {
+        const facts = await request.hasher.sizeAndHash(path);
+        // Gone since it was listed: the system's own error names it, as a stat of it always did.
+        if (!facts)
+          throw await stat(path).then(
+            () => new Error(`${path} changed while it was read`),
+            (error: unknown) => error,
+          );
+        local[index] = facts;
+      }),
     ]);
     const keys = new Set<string>();
     const contents: Record<string, string> = {};

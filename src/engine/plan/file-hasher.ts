@@ -45,6 +45,11 @@ export class FileHasher {
   }
 
   async hashFile(path: string): Promise<string | null> {
+    return (await this.sizeAndHash(path))?.sha256 ?? null;
+  }
+
+  /** The file's size and sha256 from one stat (the hash read only when the stat changed); null if missing. */
+  async sizeAndHash(path: string): Promise<{ size: number; sha256: string } | null> {
     let info: import('node:fs').BigIntStats;
     try {
       info = await stat(path, { bigint: true });
@@ -52,14 +57,15 @@ export class FileHasher {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+    const size = Number(info.size);
     const stamp = `${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.ino}:${info.dev}`;
     const cached = this.cache.get(path);
-    if (cached?.stamp === stamp) return cached.sha256;
+    if (cached?.stamp === stamp) return { size, sha256: cached.sha256 };
     const sha256 = await streamHash(path);
-    this.bytesHashed += Number(info.size);
+    this.bytesHashed += size;
     this.cache.set(path, { stamp, sha256 });
     this.dirty = true;
-    return sha256;
+    return { size, sha256 };
   }
 
   /** Every file under path (or path itself, if it is a file), keyed by its path relative to base. */

@@ -39,7 +39,7 @@ export interface RunRequest {
   /** Started before the config was read: see inspectGit. */
   git: GitInspection;
   /** After each write of the state or the run record: sends them where the state is shared. */
-  persist?: () => Promise<void>;
+  persist?: () => Promise<unknown>;
 }
 
 export interface RunOutcome {

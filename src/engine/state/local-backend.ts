@@ -6,7 +6,7 @@ export function localBackend(stateDir: string): StateBackend {
   return {
     location: stateDir,
     pull: async () => undefined,
-    push: async () => undefined,
+    push: async () => 0,
     lock: (command, options) => acquireLock(stateDir, command, options),
     holder: () => liveHolder(stateDir),
     unlock: (id) => unlockLocal(stateDir, id),

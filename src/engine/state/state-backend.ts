@@ -36,8 +36,11 @@ export interface StateBackend {
   readonly location: string;
   /** Brings the state folder up to date with the shared state (a no-op for the local folder). */
   pull(): Promise<void>;
-  /** Sends what changed in the state folder since the last pull or push; state writes are conditional. */
-  push(): Promise<void>;
+  /**
+   * Sends what changed in the state folder since the last pull or push (state writes are
+   * conditional); the number of files sent.
+   */
+  push(): Promise<number>;
   lock(command: string, options?: LockOptions): Promise<AcquireResult>;
   /** Who holds the lock now; undefined when nobody does, or its holder died on this host. */
   holder(): Promise<LockHolder | undefined>;
