@@ -5,14 +5,20 @@
 // that re-runs only what uses hyperparameters, and `pipeline destroy --yes`, after which no
 // container, network or process of the project is left.
 import assert from 'node:assert/strict';
-import { cp, rm } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readServerFacts } from '../../src/local-sagemaker/daemon.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
 import { leftoverContainers, requireDebianImage } from '../rig/docker.js';
-import { installTool, npxPipeline, type PackedTool, packTool } from '../rig/installed-tool.js';
-import { repoRoot, TestProject } from '../rig/project.js';
+import {
+  emptyRepository,
+  installTool,
+  npxPipeline,
+  type PackedTool,
+  packTool,
+} from '../rig/installed-tool.js';
+import { repoRoot, type TestProject } from '../rig/project.js';
 
 const example = join(repoRoot, 'examples', 'decision-tree');
 
@@ -23,9 +29,7 @@ describe('the decision-tree example (Python, nginx, gunicorn) through the instal
 
   before(async () => {
     tool = await packTool();
-    project = await TestProject.create();
-    for (const made of ['pipeline.yaml', 'context', 'container', 'data'])
-      await rm(project.path(made), { recursive: true });
+    project = await emptyRepository();
     await cp(join(example, 'container'), project.path('container'), { recursive: true });
     await cp(join(example, 'data'), project.path('data'), { recursive: true });
   });

@@ -2,12 +2,18 @@
 // that holds only someone else's container (Python, written to SageMaker's contract) and its
 // data; then `pipeline init`, `validate` and a run through local-test, all through `npx pipeline`.
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { installTool, npxPipeline, type PackedTool, packTool } from '../rig/installed-tool.js';
-import { TestProject } from '../rig/project.js';
+import {
+  emptyRepository,
+  installTool,
+  npxPipeline,
+  type PackedTool,
+  packTool,
+} from '../rig/installed-tool.js';
+import type { TestProject } from '../rig/project.js';
 import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
 
 describe('the packed tool, installed in another repository', () => {
@@ -17,12 +23,8 @@ describe('the packed tool, installed in another repository', () => {
 
   before(async () => {
     tool = await packTool();
-    project = await TestProject.create();
     // Only the user's own files: no pipeline.yaml, no context/ mirror.
-    await rm(project.path('pipeline.yaml'));
-    await rm(project.path('context'), { recursive: true });
-    await rm(project.path('container'), { recursive: true });
-    await rm(project.path('data'), { recursive: true });
+    project = await emptyRepository();
     await project.write(PYTHON_CONTAINER);
     await makeExecutable(project);
   });

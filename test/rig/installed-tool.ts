@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { repoRoot } from './project.js';
+import { repoRoot, TestProject } from './project.js';
 
 export interface PackedTool {
   tarball: string;
@@ -40,4 +40,12 @@ export function npxPipeline(dir: string, args: readonly string[], env: Record<st
     env: { NO_COLOR: '1', CI: 'true', ...env },
     stdin: 'ignore',
   });
+}
+
+/** A repository of the user's own, empty yet: none of the files a TestProject starts with. */
+export async function emptyRepository(): Promise<TestProject> {
+  const project = await TestProject.create();
+  for (const made of ['pipeline.yaml', 'context', 'container', 'data'])
+    await rm(project.path(made), { recursive: true });
+  return project;
 }
