@@ -110,6 +110,8 @@ export interface HostingOptions {
   healthCheckSeconds?: number;
   /** Tags given at creation go here; a deleted resource's tags go with it. */
   tags: TagStore;
+  /** Labels every serving container as this local SageMaker's (its data folder). */
+  owner?: string;
 }
 
 type Kind = 'models' | 'endpoint-configs' | 'endpoints';
@@ -492,6 +494,7 @@ export class Hosting {
       ...(variant.env ? { env: variant.env } : {}),
       log: () => undefined,
       detachedLogFile: join(variant.dir, 'serve.log'),
+      ...(this.options.owner ? { owner: this.options.owner } : {}),
     });
     try {
       await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);

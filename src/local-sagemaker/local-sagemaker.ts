@@ -52,6 +52,8 @@ export interface LocalSageMaker {
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
   const region = options.region ?? 'us-east-1';
   const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.s3Port);
+  // Its containers carry the data folder as it is on disk, as `pipeline destroy` will look for it.
+  const dataDir = await realpath(options.dataDir);
   const s3 = new S3Client({
     endpoint: s3Server.endpoint,
     region,
@@ -66,6 +68,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const trainingJobs: TrainingJobs = new TrainingJobs({
     tags,
     dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
+    owner: dataDir,
     region,
     s3,
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
@@ -74,6 +77,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   const hosting: Hosting = new Hosting({
     tags,
     dir: join(options.dataDir, 'sagemaker', 'hosting'),
+    owner: dataDir,
     region,
     s3,
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
@@ -81,7 +85,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   await hosting.reconcile();
   const identity: LocalSageMakerIdentity = {
     service: 'pipeline-local-sagemaker',
-    dataDir: await realpath(options.dataDir),
+    dataDir,
     pid: process.pid,
     token: options.identityToken ?? null,
   };

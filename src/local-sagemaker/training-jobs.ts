@@ -80,6 +80,8 @@ export interface TrainingJobsOptions {
   stopGraceSeconds?: number;
   /** Tags given at creation go here. */
   tags?: TagStore;
+  /** Labels every training container as this local SageMaker's (its data folder). */
+  owner?: string;
 }
 
 /** A CreateTrainingJob request, read and checked. */
@@ -499,6 +501,7 @@ export class TrainingJobs {
           log: onLine,
           signal,
           stopGraceSeconds: this.options.stopGraceSeconds ?? 120,
+          ...(this.options.owner ? { owner: this.options.owner } : {}),
         })
         .finally(() => clearTimeout(timer));
       const trainingSeconds = Math.max(1, Math.round((Date.now() - trainingStarted) / 1000));

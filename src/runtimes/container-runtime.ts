@@ -16,6 +16,8 @@ export interface TrainRequest {
   signal?: AbortSignal;
   /** SIGTERM first, then SIGKILL after this many seconds (SageMaker: 120 for training). */
   stopGraceSeconds?: number;
+  /** Who answers for the container (a local SageMaker's data folder): see `removeOwnedContainers`. */
+  owner?: string;
 }
 
 export interface ServeRequest {
@@ -27,6 +29,8 @@ export interface ServeRequest {
   log(line: string): void;
   /** Outlives this process (an endpoint): output goes to this file instead of `log`. */
   detachedLogFile?: string;
+  /** Who answers for the server (a local SageMaker's data folder): see `removeOwnedContainers`. */
+  owner?: string;
 }
 
 /** What identifies a running server across processes: enough to find it again, or stop it. */

@@ -3,11 +3,13 @@
 // port 8080, written as AWS's own bring-your-own-container examples are) and its data; then
 // `pipeline init`, a run with the docker runtime to a passing evaluate, a hyperparameter change
 // that re-runs only what uses hyperparameters, and `pipeline destroy --yes`, after which no
-// container, network or process of the project is left.
+// container, network or process of the project is left, not even one its local SageMaker was
+// killed before it could stop.
 import assert from 'node:assert/strict';
-import { cp } from 'node:fs/promises';
+import { cp, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import { readServerFacts } from '../../src/local-sagemaker/daemon.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
 import { leftoverContainers, requireDebianImage } from '../rig/docker.js';
@@ -99,8 +101,30 @@ describe('the decision-tree example (Python, nginx, gunicorn) through the instal
     assert.deepEqual(await project.stagesRan(), ['local-test', 'train', 'deploy', 'invoke', 'evaluate']);
     assert.match(String(second.stdout), /trained on 2000 rows: depth 2/);
 
+    // The serving container says whose it is; a second one, as a local SageMaker killed while
+    // stopping it would leave, is removed by destroy too.
+    const owner = `sagemaker-pipeline.owner=${await realpath(project.path('.pipeline', 'local'))}`;
+    const owned = await execa('docker', ['ps', '-q', '--filter', `label=${owner}`]);
+    assert.equal(String(owned.stdout).split('\n').filter(Boolean).length, 1, 'one serving container');
+    const image = (await project.stageOutputs('build')).imageId as string;
+    await execa('docker', [
+      'run',
+      '-d',
+      '--name',
+      'pipeline-serve-orphan',
+      '--label',
+      'sagemaker-pipeline.managed=true',
+      '--label',
+      owner,
+      '--entrypoint',
+      'sleep',
+      image,
+      '600',
+    ]);
+
     const destroyed = await npx(['destroy', '--yes']);
     assert.equal(destroyed.exitCode, 0, String(destroyed.stdout) + String(destroyed.stderr));
+    assert.match(String(destroyed.stdout), /container pipeline-serve-orphan/);
     assert.deepEqual(await leftoverContainers(), []);
     assert.equal(isProcessAlive(daemon.pid), false, 'the local SageMaker stopped');
   });

@@ -111,14 +111,19 @@ describe('build and local-test', () => {
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
       });
-      await waitFor(
-        async () => (/epoch=1 loss=/.test(output) ? true : undefined),
-        'training to start in its container',
-        300,
-      );
-      assert.equal((await leftoverContainers()).length, 1, 'the training container runs');
-      child.kill(signal);
-      const result = await child;
+      let result: Awaited<typeof child>;
+      try {
+        await waitFor(
+          async () => (/epoch=1 loss=/.test(output) ? true : undefined),
+          'training to start in its container',
+          300,
+        );
+        assert.equal((await leftoverContainers()).length, 1, 'the training container runs');
+      } finally {
+        // Also when a check above fails: the run must not go on training after the test.
+        child.kill(signal);
+        result = await child;
+      }
       assert.equal(result.exitCode, code, String(result.stderr));
       assert.match(String(result.stderr), /interrupted during local-test/);
       assert.deepEqual(await leftoverContainers(), [], `no container left after ${signal}`);

@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import type { Stage } from '../../engine/stage.js';
 import { readState, writeState } from '../../engine/state/state-store.js';
 import { channelPrefixOf, dataBucketOf, dataPrefixOf } from '../../sagemaker/data-location.js';
@@ -121,7 +122,13 @@ export async function destroyCommand(
     await lock.value.release();
   }
   // After the lock is released: on target local, the shared state may live in this very server.
-  if (config.target === 'local' && (await stopLocalDaemon(localDir))) deleted.push('the local SageMaker');
+  if (config.target === 'local') {
+    if (await stopLocalDaemon(localDir)) deleted.push('the local SageMaker');
+    // What it could not stop itself (killed while stopping a server or a job) goes now.
+    const { removeOwnedContainers } = await import('../../runtimes/docker/docker-runtime.js');
+    const owner = await realpath(localDir).catch(() => undefined);
+    for (const left of owner ? await removeOwnedContainers(owner) : []) deleted.push(left);
+  }
 
   if (options.json) writeJson(io.stdout, { target: config.target, deleted });
   else

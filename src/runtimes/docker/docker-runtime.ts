@@ -1,7 +1,8 @@
 // The `docker` runtime: the built image run as SageMaker runs it, `IMAGE train` with the job
 // folder mounted at /opt/ml and no network, `IMAGE serve` with the model at /opt/ml/model on a
 // bridge network of its own, its port 8080 published on a loopback port only. Containers and
-// networks are labelled, named and removed when done, so that none is left behind.
+// networks are labelled, named and removed when done, so that none is left behind; those of a
+// local SageMaker also carry its data folder, so that what a killed one left can be found.
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { forEachLine } from '../../shared/line-splitter.js';
@@ -17,6 +18,38 @@ import { docker } from './docker-cli.js';
 import { dockerValues } from './docker-env.js';
 
 export const MANAGED_LABEL = 'sagemaker-pipeline.managed=true';
+const OWNER_KEY = 'sagemaker-pipeline.owner';
+
+const labels = (owner: string | undefined): string[] => [
+  '--label',
+  MANAGED_LABEL,
+  ...(owner ? ['--label', `${OWNER_KEY}=${owner}`] : []),
+];
+
+/**
+ * Removes every container and network labelled as `owner`'s, and says which. A local SageMaker
+ * stops its own; this is for what is left when it could not (killed while stopping a server or a
+ * job), so that `pipeline destroy` leaves nothing behind. Nothing to do without a docker engine.
+ */
+export async function removeOwnedContainers(owner: string): Promise<string[]> {
+  const filter = ['--filter', `label=${OWNER_KEY}=${owner}`];
+  const listed = await execa('docker', ['ps', '-a', '--format', '{{.Names}}', ...filter], {
+    reject: false,
+    stdin: 'ignore',
+  });
+  if (listed.exitCode !== 0) return [];
+  const containers = String(listed.stdout).split('\n').filter(Boolean);
+  if (containers.length > 0)
+    await execa('docker', ['rm', '-f', ...containers], { reject: false, stdin: 'ignore' });
+  const networks = await execa('docker', ['network', 'ls', '--format', '{{.Name}}', ...filter], {
+    reject: false,
+    stdin: 'ignore',
+  });
+  const names = String(networks.stdout).split('\n').filter(Boolean);
+  if (names.length > 0)
+    await execa('docker', ['network', 'rm', ...names], { reject: false, stdin: 'ignore' });
+  return [...containers.map((name) => `container ${name}`), ...names.map((name) => `network ${name}`)];
+}
 
 function imageRef(image: BuiltImage): string {
   if (image.runtime !== 'docker') throw new Error(`the docker runtime cannot run a ${image.runtime} build`);
@@ -71,8 +104,7 @@ export const dockerRuntime: ContainerRuntime = {
         '--rm',
         '--name',
         name,
-        '--label',
-        MANAGED_LABEL,
+        ...labels(request.owner),
         '--network',
         'none',
         '-v',
@@ -96,7 +128,7 @@ export const dockerRuntime: ContainerRuntime = {
     // A user-defined bridge of its own (the engine may have no default bridge: dockerd
     // --bridge=none), so that the container listens on 8080 as on SageMaker and only this
     // machine's loopback reaches it; two endpoints never compete for one port.
-    await docker(['network', 'create', '--label', MANAGED_LABEL, name]);
+    await docker(['network', 'create', ...labels(request.owner), name]);
     const environment = dockerValues('-e', request.env);
     try {
       await docker(
@@ -105,8 +137,7 @@ export const dockerRuntime: ContainerRuntime = {
           '-d',
           '--name',
           name,
-          '--label',
-          MANAGED_LABEL,
+          ...labels(request.owner),
           '--network',
           name,
           '-p',
