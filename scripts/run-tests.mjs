@@ -18,7 +18,9 @@ const DOCKER_SUITES = [
 
 /** The longest files, longest first (from the timings a full run prints); the rest follow. */
 const LONGEST_FIRST = [
-  'dist/test/reliability/kill-trials.test.js',
+  'dist/test/reliability/kill-trials-local.test.js',
+  'dist/test/reliability/signal-trials.test.js',
+  'dist/test/reliability/kill-trials-s3.test.js',
   'dist/test/stages/cloud-stages.test.js',
   'dist/test/reliability/remote-faults.test.js',
   'dist/test/reliability/secrets.test.js',

@@ -3,6 +3,8 @@
 // A test compares the README's table with this one.
 
 import type { ServiceModel } from '../shared/service-model.js';
+import { ASYNC_INVOKE_OPERATION } from './async-inference.js';
+import { INVOKE_OPERATION } from './invoke-endpoint.js';
 import type { JsonService } from './json-service.js';
 
 /** One service's row: the operations implemented, out of the model's. */
@@ -13,8 +15,8 @@ function row(name: string, model: ServiceModel, implemented: readonly string[]):
 }
 
 /**
- * The table as markdown. `runtime` is the SageMaker runtime's model: its InvokeEndpoint is served
- * over REST (`POST /endpoints/NAME/invocations`), not through a JSON service.
+ * The table as markdown. `runtime` is the SageMaker runtime's model: its operations are served
+ * over REST (`POST /endpoints/NAME/invocations`, `/async-invocations`), not through a JSON service.
  */
 export function coverageTable(services: readonly JsonService[], runtime: ServiceModel): string {
   return [
@@ -23,6 +25,6 @@ export function coverageTable(services: readonly JsonService[], runtime: Service
     ...services.map((service) =>
       row(service.model.metadata.serviceId, service.model, Object.keys(service.operations)),
     ),
-    row(runtime.metadata.serviceId, runtime, ['InvokeEndpoint']),
+    row(runtime.metadata.serviceId, runtime, [INVOKE_OPERATION, ASYNC_INVOKE_OPERATION]),
   ].join('\n');
 }

@@ -8,6 +8,11 @@
 // which keeps serving; when the new one is healthy it takes the traffic and the old one stops.
 // When the new one fails, the endpoint stays InService on the old configuration and the failure
 // is in FailureReason. A deleted endpoint stays deleted, whatever its deployment does later.
+//
+// A serverless variant (ServerlessConfig) starts no server when it is deployed: the first request
+// starts one (a cold start), which then stays warm; its memory size is the container's memory
+// limit where the runtime can set one (docker), and requests beyond MaxConcurrency are throttled.
+// ProvisionedConcurrency keeps one server warm from the start.
 
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -55,12 +60,26 @@ interface Variant {
   InitialVariantWeight?: number;
   /** How long the container may take to answer /ping; the server's default when absent. */
   ContainerStartupHealthCheckTimeoutInSeconds?: number;
+  ServerlessConfig?: ServerlessConfig;
+}
+
+interface ServerlessConfig {
+  MemorySizeInMB: number;
+  MaxConcurrency: number;
+  ProvisionedConcurrency?: number;
+}
+
+/** Where an endpoint's asynchronous invocations go (InvokeEndpointAsync). */
+export interface AsyncInferenceConfig {
+  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
+  OutputConfig: { S3OutputPath?: string; S3FailurePath?: string };
 }
 
 interface EndpointConfig {
   EndpointConfigName: string;
   EndpointConfigArn: string;
   ProductionVariants: Variant[];
+  AsyncInferenceConfig?: AsyncInferenceConfig;
   KmsKeyId?: string;
   CreationTime: number;
 }
@@ -72,8 +91,12 @@ interface VariantSummary {
   DeployedImages: { SpecifiedImage: string; ResolvedImage: string; ResolutionTime: number }[];
   CurrentWeight: number;
   DesiredWeight: number;
-  CurrentInstanceCount: number;
-  DesiredInstanceCount: number;
+  /** Instance-based variants. */
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+  /** Serverless variants. */
+  CurrentServerlessConfig?: ServerlessConfig;
+  DesiredServerlessConfig?: ServerlessConfig;
 }
 
 /** Where a variant of the current deployment serves (not part of any answer). */
@@ -81,7 +104,10 @@ interface ServingVariant {
   name: string;
   /** Seconds the server may take to answer /ping, from the variant's config. */
   startupSeconds?: number;
-  server: ServerHandle;
+  /** Absent for a serverless variant no request has started yet. */
+  server?: ServerHandle;
+  /** A serverless variant: its container's memory limit and how many requests it takes at once. */
+  serverless?: { memoryMb: number; maxConcurrency: number };
   /** The folder holding model/ and serve.log; a replacement server starts from it. */
   dir: string;
   image: string;
@@ -99,7 +125,7 @@ interface Endpoint {
   ProductionVariants?: VariantSummary[];
   PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
   /** Internal: the servers of the deployment in service. */
-  deployment?: { dir: string; variants: ServingVariant[] };
+  deployment?: { dir: string; variants: ServingVariant[]; asyncInference?: AsyncInferenceConfig };
 }
 
 export interface HostingOptions {
@@ -128,20 +154,47 @@ const MISSING: Record<Kind, string> = {
 
 /** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
 const UNSUPPORTED_CONFIG = [
-  'AsyncInferenceConfig',
   'DataCaptureConfig',
   'ExplainerConfig',
   'ShadowProductionVariants',
   'VpcConfig',
   'EnableNetworkIsolation',
 ];
-const UNSUPPORTED_VARIANT = [
-  'ServerlessConfig',
-  'ManagedInstanceScaling',
-  'InstancePools',
-  'CapacityReservationConfig',
-];
+const UNSUPPORTED_VARIANT = ['ManagedInstanceScaling', 'InstancePools', 'CapacityReservationConfig'];
 const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
+
+/** A variant runs on instances (InstanceType and InitialInstanceCount) or serverless, not both. */
+function checkCapacity(variant: Variant, index: number): void {
+  const instances = variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined;
+  if (variant.ServerlessConfig) {
+    if (instances)
+      throw validation(
+        `ProductionVariants[${index}]: a serverless variant (ServerlessConfig) takes no InstanceType or InitialInstanceCount.`,
+      );
+    const { MaxConcurrency, ProvisionedConcurrency } = variant.ServerlessConfig;
+    if (ProvisionedConcurrency !== undefined && ProvisionedConcurrency > MaxConcurrency)
+      throw validation(
+        `ProductionVariants[${index}]: ProvisionedConcurrency (${ProvisionedConcurrency}) cannot exceed MaxConcurrency (${MaxConcurrency}).`,
+      );
+    return;
+  }
+  if (variant.InstanceType === undefined || variant.InitialInstanceCount === undefined)
+    throw validation(
+      `ProductionVariants[${index}]: InstanceType and InitialInstanceCount are required for an instance-based variant.`,
+    );
+}
+
+/** What the local SageMaker runs of an AsyncInferenceConfig; the rest is refused. */
+function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]): void {
+  const output = config.OutputConfig as AsyncInferenceConfig['OutputConfig'] & Input;
+  refuseUnsupported(output, ['NotificationConfig', 'KmsKeyId'], 'AsyncInferenceConfig.OutputConfig.');
+  if (!output.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig: S3OutputPath is required.');
+  for (const path of [output.S3OutputPath, output.S3FailurePath])
+    if (path !== undefined && !/^s3:\/\/[^/]+/.test(path))
+      throw validation(`AsyncInferenceConfig.OutputConfig: ${path} is not an s3:// URI.`);
+  if (variants.some((variant) => variant.ServerlessConfig))
+    throw validation('An endpoint configuration with AsyncInferenceConfig cannot have serverless variants.');
+}
 
 function refuseUnsupported(input: Input, names: readonly string[], where: string): void {
   for (const name of names) {
@@ -155,8 +208,17 @@ function refuseUnsupported(input: Input, names: readonly string[], where: string
 
 /** Where an InvokeEndpoint goes: a variant's server, or why there is none. */
 export type Route =
-  | { kind: 'serve'; url: string; variant: string }
+  | {
+      kind: 'serve';
+      url: string;
+      variant: string;
+      /** Called when the request is answered: a serverless variant counts requests in flight. */
+      done: () => void;
+      asyncInference?: AsyncInferenceConfig;
+    }
   | { kind: 'missing' }
+  | { kind: 'throttled'; maxConcurrency: number }
+  | { kind: 'cold-start-failed'; reason: string }
   | { kind: 'not-in-service'; status: string }
   | { kind: 'unknown-variant'; variants: string[] };
 
@@ -171,6 +233,9 @@ export class Hosting {
   private readonly pending = new Set<Promise<void>>();
   /** Endpoints whose dead servers are being replaced, so one death starts one replacement. */
   private readonly replacing = new Set<string>();
+  /** Serverless variants: requests in flight, and servers being started by a first request. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly coldStarts = new Map<string, Promise<ServerHandle>>();
   private readonly tags: TagStore;
 
   constructor(private readonly options: HostingOptions) {
@@ -369,16 +434,16 @@ export class Hosting {
       const model = resourceName(variant as unknown as Input, 'ModelName');
       if (!(await this.load('models', model)))
         throw validation(`Could not find model "${this.arn('models', model)}".`);
-      if (variant.InstanceType === undefined || variant.InitialInstanceCount === undefined)
-        throw validation(
-          `ProductionVariants[${index}]: InstanceType and InitialInstanceCount are required for an instance-based variant.`,
-        );
+      checkCapacity(variant, index);
     }
+    const asyncInference = input.AsyncInferenceConfig as AsyncInferenceConfig | undefined;
+    if (asyncInference) checkAsyncInference(asyncInference, variants);
     await this.mustNotExist('endpoint-configs', name, 'endpoint configuration');
     const config: EndpointConfig = {
       EndpointConfigName: name,
       EndpointConfigArn: this.arn('endpoint-configs', name),
       ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
+      ...(asyncInference ? { AsyncInferenceConfig: asyncInference } : {}),
       ...(typeof input.KmsKeyId === 'string' ? { KmsKeyId: input.KmsKeyId } : {}),
       CreationTime: epochSeconds(),
     };
@@ -476,18 +541,23 @@ export class Hosting {
     return {};
   }
 
-  /** Starts one variant's server on an unpacked model folder and waits for /ping. */
-  private async startVariant(variant: ServingVariant): Promise<RunningServer> {
+  /** Makes the image of a variant ready to serve, as SageMaker pulls it before a deployment. */
+  private async prepareImage(variant: ServingVariant): Promise<void> {
     const { image } = imageFor(variant.image);
-    const runtime = runtimeFor(image);
     try {
-      await runtime.prepareImage(image, 'serve');
+      await runtimeFor(image).prepareImage(image, 'serve');
     } catch (error) {
       throw new Error(
         `The image of production variant ${variant.name} could not be used: ${(error as Error).message}`,
       );
     }
-    const server = await runtime.serve({
+  }
+
+  /** Starts one variant's server on an unpacked model folder and waits for /ping. */
+  private async startVariant(variant: ServingVariant): Promise<RunningServer> {
+    await this.prepareImage(variant);
+    const { image } = imageFor(variant.image);
+    const server = await runtimeFor(image).serve({
       image,
       modelDir: join(variant.dir, 'model'),
       port: await freePort(),
@@ -495,6 +565,7 @@ export class Hosting {
       log: () => undefined,
       detachedLogFile: join(variant.dir, 'serve.log'),
       ...(this.options.owner ? { owner: this.options.owner } : {}),
+      ...(variant.serverless ? { memoryMb: variant.serverless.memoryMb } : {}),
     });
     try {
       await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);
@@ -532,13 +603,30 @@ export class Hosting {
           dir: variantDir,
           image: model.PrimaryContainer.Image,
           ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),
-          server: { kind: 'process', pid: 0, port: 0 },
+          ...(variant.ServerlessConfig
+            ? {
+                serverless: {
+                  memoryMb: variant.ServerlessConfig.MemorySizeInMB,
+                  maxConcurrency: variant.ServerlessConfig.MaxConcurrency,
+                },
+              }
+            : {}),
         };
+        if (variant.ServerlessConfig && !variant.ServerlessConfig.ProvisionedConcurrency) {
+          // Started by the first request; an image that cannot be had fails the deployment now.
+          await this.prepareImage(serving);
+          variants.push(serving);
+          continue;
+        }
         const server = await this.startVariant(serving);
         started.push(server);
         variants.push({ ...serving, server: server.handle });
       }
-      return { dir, variants };
+      return {
+        dir,
+        variants,
+        ...(config.AsyncInferenceConfig ? { asyncInference: config.AsyncInferenceConfig } : {}),
+      };
     } catch (error) {
       await Promise.all(started.map((server) => server.stop(5)));
       await rm(dir, { recursive: true, force: true });
@@ -585,8 +673,12 @@ export class Hosting {
         DeployedImages: [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: resolvedAt }],
         CurrentWeight: weight,
         DesiredWeight: weight,
-        CurrentInstanceCount: count,
-        DesiredInstanceCount: count,
+        ...(variant.ServerlessConfig
+          ? {
+              CurrentServerlessConfig: variant.ServerlessConfig,
+              DesiredServerlessConfig: variant.ServerlessConfig,
+            }
+          : { CurrentInstanceCount: count, DesiredInstanceCount: count }),
       };
     });
     await this.save('endpoints', name, current);
@@ -617,9 +709,11 @@ export class Hosting {
     if (!deployment) return;
     await Promise.all(
       deployment.variants.map(async (variant) => {
-        const server = await this.serverOf(variant.server);
+        const handle = variant.server;
+        if (!handle) return;
+        const server = await this.serverOf(handle);
         await server?.stop(30);
-        const index = this.servers.findIndex((s) => sameServer(s.handle, variant.server));
+        const index = this.servers.findIndex((s) => sameServer(s.handle, handle));
         if (index >= 0) this.servers.splice(index, 1);
       }),
     );
@@ -649,8 +743,67 @@ export class Hosting {
           return pick < 0;
         }) ?? variants.at(-1);
     }
-    const server = chosen as ServingVariant;
-    return { kind: 'serve', url: `http://127.0.0.1:${server.server.port}`, variant: server.name };
+    const variant = chosen as ServingVariant;
+    const asyncInference = endpoint.deployment?.asyncInference;
+    const key = `${name.toLowerCase()}/${variant.name}`;
+    if (!variant.serverless) {
+      const port = (variant.server as ServerHandle).port;
+      return {
+        kind: 'serve',
+        url: `http://127.0.0.1:${port}`,
+        variant: variant.name,
+        done: () => undefined,
+        ...(asyncInference ? { asyncInference } : {}),
+      };
+    }
+    const inFlight = this.inFlight.get(key) ?? 0;
+    if (inFlight >= variant.serverless.maxConcurrency)
+      return { kind: 'throttled', maxConcurrency: variant.serverless.maxConcurrency };
+    this.inFlight.set(key, inFlight + 1);
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    };
+    try {
+      const handle = variant.server ?? (await this.coldStart(name, variant));
+      return { kind: 'serve', url: `http://127.0.0.1:${handle.port}`, variant: variant.name, done };
+    } catch (error) {
+      done();
+      return { kind: 'cold-start-failed', reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * The first request to a serverless variant starts its server; requests that arrive meanwhile
+   * wait for the same start. The server is recorded in the endpoint and stays warm.
+   */
+  private coldStart(name: string, variant: ServingVariant): Promise<ServerHandle> {
+    const key = `${name.toLowerCase()}/${variant.name}`;
+    const starting = this.coldStarts.get(key);
+    if (starting) return starting;
+    const start = (async () => {
+      const server = await this.startVariant(variant);
+      const latest = await this.load<Endpoint>('endpoints', name);
+      const same = latest?.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
+      if (!latest || !same) {
+        // Deleted or replaced while starting: this server serves nobody.
+        await server.stop(5);
+        throw new Error(`Endpoint ${name} changed while its serverless variant was starting.`);
+      }
+      same.server = server.handle;
+      await this.save('endpoints', name, latest);
+      return server.handle;
+    })().finally(() => this.coldStarts.delete(key));
+    this.coldStarts.set(key, start);
+    this.background(
+      start.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return start;
   }
 
   /**
@@ -665,7 +818,7 @@ export class Hosting {
       (async () => {
         const endpoint = await this.load<Endpoint>('endpoints', name);
         const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
-        if (!endpoint || !variant) return;
+        if (!endpoint || !variant?.server) return;
         const alive = await runtimeOfServer(variant.server).reattach(variant.server);
         if (alive) return;
         try {
@@ -716,6 +869,7 @@ export class Hosting {
         await this.save('endpoints', name, endpoint);
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
+        if (!variant.server) continue;
         if (!(await this.serverOf(variant.server)) && endpoint.EndpointStatus === 'InService')
           this.replaceIfGone(name, variant.name);
       }

@@ -2,15 +2,19 @@
 // answers it: the body (at most 6 MiB), Content-Type, Accept and CustomAttributes pass through to
 // the serving container of the variant chosen by weight (or named by TargetVariant), which the
 // answer names; an error from the container comes back as ModelError (424) with its original
-// status and message.
+// status and message. An endpoint configured for asynchronous inference takes only
+// InvokeEndpointAsync (async-inference.ts); a serverless variant beyond its MaxConcurrency
+// answers ThrottlingException.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hosting } from './hosting.js';
+import type { Hosting, Route } from './hosting.js';
 
+/** The runtime operation this route serves (the API coverage table lists it). */
+export const INVOKE_OPERATION = 'InvokeEndpoint';
 export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
-const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
+export const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
 const TARGET_VARIANT = 'x-amzn-sagemaker-target-variant';
 
-function sendRuntimeError(
+export function sendRuntimeError(
   response: ServerResponse,
   status: number,
   type: string,
@@ -36,6 +40,87 @@ async function readLimited(request: IncomingMessage): Promise<Buffer | undefined
   return Buffer.concat(chunks);
 }
 
+/** Answers a route that has no server to send to; true when it did. */
+export function sendRouteError(
+  response: ServerResponse,
+  name: string,
+  route: Route,
+  target?: string,
+): boolean {
+  switch (route.kind) {
+    case 'serve':
+      return false;
+    case 'missing':
+      sendRuntimeError(response, 400, 'ValidationError', {
+        message: `Endpoint ${name} of account 000000000000 not found.`,
+      });
+      return true;
+    case 'not-in-service':
+      sendRuntimeError(response, 400, 'ValidationError', {
+        message: `Endpoint ${name} is not in service (${route.status}).`,
+      });
+      return true;
+    case 'unknown-variant':
+      sendRuntimeError(response, 400, 'ValidationError', {
+        message: `The variant "${String(target)}" does not exist in endpoint ${name}: its variants are ${route.variants.join(', ')}.`,
+      });
+      return true;
+    case 'throttled':
+      sendRuntimeError(response, 429, 'ThrottlingException', {
+        message: `Rate exceeded: the serverless endpoint ${name} is already serving its MaxConcurrency of ${route.maxConcurrency} requests.`,
+      });
+      return true;
+    case 'cold-start-failed':
+      sendRuntimeError(response, 503, 'ServiceUnavailable', {
+        message: `The serverless endpoint ${name} could not start its container: ${route.reason}`,
+      });
+      return true;
+  }
+}
+
+/** What a serving container answered to POST /invocations. */
+export interface ContainerAnswer {
+  status: number;
+  payload: Buffer;
+  contentType: string;
+  customAttributes?: string;
+}
+
+/** Sends one request to a container's /invocations; rejects when it does not answer. */
+export async function callContainer(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<ContainerAnswer> {
+  const answer = await fetch(`${url}/invocations`, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const attributes = answer.headers.get(CUSTOM_ATTRIBUTES);
+  return {
+    status: answer.status,
+    payload: Buffer.from(await answer.arrayBuffer()),
+    contentType: answer.headers.get('content-type') ?? 'application/octet-stream',
+    ...(attributes ? { customAttributes: attributes } : {}),
+  };
+}
+
+/** SageMaker's ModelError for a container that answered 4xx or 5xx. */
+export function modelError(answer: ContainerAnswer, name: string, region: string): Record<string, unknown> {
+  const original = answer.payload.toString('utf8').trim();
+  const side = answer.status >= 500 ? 'server' : 'client';
+  return {
+    ErrorCode: answer.status >= 500 ? 'SERVER_ERROR_FROM_MODEL' : 'CLIENT_ERROR_FROM_MODEL',
+    OriginalStatusCode: answer.status,
+    OriginalMessage: original,
+    Message: `Received ${side} error (${answer.status}) from primary with message "${original}".`,
+    LogStreamArn: `arn:aws:logs:${region}:000000000000:log-group:/aws/sagemaker/Endpoints/${name}`,
+  };
+}
+
 /** Handles the request if it is an invocation; false otherwise. */
 export function invokeEndpointRoute(hosting: Hosting, region: string) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
@@ -43,75 +128,54 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
     if (request.method !== 'POST' || !match) return false;
     const name = decodeURIComponent(match[1] as string);
     const target = request.headers[TARGET_VARIANT];
-    const route = await hosting.route(name, typeof target === 'string' ? target : undefined);
-    if (route.kind === 'missing') {
-      sendRuntimeError(response, 400, 'ValidationError', {
-        message: `Endpoint ${name} of account 000000000000 not found.`,
-      });
-      return true;
-    }
-    if (route.kind === 'not-in-service') {
-      sendRuntimeError(response, 400, 'ValidationError', {
-        message: `Endpoint ${name} is not in service (${route.status}).`,
-      });
-      return true;
-    }
-    if (route.kind === 'unknown-variant') {
-      sendRuntimeError(response, 400, 'ValidationError', {
-        message: `The variant "${String(target)}" does not exist in endpoint ${name}: its variants are ${route.variants.join(', ')}.`,
-      });
-      return true;
-    }
-    const url = route.url;
-    const body = await readLimited(request);
-    if (!body) {
-      sendRuntimeError(response, 413, 'ValidationError', {
-        message: `Request body exceeds the ${MAX_INVOKE_BYTES} byte limit`,
-      });
-      return true;
-    }
-    const headers: Record<string, string> = {};
-    for (const header of ['content-type', 'accept', CUSTOM_ATTRIBUTES]) {
-      const value = request.headers[header];
-      if (typeof value === 'string') headers[header] = value;
-    }
-    let answer: Response;
+    const targetVariant = typeof target === 'string' ? target : undefined;
+    const route = await hosting.route(name, targetVariant);
+    if (sendRouteError(response, name, route, targetVariant) || route.kind !== 'serve') return true;
     try {
-      answer = await fetch(`${url}/invocations`, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(60_000),
-      });
-    } catch (error) {
-      // A server that is gone is replaced, as SageMaker replaces an unhealthy instance.
-      hosting.replaceIfGone(name, route.variant);
-      sendRuntimeError(response, 503, 'ServiceUnavailable', {
-        message: `the model container did not answer: ${(error as Error).message}`,
-      });
+      if (route.asyncInference) {
+        sendRuntimeError(response, 400, 'ValidationError', {
+          message: `Endpoint ${name} is configured for asynchronous inference: send its requests with InvokeEndpointAsync.`,
+        });
+        return true;
+      }
+      const body = await readLimited(request);
+      if (!body) {
+        sendRuntimeError(response, 413, 'ValidationError', {
+          message: `Request body exceeds the ${MAX_INVOKE_BYTES} byte limit`,
+        });
+        return true;
+      }
+      const headers: Record<string, string> = {};
+      for (const header of ['content-type', 'accept', CUSTOM_ATTRIBUTES]) {
+        const value = request.headers[header];
+        if (typeof value === 'string') headers[header] = value;
+      }
+      let answer: ContainerAnswer;
+      try {
+        answer = await callContainer(route.url, body, headers, 60_000);
+      } catch (error) {
+        // A server that is gone is replaced, as SageMaker replaces an unhealthy instance.
+        hosting.replaceIfGone(name, route.variant);
+        sendRuntimeError(response, 503, 'ServiceUnavailable', {
+          message: `the model container did not answer: ${(error as Error).message}`,
+        });
+        return true;
+      }
+      if (answer.status >= 400) {
+        sendRuntimeError(response, 424, 'ModelError', modelError(answer, name, region));
+        return true;
+      }
+      const out: Record<string, string | number> = {
+        'Content-Type': answer.contentType,
+        'Content-Length': answer.payload.length,
+        'x-Amzn-Invoked-Production-Variant': route.variant,
+      };
+      if (answer.customAttributes) out['X-Amzn-SageMaker-Custom-Attributes'] = answer.customAttributes;
+      response.writeHead(200, out);
+      response.end(answer.payload);
       return true;
+    } finally {
+      route.done();
     }
-    const payload = Buffer.from(await answer.arrayBuffer());
-    if (answer.status >= 400) {
-      const original = payload.toString('utf8').trim();
-      sendRuntimeError(response, 424, 'ModelError', {
-        ErrorCode: answer.status >= 500 ? 'SERVER_ERROR_FROM_MODEL' : 'CLIENT_ERROR_FROM_MODEL',
-        OriginalStatusCode: answer.status,
-        OriginalMessage: original,
-        Message: `Received ${answer.status >= 500 ? 'server' : 'client'} error (${answer.status}) from primary with message "${original}".`,
-        LogStreamArn: `arn:aws:logs:${region}:000000000000:log-group:/aws/sagemaker/Endpoints/${name}`,
-      });
-      return true;
-    }
-    const out: Record<string, string | number> = {
-      'Content-Type': answer.headers.get('content-type') ?? 'application/octet-stream',
-      'Content-Length': payload.length,
-      'x-Amzn-Invoked-Production-Variant': route.variant,
-    };
-    const attributes = answer.headers.get(CUSTOM_ATTRIBUTES);
-    if (attributes) out['X-Amzn-SageMaker-Custom-Attributes'] = attributes;
-    response.writeHead(200, out);
-    response.end(payload);
-    return true;
   };
 }

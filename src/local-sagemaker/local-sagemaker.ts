@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
 import { loadServiceModel } from '../shared/service-model.js';
+import { AsyncInvocations } from './async-inference.js';
 import { ecrOperations } from './ecr-operations.js';
 import { Hosting } from './hosting.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
@@ -95,6 +96,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     loadServiceModel('ecr'),
   ]);
   const invokeRoute = invokeEndpointRoute(hosting, region);
+  const asyncInvocations = new AsyncInvocations(hosting, s3, region);
+  const asyncRoute = asyncInvocations.route();
   const services: JsonService[] = [
     {
       title: 'the local SageMaker',
@@ -127,7 +130,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       sendJson(response, 200, identity);
       return true;
     }
-    return invokeRoute(request, response);
+    return (await invokeRoute(request, response)) || asyncRoute(request, response);
   });
   // Clients keep connections open between calls (the SDK's agent does not read Keep-Alive hints):
   // closing an idle one after node's 5 s default races with its reuse and resets a call, which
@@ -151,6 +154,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       trainingJobs.stopAll();
       await trainingJobs.idle();
       await hosting.idle();
+      await asyncInvocations.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       s3.destroy();

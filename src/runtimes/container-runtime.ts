@@ -31,6 +31,11 @@ export interface ServeRequest {
   detachedLogFile?: string;
   /** Who answers for the server (a local SageMaker's data folder): see `removeOwnedContainers`. */
   owner?: string;
+  /**
+   * A serverless variant's MemorySizeInMB: the container's memory limit (docker). The process
+   * runtime has no per-process limit to set, and says so in the README.
+   */
+  memoryMb?: number;
 }
 
 /** What identifies a running server across processes: enough to find it again, or stop it. */

@@ -2,7 +2,9 @@
 // checked against AWS's service model: a failed UpdateEndpoint keeps serving the old model, a
 // deleted endpoint stays deleted, a Failed endpoint only accepts DeleteEndpoint, variants split
 // traffic by weight and honour TargetVariant, List calls filter, sort and page, tags round-trip, a
-// dead model server is replaced, and every answer fits the operation's output shape.
+// dead model server is replaced, a serverless variant starts on its first request and throttles
+// beyond MaxConcurrency, asynchronous invocations write their results (or failures) to S3, and
+// every answer fits the operation's output shape.
 //
 // The models are small programs written to the hosting contract (GET /ping, POST /invocations on
 // the port given), run by the process runtime: one answers its ANSWER, one never starts.
@@ -11,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   AddTagsCommand,
   CreateEndpointConfigCommand,
@@ -25,8 +28,23 @@ import {
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { callChecked, type LocalRig, ROLE, startLocalRig, waitForEndpoint } from '../rig/local-sagemaker.js';
+import {
+  InvokeEndpointAsyncCommand,
+  InvokeEndpointCommand,
+  SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { parseS3Uri } from '../../src/local-sagemaker/s3-transfer.js';
+import { pathExists } from '../../src/shared/path-exists.js';
+import { isProcessAlive } from '../../src/shared/process-alive.js';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import {
+  callChecked,
+  type LocalRig,
+  putObjects,
+  ROLE,
+  startLocalRig,
+  waitForEndpoint,
+} from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 
 const ANSWERING = `
@@ -43,6 +61,24 @@ server.listen(Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), process.env.PI
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 const NEVER_STARTS = `console.error('this model cannot load its weights'); process.exit(1);\n`;
+/** Answers ANSWER:PID; a request whose body is "hold" is answered once HOLD_FILE exists. */
+const HOLDING = `
+import { createServer } from 'node:http';
+import { existsSync, writeFileSync } from 'node:fs';
+const server = createServer((request, response) => {
+  if (request.url === '/ping') return response.end('ok');
+  let body = '';
+  request.on('data', (chunk) => { body += chunk; });
+  request.on('end', () => {
+    const answer = () => response.end(process.env.ANSWER + ':' + process.pid);
+    if (body !== 'hold') return answer();
+    writeFileSync(process.env.HOLD_FILE + '.held', '');
+    const timer = setInterval(() => { if (existsSync(process.env.HOLD_FILE)) { clearInterval(timer); answer(); } }, 20);
+  });
+});
+server.listen(Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), process.env.PIPELINE_BIND_HOST ?? '0.0.0.0');
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
 
 describe('local SageMaker hosting, as SageMaker documents it', () => {
   let rig: LocalRig;
@@ -107,6 +143,7 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     for (const [name, program] of [
       ['answering', ANSWERING],
       ['broken', NEVER_STARTS],
+      ['holding', HOLDING],
     ] as const) {
       const dir = rig.project.path('images', name);
       await mkdir(join(dir, 'dist'), { recursive: true });
@@ -120,7 +157,7 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     await modelAndConfig('broken', brokenImage, 'never');
   });
   after(async () => {
-    for (const name of ['ep', 'split', 'doomed', 'failed'])
+    for (const name of ['ep', 'split', 'doomed', 'failed', 'cold', 'queued'])
       await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name })).catch(() => undefined);
     await rig.close();
   });
@@ -357,35 +394,183 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     });
   });
 
+  it('starts a serverless variant on its first request, keeps it warm, and throttles beyond MaxConcurrency', async () => {
+    const holdFile = rig.project.path('release-cold');
+    await rig.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'cold',
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: {
+          Image: pathToFileURL(rig.project.path('images', 'holding')).href,
+          Environment: { ANSWER: 'cold', HOLD_FILE: holdFile },
+        },
+      }),
+    );
+    const serverless = { MemorySizeInMB: 2048, MaxConcurrency: 1 };
+    await call('CreateEndpointConfig', {
+      EndpointConfigName: 'cold',
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'cold', ServerlessConfig: serverless }],
+    });
+    await call('CreateEndpoint', { EndpointName: 'cold', EndpointConfigName: 'cold' });
+    const described = (await settled('cold')) as {
+      EndpointStatus: string;
+      ProductionVariants: Record<string, unknown>[];
+    };
+    assert.equal(described.EndpointStatus, 'InService');
+    assert.deepEqual(described.ProductionVariants[0]?.CurrentServerlessConfig, serverless);
+    assert.equal(described.ProductionVariants[0]?.CurrentInstanceCount, undefined);
+    const storedServer = async () =>
+      (
+        JSON.parse(
+          await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/cold.json'), 'utf8'),
+        ) as { deployment: { variants: { server?: { pid: number } }[] } }
+      ).deployment.variants[0]?.server;
+    assert.equal(await storedServer(), undefined, 'no server before the first request');
+
+    // The first request starts the server and is held there: a second one is over MaxConcurrency.
+    const held = rig.runtime.send(
+      new InvokeEndpointCommand({ EndpointName: 'cold', Body: 'hold', ContentType: 'text/plain' }),
+    );
+    await waitFor(
+      async () => ((await pathExists(`${holdFile}.held`)) ? true : undefined),
+      'the cold start',
+      60,
+    );
+    const once = new SageMakerRuntimeClient({
+      region: rig.server.region,
+      endpoint: rig.server.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      await assert.rejects(
+        once.send(new InvokeEndpointCommand({ EndpointName: 'cold', Body: '1', ContentType: 'text/plain' })),
+        { name: 'ThrottlingException', message: /MaxConcurrency of 1/ },
+      );
+    } finally {
+      once.destroy();
+    }
+    await writeFile(holdFile, '');
+    const first = new TextDecoder().decode((await held).Body);
+    const second = (await answerOf('cold')).text;
+    const pid = (await storedServer())?.pid;
+    assert.equal(first, `cold:${pid}`);
+    assert.equal(second, first, 'the same warm server answers again');
+
+    await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'cold' }));
+    assert.equal(isProcessAlive(pid as number), false, 'the warm server stops with its endpoint');
+  });
+
+  it('answers InvokeEndpointAsync at once and writes each result, or its failure, to S3', async () => {
+    await putObjects(rig.s3, 'async-data', { 'in/rows.csv': '1,2\n' });
+    await call('CreateEndpointConfig', {
+      EndpointConfigName: 'queued',
+      ProductionVariants: [
+        {
+          VariantName: 'AllTraffic',
+          ModelName: 'blue',
+          InstanceType: 'ml.m5.large',
+          InitialInstanceCount: 1,
+        },
+      ],
+      AsyncInferenceConfig: {
+        ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 },
+        OutputConfig: { S3OutputPath: 's3://async-data/results', S3FailurePath: 's3://async-data/failures' },
+      },
+    });
+    const config = await call('DescribeEndpointConfig', { EndpointConfigName: 'queued' });
+    assert.deepEqual((config.AsyncInferenceConfig as { ClientConfig: unknown }).ClientConfig, {
+      MaxConcurrentInvocationsPerInstance: 2,
+    });
+    await call('CreateEndpoint', { EndpointName: 'queued', EndpointConfigName: 'queued' });
+    assert.equal((await settled('queued')).EndpointStatus, 'InService');
+
+    const read = (location: string) =>
+      waitFor(
+        async () => {
+          const { bucket, key } = parseS3Uri(location);
+          const object = await rig.s3
+            .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+            .catch(() => undefined);
+          return object ? object.Body?.transformToString() : undefined;
+        },
+        `an object at ${location}`,
+        30,
+      );
+    const accepted = await rig.runtime.send(
+      new InvokeEndpointAsyncCommand({
+        EndpointName: 'queued',
+        InputLocation: 's3://async-data/in/rows.csv',
+        ContentType: 'text/csv',
+        InferenceId: 'request-1',
+      }),
+    );
+    assert.equal(accepted.InferenceId, 'request-1');
+    assert.match(String(accepted.OutputLocation), /^s3:\/\/async-data\/results\/[0-9a-f-]{36}\.out$/);
+    assert.match(String(accepted.FailureLocation), /^s3:\/\/async-data\/failures\/[0-9a-f-]{36}-error\.out$/);
+    assert.equal(await read(String(accepted.OutputLocation)), 'blue');
+
+    const missing = await rig.runtime.send(
+      new InvokeEndpointAsyncCommand({
+        EndpointName: 'queued',
+        InputLocation: 's3://async-data/in/none.csv',
+      }),
+    );
+    assert.match(String(missing.InferenceId), /^[0-9a-f-]{36}$/, 'an id is made when none is given');
+    assert.match(
+      await read(String(missing.FailureLocation)),
+      /Could not read the input s3:\/\/async-data\/in\/none\.csv/,
+    );
+
+    await assert.rejects(answerOf('queued'), { name: 'ValidationError', message: /use|InvokeEndpointAsync/ });
+    await assert.rejects(
+      rig.runtime.send(
+        new InvokeEndpointAsyncCommand({ EndpointName: 'ep', InputLocation: 's3://async-data/in/rows.csv' }),
+      ),
+      { name: 'ValidationError', message: /not configured for asynchronous inference/ },
+    );
+  });
+
   it('refuses what it does not run, instead of storing it', async () => {
     await assert.rejects(
       rig.sagemaker.send(
         new CreateEndpointConfigCommand({
-          EndpointConfigName: 'serverless',
+          EndpointConfigName: 'both',
           ProductionVariants: [
             {
               VariantName: 'a',
               ModelName: 'blue',
+              InstanceType: 'ml.m5.large',
+              InitialInstanceCount: 1,
               ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 1 },
             },
           ],
         }),
       ),
-      { name: 'ValidationException', message: /ServerlessConfig is not supported by the local SageMaker/ },
+      {
+        name: 'ValidationException',
+        message: /a serverless variant \(ServerlessConfig\) takes no InstanceType/,
+      },
     );
     await assert.rejects(
       rig.sagemaker.send(
         new CreateEndpointConfigCommand({
-          EndpointConfigName: 'async',
+          EndpointConfigName: 'notify',
           ProductionVariants: [
             { VariantName: 'a', ModelName: 'blue', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
           ],
-          AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://bucket/out' } },
+          AsyncInferenceConfig: {
+            OutputConfig: {
+              S3OutputPath: 's3://bucket/out',
+              NotificationConfig: { SuccessTopic: 'arn:aws:sns:us-east-1:000000000000:done' },
+            },
+          },
         }),
       ),
       {
         name: 'ValidationException',
-        message: /AsyncInferenceConfig is not supported by the local SageMaker/,
+        message:
+          /AsyncInferenceConfig.OutputConfig.NotificationConfig is not supported by the local SageMaker/,
       },
     );
     await assert.rejects(

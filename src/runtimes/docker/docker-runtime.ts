@@ -142,6 +142,10 @@ export const dockerRuntime: ContainerRuntime = {
           name,
           '-p',
           `127.0.0.1:${request.port}:${SERVING_PORT}`,
+          // No swap beyond the limit: a serverless endpoint's memory size is all it gets.
+          ...(request.memoryMb
+            ? ['--memory', `${request.memoryMb}m`, '--memory-swap', `${request.memoryMb}m`]
+            : []),
           ...environment.args,
           '-v',
           `${request.modelDir}:/opt/ml/model:ro`,

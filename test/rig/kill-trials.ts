@@ -1,12 +1,6 @@
-// kill -9 of the CLI at chosen points of a run, again and again: after each, `pipeline run`
-// completes, and in the end there is exactly one training job per intended training, no orphan
-// endpoint, model or endpoint config, a state file that parses, and a record for every run (the
-// killed ones marked killed). The moments come from the run's own progress output, not from a
-// clock: each trial makes one stage stale and kills the run when that stage starts, or a few of
-// its lines later, so every stage boundary is hit. KILL_TRIALS sets the number (8 in CI, one per
-// stage as it starts; `npm run soak` runs 200, later passes a few lines into each stage),
-// SIGNAL_TRIALS the Ctrl-C/SIGTERM ones (2 of each in CI, 30 in the soak). Everything checked is
-// this project's (its jobs, its programs), so the trials run beside other tests.
+// What the kill -9 and Ctrl-C/SIGTERM trials share (test/reliability/*-trials.test.ts): kill
+// moments read from the run's own progress output, the project's training jobs, the state's
+// running stage, and the model programs a project or a CLI process left running.
 import assert from 'node:assert/strict';
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -22,17 +16,16 @@ import {
   destroyLocalTarget,
   freshExampleProject,
   localTargetOf,
-} from '../rig/local-target.js';
-import { type TestProject, waitFor } from '../rig/project.js';
+} from './local-target.js';
+import { type TestProject, waitFor } from './project.js';
 
-const TRIALS = Number(process.env.KILL_TRIALS ?? 8);
-const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
+export const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
 
 /**
  * Resolves when the run's progress output shows `stage` starting and then `linesAfter` more lines
  * (its steps and log), or undefined when the run ends first.
  */
-function whenStageReaches(
+export function whenStageReaches(
   child: ReturnType<TestProject['spawn']>,
   stage: string,
   linesAfter: number,
@@ -55,7 +48,7 @@ function whenStageReaches(
   });
 }
 /** mulberry32: the same kill points on every run of the suite. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -65,7 +58,7 @@ function random(seed: number): () => number {
   };
 }
 
-async function allTrainingJobs(sagemaker: SageMakerClient): Promise<string[]> {
+export async function allTrainingJobs(sagemaker: SageMakerClient): Promise<string[]> {
   const names: string[] = [];
   let token: string | undefined;
   do {
@@ -77,14 +70,14 @@ async function allTrainingJobs(sagemaker: SageMakerClient): Promise<string[]> {
 }
 
 /** Model programs (train, serve) still running for this project: their OPT_ML lies inside it. */
-async function strayPrograms(project: TestProject): Promise<number[]> {
+export async function strayPrograms(project: TestProject): Promise<number[]> {
   return processesWhoseEnvironment((variables) =>
     variables.some((variable) => variable.startsWith(`OPT_ML=${project.dir}/`)),
   );
 }
 
 /** The stage a killed run was in: the one whose last attempt the state still shows running. */
-async function stageRunning(project: TestProject): Promise<string> {
+export async function stageRunning(project: TestProject): Promise<string> {
   const state = JSON.parse(await project.read('.pipeline/state.json')) as {
     stages: Record<string, { lastAttempt?: { status: string; runId: string } }>;
   };
@@ -104,11 +97,11 @@ async function processesWhoseEnvironment(matches: (variables: string[]) => boole
 }
 
 /** Pids of model programs started for the CLI process `pid` (they carry PIPELINE_PARENT_PID). */
-const programsStartedBy = (pid: number): Promise<number[]> =>
+export const programsStartedBy = (pid: number): Promise<number[]> =>
   processesWhoseEnvironment((variables) => variables.includes(`PIPELINE_PARENT_PID=${pid}`));
 
 /** Every trial's run: the whole pipeline, quickly (2 epochs), with no gate to miss. */
-const BASE_ARGS = [
+export const BASE_ARGS = [
   'run',
   '--set',
   'runtime=process',
@@ -120,26 +113,13 @@ const BASE_ARGS = [
   'evaluate.gates=[]',
 ];
 
-async function runToCompletion(project: TestProject, args: string[]): Promise<void> {
+export async function runToCompletion(project: TestProject, args: string[]): Promise<void> {
   const result = await project.run(args, { real: true });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
 }
 
-/**
- * The state backends the trials run against: the local folder, and S3 (the local SageMaker's own
- * S3 on the local target), where a killed run's lock stays until `pipeline unlock` removes it.
- */
-const BACKENDS = [
-  { name: 'local', trials: TRIALS, yaml: '' },
-  {
-    name: 's3',
-    trials: Number(process.env.KILL_TRIALS_S3 ?? 2),
-    yaml: 'state:\n  backend: s3\n  bucket: kill-trials-state\n',
-  },
-];
-
 /** A recovery run; on the S3 backend it first meets the killed run's lock and unlocks it by id. */
-async function recover(
+export async function recover(
   project: TestProject,
   args: string[],
   backend: string,
@@ -153,7 +133,19 @@ async function recover(
   return project.run(args, { real: true });
 }
 
-for (const backend of BACKENDS)
+/** A state backend for the trials: the local folder, or S3 (the local SageMaker's own, on the local target). */
+export interface TrialBackend {
+  name: 'local' | 's3';
+  trials: number;
+  /** Appended to the example's pipeline.yaml. */
+  yaml: string;
+}
+
+/**
+ * The kill -9 suite against one backend. On S3 a killed run's lock stays until `pipeline unlock`
+ * removes it, which each recovery does by the id the refusal names.
+ */
+export function killTrialSuite(backend: TrialBackend): void {
   describe(`kill -9 during a run, ${backend.trials} times (state backend ${backend.name})`, () => {
     let project: TestProject;
     before(async () => {
@@ -270,69 +262,4 @@ for (const backend of BACKENDS)
       assert.deepEqual(await strayPrograms(project), [], 'no train or serve process left behind');
     });
   });
-
-const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
-/** What a signal trial's run does (a new seed; every third, new data too): where signals land. */
-const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'upload', 'local-test'];
-
-describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
-  let project: TestProject;
-  before(async () => {
-    project = await freshExampleProject();
-  });
-  after(() => cleanUpExampleProject(project));
-
-  it('stops what the CLI started, exits 130 or 143, and the next run resumes', {
-    timeout: 1_800_000,
-  }, async () => {
-    const base = BASE_ARGS;
-    await runToCompletion(project, base);
-    const next = random(7);
-    const interruptedIn: Record<string, number> = {};
-    for (let trial = 1; trial <= SIGNAL_TRIALS * 2; trial++) {
-      const signal = trial % 2 === 0 ? 'SIGTERM' : 'SIGINT';
-      const args = [...base, '--set', `training.hyperparameters.seed=${trial}`];
-      if (trial % 3 === 0) {
-        await appendFile(
-          project.path('context/input/data/validation/testset.csv'),
-          `4.0000e+00,${trial}.0000e+00,1.0000e+00,0.0000e+00\n`,
-        );
-      }
-      const child = project.spawn(args, { real: true });
-      const target = SIGNAL_TARGETS[(trial - 1) % (trial % 3 === 0 ? SIGNAL_TARGETS.length : 4)] as string;
-      const reached = await whenStageReaches(child, target, Math.floor(next() * 3));
-      if (reached) {
-        child.kill(signal);
-        const result = await child;
-        const stage = String(result.stderr).match(/interrupted during ([a-z-]+)/)?.[1] ?? 'between stages';
-        // A signal that lands as the run ends finds nothing left to interrupt; one that lands before
-        // node has set up (nothing started yet) ends it the default way, which a shell reports as
-        // 130 or 143 all the same.
-        assert.ok(
-          [0, signal === 'SIGINT' ? 130 : 143].includes(result.exitCode ?? -1) || result.signal === signal,
-          `trial ${trial}, ${signal} during ${stage}: exit ${result.exitCode}\n${String(result.stderr)}`,
-        );
-        if (result.exitCode !== 0) interruptedIn[stage] = (interruptedIn[stage] ?? 0) + 1;
-        if (result.exitCode === 130 || result.exitCode === 143)
-          assert.match(String(result.stderr), /interrupted/);
-        // The programs stop once they see their CLI gone: wait for that, within their grace.
-        const left = await waitFor(
-          async () => ((await programsStartedBy(child.pid as number)).length === 0 ? [] : undefined),
-          'the programs the CLI started to stop',
-          15,
-        ).catch(() => programsStartedBy(child.pid as number));
-        assert.deepEqual(left, [], `trial ${trial}: programs left running`);
-      }
-      JSON.parse(await project.read('.pipeline/state.json'));
-      const recovery = await project.run(args, { real: true });
-      assert.equal(recovery.exitCode, 0, `trial ${trial}: ${recovery.stdout}${recovery.stderr}`);
-    }
-    process.stdout.write(`# interrupted by stage: ${JSON.stringify(interruptedIn)}\n`);
-    const local = await localTargetOf(project);
-    try {
-      assert.equal((await allTrainingJobs(local.sagemaker)).length, SIGNAL_TRIALS * 2 + 1);
-    } finally {
-      local.close();
-    }
-  });
-});
+}
