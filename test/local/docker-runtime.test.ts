@@ -1,12 +1,14 @@
 // The local SageMaker with the docker runtime: a training job and an endpoint that run the
 // example's real image, as SageMaker runs it (IMAGE train / IMAGE serve), leaving no container.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   CreateTrainingJobCommand,
   DeleteEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -18,6 +20,7 @@ import {
   createModelWithConfig,
   type LocalRig,
   putObjects,
+  ROLE,
   startLocalRig,
   trainingJobRequest,
   waitForEndpoint,
@@ -124,8 +127,32 @@ process.on('SIGTERM', () => process.exit(0));
     }
     rig ??= await startLocalRig();
     const sockets = await listeningSockets();
-    for (const name of ['fixed-a', 'fixed-b'])
-      await createModelWithConfig(rig.sagemaker, { model: name, config: name }, PORT_8080_IMAGE, undefined);
+    await createModelWithConfig(
+      rig.sagemaker,
+      { model: 'fixed-a', config: 'fixed-a' },
+      PORT_8080_IMAGE,
+      undefined,
+    );
+    // The second is serverless: started by its first request, its memory size the container's limit.
+    await rig.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'fixed-b',
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: PORT_8080_IMAGE },
+      }),
+    );
+    await rig.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'fixed-b',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'fixed-b',
+            ServerlessConfig: { MemorySizeInMB: 1024, MaxConcurrency: 2 },
+          },
+        ],
+      }),
+    );
     for (const name of ['fixed-a', 'fixed-b'])
       await rig.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
     try {
@@ -141,6 +168,21 @@ process.on('SIGTERM', () => process.exit(0));
         hosts.add(new TextDecoder().decode(answer.Body).trim());
       }
       assert.equal(hosts.size, 2, 'each endpoint is its own container, both on their 8080');
+      const stored = JSON.parse(
+        await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/fixed-b.json'), 'utf8'),
+      ) as { deployment: { variants: { server: { container: string } }[] } };
+      const container = stored.deployment.variants[0]?.server.container as string;
+      const limits = await execa('docker', [
+        'inspect',
+        '--format',
+        '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}',
+        container,
+      ]);
+      assert.equal(
+        limits.stdout.trim(),
+        `${1024 * 1024 * 1024} ${1024 * 1024 * 1024}`,
+        'MemorySizeInMB, no swap',
+      );
       const listeners = await newListeners(sockets);
       assert.deepEqual(listeners.exposed, [], `listening beyond loopback: ${listeners.exposed}`);
     } finally {
