@@ -4,7 +4,7 @@
 // longest jobs start first, so that the two lanes end together. Each job's output is printed as
 // it ends; the last line gives the totals.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Suites that look at every container the docker runtime labels: one at a time, as one job. */
@@ -32,9 +32,12 @@ const LONGEST_FIRST = [
   'dist/test/container/train-program.test.js',
 ];
 
+// Only compiled files whose source is still there: tsc leaves a deleted test's output in dist/.
 const files = readdirSync('dist/test', { recursive: true })
   .map((name) => join('dist/test', String(name)))
-  .filter((path) => path.endsWith('.test.js'))
+  .filter(
+    (path) => path.endsWith('.test.js') && existsSync(path.replace(/^dist\//, '').replace(/\.js$/, '.ts')),
+  )
   .map((path) => relative('.', path))
   .sort();
 const rank = (file) => {

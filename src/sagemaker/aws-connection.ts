@@ -90,9 +90,6 @@ async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnec
   if (!region) {
     throw new StageError('no AWS region: set aws.region in pipeline.yaml, or AWS_REGION in the environment');
   }
-  // The CLI's own process: the profile also goes where every AWS tool looks, so that the
-  // messages about credentials can name it.
-  if (config.aws.profile) process.env.AWS_PROFILE = config.aws.profile;
   return {
     target: 'aws',
     region,

@@ -1,0 +1,206 @@
+// The time the tool adds around a remote job on the local target with the docker runtime (issue
+// #18): a training job from CreateTrainingJob to Completed, and an endpoint from CreateModel to
+// InService, each as the train and deploy stages see it (their own code, polling as they poll,
+// against the local SageMaker as a background daemon), against the same container run by hand:
+// `docker run IMAGE train` on the same /opt/ml, and `docker run IMAGE serve` until /ping
+// answers (polled every 10 ms). Each is repeated, alternating with its peer; medians and ratios.
+//
+//   npm run bench:startup -- --runs 5
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { execa } from 'execa';
+import { extract } from 'tar';
+import { loadConfig } from '../src/engine/config/load-config.js';
+import { stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
+import { parseS3Uri } from '../src/local-sagemaker/s3-transfer.js';
+import { connect } from '../src/sagemaker/aws-connection.js';
+import { deleteDeployment, deleteEndpoint, deployEndpoint } from '../src/sagemaker/deploy-endpoint.js';
+import { runTrainingJob } from '../src/sagemaker/training-job.js';
+import { freePort } from '../src/shared/free-port.js';
+import { TEST_BASE_IMAGE } from '../test/rig/docker.js';
+import { containerDir, labelledCsv, writeJobFolder } from '../test/rig/example-model.js';
+import { machineHeading, median } from './measure.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const runs = Number(values.runs);
+const IMAGE = 'pipeline-bench/keras-example:startup';
+const HYPERPARAMETERS = { epochs: '1', verbose: '2' };
+
+const CONFIG = `name: startup-bench
+target: local
+runtime: docker
+aws:
+  bucket: startup-bench
+image:
+  name: startup-bench
+  context: container
+data:
+  training:
+    path: data
+training:
+  hyperparameters:
+    epochs: 1
+    verbose: 2
+`;
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+
+async function timeIt(work: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'startup-bench-'));
+  const stateDir = join(dir, '.pipeline');
+  await writeFile(join(dir, 'pipeline.yaml'), CONFIG);
+  await mkdir(join(dir, 'data'));
+  const loaded = await loadConfig({ file: join(dir, 'pipeline.yaml'), cwd: dir });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const config = loaded.value.config;
+  const rows = labelledCsv(2000);
+
+  await execa('docker', [
+    'build',
+    '--quiet',
+    '--tag',
+    IMAGE,
+    '--build-arg',
+    `BASE_IMAGE=${TEST_BASE_IMAGE}`,
+    '--build-arg',
+    'TFJS_NODE=skip',
+    containerDir,
+  ]);
+  const imageId = (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE])).stdout.trim();
+
+  const connection = await connect(config, stateDir);
+  await connection.s3.send(new CreateBucketCommand({ Bucket: 'startup-bench' })).catch(() => undefined);
+  await connection.s3.send(
+    new PutObjectCommand({ Bucket: 'startup-bench', Key: 'data/training/train.csv', Body: rows }),
+  );
+  const signal = new AbortController().signal;
+  const quiet = () => undefined;
+
+  const tool = { train: [] as number[], deploy: [] as number[] };
+  const peer = { train: [] as number[], deploy: [] as number[] };
+  let artifact = '';
+  try {
+    for (let run = 0; run < runs; run++) {
+      // Training: the stage's job against `docker run IMAGE train` on the same /opt/ml.
+      tool.train.push(
+        await timeIt(async () => {
+          const result = await runTrainingJob({
+            connection,
+            config,
+            imageUri: imageId,
+            channelUris: { training: 's3://startup-bench/data/training/' },
+            bucket: 'startup-bench',
+            saveJobName: async () => undefined,
+            logFile: join(dir, 'train.log'),
+            step: quiet,
+            log: quiet,
+            signal,
+          });
+          artifact = result.modelArtifact;
+        }),
+      );
+      const mlDir = join(dir, `opt-ml-${run}`);
+      await writeJobFolder(mlDir, {
+        hyperparameters: HYPERPARAMETERS,
+        channels: { training: { 'train.csv': rows } },
+      });
+      peer.train.push(
+        await timeIt(() =>
+          execa('docker', ['run', '--rm', '--network', 'none', '-v', `${mlDir}:/opt/ml`, imageId, 'train']),
+        ),
+      );
+
+      // Hosting: the stage's deployment to InService against `docker run IMAGE serve` to /ping.
+      let deployed = '';
+      tool.deploy.push(
+        await timeIt(async () => {
+          const deployment = await deployEndpoint({
+            connection,
+            config,
+            imageUri: imageId,
+            modelArtifact: artifact,
+            ledgerFile: join(stateDir, 'deployments.json'),
+            saveDeployment: async () => undefined,
+            step: quiet,
+            log: quiet,
+            signal,
+          });
+          deployed = deployment.deploymentName;
+        }),
+      );
+      await deleteEndpoint(connection, config.name, signal);
+      await deleteDeployment(connection, deployed, quiet);
+
+      const modelDir = join(dir, `model-${run}`);
+      await mkdir(modelDir);
+      const { bucket, key } = parseS3Uri(artifact);
+      const object = await connection.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      await writeFile(
+        join(dir, 'model.tar.gz'),
+        await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+      await extract({ file: join(dir, 'model.tar.gz'), cwd: modelDir });
+      const port = await freePort();
+      const name = `startup-bench-serve-${run}`;
+      peer.deploy.push(
+        await timeIt(async () => {
+          await execa('docker', [
+            'run',
+            '-d',
+            '--name',
+            name,
+            '-p',
+            `127.0.0.1:${port}:8080`,
+            '-v',
+            `${modelDir}:/opt/ml/model:ro`,
+            imageId,
+            'serve',
+          ]);
+          for (;;) {
+            const answered = await fetch(`http://127.0.0.1:${port}/ping`).then(
+              (response) => response.status === 200,
+              () => false,
+            );
+            if (answered) break;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }),
+      );
+      await execa('docker', ['rm', '-f', name]);
+    }
+  } finally {
+    await stopLocalDaemon(join(stateDir, 'local'));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const row = (what: string, ours: number[], theirs: number[], peerName: string) =>
+    `| ${what} | ${seconds(median(ours))} s | ${peerName} ${seconds(median(theirs))} s | ${(median(ours) / median(theirs)).toFixed(2)}× |`;
+  const storage = (await execa('docker', ['info', '--format', '{{.Driver}}'])).stdout.trim();
+  process.stdout.write(
+    [
+      machineHeading(`docker ${storage}`, `${runs} runs each, medians`),
+      '',
+      '| measure | the tool | peer | ratio |',
+      '|---|---|---|---|',
+      row(
+        'training job create → Completed (1 epoch, 2,000 rows)',
+        tool.train,
+        peer.train,
+        '`docker run IMAGE train`',
+      ),
+      row('endpoint create → InService', tool.deploy, peer.deploy, '`docker run IMAGE serve` to /ping'),
+      '',
+    ].join('\n'),
+  );
+}
+
+await main();
