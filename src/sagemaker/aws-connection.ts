@@ -1,6 +1,7 @@
 // The AWS clients every cloud stage uses, for either target: the real AWS (standard credential
 // chain, --profile, region from config or environment) or the local SageMaker and S3, which the
 // CLI runs in the background. The stages themselves cannot tell the difference.
+import type { MiddlewareStack } from '@smithy/types';
 import '../shared/sdk-defaults.js';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -43,13 +44,43 @@ function clients(settings: ClientSettings, s3Endpoint?: string) {
     ...(settings.profile ? { profile: settings.profile } : {}),
   };
   const at = settings.endpoint ? { endpoint: settings.endpoint } : {};
-  return {
+  const made = {
     sagemaker: new SageMakerClient({ ...base, ...at }),
     runtime: new SageMakerRuntimeClient({ ...base, ...at }),
     logs: new CloudWatchLogsClient({ ...base, ...at }),
     ecr: new ECRClient({ ...base, ...at }),
     s3: createS3Client({ ...base, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
   };
+  const { profile } = settings;
+  if (profile) {
+    nameProfileInErrors(made.sagemaker, profile);
+    nameProfileInErrors(made.runtime, profile);
+    nameProfileInErrors(made.logs, profile);
+    nameProfileInErrors(made.ecr, profile);
+    nameProfileInErrors(made.s3, profile);
+  }
+  return made;
+}
+
+/**
+ * A client made for a named profile marks its errors with it (`error.profile`), so that a
+ * credentials failure can name the profile: the SDK's own message does not.
+ */
+function nameProfileInErrors<Input extends object, Output extends object>(
+  client: { middlewareStack: MiddlewareStack<Input, Output> },
+  profile: string,
+): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error && typeof error === 'object') Object.assign(error, { profile });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'nameProfileInErrors' },
+  );
 }
 
 export function awsRegion(config: PipelineConfig): string | undefined {

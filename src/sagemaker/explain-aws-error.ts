@@ -39,8 +39,8 @@ export function explainAwsError(error: unknown, doing: string): StageError {
   const e = error as SdkError;
   const name = awsErrorName(error);
   const remote = (e.message ?? String(error)).trim();
-  // The SDK names the profile it tried (`--profile`, aws.profile or AWS_PROFILE) in its message.
-  const profile = /using profile: \[([^\]]+)\]/.exec(remote)?.[1] ?? process.env.AWS_PROFILE;
+  // A client made for `--profile` or aws.profile marks its errors with it (aws-connection.ts).
+  const profile = (error as { profile?: string }).profile ?? process.env.AWS_PROFILE;
   const hint =
     (name === 'CredentialsProviderError' && profile
       ? `No AWS credentials were found for the profile "${profile}": check that ~/.aws/config or ~/.aws/credentials defines it, or run \`aws sso login --profile ${profile}\`.`
