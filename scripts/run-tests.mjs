@@ -21,6 +21,7 @@ const LONGEST_FIRST = [
   'dist/test/reliability/kill-trials-local.test.js',
   'dist/test/reliability/signal-trials.test.js',
   'dist/test/reliability/kill-trials-s3.test.js',
+  'dist/test/stages/many-files-channel.test.js',
   'dist/test/stages/cloud-stages.test.js',
   'dist/test/reliability/remote-faults.test.js',
   'dist/test/reliability/secrets.test.js',

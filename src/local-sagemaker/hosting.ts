@@ -236,6 +236,8 @@ export class Hosting {
   /** Serverless variants: requests in flight, and servers being started by a first request. */
   private readonly inFlight = new Map<string, number>();
   private readonly coldStarts = new Map<string, Promise<ServerHandle>>();
+  /** Set when the local SageMaker closes: servers that end then are not replaced. */
+  private closing = false;
   private readonly tags: TagStore;
 
   constructor(private readonly options: HostingOptions) {
@@ -620,6 +622,7 @@ export class Hosting {
         }
         const server = await this.startVariant(serving);
         started.push(server);
+        this.watch(server, endpointName, serving.name);
         variants.push({ ...serving, server: server.handle });
       }
       return {
@@ -794,6 +797,7 @@ export class Hosting {
       }
       same.server = server.handle;
       await this.save('endpoints', name, latest);
+      this.watch(server, name, variant.name);
       return server.handle;
     })().finally(() => this.coldStarts.delete(key));
     this.coldStarts.set(key, start);
@@ -834,6 +838,7 @@ export class Hosting {
           same.server = server.handle;
           latest.LastModifiedTime = epochSeconds();
           await this.save('endpoints', name, latest);
+          this.watch(server, name, variantName);
         } catch (error) {
           const latest = await this.load<Endpoint>('endpoints', name);
           if (!latest) return;
@@ -870,8 +875,9 @@ export class Hosting {
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
         if (!variant.server) continue;
-        if (!(await this.serverOf(variant.server)) && endpoint.EndpointStatus === 'InService')
-          this.replaceIfGone(name, variant.name);
+        const server = await this.serverOf(variant.server);
+        if (server) this.watch(server, name, variant.name);
+        else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, variant.name);
       }
     }
   }
@@ -908,6 +914,23 @@ export class Hosting {
       }
     }
     return streams;
+  }
+
+  /**
+   * SageMaker watches every instance and replaces one whose server stops: here the server's end
+   * (its container or process exiting) is the event, so a dead server is replaced before any
+   * request finds it gone. A server stopped on purpose finds its endpoint deleted or serving
+   * from another server, and nothing is replaced.
+   */
+  private watch(server: RunningServer, endpoint: string, variant: string): void {
+    void server.exited.then(() => {
+      if (!this.closing) this.replaceIfGone(endpoint, variant);
+    });
+  }
+
+  /** The local SageMaker is closing: endpoints keep serving, and whatever ends is not replaced. */
+  stopWatching(): void {
+    this.closing = true;
   }
 
   /** Waits for deployments in progress (the server is closing). Endpoints keep serving. */

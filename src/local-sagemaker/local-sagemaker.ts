@@ -153,6 +153,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     close: async () => {
       trainingJobs.stopAll();
       await trainingJobs.idle();
+      hosting.stopWatching();
       await hosting.idle();
       await asyncInvocations.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));

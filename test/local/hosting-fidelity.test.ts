@@ -291,18 +291,25 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     for (let request = 0; request < 20; request++) assert.equal((await answerOf('split')).variant, 'b');
   });
 
-  it('replaces a model server that died, as SageMaker replaces an unhealthy instance', async () => {
+  it('replaces a model server that died as soon as it dies, as SageMaker replaces an unhealthy instance', async () => {
     const stored = JSON.parse(
       await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/ep.json'), 'utf8'),
     ) as { deployment: { variants: { server: { pid: number } }[] } };
     const pid = stored.deployment.variants[0]?.server.pid as number;
     process.kill(pid, 'SIGKILL');
-    const answer = await waitFor(
-      async () => (await answerOf('ep').catch(() => undefined))?.text,
-      'the endpoint to answer again',
+    // Replaced because it ended, before any request finds it gone: no invocation until then.
+    await waitFor(
+      async () => {
+        const now = JSON.parse(
+          await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/ep.json'), 'utf8'),
+        ) as { deployment: { variants: { server: { pid: number } }[] } };
+        const replacement = now.deployment.variants[0]?.server.pid;
+        return replacement !== pid ? replacement : undefined;
+      },
+      'the dead server to be replaced',
       60,
     );
-    assert.equal(answer, 'green');
+    assert.equal((await answerOf('ep')).text, 'green', 'the first request after the death is answered');
     assert.equal((await call('DescribeEndpoint', { EndpointName: 'ep' })).EndpointStatus, 'InService');
   });
 
