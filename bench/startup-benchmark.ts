@@ -3,7 +3,7 @@
 // InService, each as the train and deploy stages see it (their own code, polling as they poll,
 // against the local SageMaker as a background daemon), against the same container run by hand:
 // `docker run IMAGE train` on the same /opt/ml, and `docker run IMAGE serve` until /ping
-// answers (polled every 10 ms). Each is repeated, alternating with its peer; medians and ratios.
+// answers (polled every 10 ms) on a network of its own. Each is repeated, alternating with its peer; medians and ratios.
 //
 //   npm run bench:startup -- --runs 5
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,14 +14,16 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { execa } from 'execa';
 import { extract } from 'tar';
 import { loadConfig } from '../src/engine/config/load-config.js';
-import { stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
+import { ensureLocalDaemon, stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
 import { parseS3Uri } from '../src/local-sagemaker/s3-transfer.js';
 import { connect } from '../src/sagemaker/aws-connection.js';
 import { deleteDeployment, deleteEndpoint, deployEndpoint } from '../src/sagemaker/deploy-endpoint.js';
 import { runTrainingJob } from '../src/sagemaker/training-job.js';
 import { freePort } from '../src/shared/free-port.js';
+import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { TEST_BASE_IMAGE } from '../test/rig/docker.js';
 import { containerDir, labelledCsv, writeJobFolder } from '../test/rig/example-model.js';
+import { repoRoot } from '../test/rig/project.js';
 import { machineHeading, median } from './measure.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -59,6 +61,9 @@ async function main(): Promise<void> {
   const stateDir = join(dir, '.pipeline');
   await writeFile(join(dir, 'pipeline.yaml'), CONFIG);
   await mkdir(join(dir, 'data'));
+  // The config names a build context the stages here never build: the image is built below.
+  await mkdir(join(dir, 'container'));
+  await writeFile(join(dir, 'container', 'Dockerfile'), 'FROM scratch\n');
   const loaded = await loadConfig({ file: join(dir, 'pipeline.yaml'), cwd: dir });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config = loaded.value.config;
@@ -77,6 +82,12 @@ async function main(): Promise<void> {
   ]);
   const imageId = (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE])).stdout.trim();
 
+  // The daemon as `pipeline` starts it (this script is not the CLI it would re-run); connect adopts it.
+  await ensureLocalDaemon({
+    dataDir: pipelinePaths.localSageMaker(stateDir),
+    region: 'us-east-1',
+    cliScript: join(repoRoot, 'bin', 'pipeline.js'),
+  });
   const connection = await connect(config, stateDir);
   await connection.s3.send(new CreateBucketCommand({ Bucket: 'startup-bench' })).catch(() => undefined);
   await connection.s3.send(
@@ -153,10 +164,14 @@ async function main(): Promise<void> {
       const name = `startup-bench-serve-${run}`;
       peer.deploy.push(
         await timeIt(async () => {
+          // A network of its own, as on this machine a published port needs one (no default bridge).
+          await execa('docker', ['network', 'create', name]);
           await execa('docker', [
             'run',
             '-d',
             '--name',
+            name,
+            '--network',
             name,
             '-p',
             `127.0.0.1:${port}:8080`,
@@ -165,20 +180,32 @@ async function main(): Promise<void> {
             imageId,
             'serve',
           ]);
+          const deadline = Date.now() + 120_000;
+          // undici's timeout timers are unref'd: a hung request alone would let node exit (code 13).
+          const keepAlive = setInterval(() => undefined, 1000);
           for (;;) {
-            const answered = await fetch(`http://127.0.0.1:${port}/ping`).then(
-              (response) => response.status === 200,
+            if (Date.now() > deadline) throw new Error('the container did not answer /ping within 120 s');
+            // A connection docker's port proxy accepts before the server listens can hang: time out.
+            const answered = await fetch(`http://127.0.0.1:${port}/ping`, {
+              signal: AbortSignal.timeout(1000),
+            }).then(
+              async (response) => {
+                await response.arrayBuffer();
+                return response.status === 200;
+              },
               () => false,
             );
             if (answered) break;
             await new Promise((resolve) => setTimeout(resolve, 10));
           }
+          clearInterval(keepAlive);
         }),
       );
       await execa('docker', ['rm', '-f', name]);
+      await execa('docker', ['network', 'rm', name]);
     }
   } finally {
-    await stopLocalDaemon(join(stateDir, 'local'));
+    await stopLocalDaemon(pipelinePaths.localSageMaker(stateDir));
     await rm(dir, { recursive: true, force: true });
   }
 
