@@ -556,8 +556,11 @@ export class Hosting {
   }
 
   /** Starts one variant's server on an unpacked model folder and waits for /ping. */
-  private async startVariant(variant: ServingVariant): Promise<RunningServer> {
-    await this.prepareImage(variant);
+  private async startVariant(
+    variant: ServingVariant,
+    { imageReady = false }: { imageReady?: boolean } = {},
+  ): Promise<RunningServer> {
+    if (!imageReady) await this.prepareImage(variant);
     const { image } = imageFor(variant.image);
     const server = await runtimeFor(image).serve({
       image,
@@ -595,8 +598,6 @@ export class Hosting {
         const model = await this.mustLoad<Model>('models', variant.ModelName);
         const variantDir = join(dir, variant.VariantName);
         await mkdir(join(variantDir, 'model'), { recursive: true });
-        if (model.PrimaryContainer.ModelDataUrl)
-          await this.unpackModel(model.PrimaryContainer.ModelDataUrl, variantDir);
         const serving: ServingVariant = {
           name: variant.VariantName,
           ...(variant.ContainerStartupHealthCheckTimeoutInSeconds !== undefined
@@ -614,13 +615,18 @@ export class Hosting {
               }
             : {}),
         };
+        // The image is checked (or pulled) while the model downloads: an image that cannot be had
+        // fails the deployment now, a serverless variant's too.
+        const { ModelDataUrl } = model.PrimaryContainer;
+        await Promise.all([
+          ModelDataUrl ? this.unpackModel(ModelDataUrl, variantDir) : undefined,
+          this.prepareImage(serving),
+        ]);
         if (variant.ServerlessConfig && !variant.ServerlessConfig.ProvisionedConcurrency) {
-          // Started by the first request; an image that cannot be had fails the deployment now.
-          await this.prepareImage(serving);
-          variants.push(serving);
+          variants.push(serving); // started by its first request
           continue;
         }
-        const server = await this.startVariant(serving);
+        const server = await this.startVariant(serving, { imageReady: true });
         started.push(server);
         this.watch(server, endpointName, serving.name);
         variants.push({ ...serving, server: server.handle });
