@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const facts = await ensureLocalDaemon({
     dataDir,
     region: 'us-east-1',
-    cliScript: join(repoRoot, 'bin', 'pipeline.js'),
+    cliScript: process.env.BENCH_CLI_SCRIPT ?? join(repoRoot, 'bin', 'pipeline.js'),
   });
   const common = { region: 'us-east-1', credentials: LOCAL_CREDENTIALS };
   const sagemaker = new SageMakerClient({ ...common, endpoint: facts.endpoint });

@@ -236,6 +236,9 @@ export class Hosting {
   /** Serverless variants: requests in flight, and servers being started by a first request. */
   private readonly inFlight = new Map<string, number>();
   private readonly coldStarts = new Map<string, Promise<ServerHandle>>();
+  /** The store's records as last written or read, by file (see `load`), and how often each changed. */
+  private readonly records = new Map<string, string>();
+  private readonly changes = new Map<string, number>();
   /** Set when the local SageMaker closes: servers that end then are not replaced. */
   private closing = false;
   private readonly tags: TagStore;
@@ -262,12 +265,22 @@ export class Hosting {
   }
 
   private async load<T>(kind: Kind, name: string): Promise<T | undefined> {
+    // Every invocation routes by its endpoint's record: kept in memory as this process wrote or
+    // read it (it is the store's only writer), parsed anew so that callers may change their copy.
+    const key = this.file(kind, name);
+    const kept = this.records.get(key);
+    if (kept !== undefined) return JSON.parse(kept) as T;
+    // A save or an erase while the file is read makes what was read stale: it is not kept then.
+    const changes = this.changes.get(key) ?? 0;
     for (const file of new Set([
       this.file(kind, name),
       pathInside(join(this.options.dir, kind), `${name}.json`),
     ])) {
       try {
-        return JSON.parse(await readFile(file, 'utf8')) as T;
+        const text = await readFile(file, 'utf8');
+        const record = JSON.parse(text) as T;
+        if (file === key && (this.changes.get(key) ?? 0) === changes) this.records.set(key, text);
+        return record;
       } catch {
         // Not there under this name: a store written before names were lower-cased may have it.
       }
@@ -277,10 +290,24 @@ export class Hosting {
 
   private async save(kind: Kind, name: string, value: unknown): Promise<void> {
     await mkdir(join(this.options.dir, kind), { recursive: true });
-    await writeFileAtomic(this.file(kind, name), `${JSON.stringify(value, null, 2)}\n`);
+    const key = this.file(kind, name);
+    const text = `${JSON.stringify(value, null, 2)}\n`;
+    const change = this.changed(key);
+    await writeFileAtomic(key, text);
+    // A later save or erase begun meanwhile decides what the file holds: then nothing is kept.
+    if (this.changes.get(key) === change) this.records.set(key, text);
+  }
+
+  /** A record is being written or removed: what is kept of it, or being read, is stale. */
+  private changed(key: string): number {
+    const change = (this.changes.get(key) ?? 0) + 1;
+    this.changes.set(key, change);
+    this.records.delete(key);
+    return change;
   }
 
   private async erase(kind: Kind, name: string): Promise<void> {
+    this.changed(this.file(kind, name));
     await rm(this.file(kind, name), { force: true });
     await rm(pathInside(join(this.options.dir, kind), `${name}.json`), { force: true });
     await this.tags.remove(this.arn(kind, name));
