@@ -6,6 +6,9 @@
 // local training job; the local SageMaker a background daemon as `pipeline` starts it.
 //
 //   npm run bench:invoke -- --rows 1000000 --batch 1000 --concurrency 4
+//
+// BENCH_CLI_SCRIPT=FILE runs the daemon as `node FILE local serve ...` instead of bin/pipeline.js:
+// a wrapper that starts the inspector's profiler and imports bin/pipeline.js profiles it.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
