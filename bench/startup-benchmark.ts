@@ -21,8 +21,8 @@ import { deleteDeployment, deleteEndpoint, deployEndpoint } from '../src/sagemak
 import { runTrainingJob } from '../src/sagemaker/training-job.js';
 import { freePort } from '../src/shared/free-port.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
-import { TEST_BASE_IMAGE } from '../test/rig/docker.js';
-import { containerDir, labelledCsv, writeJobFolder } from '../test/rig/example-model.js';
+import { buildExampleImage } from '../test/rig/docker.js';
+import { labelledCsv, writeJobFolder } from '../test/rig/example-model.js';
 import { repoRoot } from '../test/rig/project.js';
 import { machineHeading, median } from './measure.js';
 
@@ -69,18 +69,7 @@ async function main(): Promise<void> {
   const config = loaded.value.config;
   const rows = labelledCsv(2000);
 
-  await execa('docker', [
-    'build',
-    '--quiet',
-    '--tag',
-    IMAGE,
-    '--build-arg',
-    `BASE_IMAGE=${TEST_BASE_IMAGE}`,
-    '--build-arg',
-    'TFJS_NODE=skip',
-    containerDir,
-  ]);
-  const imageId = (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE])).stdout.trim();
+  const imageId = await buildExampleImage(IMAGE);
 
   // The daemon as `pipeline` starts it (this script is not the CLI it would re-run); connect adopts it.
   await ensureLocalDaemon({

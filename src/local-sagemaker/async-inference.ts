@@ -14,6 +14,7 @@ import {
   type ContainerAnswer,
   CUSTOM_ATTRIBUTES,
   callContainer,
+  headerOf,
   modelError,
   sendRouteError,
   sendRuntimeError,
@@ -38,11 +39,6 @@ interface QueuedInvocation {
   expiresAt: number;
   timeoutMs: number;
 }
-
-const header = (request: IncomingMessage, name: string): string | undefined => {
-  const value = request.headers[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** A whole number of seconds in SageMaker's range for the header, or the reason it is not. */
 function secondsHeader(
@@ -82,11 +78,11 @@ export class AsyncInvocations {
         return true;
       };
       for (const unsupported of ['x-amzn-sagemaker-s3outputpathextension', 'x-amzn-sagemaker-filename'])
-        if (header(request, unsupported) !== undefined)
+        if (headerOf(request, unsupported) !== undefined)
           return refused(
             `${unsupported} is not supported by the local SageMaker; leave it out, or use target aws`,
           );
-      const inputLocation = header(request, 'x-amzn-sagemaker-inputlocation');
+      const inputLocation = headerOf(request, 'x-amzn-sagemaker-inputlocation');
       if (!inputLocation)
         return refused(
           "1 validation error detected: Value null at 'inputLocation' failed to satisfy constraint: Member must not be null",
@@ -94,13 +90,13 @@ export class AsyncInvocations {
       if (!/^s3:\/\/[^/]+\/.+/.test(inputLocation))
         return refused(`InputLocation ${inputLocation} is not an s3:// URI of an object.`);
       const ttl = secondsHeader(
-        header(request, 'x-amzn-sagemaker-requestttlseconds'),
+        headerOf(request, 'x-amzn-sagemaker-requestttlseconds'),
         'requestTTLSeconds',
         TTL_SECONDS,
       );
       if (typeof ttl === 'string') return refused(ttl);
       const timeout = secondsHeader(
-        header(request, 'x-amzn-sagemaker-invocationtimeoutseconds'),
+        headerOf(request, 'x-amzn-sagemaker-invocationtimeoutseconds'),
         'invocationTimeoutSeconds',
         TIMEOUT_SECONDS,
       );
@@ -114,7 +110,7 @@ export class AsyncInvocations {
         return refused(
           `Endpoint ${name} is not configured for asynchronous inference (AsyncInferenceConfig): send its requests with InvokeEndpoint.`,
         );
-      const inferenceId = header(request, 'x-amzn-sagemaker-inference-id') ?? randomUUID();
+      const inferenceId = headerOf(request, 'x-amzn-sagemaker-inference-id') ?? randomUUID();
       const file = randomUUID();
       const output = config.OutputConfig.S3OutputPath as string;
       const invocation: QueuedInvocation = {
@@ -131,7 +127,7 @@ export class AsyncInvocations {
         ['x-amzn-sagemaker-accept', 'accept'],
         [CUSTOM_ATTRIBUTES, CUSTOM_ATTRIBUTES],
       ] as const) {
-        const value = header(request, from);
+        const value = headerOf(request, from);
         if (value !== undefined) invocation.headers[to] = value;
       }
       this.enqueue(invocation, concurrencyOf(config));

@@ -222,6 +222,9 @@ export type Route =
   | { kind: 'not-in-service'; status: string }
   | { kind: 'unknown-variant'; variants: string[] };
 
+/** One variant of one endpoint, whatever the case of the endpoint's name. */
+const variantKey = (endpoint: string, variant: string): string => `${endpoint.toLowerCase()}/${variant}`;
+
 const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
   a.kind === 'docker' && b.kind === 'docker'
     ? a.container === b.container
@@ -272,10 +275,7 @@ export class Hosting {
     if (kept !== undefined) return JSON.parse(kept) as T;
     // A save or an erase while the file is read makes what was read stale: it is not kept then.
     const changes = this.changes.get(key) ?? 0;
-    for (const file of new Set([
-      this.file(kind, name),
-      pathInside(join(this.options.dir, kind), `${name}.json`),
-    ])) {
+    for (const file of new Set([key, pathInside(join(this.options.dir, kind), `${name}.json`)])) {
       try {
         const text = await readFile(file, 'utf8');
         const record = JSON.parse(text) as T;
@@ -781,7 +781,6 @@ export class Hosting {
     }
     const variant = chosen as ServingVariant;
     const asyncInference = endpoint.deployment?.asyncInference;
-    const key = `${name.toLowerCase()}/${variant.name}`;
     if (!variant.serverless) {
       const port = (variant.server as ServerHandle).port;
       return {
@@ -792,6 +791,7 @@ export class Hosting {
         ...(asyncInference ? { asyncInference } : {}),
       };
     }
+    const key = variantKey(name, variant.name);
     const inFlight = this.inFlight.get(key) ?? 0;
     if (inFlight >= variant.serverless.maxConcurrency)
       return { kind: 'throttled', maxConcurrency: variant.serverless.maxConcurrency };
@@ -812,25 +812,41 @@ export class Hosting {
   }
 
   /**
+   * Records a server started for a variant (a cold start, a replacement) in its endpoint, and
+   * watches it. When the endpoint was deleted or its deployment replaced meanwhile, the server
+   * serves nobody: it is stopped, and the answer is false.
+   */
+  private async adopt(
+    name: string,
+    variant: ServingVariant,
+    server: RunningServer,
+    { modified = false }: { modified?: boolean } = {},
+  ): Promise<boolean> {
+    const latest = await this.load<Endpoint>('endpoints', name);
+    const same = latest?.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
+    if (!latest || !same) {
+      await server.stop(5);
+      return false;
+    }
+    same.server = server.handle;
+    if (modified) latest.LastModifiedTime = epochSeconds();
+    await this.save('endpoints', name, latest);
+    this.watch(server, name, variant.name);
+    return true;
+  }
+
+  /**
    * The first request to a serverless variant starts its server; requests that arrive meanwhile
    * wait for the same start. The server is recorded in the endpoint and stays warm.
    */
   private coldStart(name: string, variant: ServingVariant): Promise<ServerHandle> {
-    const key = `${name.toLowerCase()}/${variant.name}`;
+    const key = variantKey(name, variant.name);
     const starting = this.coldStarts.get(key);
     if (starting) return starting;
     const start = (async () => {
       const server = await this.startVariant(variant);
-      const latest = await this.load<Endpoint>('endpoints', name);
-      const same = latest?.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
-      if (!latest || !same) {
-        // Deleted or replaced while starting: this server serves nobody.
-        await server.stop(5);
+      if (!(await this.adopt(name, variant, server)))
         throw new Error(`Endpoint ${name} changed while its serverless variant was starting.`);
-      }
-      same.server = server.handle;
-      await this.save('endpoints', name, latest);
-      this.watch(server, name, variant.name);
       return server.handle;
     })().finally(() => this.coldStarts.delete(key));
     this.coldStarts.set(key, start);
@@ -848,7 +864,7 @@ export class Hosting {
    * instance: a new server from the same model folder. The endpoint stays InService meanwhile.
    */
   replaceIfGone(name: string, variantName: string): void {
-    const key = `${name.toLowerCase()}/${variantName}`;
+    const key = variantKey(name, variantName);
     if (this.replacing.has(key)) return;
     this.replacing.add(key);
     this.background(
@@ -859,19 +875,7 @@ export class Hosting {
         const alive = await runtimeOfServer(variant.server).reattach(variant.server);
         if (alive) return;
         try {
-          const server = await this.startVariant(variant);
-          const latest = await this.load<Endpoint>('endpoints', name);
-          const same = latest?.deployment?.variants.find(
-            (v) => v.name === variantName && v.dir === variant.dir,
-          );
-          if (!latest || !same) {
-            await server.stop(5);
-            return;
-          }
-          same.server = server.handle;
-          latest.LastModifiedTime = epochSeconds();
-          await this.save('endpoints', name, latest);
-          this.watch(server, name, variantName);
+          await this.adopt(name, variant, await this.startVariant(variant), { modified: true });
         } catch (error) {
           const latest = await this.load<Endpoint>('endpoints', name);
           if (!latest) return;

@@ -14,6 +14,12 @@ export const MAX_INVOKE_BYTES = 6 * 1024 * 1024;
 export const CUSTOM_ATTRIBUTES = 'x-amzn-sagemaker-custom-attributes';
 const TARGET_VARIANT = 'x-amzn-sagemaker-target-variant';
 
+/** A request header's value, when it was sent once. */
+export const headerOf = (request: IncomingMessage, name: string): string | undefined => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
 export function sendRuntimeError(
   response: ServerResponse,
   status: number,
@@ -127,8 +133,7 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
     const match = (request.url ?? '').match(/^\/endpoints\/([^/?]+)\/invocations(\?.*)?$/);
     if (request.method !== 'POST' || !match) return false;
     const name = decodeURIComponent(match[1] as string);
-    const target = request.headers[TARGET_VARIANT];
-    const targetVariant = typeof target === 'string' ? target : undefined;
+    const targetVariant = headerOf(request, TARGET_VARIANT);
     const route = await hosting.route(name, targetVariant);
     if (sendRouteError(response, name, route, targetVariant) || route.kind !== 'serve') return true;
     try {
@@ -147,8 +152,8 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
       }
       const headers: Record<string, string> = {};
       for (const header of ['content-type', 'accept', CUSTOM_ATTRIBUTES]) {
-        const value = request.headers[header];
-        if (typeof value === 'string') headers[header] = value;
+        const value = headerOf(request, header);
+        if (value !== undefined) headers[header] = value;
       }
       let answer: ContainerAnswer;
       try {

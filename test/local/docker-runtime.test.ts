@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { execa } from 'execa';
-import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
-import { containerDir, labelledCsv, prepareExampleModel } from '../rig/example-model.js';
+import { buildExampleImage, leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
+import { labelledCsv, prepareExampleModel } from '../rig/example-model.js';
 import {
   createModelWithConfig,
   type LocalRig,
@@ -45,17 +45,7 @@ describe('local SageMaker with the docker runtime', () => {
 
   it('trains in a container, then serves the model from another', async (t) => {
     if (!(await requireDocker(t))) return;
-    await execa('docker', [
-      'build',
-      '--quiet',
-      '--tag',
-      IMAGE,
-      '--build-arg',
-      `BASE_IMAGE=${TEST_BASE_IMAGE}`,
-      '--build-arg',
-      'TFJS_NODE=skip',
-      containerDir,
-    ]);
+    await buildExampleImage(IMAGE);
     rig = await startLocalRig();
     const rows = labelledCsv(300);
     await putObjects(rig.s3, 'docker-bucket', { 'train/a.csv': rows });

@@ -7,11 +7,31 @@ import type { TestContext } from 'node:test';
 import { execa } from 'execa';
 import { dockerEngineAnswers } from '../../src/runtimes/docker/docker-cli.js';
 import { MANAGED_LABEL } from '../../src/runtimes/docker/docker-runtime.js';
+import { containerDir } from './example-model.js';
 import { repoRoot } from './project.js';
 
 export const TEST_BASE_IMAGE = 'pipeline-test/node-base:local';
 /** debian:bookworm-slim's stand-in, made by debootstrap (test/docker/make-debian-image.sh). */
 export const TEST_DEBIAN_IMAGE = 'pipeline-test/debian:local';
+
+/**
+ * Builds the example's container/ (prepared: prepareExampleModel) as `tag` on the test base image,
+ * without TensorFlow.js's native build, which cannot install here; its image id.
+ */
+export async function buildExampleImage(tag: string): Promise<string> {
+  await execa('docker', [
+    'build',
+    '--quiet',
+    '--tag',
+    tag,
+    '--build-arg',
+    `BASE_IMAGE=${TEST_BASE_IMAGE}`,
+    '--build-arg',
+    'TFJS_NODE=skip',
+    containerDir,
+  ]);
+  return (await execa('docker', ['image', 'inspect', '--format', '{{.Id}}', tag])).stdout.trim();
+}
 
 let answers: Promise<boolean> | undefined;
 const engineAnswers = (): Promise<boolean> => {

@@ -31,6 +31,27 @@ class Handler(BaseHTTPRequestHandler):
 HTTPServer((os.environ.get('PIPELINE_BIND_HOST', '0.0.0.0'), int(os.environ.get('SAGEMAKER_BIND_TO_PORT', '8080'))), Handler).serve_forever()
 `;
 
+/** A pipeline.yaml for this container on the local target with the process runtime. */
+export const pythonPipelineYaml = (name: string): string => `name: ${name}
+target: local
+runtime: process
+image:
+  name: ${name}
+  context: container
+  dockerfile: container/Dockerfile
+data:
+  training:
+    path: data/training
+    contentType: text/csv
+invoke:
+  data: data/eval.csv
+  contentType: text/csv
+  accept: text/csv
+training:
+  hyperparameters:
+    depth: 3
+`;
+
 export const PYTHON_CONTAINER: Record<string, string> = {
   'container/Dockerfile':
     'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y python3\nCOPY train serve /opt/program/\nENV PATH=/opt/program:$PATH\n',

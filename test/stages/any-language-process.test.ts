@@ -5,27 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { destroyLocalTarget } from '../rig/local-target.js';
 import { withProject } from '../rig/project.js';
-import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
+import { makeExecutable, PYTHON_CONTAINER, pythonPipelineYaml } from '../rig/python-container.js';
 
-const CONFIG = `name: python-model
-target: local
-runtime: process
-image:
-  name: python-model
-  context: container
-  dockerfile: container/Dockerfile
-data:
-  training:
-    path: data/training
-    contentType: text/csv
-invoke:
-  data: data/eval.csv
-  contentType: text/csv
-  accept: text/csv
-training:
-  hyperparameters:
-    depth: 3
-`;
+const CONFIG = pythonPipelineYaml('python-model');
 
 const FILES = { 'pipeline.yaml': CONFIG, ...PYTHON_CONTAINER };
 

@@ -6,31 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { destroyLocalTarget } from '../rig/local-target.js';
 import { withProject } from '../rig/project.js';
-import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
+import { makeExecutable, PYTHON_CONTAINER, pythonPipelineYaml } from '../rig/python-container.js';
 
 const FILES = 5_000;
 
-const CONFIG = `name: many-files
-target: local
-runtime: process
-image:
-  name: many-files
-  context: container
-  dockerfile: container/Dockerfile
-data:
-  training:
-    path: data/training
-    contentType: text/csv
-localTest:
-  context: context
-invoke:
-  data: data/eval.csv
-  contentType: text/csv
-  accept: text/csv
-training:
-  hyperparameters:
-    depth: 3
-`;
+// local-test checks the container on a one-file mirror of /opt/ml: the channel is for the job.
+const CONFIG = `${pythonPipelineYaml('many-files')}localTest:\n  context: context\n`;
 
 describe('a channel of 5,000 files on the local target', () => {
   it('is uploaded whole, and a training job trains on every file', async () => {
@@ -39,7 +20,6 @@ describe('a channel of 5,000 files on the local target', () => {
       shards[`data/training/shard-${String(index).padStart(5, '0')}.csv`] =
         `${index % 7},${index % 5},${index % 2}\n`;
     const { 'data/training/part-1.csv': _single, ...container } = PYTHON_CONTAINER;
-    // local-test checks the container on a one-file mirror of /opt/ml: the channel is for the job.
     const context = {
       'context/input/config/hyperparameters.json': '{"depth": "3"}',
       'context/input/data/training/one.csv': '1,2,0\n',
