@@ -61,7 +61,7 @@ export class FileHasher {
     const stamp = `${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.ino}:${info.dev}`;
     const cached = this.cache.get(path);
     if (cached?.stamp === stamp) return { size, sha256: cached.sha256 };
-    const sha256 = await streamHash(path);
+    const sha256 = await hashContent(path, size);
     this.bytesHashed += size;
     this.cache.set(path, { stamp, sha256 });
     this.dirty = true;
@@ -112,7 +112,13 @@ export class FileHasher {
   }
 }
 
-function streamHash(path: string): Promise<string> {
+async function hashContent(path: string, size: number): Promise<string> {
+  // A stream reads into buffers of its high-water mark whatever the file's size: 4 MiB for every
+  // small file made a first plan of 5,000 files spend 3.6 of its 7.5 s collecting garbage.
+  if (size < READ_CHUNK)
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(path, { highWaterMark: READ_CHUNK })
