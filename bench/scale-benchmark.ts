@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
+import { startLocalS3 } from '../src/local-sagemaker/local-s3.js';
 import { downloadPrefix } from '../src/local-sagemaker/s3-transfer.js';
 import { machineHeading } from './measure.js';
 import { seconds, startS3Rig } from './s3-rig.js';
@@ -48,6 +49,9 @@ async function timedAsync<T>(work: () => Promise<T>): Promise<{ result: T; secon
 
 const work = await mkdtemp(join(tmpdir(), 'scale-bench-'));
 const rig = await startS3Rig(join(work, 'local'));
+// The training job's download reads the local S3's store in the process that serves it: this
+// reads the same folder as the rig's server does, as a training job in it would.
+const store = await startLocalS3(join(work, 'local', 's3'));
 const rows: string[] = [];
 try {
   for (const count of counts) {
@@ -89,7 +93,7 @@ try {
     const again = await peakRss(upload);
 
     const ourDownload = await timedAsync(() =>
-      downloadPrefix(rig.s3, `s3://ours-${count}/data/${channel}`, join(work, 'opt-ml', channel)),
+      downloadPrefix(store.objects, `s3://ours-${count}/data/${channel}`, join(work, 'opt-ml', channel)),
     );
     const theirDownload = await rig.awsCli([
       's3',
@@ -121,6 +125,7 @@ try {
     ].join('\n'),
   );
 } finally {
+  await store.close();
   await rig.close();
   await rm(work, { recursive: true, force: true });
 }

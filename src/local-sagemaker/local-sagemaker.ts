@@ -72,6 +72,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     owner: dataDir,
     region,
     s3,
+    objects: s3Server.objects,
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
   });
   await trainingJobs.reconcile();

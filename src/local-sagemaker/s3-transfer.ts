@@ -1,11 +1,8 @@
 // Moves job data between S3 and a job folder, as SageMaker does: a channel's S3 prefix becomes
 // input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz.
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
 import { inParallel } from '../shared/in-parallel.js';
 
@@ -20,24 +17,32 @@ export function parseS3Uri(uri: string): S3Location {
   return { bucket: match[1] as string, key: match[2] as string };
 }
 
-/** Downloads every object under the prefix into dir, keeping the key tree; returns the count. */
-/** Objects fetched at once: a channel of many small files is bound by round trips, not bytes. */
+/**
+ * The local S3's objects as the process that serves them sees them: SageMaker reads a channel
+ * inside AWS, not through the public API, and so does the local one. Through HTTP, a channel of
+ * 5,000 small files took 13.5 s to download, the S3 server and its client sharing one thread.
+ */
+export interface StoredObjects {
+  /** Up to 1,000 keys under prefix after startAfter, in S3's order; truncated when more follow. */
+  list(bucket: string, prefix: string, startAfter: string): Promise<{ keys: string[]; truncated: boolean }>;
+  /** Writes the object's bytes to target. */
+  copyTo(bucket: string, key: string, target: string): Promise<void>;
+}
+
+/** Objects copied at once: a channel of many small files is bound by round trips, not bytes. */
 const DOWNLOAD_CONCURRENCY = 16;
 
-export async function downloadPrefix(s3: S3Client, uri: string, dir: string): Promise<number> {
+/** Downloads every object under the prefix into dir, keeping the key tree; returns the count. */
+export async function downloadPrefix(objects: StoredObjects, uri: string, dir: string): Promise<number> {
   const { bucket, key: prefix } = parseS3Uri(uri);
   await mkdir(dir, { recursive: true });
   let count = 0;
   const made = new Set<string>();
-  let token: string | undefined;
+  let startAfter = '';
   // A page (up to 1,000 keys) at a time, so memory stays flat however many files the channel has.
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const keys = (page.Contents ?? [])
-      .map((object) => object.Key)
-      .filter((key): key is string => key !== undefined && !key.endsWith('/'));
+  for (;;) {
+    const page = await objects.list(bucket, prefix, startAfter);
+    const keys = page.keys.filter((key) => !key.endsWith('/'));
     await inParallel(keys, DOWNLOAD_CONCURRENCY, async (key) => {
       // A prefix that names one object (s3://b/data.csv) gives that file its own name.
       const relativeKey =
@@ -48,13 +53,13 @@ export async function downloadPrefix(s3: S3Client, uri: string, dir: string): Pr
         await mkdir(folder, { recursive: true });
         made.add(folder);
       }
-      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
-      await pipeline(body, createWriteStream(target));
+      await objects.copyTo(bucket, key, target);
       count++;
     });
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return count;
+    const last = page.keys.at(-1);
+    if (!page.truncated || last === undefined) return count;
+    startAfter = last;
+  }
 }
 
 async function listEntries(dir: string): Promise<string[]> {

@@ -7,8 +7,22 @@ declare module 's3rver' {
     silent?: boolean;
     configureBuckets?: { name: string }[];
   }
+  /** An object as the store lists it (its content is not read by a listing). */
+  interface StoredObject {
+    key: string;
+  }
+  /** s3rver's file-system store: where its server keeps buckets and objects. */
+  interface FilesystemStore {
+    listObjects(
+      bucket: string,
+      options: { prefix?: string; startAfter?: string; maxKeys?: number },
+    ): Promise<{ objects: StoredObject[]; isTruncated: boolean }>;
+    /** The file holding an object's bytes (resource 'object'). */
+    getResourcePath(bucket: string, key: string, resource: 'object'): string;
+  }
   export default class S3rver {
     constructor(options: S3rverOptions);
+    readonly store: FilesystemStore;
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }

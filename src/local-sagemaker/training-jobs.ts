@@ -17,7 +17,7 @@ import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { type LogStream, TRAINING_LOG_GROUP } from './logs.js';
 import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
-import { downloadPrefix, parseS3Uri, uploadFolderAsTarGz } from './s3-transfer.js';
+import { downloadPrefix, parseS3Uri, type StoredObjects, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
 import { resourceOfArn, type Tag, type TagStore } from './tags.js';
 
@@ -76,6 +76,8 @@ export interface TrainingJobsOptions {
   dir: string;
   region: string;
   s3: S3Client;
+  /** The same S3's objects read in place: a channel's download. */
+  objects: StoredObjects;
   /** SIGTERM to SIGKILL when a job is stopped (SageMaker: 120 s). */
   stopGraceSeconds?: number;
   /** Tags given at creation go here. */
@@ -462,7 +464,7 @@ export class TrainingJobs {
       for (const channel of job.InputDataConfig ?? []) {
         const source = channel.DataSource.S3DataSource;
         await downloadPrefix(
-          this.options.s3,
+          this.options.objects,
           source.S3Uri,
           join(mlDir, 'input', 'data', channel.ChannelName),
         );
