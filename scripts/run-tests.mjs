@@ -4,7 +4,7 @@
 // longest jobs start first, so that the two lanes end together. Each job's output is printed as
 // it ends; the last line gives the totals.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Suites that look at every container the docker runtime labels: one at a time, as one job. */
@@ -68,11 +68,28 @@ try {
   process.exit(1);
 }
 
+// The tests' projects, jobs' folders and local S3s live in TMPDIR. On a memory file system
+// (/dev/shm, where there is one) creating a file costs a third of what it costs on this machine's
+// disk (5,000 small objects written as the local S3 writes them: 1.2 s against 3.3 s), and the
+// suite creates hundreds of thousands. The tool itself is not told: it writes where it is run.
+const scratch = (() => {
+  if (process.env.TEST_TMPDIR === 'default') return undefined;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return mkdtempSync('/dev/shm/pipeline-tests-');
+  } catch {
+    return undefined;
+  }
+})();
+const jobEnv = scratch ? { ...process.env, TMPDIR: scratch } : process.env;
+if (scratch) process.stdout.write(`# temporary files in ${scratch} (TEST_TMPDIR=default: the system's)\n`);
+
 function runJob(job) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...job.files], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: jobEnv,
     });
     const output = [];
     child.stdout.on('data', (chunk) => output.push(chunk));
@@ -94,6 +111,7 @@ await Promise.all(
     for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job));
   }),
 );
+if (scratch) rmSync(scratch, { recursive: true, force: true });
 const total = (key) => results.reduce((sum, result) => sum + result[key], 0);
 process.stdout.write(
   `tests: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped\n`,

@@ -5,7 +5,8 @@
 // are split between variants by weight, or sent to the TargetVariant.
 //
 // UpdateEndpoint is blue/green, as on SageMaker: the new deployment starts beside the old one,
-// which keeps serving; when the new one is healthy it takes the traffic and the old one stops.
+// which keeps serving; when the new one is healthy it takes the traffic and the old one stops,
+// and the update ends (InService) once it has stopped.
 // When the new one fails, the endpoint stays InService on the old configuration and the failure
 // is in FailureReason. A deleted endpoint stays deleted, whatever its deployment does later.
 //
@@ -125,7 +126,15 @@ interface Endpoint {
   ProductionVariants?: VariantSummary[];
   PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
   /** Internal: the servers of the deployment in service. */
-  deployment?: { dir: string; variants: ServingVariant[]; asyncInference?: AsyncInferenceConfig };
+  deployment?: Deployment;
+  /** Internal: the deployment an update replaced, until its servers have stopped. */
+  retiring?: Deployment;
+}
+
+interface Deployment {
+  dir: string;
+  variants: ServingVariant[];
+  asyncInference?: AsyncInferenceConfig;
 }
 
 export interface HostingOptions {
@@ -379,10 +388,11 @@ export class Hosting {
       },
       CreateEndpoint: (input) => this.createEndpoint(input),
       DescribeEndpoint: async (input) => {
-        const { deployment: _internal, ...visible } = await this.mustLoad<Endpoint>(
-          'endpoints',
-          resourceName(input, 'EndpointName'),
-        );
+        const {
+          deployment: _internal,
+          retiring: _retiring,
+          ...visible
+        } = await this.mustLoad<Endpoint>('endpoints', resourceName(input, 'EndpointName'));
         return visible;
       },
       UpdateEndpoint: (input) => this.updateEndpoint(input),
@@ -566,7 +576,7 @@ export class Hosting {
     const name = resourceName(input, 'EndpointName');
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
     await this.erase('endpoints', name);
-    await this.stopDeployment(endpoint.deployment);
+    await Promise.all([this.stopDeployment(endpoint.deployment), this.stopDeployment(endpoint.retiring)]);
     return {};
   }
 
@@ -697,7 +707,9 @@ export class Hosting {
     const previous = current.deployment;
     current.deployment = deployment;
     current.EndpointConfigName = config.EndpointConfigName;
-    current.EndpointStatus = 'InService';
+    // As on SageMaker, an update ends when the old fleet is gone; the new one serves meanwhile.
+    current.EndpointStatus = previous ? 'Updating' : 'InService';
+    if (previous) current.retiring = previous;
     delete current.FailureReason;
     const resolvedAt = epochSeconds();
     current.ProductionVariants = config.ProductionVariants.map((variant) => {
@@ -719,7 +731,26 @@ export class Hosting {
     });
     await this.save('endpoints', name, current);
     // The new deployment takes requests from here on; the old one drains and stops.
-    await this.stopDeployment(previous);
+    if (previous) await this.retire(name, previous);
+  }
+
+  /**
+   * Stops a replaced deployment, then ends its endpoint's update (unless it was deleted or updated
+   * meanwhile); the endpoint as it is then.
+   */
+  private async retire(name: string, previous: Deployment): Promise<Endpoint | undefined> {
+    const stopped = this.stopDeployment(previous);
+    // The record is settled whether or not a server failed to stop; the failure is then the caller's.
+    await stopped.catch(() => undefined);
+    const latest = await this.load<Endpoint>('endpoints', name);
+    if (latest?.retiring?.dir === previous.dir) {
+      delete latest.retiring;
+      if (latest.EndpointStatus === 'Updating') latest.EndpointStatus = 'InService';
+      latest.LastModifiedTime = epochSeconds();
+      await this.save('endpoints', name, latest);
+    }
+    await stopped;
+    return latest;
   }
 
   private async unpackModel(uri: string, variantDir: string): Promise<void> {
@@ -741,7 +772,7 @@ export class Hosting {
   }
 
   /** Stops a deployment's servers and removes its folder. */
-  private async stopDeployment(deployment: Endpoint['deployment']): Promise<void> {
+  private async stopDeployment(deployment: Deployment | undefined): Promise<void> {
     if (!deployment) return;
     await Promise.all(
       deployment.variants.map(async (variant) => {
@@ -897,10 +928,11 @@ export class Hosting {
    * or back InService on the old configuration (an update).
    */
   async reconcile(): Promise<void> {
-    for (const endpoint of await this.loadAll<Endpoint & { deployment?: { server?: ServerHandle } }>(
-      'endpoints',
-    )) {
-      const name = endpoint.EndpointName;
+    for (const found of await this.loadAll<Endpoint>('endpoints')) {
+      const name = found.EndpointName;
+      // An update whose new deployment was serving while the old one stopped: finish stopping it.
+      const endpoint = found.retiring ? await this.retire(name, found.retiring) : found;
+      if (!endpoint) continue;
       upgradeDeployment(endpoint);
       if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';

@@ -37,6 +37,7 @@ import { parseS3Uri } from '../../src/local-sagemaker/s3-transfer.js';
 import { pathExists } from '../../src/shared/path-exists.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { processesWhoseEnvironment } from '../rig/kill-trials.js';
 import {
   callChecked,
   type LocalRig,
@@ -58,7 +59,10 @@ const server = createServer((request, response) => {
   });
 });
 server.listen(Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), process.env.PIPELINE_BIND_HOST ?? '0.0.0.0');
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// DRAIN_MS: a server that takes its time to stop, as one finishing its requests does.
+process.on('SIGTERM', () =>
+  setTimeout(() => server.close(() => process.exit(0)), Number(process.env.DRAIN_MS ?? 0)),
+);
 `;
 const NEVER_STARTS = `console.error('this model cannot load its weights'); process.exit(1);\n`;
 /** Answers ANSWER:PID; a request whose body is "hold" is answered once HOLD_FILE exists. */
@@ -103,12 +107,18 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     return { text: new TextDecoder().decode(answer.Body), variant: answer.InvokedProductionVariant };
   };
 
-  async function modelAndConfig(name: string, image: string, answer: string, variants?: unknown[]) {
+  async function modelAndConfig(
+    name: string,
+    image: string,
+    answer: string,
+    variants?: unknown[],
+    environment: Record<string, string> = {},
+  ) {
     await rig.sagemaker.send(
       new CreateModelCommand({
         ModelName: name,
         ExecutionRoleArn: ROLE,
-        PrimaryContainer: { Image: image, Environment: { ANSWER: answer } },
+        PrimaryContainer: { Image: image, Environment: { ANSWER: answer, ...environment } },
       }),
     );
     await rig.sagemaker.send(
@@ -152,7 +162,7 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     }
     answeringImage = pathToFileURL(rig.project.path('images', 'answering')).href;
     brokenImage = pathToFileURL(rig.project.path('images', 'broken')).href;
-    await modelAndConfig('blue', answeringImage, 'blue');
+    await modelAndConfig('blue', answeringImage, 'blue', undefined, { DRAIN_MS: '1000' });
     await modelAndConfig('green', answeringImage, 'green');
     await modelAndConfig('broken', brokenImage, 'never');
   });
@@ -186,10 +196,18 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     assert.ok(answers.length > 0 && answers.every((answer) => answer === 'blue'), answers.join(' '));
     assert.equal((await answerOf('ep')).text, 'blue');
 
+    const blueServers = () =>
+      processesWhoseEnvironment(
+        (variables) =>
+          variables.includes('ANSWER=blue') && variables.some((v) => v.includes(rig.project.dir)),
+      );
+    assert.equal((await blueServers()).length, 1, 'the blue model is served');
     await call('UpdateEndpoint', { EndpointName: 'ep', EndpointConfigName: 'green' });
     const updated = await settled('ep');
     assert.equal(updated.EndpointConfigName, 'green');
     assert.equal(updated.FailureReason, undefined);
+    // As on SageMaker, the update ends when the old fleet is gone, not when the new one answers.
+    assert.deepEqual(await blueServers(), [], 'the old server stopped before the endpoint was InService');
     assert.equal((await answerOf('ep')).text, 'green');
   });
 

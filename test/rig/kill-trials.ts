@@ -86,7 +86,9 @@ export async function stageRunning(project: TestProject): Promise<string> {
 }
 
 /** Pids of the processes whose environment (NAME=value entries) passes `matches`. */
-async function processesWhoseEnvironment(matches: (variables: string[]) => boolean): Promise<number[]> {
+export async function processesWhoseEnvironment(
+  matches: (variables: string[]) => boolean,
+): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
