@@ -1,8 +1,11 @@
 // The local S3 honours conditional writes as S3 does (the lock and state writes of a shared
 // state backend rest on them): If-None-Match: * creates only, If-Match writes only over the
 // version read, a failed condition is 412 PreconditionFailed, a conditional write that meets
-// another write of the key in progress is 409 ConditionalRequestConflict; through the AWS SDK.
+// another write of the key in progress is 409 ConditionalRequestConflict, and no GET ever sees part
+// of an object being written; through the AWS SDK.
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -14,6 +17,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { waitFor } from '../rig/project.js';
 
 describe('conditional writes in the local S3', () => {
   let server: TestS3;
@@ -86,6 +90,32 @@ describe('conditional writes in the local S3', () => {
     await inProgress;
     const body = await (
       await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'race.json' }))
+    ).Body?.transformToString();
+    assert.equal(body, '0123456789');
+  });
+
+  it('never shows part of an object: a GET during a PUT finds nothing, after it all', async () => {
+    const slow = new PassThrough();
+    const inProgress = s3.send(
+      new PutObjectCommand({ Bucket: 'state', Key: 'atomic.bin', Body: slow, ContentLength: 10 }),
+    );
+    slow.write('01234');
+    // The server is writing once a file for the key is in the bucket's folder.
+    await waitFor(
+      async () =>
+        (await readdir(join(server.dir, 'state'))).some((name) => name.startsWith('atomic.bin'))
+          ? true
+          : undefined,
+      'the PUT to reach the store',
+    );
+    await assert.rejects(
+      s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'atomic.bin' })),
+      (error: Error) => error.name === 'NoSuchKey',
+    );
+    slow.end('56789');
+    await inProgress;
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'atomic.bin' }))
     ).Body?.transformToString();
     assert.equal(body, '0123456789');
   });

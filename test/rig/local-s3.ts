@@ -9,6 +9,8 @@ import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 
 export interface TestS3 {
   endpoint: string;
+  /** Where the server keeps its buckets. */
+  dir: string;
   s3: S3Client;
   stop(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export async function startTestS3(bucket: string): Promise<TestS3> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     endpoint: server.endpoint,
+    dir,
     s3,
     stop: async () => {
       s3.destroy();
