@@ -1,9 +1,7 @@
 // Picks the TensorFlow.js backend: the native one (@tensorflow/tfjs-node) when it is installed
 // and loads, as in an image built with network access; else WebAssembly, which works offline;
 // else plain JavaScript. The choice is printed, since it decides the speed.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { registerBundledBackends, tf } from './tfjs.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -22,6 +20,7 @@ export async function initBackend(
   log: (line: string) => void,
   wanted = process.env.TFJS_BACKEND,
 ): Promise<BackendName> {
+  registerBundledBackends();
   tf.enableProdMode();
   const order: BackendName[] =
     wanted === 'wasm' || wanted === 'cpu' || wanted === 'tensorflow'

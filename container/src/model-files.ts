@@ -1,15 +1,16 @@
 // Saves and loads the model as model.json + weights.bin in a folder. Pure TensorFlow.js has no
 // file:// IO in Node, so the artifacts pass through tf.io.withSaveHandler / tf.io.fromMemory.
+
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as Tfl from '@tensorflow/tfjs-layers';
+import { tf, tfl } from './tfjs.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS = 'weights.bin';
 
 export async function saveModel(
-  model: tfl.LayersModel,
+  model: Tfl.LayersModel,
   dir: string,
   metadata: Record<string, unknown>,
 ): Promise<void> {
@@ -33,7 +34,7 @@ export async function saveModel(
   );
 }
 
-export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+export async function loadModel(dir: string): Promise<Tfl.LayersModel> {
   const manifest = JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8'));
   const weights = await readFile(join(dir, WEIGHTS));
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);

@@ -2,8 +2,9 @@
 // units and a softmax output. Kept as a tfjs-layers model so that it is initialised as Keras
 // initialises it and saves and loads in the standard model.json + weights format; training.ts
 // trains it, predictor.ts serves it.
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import type { Hyperparameters, Initializer } from './hyperparameters.js';
+import { tfl } from './tfjs.js';
 
 function initializer(name: Initializer, seed: number): ReturnType<typeof tfl.initializers.zeros> {
   switch (name) {
@@ -27,7 +28,7 @@ function initializer(name: Initializer, seed: number): ReturnType<typeof tfl.ini
   }
 }
 
-export function buildModel(hp: Hyperparameters): tfl.Sequential {
+export function buildModel(hp: Hyperparameters): Tfl.Sequential {
   const model = tfl.sequential();
   for (let layer = 0; layer <= hp.numHiddenLayers; layer++) {
     const output = layer === hp.numHiddenLayers;

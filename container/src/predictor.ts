@@ -2,10 +2,11 @@
 // (sigmoid hidden layers, softmax output: what `train` writes) is served by the WebAssembly
 // kernel, where a 1-row request costs microseconds instead of a dozen TensorFlow.js dispatches;
 // any other model goes through TensorFlow.js's predict.
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as Tf from '@tensorflow/tfjs-core';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import { DenseNetwork } from './dense-network.js';
 import { type Engine, engineWanted, SettingError } from './engine-choice.js';
+import { tf } from './tfjs.js';
 
 /** Rows per forward pass of the kernel: large requests go through in chunks of this many. */
 const CHUNK_ROWS = 256;
@@ -22,7 +23,7 @@ interface DenseLayerConfig {
 }
 
 /** The layer widths of a model the kernel can run, input first; undefined for any other model. */
-function denseStackWidths(model: tfl.LayersModel): number[] | undefined {
+function denseStackWidths(model: Tfl.LayersModel): number[] | undefined {
   const widths = [model.inputs[0]?.shape[1] as number];
   const layers = model.layers;
   for (const [index, layer] of layers.entries()) {
@@ -40,7 +41,7 @@ function rowsOf(values: Float32Array, count: number, width: number): number[][] 
 }
 
 export async function predictorFor(
-  model: tfl.LayersModel,
+  model: Tfl.LayersModel,
   wanted = engineWanted('SERVING_ENGINE'),
 ): Promise<Predictor> {
   const inputDim = model.inputs[0]?.shape[1] as number;
@@ -59,7 +60,7 @@ export async function predictorFor(
   return {
     engine: 'tfjs',
     predict: (rows, count) => {
-      const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [count, inputDim])) as tf.Tensor2D);
+      const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [count, inputDim])) as Tf.Tensor2D);
       const result = output.arraySync();
       output.dispose();
       return result;

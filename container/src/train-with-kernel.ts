@@ -2,9 +2,9 @@
 // each epoch's shuffled rows go in, and a hundred mini-batches run per call, between which
 // SIGTERM can be noticed. The loss and accuracy of an epoch are the running means over its
 // mini-batches, each measured before its update, as Keras reports them.
-import * as tf from '@tensorflow/tfjs-core';
 import { DenseNetwork } from './dense-network.js';
 import { mulberry32, permute, shuffledOrder } from './shuffle.js';
+import { tf } from './tfjs.js';
 import { type EpochMetrics, layerWidths, type Trainer, yieldToEventLoop } from './training.js';
 
 const BATCHES_PER_CALL = 100;

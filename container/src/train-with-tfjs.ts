@@ -1,19 +1,20 @@
 // Training with TensorFlow.js operations: a plain loop with hand-written backpropagation (half
 // the operations of autograd's, a third of `fit`'s). The reference for the kernel
 // (train-with-kernel.ts), and the engine for whatever backend TensorFlow.js runs on.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as Tf from '@tensorflow/tfjs-core';
 import type { Dataset } from './dataset.js';
 import { mulberry32, permute, shuffledOrder } from './shuffle.js';
+import { tf } from './tfjs.js';
 import { type EpochMetrics, type Trainer, yieldToEventLoop } from './training.js';
 
 /** Running sums over an epoch's mini-batches, kept on the backend until the epoch ends. */
 interface Totals {
-  loss: tf.Variable;
-  correct: tf.Variable;
+  loss: Tf.Variable;
+  correct: Tf.Variable;
 }
 
 /** Adds a batch's cross-entropy (probabilities clipped as Keras clips them) and correct count. */
-function tally(totals: Totals, probabilities: tf.Tensor2D, y: tf.Tensor2D): void {
+function tally(totals: Totals, probabilities: Tf.Tensor2D, y: Tf.Tensor2D): void {
   const clipped = tf.clipByValue(probabilities, 1e-7, 1 - 1e-7);
   totals.loss.assign(tf.sub(totals.loss, tf.sum(tf.mul(y, tf.log(clipped)))));
   const correct = tf.equal(tf.argMax(probabilities, 1), tf.argMax(y, 1));
@@ -27,35 +28,35 @@ function tally(totals: Totals, probabilities: tf.Tensor2D, y: tf.Tensor2D): void
  * comes out already scaled.
  */
 function sgdStep(
-  weights: readonly tf.Variable[],
-  x: tf.Tensor2D,
-  y: tf.Tensor2D,
-  scale: tf.Scalar,
+  weights: readonly Tf.Variable[],
+  x: Tf.Tensor2D,
+  y: Tf.Tensor2D,
+  scale: Tf.Scalar,
   totals: Totals,
 ): void {
   const layers = weights.length / 2;
-  const activations: tf.Tensor2D[] = [x];
+  const activations: Tf.Tensor2D[] = [x];
   for (let i = 0; i < layers; i++) {
     const hidden = i < layers - 1;
     activations.push(
       tf.fused.matMul({
-        a: activations[i] as tf.Tensor2D,
-        b: weights[2 * i] as unknown as tf.Tensor2D,
-        bias: weights[2 * i + 1] as tf.Tensor,
+        a: activations[i] as Tf.Tensor2D,
+        b: weights[2 * i] as unknown as Tf.Tensor2D,
+        bias: weights[2 * i + 1] as Tf.Tensor,
         ...(hidden ? { activation: 'sigmoid' as const } : {}),
-      }) as tf.Tensor2D,
+      }) as Tf.Tensor2D,
     );
   }
-  const probabilities = tf.softmax(activations[layers] as tf.Tensor2D);
+  const probabilities = tf.softmax(activations[layers] as Tf.Tensor2D);
   tally(totals, probabilities, y);
-  let delta = tf.mul(tf.sub(probabilities, y), scale) as tf.Tensor2D;
+  let delta = tf.mul(tf.sub(probabilities, y), scale) as Tf.Tensor2D;
   for (let i = layers - 1; i >= 0; i--) {
-    const input = activations[i] as tf.Tensor2D;
-    const kernel = weights[2 * i] as tf.Variable;
-    const bias = weights[2 * i + 1] as tf.Variable;
+    const input = activations[i] as Tf.Tensor2D;
+    const kernel = weights[2 * i] as Tf.Variable;
+    const bias = weights[2 * i + 1] as Tf.Variable;
     const next =
       i > 0
-        ? (tf.mul(tf.matMul(delta, kernel, false, true), tf.mul(input, tf.sub(1, input))) as tf.Tensor2D)
+        ? (tf.mul(tf.matMul(delta, kernel, false, true), tf.mul(input, tf.sub(1, input))) as Tf.Tensor2D)
         : undefined;
     kernel.assign(tf.sub(kernel, tf.matMul(input, delta, true, false)));
     bias.assign(tf.sub(bias, tf.sum(delta, 0)));
@@ -63,12 +64,12 @@ function sgdStep(
   }
 }
 
-function evaluate(weights: readonly tf.Tensor[], data: Dataset): { loss: number; accuracy: number } {
+function evaluate(weights: readonly Tf.Tensor[], data: Dataset): { loss: number; accuracy: number } {
   const totals: Totals = { loss: tf.variable(tf.scalar(0)), correct: tf.variable(tf.scalar(0)) };
   tf.tidy(() => {
-    let h: tf.Tensor2D = tf.tensor2d(data.features, [data.rows, data.inputDim]);
+    let h: Tf.Tensor2D = tf.tensor2d(data.features, [data.rows, data.inputDim]);
     for (let i = 0; i < weights.length; i += 2) {
-      h = tf.add(tf.matMul(h, weights[i] as tf.Tensor2D), weights[i + 1] as tf.Tensor1D);
+      h = tf.add(tf.matMul(h, weights[i] as Tf.Tensor2D), weights[i + 1] as Tf.Tensor1D);
       if (i + 2 < weights.length) h = tf.sigmoid(h);
     }
     tally(totals, tf.softmax(h), tf.tensor2d(data.labels, [data.rows, data.numClasses]));
@@ -84,8 +85,8 @@ function evaluate(weights: readonly tf.Tensor[], data: Dataset): { loss: number;
 export const trainWithTfjs: Trainer = async (model, hp, train, validation, options) => {
   const weights = model.getWeights().map((w) => tf.variable(w));
   const totals: Totals = { loss: tf.variable(tf.scalar(0)), correct: tf.variable(tf.scalar(0)) };
-  const scales = new Map<number, tf.Scalar>();
-  const scaleFor = (size: number): tf.Scalar => {
+  const scales = new Map<number, Tf.Scalar>();
+  const scaleFor = (size: number): Tf.Scalar => {
     let scale = scales.get(size);
     if (!scale) {
       // Made inside a batch's tidy(): keep() saves it from that scope's clean-up.

@@ -6,7 +6,7 @@
 //           reference the kernel is tested against, and the choice for a network it cannot run
 // TRAINING_ENGINE chooses; both draw the same seeded shuffle and report the same metrics.
 // What the two share is here.
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as Tfl from '@tensorflow/tfjs-layers';
 import type { Dataset } from './dataset.js';
 import type { Hyperparameters } from './hyperparameters.js';
 
@@ -27,7 +27,7 @@ export interface TrainOptions {
 
 /** An engine's training loop: trains the model in place, returns each completed epoch's metrics. */
 export type Trainer = (
-  model: tfl.LayersModel,
+  model: Tfl.LayersModel,
   hp: Hyperparameters,
   train: Dataset,
   validation: Dataset | undefined,
