@@ -251,6 +251,8 @@ export class Hosting {
   /** The store's records as last written or read, by file (see `load`), and how often each changed. */
   private readonly records = new Map<string, string>();
   private readonly changes = new Map<string, number>();
+  /** Saves of a record under way: a read meanwhile may see the file before or after the rename. */
+  private readonly saving = new Map<string, number>();
   /** Set when the local SageMaker closes: servers that end then are not replaced. */
   private closing = false;
   private readonly tags: TagStore;
@@ -282,13 +284,16 @@ export class Hosting {
     const key = this.file(kind, name);
     const kept = this.records.get(key);
     if (kept !== undefined) return JSON.parse(kept) as T;
-    // A save or an erase while the file is read makes what was read stale: it is not kept then.
+    // A save or an erase under way or begun while the file is read may make what was read stale:
+    // it is not kept then (a read that ended after a save had kept the old record for good).
     const changes = this.changes.get(key) ?? 0;
+    const quiet = () => (this.changes.get(key) ?? 0) === changes && !this.saving.get(key);
+    const keepable = quiet();
     for (const file of new Set([key, pathInside(join(this.options.dir, kind), `${name}.json`)])) {
       try {
         const text = await readFile(file, 'utf8');
         const record = JSON.parse(text) as T;
-        if (file === key && (this.changes.get(key) ?? 0) === changes) this.records.set(key, text);
+        if (file === key && keepable && quiet()) this.records.set(key, text);
         return record;
       } catch {
         // Not there under this name: a store written before names were lower-cased may have it.
@@ -302,9 +307,21 @@ export class Hosting {
     const key = this.file(kind, name);
     const text = `${JSON.stringify(value, null, 2)}\n`;
     const change = this.changed(key);
-    await writeFileAtomic(key, text);
+    await this.writing(key, () => writeFileAtomic(key, text));
     // A later save or erase begun meanwhile decides what the file holds: then nothing is kept.
     if (this.changes.get(key) === change) this.records.set(key, text);
+  }
+
+  /** Runs a write or removal of a record's file, counted as under way meanwhile. */
+  private async writing(key: string, work: () => Promise<void>): Promise<void> {
+    this.saving.set(key, (this.saving.get(key) ?? 0) + 1);
+    try {
+      await work();
+    } finally {
+      const left = (this.saving.get(key) ?? 1) - 1;
+      if (left > 0) this.saving.set(key, left);
+      else this.saving.delete(key);
+    }
   }
 
   /** A record is being written or removed: what is kept of it, or being read, is stale. */
@@ -316,8 +333,9 @@ export class Hosting {
   }
 
   private async erase(kind: Kind, name: string): Promise<void> {
-    this.changed(this.file(kind, name));
-    await rm(this.file(kind, name), { force: true });
+    const key = this.file(kind, name);
+    this.changed(key);
+    await this.writing(key, () => rm(key, { force: true }));
     await rm(pathInside(join(this.options.dir, kind), `${name}.json`), { force: true });
     await this.tags.remove(this.arn(kind, name));
   }
