@@ -18,16 +18,17 @@ const DOCKER_SUITES = [
 
 /** The longest files, longest first (from the timings a full run prints); the rest follow. */
 const LONGEST_FIRST = [
-  'dist/test/reliability/kill-trials-local.test.js',
-  'dist/test/reliability/signal-trials.test.js',
+  'dist/test/local/aws-cli.test.js',
   'dist/test/reliability/kill-trials-s3.test.js',
   'dist/test/stages/many-files-channel.test.js',
   'dist/test/stages/cloud-stages.test.js',
   'dist/test/reliability/remote-faults.test.js',
+  'dist/test/reliability/kill-trials-local.test.js',
+  'dist/test/reliability/signal-trials.test.js',
   'dist/test/reliability/secrets.test.js',
-  'dist/test/stages/deploy-resume.test.js',
-  'dist/test/local/aws-cli.test.js',
+  'dist/test/state/s3-backend.test.js',
   'dist/test/stages/seed-end-to-end.test.js',
+  'dist/test/stages/deploy-resume.test.js',
   'dist/test/stages/train-reattach.test.js',
   'dist/test/container/engines.test.js',
   'dist/test/container/train-program.test.js',
