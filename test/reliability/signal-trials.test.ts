@@ -3,15 +3,15 @@
 // next run resumes. SIGNAL_TRIALS sets the number of each (2 in CI, 30 in `npm run soak`); the
 // signals alternate, Ctrl-C first.
 import assert from 'node:assert/strict';
-import { appendFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import {
   allTrainingJobs,
   BASE_ARGS,
+  inPipelineOrder,
+  makeStale,
   programsStartedBy,
   random,
   runToCompletion,
-  STAGE_ORDER,
   whenStageReaches,
 } from '../rig/kill-trials.js';
 import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../rig/local-target.js';
@@ -19,9 +19,9 @@ import { type TestProject, waitFor } from '../rig/project.js';
 
 const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
 /**
- * Where a round's signals land, in pipeline order: a round makes every stage from local-test on
- * stale (a new seed and a data row), signals a run at each target in turn, each next run resuming
- * the last, and a last run completes it. CI's one round: train, deploy, invoke, evaluate.
+ * Where a round's signals land: a round makes its target stages stale, signals a run at each in
+ * pipeline order, each next run resuming the last, and a last run completes it. CI's one round:
+ * train, deploy, invoke, evaluate.
  */
 const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'local-test', 'upload'];
 
@@ -42,16 +42,9 @@ describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
     let rounds = 0;
     for (let trial = 1; trial <= SIGNAL_TRIALS * 2; rounds++) {
       const round = rounds + 1;
-      const args = [...base, '--set', `training.hyperparameters.seed=${round}`];
-      await appendFile(
-        project.path('context/input/data/validation/testset.csv'),
-        `4.0000e+00,${round}.0000e+00,1.0000e+00,0.0000e+00\n`,
-      );
       // Later rounds reach the stages before train too; each round's targets go in pipeline order.
-      const reach = Math.min(SIGNAL_TARGETS.length, SIGNAL_TRIALS * 2 - trial + 1);
-      const targets = SIGNAL_TARGETS.slice(0, reach).sort(
-        (a, b) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b),
-      );
+      const targets = inPipelineOrder(SIGNAL_TARGETS.slice(0, SIGNAL_TRIALS * 2 - trial + 1));
+      const args = [...base, ...(await makeStale(project, round, targets))];
       for (const target of targets) {
         const signal = trial % 2 === 0 ? 'SIGTERM' : 'SIGINT';
         const child = project.spawn(args, { real: true });

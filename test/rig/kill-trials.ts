@@ -47,6 +47,28 @@ export function whenStageReaches(
     void child.then(() => resolve(false));
   });
 }
+/** Stages in the order a run reaches them. */
+export const inPipelineOrder = (stages: string[]): string[] =>
+  [...stages].sort((a, b) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b));
+
+/**
+ * Makes a round's target stages stale, and no more than they need: a new seed (train onwards),
+ * a build argument when the round kills build or push, a data row when it kills local-test or
+ * upload. Returns the --set arguments of the round's runs.
+ */
+export async function makeStale(project: TestProject, round: number, targets: string[]): Promise<string[]> {
+  const args = ['--set', `training.hyperparameters.seed=${round}`];
+  if (targets.some((target) => target === 'build' || target === 'push'))
+    args.push('--set', `image.buildArgs.TRIAL=build-${round}`);
+  if (targets.some((target) => target === 'local-test' || target === 'upload')) {
+    await appendFile(
+      project.path('context/input/data/validation/testset.csv'),
+      `5.0000e+00,${round}.0000e+00,0.0000e+00,1.0000e+00\n`,
+    );
+  }
+  return args;
+}
+
 /** mulberry32: the same kill points on every run of the suite. */
 export function random(seed: number): () => number {
   let a = seed;
@@ -166,26 +188,17 @@ export function killTrialSuite(backend: TrialBackend): void {
       await runToCompletion(project, base);
       let completedRuns = 1;
 
-      // On S3, the stages where remote work is under way: upload, train, deploy.
-      const targets = backend.name === 's3' ? ['upload', 'train', 'deploy'] : STAGE_ORDER;
+      // On S3, the stages where remote work is under way: train, deploy, then upload.
+      const targets = backend.name === 's3' ? ['train', 'deploy', 'upload'] : STAGE_ORDER;
       assert.ok(TRIALS >= 1, 'at least one trial');
       const next = random(20261126);
       const killedIn: Record<string, number> = {};
       let rounds = 0;
       for (let trial = 1; trial <= TRIALS; rounds++) {
         const round = rounds + 1;
-        const args = [
-          ...base,
-          '--set',
-          `training.hyperparameters.seed=${round}`,
-          '--set',
-          `image.buildArgs.TRIAL=build-${round}`,
-        ];
-        await appendFile(
-          project.path('context/input/data/validation/testset.csv'),
-          `5.0000e+00,${round}.0000e+00,0.0000e+00,1.0000e+00\n`,
-        );
-        for (const target of targets.slice(0, TRIALS - trial + 1)) {
+        const roundTargets = inPipelineOrder(targets.slice(0, TRIALS - trial + 1));
+        const args = [...base, ...(await makeStale(project, round, roundTargets))];
+        for (const target of roundTargets) {
           const child = project.spawn(args, { real: true });
           // The first round kills each stage as it starts; later rounds a few lines in.
           const linesAfter = round === 1 ? 1 : 2 + Math.floor(next() * 3);
