@@ -4,8 +4,8 @@
 // longest jobs start first, so that the two lanes end together. Each job's output is printed as
 // it ends; the last line gives the totals.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /** Suites that look at every container the docker runtime labels: one at a time, as one job. */
 const DOCKER_SUITES = [
@@ -55,19 +55,44 @@ const jobs = [
 ];
 const lanes = Number(process.env.TEST_CONCURRENCY ?? 2);
 
-// The example container's `npm ci` and build, once, before the lanes start: several test files
-// prepare it, and two `npm ci` in one folder at once delete each other's node_modules.
+// The example container's `npm ci` and build, once, before any job that uses it starts: several
+// test files prepare it, and two `npm ci` in one folder at once delete each other's node_modules.
+// Jobs that never reach the example (no import of test/rig/example-model.js, directly or not) run
+// meanwhile, so the lanes do not idle through the install.
 const { prepareBuildContext } = await import('../dist/src/runtimes/prepare-build-context.js');
-try {
-  await prepareBuildContext(
-    'container',
-    (title) => process.stdout.write(`# example container: ${title}\n`),
-    () => undefined,
-  );
-} catch (error) {
+const exampleReady = prepareBuildContext(
+  'container',
+  (title) => process.stdout.write(`# example container: ${title}\n`),
+  () => undefined,
+).catch((error) => {
   process.stderr.write(`preparing container/ failed: ${error.message}\n${error.detail ?? ''}\n`);
   process.exit(1);
+});
+let exampleIsReady = false;
+void exampleReady.then(() => {
+  exampleIsReady = true;
+});
+
+const EXAMPLE_MODULE = resolve('dist/test/rig/example-model.js');
+const reachesExample = new Map();
+/** Whether a compiled module imports the example's rig, directly or through other modules. */
+function usesExample(file, visiting = new Set()) {
+  const path = resolve(file);
+  if (path === EXAMPLE_MODULE) return true;
+  if (reachesExample.has(path)) return reachesExample.get(path);
+  if (visiting.has(path)) return false;
+  visiting.add(path);
+  const imports = [
+    ...readFileSync(path, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g),
+  ];
+  const found = imports.some(([, specifier]) => {
+    const dependency = resolve(dirname(path), specifier);
+    return existsSync(dependency) && usesExample(dependency, visiting);
+  });
+  reachesExample.set(path, found);
+  return found;
 }
+for (const job of jobs) job.usesExample = job.files.some((file) => usesExample(file));
 
 // The tests' projects, jobs' folders and local S3s live in TMPDIR. On a memory file system
 // (/dev/shm, where there is one) creating a file costs a third of what it costs on this machine's
@@ -106,10 +131,19 @@ function runJob(job) {
 }
 
 const queue = [...jobs];
+/** The next job for a free lane: until the example is ready, the first that does not use it. */
+async function nextJob() {
+  if (!exampleIsReady) {
+    const index = queue.findIndex((job) => !job.usesExample);
+    if (index >= 0) return queue.splice(index, 1)[0];
+    await exampleReady;
+  }
+  return queue.shift();
+}
 const results = [];
 await Promise.all(
   Array.from({ length: lanes }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) results.push(await runJob(job));
+    for (let job = await nextJob(); job; job = await nextJob()) results.push(await runJob(job));
   }),
 );
 if (scratch) rmSync(scratch, { recursive: true, force: true });
