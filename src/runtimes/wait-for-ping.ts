@@ -1,5 +1,11 @@
 // Waits until a served model answers GET /ping with 200, as SageMaker's health check does.
+import { httpRequest } from '../shared/http-request.js';
 import type { RunningServer } from './container-runtime.js';
+
+/** Between attempts: a server that starts in a second is seen within 50 ms of answering. */
+const PAUSE_MS = 50;
+/** An attempt that gets no byte for this long is given up (node:http's socket timeout) and retried. */
+const ATTEMPT_TIMEOUT_MS = 2000;
 
 export async function waitForPing(server: RunningServer, timeoutSeconds: number): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
@@ -13,14 +19,16 @@ export async function waitForPing(server: RunningServer, timeoutSeconds: number)
       throw new Error(
         `the server exited${exitCode >= 0 ? ` with code ${exitCode}` : ''} before answering /ping`,
       );
+    // node:http, not fetch: an attempt whose only abort was an AbortSignal.timeout once hung past it
+    // in CI, and the endpoint stayed Creating; a socket timeout destroys the attempt itself.
     try {
-      const response = await fetch(`${server.url}/ping`, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200) return;
-      lastProblem = `/ping answered ${response.status}`;
+      const answer = await httpRequest(`${server.url}/ping`, { timeoutMs: ATTEMPT_TIMEOUT_MS });
+      if (answer.status === 200) return;
+      lastProblem = `/ping answered ${answer.status}`;
     } catch (error) {
-      lastProblem = (error as Error).cause ? String((error as Error).cause) : (error as Error).message;
+      lastProblem = (error as Error).message;
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   }
   throw new Error(`the server did not answer /ping within ${timeoutSeconds}s (${lastProblem})`);
 }
