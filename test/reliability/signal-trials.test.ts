@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   allTrainingJobs,
   BASE_ARGS,
-  inPipelineOrder,
-  makeStale,
+  inRounds,
   programsStartedBy,
   random,
   runToCompletion,
@@ -39,17 +38,15 @@ describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
     await runToCompletion(project, base);
     const next = random(7);
     const interruptedIn: Record<string, number> = {};
-    let rounds = 0;
-    for (let trial = 1; trial <= SIGNAL_TRIALS * 2; rounds++) {
-      const round = rounds + 1;
-      // Later rounds reach the stages before train too; each round's targets go in pipeline order.
-      const targets = inPipelineOrder(SIGNAL_TARGETS.slice(0, SIGNAL_TRIALS * 2 - trial + 1));
-      const args = [...base, ...(await makeStale(project, round, targets))];
-      for (const target of targets) {
+    const rounds = await inRounds(
+      project,
+      base,
+      SIGNAL_TARGETS,
+      SIGNAL_TRIALS * 2,
+      async ({ target, args, trial }) => {
         const signal = trial % 2 === 0 ? 'SIGTERM' : 'SIGINT';
         const child = project.spawn(args, { real: true });
-        const reached = await whenStageReaches(child, target, Math.floor(next() * 3));
-        if (reached) {
+        if (await whenStageReaches(child, target, Math.floor(next() * 3))) {
           child.kill(signal);
           const result = await child;
           const stage = String(result.stderr).match(/interrupted during ([a-z-]+)/)?.[1] ?? 'between stages';
@@ -73,12 +70,8 @@ describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
         } else {
           assert.equal((await child).exitCode, 0, `trial ${trial}: the run that ended before ${target}`);
         }
-        JSON.parse(await project.read('.pipeline/state.json'));
-        trial++;
-      }
-      const recovery = await project.run(args, { real: true });
-      assert.equal(recovery.exitCode, 0, `round ${round}: ${recovery.stdout}${recovery.stderr}`);
-    }
+      },
+    );
     process.stdout.write(`# interrupted by stage: ${JSON.stringify(interruptedIn)}\n`);
     const local = await localTargetOf(project);
     try {

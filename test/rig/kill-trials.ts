@@ -48,7 +48,7 @@ export function whenStageReaches(
   });
 }
 /** Stages in the order a run reaches them. */
-export const inPipelineOrder = (stages: string[]): string[] =>
+const inPipelineOrder = (stages: string[]): string[] =>
   [...stages].sort((a, b) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b));
 
 /**
@@ -56,7 +56,7 @@ export const inPipelineOrder = (stages: string[]): string[] =>
  * a build argument when the round kills build or push, a data row when it kills local-test or
  * upload. Returns the --set arguments of the round's runs.
  */
-export async function makeStale(project: TestProject, round: number, targets: string[]): Promise<string[]> {
+async function makeStale(project: TestProject, round: number, targets: string[]): Promise<string[]> {
   const args = ['--set', `training.hyperparameters.seed=${round}`];
   if (targets.some((target) => target === 'build' || target === 'push'))
     args.push('--set', `image.buildArgs.TRIAL=build-${round}`);
@@ -67,6 +67,44 @@ export async function makeStale(project: TestProject, round: number, targets: st
     );
   }
   return args;
+}
+
+/** One trial of a round: the stage it aims at, the round's run arguments, and its numbers. */
+export interface RoundTrial {
+  target: string;
+  args: string[];
+  /** 1, 2, ... over all rounds. */
+  trial: number;
+  round: number;
+}
+
+/**
+ * Runs `count` trials in rounds. A round makes its targets stale (makeStale), runs `each` for
+ * every target in pipeline order (each trial's run resuming the one before it), then completes
+ * the round with a run that must succeed. Targets are taken from the front of `targets` each
+ * round; the answer is the number of rounds, one new training each.
+ */
+export async function inRounds(
+  project: TestProject,
+  base: string[],
+  targets: readonly string[],
+  count: number,
+  each: (trial: RoundTrial) => Promise<void>,
+): Promise<number> {
+  assert.ok(count >= 1, 'at least one trial');
+  let rounds = 0;
+  for (let done = 0; done < count; ) {
+    const round = ++rounds;
+    const roundTargets = inPipelineOrder(targets.slice(0, count - done));
+    const args = [...base, ...(await makeStale(project, round, roundTargets))];
+    for (const target of roundTargets) {
+      await each({ target, args, trial: ++done, round });
+      JSON.parse(await project.read('.pipeline/state.json'));
+    }
+    const completed = await project.run(args, { real: true });
+    assert.equal(completed.exitCode, 0, `round ${round}: ${completed.stdout}${completed.stderr}`);
+  }
+  return rounds;
 }
 
 /** mulberry32: the same kill points on every run of the suite. */
@@ -164,9 +202,9 @@ export interface TrialBackend {
 }
 
 /**
- * The kill -9 suite against one backend. The trials go in rounds: a round makes every stage stale
- * (a new seed, build argument and data row), then kills a run at each target stage in pipeline
- * order, each next run resuming where the last was killed; a last run completes the round. So
+ * The kill -9 suite against one backend. The trials go in rounds (inRounds): a round makes its
+ * target stages stale, then kills a run at each in pipeline order, each next run resuming where
+ * the last was killed; a last run completes the round. So
  * every kill meets the state a kill at that boundary leaves, and a round of eight kills costs about
  * one run of the pipeline instead of eight. On S3 a killed run's lock stays until `pipeline
  * unlock` removes it, which each next run does by the id the refusal names.
@@ -186,41 +224,29 @@ export function killTrialSuite(backend: TrialBackend): void {
       const base = BASE_ARGS;
       const TRIALS = backend.trials;
       await runToCompletion(project, base);
-      let completedRuns = 1;
-
       // On S3, the stages where remote work is under way: train, deploy, then upload.
       const targets = backend.name === 's3' ? ['train', 'deploy', 'upload'] : STAGE_ORDER;
-      assert.ok(TRIALS >= 1, 'at least one trial');
       const next = random(20261126);
       const killedIn: Record<string, number> = {};
-      let rounds = 0;
-      for (let trial = 1; trial <= TRIALS; rounds++) {
-        const round = rounds + 1;
-        const roundTargets = inPipelineOrder(targets.slice(0, TRIALS - trial + 1));
-        const args = [...base, ...(await makeStale(project, round, roundTargets))];
-        for (const target of roundTargets) {
-          const child = project.spawn(args, { real: true });
-          // The first round kills each stage as it starts; later rounds a few lines in.
-          const linesAfter = round === 1 ? 1 : 2 + Math.floor(next() * 3);
-          const reached = await whenStageReaches(child, target, linesAfter);
-          if (reached) {
-            child.kill('SIGKILL');
-            await child;
-            const running = await stageRunning(project);
-            killedIn[running] = (killedIn[running] ?? 0) + 1;
-            // The next run resumes this one; on S3 it first meets the lock the killed run held.
-            if (backend.name === 's3') await unlockLeftLock(project, args);
-          } else {
-            assert.equal((await child).exitCode, 0, `round ${round}: the run that ended before ${target}`);
-            completedRuns++;
-          }
-          JSON.parse(await project.read('.pipeline/state.json'));
-          trial++;
+      let finishedEarly = 0;
+      const rounds = await inRounds(project, base, targets, TRIALS, async ({ target, args, round }) => {
+        const child = project.spawn(args, { real: true });
+        // The first round kills each stage as it starts; later rounds a few lines in.
+        const linesAfter = round === 1 ? 1 : 2 + Math.floor(next() * 3);
+        if (await whenStageReaches(child, target, linesAfter)) {
+          child.kill('SIGKILL');
+          await child;
+          const running = await stageRunning(project);
+          killedIn[running] = (killedIn[running] ?? 0) + 1;
+          // The next run resumes this one; on S3 it first meets the lock the killed run held.
+          if (backend.name === 's3') await unlockLeftLock(project, args);
+        } else {
+          assert.equal((await child).exitCode, 0, `round ${round}: the run that ended before ${target}`);
+          finishedEarly++;
         }
-        const recovery = await project.run(args, { real: true });
-        assert.equal(recovery.exitCode, 0, `round ${round}: ${recovery.stdout}${recovery.stderr}`);
-        completedRuns++;
-      }
+      });
+      // The first run, each round's last, and the runs that ended before their kill.
+      const completedRuns = 1 + rounds + finishedEarly;
       process.stdout.write(`# kills by stage: ${JSON.stringify(killedIn)}\n`);
 
       const local = await localTargetOf(project);
