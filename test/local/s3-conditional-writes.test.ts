@@ -24,6 +24,8 @@ describe('conditional writes in the local S3', () => {
   let s3: S3Client;
   const put = (Key: string, Body: string, conditions: { IfNoneMatch?: string; IfMatch?: string } = {}) =>
     s3.send(new PutObjectCommand({ Bucket: 'state', Key, Body, ...conditions }));
+  const read = async (Key: string) =>
+    (await s3.send(new GetObjectCommand({ Bucket: 'state', Key }))).Body?.transformToString();
 
   before(async () => {
     server = await startTestS3('state');
@@ -42,9 +44,7 @@ describe('conditional writes in the local S3', () => {
         return true;
       },
     );
-    const body = await (
-      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'lock.json' }))
-    ).Body?.transformToString();
+    const body = await read('lock.json');
     assert.equal(body, 'first', 'the refused write changed nothing');
   });
 
@@ -58,9 +58,7 @@ describe('conditional writes in the local S3', () => {
     await assert.rejects(put('never-written.json', 'x', { IfMatch: first.ETag as string }), {
       name: 'NoSuchKey',
     });
-    const body = await (
-      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'state.json' }))
-    ).Body?.transformToString();
+    const body = await read('state.json');
     assert.equal(body, 'v2');
   });
 
@@ -88,9 +86,7 @@ describe('conditional writes in the local S3', () => {
     assert.equal(conflict?.$metadata?.httpStatusCode, 409);
     slow.end('56789');
     await inProgress;
-    const body = await (
-      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'race.json' }))
-    ).Body?.transformToString();
+    const body = await read('race.json');
     assert.equal(body, '0123456789');
   });
 
@@ -114,9 +110,7 @@ describe('conditional writes in the local S3', () => {
     );
     slow.end('56789');
     await inProgress;
-    const body = await (
-      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'atomic.bin' }))
-    ).Body?.transformToString();
+    const body = await read('atomic.bin');
     assert.equal(body, '0123456789');
   });
 
@@ -131,9 +125,7 @@ describe('conditional writes in the local S3', () => {
     for (const result of results)
       if (result.status === 'rejected')
         assert.match((result.reason as Error).name, /^(PreconditionFailed|ConditionalRequestConflict)$/);
-    const body = await (
-      await s3.send(new GetObjectCommand({ Bucket: 'state', Key: 'contended.json' }))
-    ).Body?.transformToString();
+    const body = await read('contended.json');
     assert.equal(body, `writer ${winners[0]}`);
   });
 
