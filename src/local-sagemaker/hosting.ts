@@ -284,16 +284,16 @@ export class Hosting {
     const key = this.file(kind, name);
     const kept = this.records.get(key);
     if (kept !== undefined) return JSON.parse(kept) as T;
-    // A save or an erase under way or begun while the file is read may make what was read stale:
-    // it is not kept then (a read that ended after a save had kept the old record for good).
+    // A save or an erase under way when the read starts, or begun while it runs (each counts a
+    // change first), may make what was read stale: it is not kept then (a read that ended after a
+    // save had kept the old record for good).
     const changes = this.changes.get(key) ?? 0;
-    const quiet = () => (this.changes.get(key) ?? 0) === changes && !this.saving.get(key);
-    const keepable = quiet();
+    const keepable = !this.saving.get(key);
     for (const file of new Set([key, pathInside(join(this.options.dir, kind), `${name}.json`)])) {
       try {
         const text = await readFile(file, 'utf8');
         const record = JSON.parse(text) as T;
-        if (file === key && keepable && quiet()) this.records.set(key, text);
+        if (file === key && keepable && (this.changes.get(key) ?? 0) === changes) this.records.set(key, text);
         return record;
       } catch {
         // Not there under this name: a store written before names were lower-cased may have it.

@@ -26,7 +26,7 @@ function isZombie(pid: number): boolean {
   } catch {
     return false;
   }
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
   return state === 'Z' || state === 'X';
 }
 
