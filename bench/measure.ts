@@ -1,5 +1,5 @@
-// What the benchmarks share: the median of repeated timings, a timed child process, a data file
-// of random bytes, and the heading that names the machine a result was measured on.
+// What the benchmarks share: the median of repeated timings, a timed child process, the peak RSS
+// of this process during some work, a data file of random bytes, and the heading that names the machine a result was measured on.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
@@ -27,6 +27,21 @@ export function timed(command: string, args: string[], cwd: string, env: Record<
       `${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`,
     );
   return { ms, stdout: result.stdout };
+}
+
+/** The highest RSS of this process while `work` runs, sampled every 20 ms. */
+export async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, peakMiB: peak / 1024 / 1024 };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 /** A file of `mib` MiB of random bytes (one random MiB, repeated). */

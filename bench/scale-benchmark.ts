@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import { startLocalS3 } from '../src/local-sagemaker/local-s3.js';
 import { downloadPrefix } from '../src/local-sagemaker/s3-transfer.js';
-import { machineHeading } from './measure.js';
+import { machineHeading, peakRss } from './measure.js';
 import { seconds, startS3Rig } from './s3-rig.js';
 
 const { values } = parseArgs({
@@ -25,21 +25,6 @@ const { values } = parseArgs({
 });
 const counts = String(values.files).split(',').map(Number);
 const fileKb = Number(values['file-kb']);
-
-/** The highest RSS of this process while `work` runs, sampled every 20 ms. */
-async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
-  try {
-    const result = await work();
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, peakMiB: peak / 1024 / 1024 };
-  } finally {
-    clearInterval(sampler);
-  }
-}
 
 async function timedAsync<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const start = process.hrtime.bigint();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
-import { machineHeading, median, writeRandomFile } from './measure.js';
+import { machineHeading, median, peakRss, writeRandomFile } from './measure.js';
 import { cpuSeconds, seconds, startS3Rig } from './s3-rig.js';
 
 const { values } = parseArgs({
@@ -66,6 +66,7 @@ try {
     return name;
   };
   const bigOurs: number[] = [];
+  const bigPeakMiB: number[] = [];
   const bigAws: number[] = [];
   const bigCpu = {
     ours: { client: [] as number[], server: [] as number[] },
@@ -81,10 +82,11 @@ try {
     bigAws.push(theirs.seconds);
     bigCpu.aws.client.push(theirs.clientCpu);
     bigCpu.aws.server.push(theirs.serverCpu);
-    const mine = await measured('self', () =>
-      ours(`ours-big-${run}`, 'big', 'data/big.bin', `manifest-big-${run}.json`),
+    const { result: mine, peakMiB } = await peakRss(() =>
+      measured('self', () => ours(`ours-big-${run}`, 'big', 'data/big.bin', `manifest-big-${run}.json`)),
     );
     bigOurs.push(mine.seconds);
+    bigPeakMiB.push(peakMiB);
     bigCpu.ours.client.push(mine.clientCpu);
     bigCpu.ours.server.push(mine.serverCpu);
     const smallBucket = await awsBucket(`aws-small-${run}`);
@@ -142,7 +144,7 @@ try {
   ];
   lines.push(
     '',
-    `CPU seconds during the ${sizeMiB} MiB upload (medians): pipeline ${median(bigCpu.ours.client).toFixed(1)} s, its S3 server ${median(bigCpu.ours.server).toFixed(1)} s; aws CLI ${median(bigCpu.aws.client).toFixed(1)} s, its S3 server ${median(bigCpu.aws.server).toFixed(1)} s.`,
+    `CPU seconds during the ${sizeMiB} MiB upload (medians): pipeline ${median(bigCpu.ours.client).toFixed(1)} s, its S3 server ${median(bigCpu.ours.server).toFixed(1)} s; aws CLI ${median(bigCpu.aws.client).toFixed(1)} s, its S3 server ${median(bigCpu.aws.server).toFixed(1)} s. The pipeline's peak RSS during it: ${median(bigPeakMiB).toFixed(0)} MiB (the measuring process, sampled every 20 ms).`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {

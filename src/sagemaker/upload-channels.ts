@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { DataChannel } from '../engine/config/pipeline-config.js';
-import type { FileHasher } from '../engine/plan/file-hasher.js';
+import type { FileFacts, FileHasher } from '../engine/plan/file-hasher.js';
 import { hashJson } from '../shared/canonical-json.js';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
@@ -33,8 +33,6 @@ const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 10;
 /** Small files sent at once. */
 const SMALL_FILE_CONCURRENCY = 16;
-/** Local files stat'ed and hashed at once while the remote side is listed. */
-const LOCAL_CHECK_CONCURRENCY = 8;
 
 /** What was last sent for an S3 key: the local content and the object it became. */
 interface SentObject {
@@ -184,20 +182,18 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     const paths = await listLocalFiles(root);
     const rootIsFolder = !(paths.length === 1 && paths[0] === root);
     request.step(`comparing ${name} with s3://${request.bucket}/${channelPrefix}`);
-    // The listing and the local files' sizes and hashes (a stat each, when unchanged) overlap, and
-    // the stats go many at once: one at a time, 100,000 files waited on 200,000 round trips.
-    const local: { size: number; sha256: string }[] = new Array(paths.length);
-    const [remote] = await Promise.all([
+    // The listing and the local files' sizes and hashes (a stat each, when unchanged) overlap.
+    const [remote, local] = await Promise.all([
       listRemote(request, channelPrefix),
-      inParallel([...paths.entries()], LOCAL_CHECK_CONCURRENCY, async ([index, path]) => {
-        const facts = await request.hasher.sizeAndHash(path);
+      request.hasher.sizesAndHashes(paths).then(async (facts) => {
+        const gone = facts.indexOf(null);
         // Gone since it was listed: the system's own error names it, as a stat of it always did.
-        if (!facts)
-          throw await stat(path).then(
-            () => new Error(`${path} changed while it was read`),
+        if (gone >= 0)
+          throw await stat(paths[gone] as string).then(
+            () => new Error(`${paths[gone]} changed while it was read`),
             (error: unknown) => error,
           );
-        local[index] = facts;
+        return facts as FileFacts[];
       }),
     ]);
     const keys = new Set<string>();
@@ -209,7 +205,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
         : (path.split(sep).pop() as string);
       const key = `${channelPrefix}${rel}`;
       keys.add(key);
-      const { size, sha256 } = local[index] as { size: number; sha256: string };
+      const { size, sha256 } = local[index] as FileFacts;
       bytes += size;
       contents[key] = sha256;
       const sent = manifest[key];

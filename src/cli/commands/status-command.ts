@@ -37,7 +37,7 @@ export async function statusCommand(
     const upstream: Record<string, StageOutputs | undefined> = {};
     for (const need of stage.needs) upstream[need] = state.stages[need]?.lastSuccess?.outputs;
     const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher, secrets);
-    const reasons = staleReasons(entry, snapshot);
+    const reasons = staleReasons(entry, snapshot, hasher.listings);
     const attempt = entry?.lastAttempt;
     const success = entry?.lastSuccess;
     let status: StageStatus;

@@ -10,7 +10,10 @@ import type { SecretDigester } from './secret-digest.js';
 export interface InputSnapshot {
   stageVersion: number;
   config: Record<string, unknown>;
-  /** File hashes by path relative to the project folder; null for a missing file. */
+  /**
+   * File hashes by path relative to the project folder; null for a missing file. A folder of many
+   * files is one entry, `FOLDER/` with its tree value (tree-listings.ts).
+   */
   files: TreeHashes;
   /** The hash of each needed stage's outputs. */
   upstream: Record<string, string>;
@@ -27,7 +30,10 @@ export async function snapshotInputs(
   const inputs = stage.inputs(config);
   const files: TreeHashes = {};
   for (const input of inputs.files) {
-    Object.assign(files, await hasher.hashTree(resolve(projectDir, input.path), projectDir, input.exclude));
+    Object.assign(
+      files,
+      await hasher.snapshotTree(resolve(projectDir, input.path), projectDir, input.exclude),
+    );
   }
   const upstream: Record<string, string> = {};
   for (const name of stage.needs) {

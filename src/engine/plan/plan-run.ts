@@ -9,6 +9,7 @@ import type { FileHasher } from './file-hasher.js';
 import { fingerprintOf, type InputSnapshot, snapshotInputs } from './input-snapshot.js';
 import type { SecretDigester } from './secret-digest.js';
 import { diffSnapshots, type StaleReason } from './stale-reason.js';
+import type { TreeListings } from './tree-listings.js';
 
 /** `--from`, `--to`, `--only`, `--force` of `pipeline run`. */
 export interface Selection {
@@ -102,10 +103,14 @@ function selectionWindow(stages: readonly Stage[], selection: Selection): Select
 }
 
 /** Why a stage is stale, compared with its last success; empty when it is up to date. */
-export function staleReasons(previous: StageState | undefined, snapshot: InputSnapshot): StaleReason[] {
+export function staleReasons(
+  previous: StageState | undefined,
+  snapshot: InputSnapshot,
+  listings?: TreeListings,
+): StaleReason[] {
   const success = previous?.lastSuccess;
   if (!success) return [{ kind: 'never-ran' }];
-  const reasons = diffSnapshots(success.inputs, snapshot);
+  const reasons = diffSnapshots(success.inputs, snapshot, listings);
   const attempt = previous.lastAttempt;
   if (reasons.length > 0 && attempt && attempt.runId !== success.runId) {
     if (attempt.status === 'failed')
@@ -161,7 +166,7 @@ export async function planRun(
     const upstream: Record<string, StageOutputs | undefined> = {};
     for (const need of stage.needs) upstream[need] = state.stages[need]?.lastSuccess?.outputs;
     const snapshot = await snapshotInputs(stage, loaded.config, loaded.projectDir, upstream, hasher, secrets);
-    const reasons = staleReasons(previous, snapshot);
+    const reasons = staleReasons(previous, snapshot, hasher.listings);
     const runningUpstream = stage.needs.filter((need) => willRun.has(need));
     for (const need of runningUpstream) {
       if (!reasons.some((r) => r.kind === 'upstream-changed' && r.stage === need)) {

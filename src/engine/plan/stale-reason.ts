@@ -3,6 +3,7 @@
 import { canonicalJson } from '../../shared/canonical-json.js';
 import type { InputSnapshot } from './input-snapshot.js';
 import { isSecretDigest } from './secret-digest.js';
+import { parseTreeValue, type TreeHashes, type TreeListings } from './tree-listings.js';
 
 export type StaleReason =
   | { kind: 'never-ran' }
@@ -29,7 +30,36 @@ function flatten(prefix: string, value: unknown, into: Map<string, unknown>): Ma
   return into;
 }
 
-export function diffSnapshots(before: InputSnapshot, after: InputSnapshot): StaleReason[] {
+/**
+ * The entries of two snapshots' files that differ, with each differing tree value replaced by its
+ * files where its listing is kept: a change in a folder of 100,000 files is named file by file,
+ * and a folder that crossed the summing-up threshold compares file by file with its old entries.
+ */
+function changedFiles(
+  before: TreeHashes,
+  after: TreeHashes,
+  listings: TreeListings,
+): [TreeHashes, TreeHashes] {
+  const sides: [TreeHashes, TreeHashes] = [{}, {}];
+  for (const [side, files, other] of [
+    [sides[0], before, after],
+    [sides[1], after, before],
+  ] as const) {
+    for (const [path, hash] of Object.entries(files)) {
+      if (other[path] === hash) continue;
+      const listed = parseTreeValue(hash) && listings.listing(hash as string);
+      if (listed) Object.assign(side, listed);
+      else side[path] = hash;
+    }
+  }
+  return sides;
+}
+
+export function diffSnapshots(
+  before: InputSnapshot,
+  after: InputSnapshot,
+  listings: TreeListings = { listing: () => undefined },
+): StaleReason[] {
   const reasons: StaleReason[] = [];
   if (before.stageVersion !== after.stageVersion) {
     reasons.push({ kind: 'stage-changed', before: before.stageVersion, after: after.stageVersion });
@@ -44,10 +74,11 @@ export function diffSnapshots(before: InputSnapshot, after: InputSnapshot): Stal
     if (isSecretDigest(was) || isSecretDigest(now)) reasons.push({ kind: 'secret-changed', key });
     else reasons.push({ kind: 'config-changed', key, before: was, after: now });
   }
-  for (const path of new Set([...Object.keys(before.files), ...Object.keys(after.files)])) {
-    const [was, now] = [before.files[path] ?? null, after.files[path] ?? null];
-    if (was === now) continue;
-    const change = was === null ? 'added' : now === null ? 'removed' : 'modified';
+  const [was, now] = changedFiles(before.files, after.files, listings);
+  for (const path of new Set([...Object.keys(was), ...Object.keys(now)])) {
+    const [old, current] = [was[path] ?? null, now[path] ?? null];
+    if (old === current) continue;
+    const change = old === null ? 'added' : current === null ? 'removed' : 'modified';
     reasons.push({ kind: 'file-changed', path, change });
   }
   for (const stage of new Set([...Object.keys(before.upstream), ...Object.keys(after.upstream)])) {

@@ -176,7 +176,7 @@ async function executeStage(
   const drifted = planned.reasons.filter((reason) => reason.kind === 'drifted');
   const reasons = planned.forced
     ? planned.reasons
-    : [...drifted, ...staleReasons(state.stages[stage.name], snapshot)];
+    : [...drifted, ...staleReasons(state.stages[stage.name], snapshot, request.hasher.listings)];
   if (reasons.length === 0) {
     const skip = { kind: 'upstream-unchanged' } as const;
     emit({ type: 'stage-skip', stage: stage.name, skip });
