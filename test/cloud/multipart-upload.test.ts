@@ -39,7 +39,7 @@ describe('multipart upload, against the local S3 server', () => {
   });
 
   it('stores the file byte for byte, a short last part and more parts than buffers included', async () => {
-    const content = randomBytes(9 * MiB + 12_345);
+    const content = randomBytes(16 * MiB + 12_345);
     const path = project.path('big.bin');
     await writeFile(path, content);
     const s3 = createS3Client({
@@ -57,7 +57,7 @@ describe('multipart upload, against the local S3 server', () => {
         key: 'data/big.bin',
         path,
         size: content.length,
-        partSize: 2 * MiB, // 5 parts, the last 1 MiB + 12,345 bytes
+        partSize: 5 * MiB, // S3's smallest: 4 parts, the last 1 MiB + 12,345 bytes
         concurrency: 2,
         signal: new AbortController().signal,
         onProgress: (bytes) => {

@@ -3,27 +3,12 @@
 // of the JavaScript SDK.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { execa, type ResultPromise } from 'execa';
+import { AWS_CLI_ENV, awsCliAvailable } from '../rig/aws-cli.js';
 import { labelledCsv, prepareExampleModel } from '../rig/example-model.js';
 import { PROCESS_IMAGE, ROLE, trainingJobRequest } from '../rig/local-sagemaker.js';
 import { realCli, TestProject, waitFor } from '../rig/project.js';
-
-// s3rver accepts only its own key pair; the local SageMaker accepts any.
-const awsEnv = {
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-};
-
-async function awsAvailable(t: TestContext): Promise<boolean> {
-  const found = await execa('aws', ['--version'], { reject: false }).catch(() => undefined);
-  if (found?.exitCode === 0) return true;
-  if (process.env.CI) throw new Error('CI=true but the aws CLI is missing: .ci/run installs awscli');
-  t.skip('the aws CLI is not installed (apt-get install awscli)');
-  return false;
-}
 
 describe('the local SageMaker through the aws CLI', () => {
   let project: TestProject;
@@ -31,7 +16,7 @@ describe('the local SageMaker through the aws CLI', () => {
   let endpoints: { endpoint: string; s3Endpoint: string };
   const aws = (args: string[], endpoint = endpoints.endpoint) =>
     execa('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
-      env: awsEnv,
+      env: AWS_CLI_ENV,
       reject: false,
       cwd: project.dir,
     });
@@ -64,7 +49,7 @@ describe('the local SageMaker through the aws CLI', () => {
   });
 
   it('trains a job from data copied with `aws s3`, with its log and metrics', async (t) => {
-    if (!(await awsAvailable(t))) return;
+    if (!(await awsCliAvailable(t))) return;
     const rows = labelledCsv(300);
     await project.write({ 'train.csv': rows });
     assert.equal((await aws(['s3', 'mb', 's3://cli-bucket'], endpoints.s3Endpoint)).exitCode, 0);
@@ -158,7 +143,7 @@ describe('the local SageMaker through the aws CLI', () => {
   });
 
   it('hosts the model and answers invoke-endpoint', async (t) => {
-    if (!(await awsAvailable(t))) return;
+    if (!(await awsCliAvailable(t))) return;
     const { ModelArtifacts } = await awsJson([
       'sagemaker',
       'describe-training-job',
