@@ -1,9 +1,15 @@
 // The local S3 lists a prefix of more than 1,000 keys as S3 does: pages of 1,000 in UTF-8 binary
 // order, continuation tokens and StartAfter, through the SDK and the aws CLI; and a listing
-// after a write or a delete shows it (the server keeps each walk's sorted keys between pages).
+// after a write or a delete shows it (the server keeps each walk's sorted keys between pages,
+// and each object's metadata until it is written).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { inParallel } from '../../src/shared/in-parallel.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
@@ -108,5 +114,27 @@ describe('listing more than a page of keys in the local S3', () => {
     assert.ok(!rest.includes('data/shard-1/part-01040.bin'), 'the deleted key is gone');
     assert.ok(rest.includes('data/shard-1/part-09999.bin'), 'the new key is listed');
     assert.equal((await listAll()).keys.length, COUNT);
+  });
+
+  it('shows an overwritten object with its new ETag and size, and a deleted one as gone, after they were listed', async () => {
+    const key = 'data/shard-0/part-00001.bin';
+    const etagOf = async () =>
+      (await server.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: key }))).Contents?.[0];
+    const before = await etagOf();
+    await server.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const put = await server.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'a longer body than before' }),
+    );
+    const after = await etagOf();
+    assert.notEqual(after?.ETag, before?.ETag);
+    assert.equal(after?.ETag, put.ETag);
+    assert.equal(after?.Size, 'a longer body than before'.length);
+    const head = await server.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.equal(head.ETag, put.ETag);
+    await server.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+    assert.equal(await etagOf(), undefined);
+    await assert.rejects(server.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })), {
+      name: 'NotFound',
+    });
   });
 });
