@@ -5,12 +5,11 @@
 // the local data are deleted, or the training job would read them too.
 import { setMaxListeners } from 'node:events';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import {
   CreateBucketCommand,
   DeleteObjectsCommand,
   HeadBucketCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { DataChannel } from '../engine/config/pipeline-config.js';
@@ -19,12 +18,15 @@ import { hashJson } from '../shared/canonical-json.js';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
+import { relativeKey } from '../shared/relative-key.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
+import { readReceipts, receiptId, remoteDigestOf, writeReceipts } from './channel-receipts.js';
 import { channelPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
+import { listObjects } from './remote-listing.js';
 import { abortStaleUploads } from './stale-uploads.js';
 
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
@@ -115,26 +117,6 @@ async function ensureBucket(request: UploadRequest): Promise<void> {
   );
 }
 
-async function listRemote(
-  request: UploadRequest,
-  prefix: string,
-): Promise<Map<string, { etag: string; size: number }>> {
-  const remote = new Map<string, { etag: string; size: number }>();
-  let token: string | undefined;
-  do {
-    const page = await aws(`listing s3://${request.bucket}/${prefix}`, () =>
-      request.connection.s3.send(
-        new ListObjectsV2Command({ Bucket: request.bucket, Prefix: prefix, ContinuationToken: token }),
-      ),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key) remote.set(object.Key, { etag: object.ETag ?? '', size: object.Size ?? 0 });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return remote;
-}
-
 async function readManifest(file: string): Promise<Record<string, Manifest>> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, Manifest>;
@@ -164,65 +146,91 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     );
   }
 
-  const manifests = await readManifest(request.manifestFile);
-  const manifest: Manifest = manifests[request.bucket] ?? {};
-  manifests[request.bucket] = manifest;
+  // The manifest (every key ever sent) is read only for a channel compared file by file.
+  let manifests: Record<string, Manifest> | undefined;
+  const manifestOf = async (): Promise<Manifest> => {
+    manifests ??= await readManifest(request.manifestFile);
+    manifests[request.bucket] ??= {};
+    return manifests[request.bucket] as Manifest;
+  };
   const saveManifest = async () => {
+    if (!manifests) return;
     await mkdir(dirname(request.manifestFile), { recursive: true });
     await writeFileAtomic(request.manifestFile, `${JSON.stringify(manifests)}\n`);
   };
+  const receiptsFile = request.manifestFile.replace(/\.json$/, '.receipts.json');
+  const receipts = await readReceipts(receiptsFile);
 
   const channels: Record<string, ChannelUpload> = {};
   const toSend: LocalFile[] = [];
   const toDelete: string[] = [];
+  /** Channels compared file by file: their receipts, once what they need is sent. */
+  const compared: { id: string; stamp: string; keys: string[]; sizes: number[]; upload: ChannelUpload }[] =
+    [];
   let unchanged = 0;
   for (const [name, channel] of Object.entries(request.channels)) {
     const channelPrefix = channelPrefixOf(request.prefix, name);
+    const s3Uri = `s3://${request.bucket}/${channelPrefix}`;
     const root = join(request.projectDir, channel.path);
     const paths = await listLocalFiles(root);
     const rootIsFolder = !(paths.length === 1 && paths[0] === root);
-    request.step(`comparing ${name} with s3://${request.bucket}/${channelPrefix}`);
-    // The listing and the local files' sizes and hashes (a stat each, when unchanged) overlap.
-    const [remote, local] = await Promise.all([
-      listRemote(request, channelPrefix),
-      request.hasher.sizesAndHashes(paths).then(async (facts) => {
-        const gone = facts.indexOf(null);
-        // Gone since it was listed: the system's own error names it, as a stat of it always did.
-        if (gone >= 0)
-          throw await stat(paths[gone] as string).then(
-            () => new Error(`${paths[gone]} changed while it was read`),
-            (error: unknown) => error,
-          );
-        return facts as FileFacts[];
+    const keys = paths.map(
+      (path) =>
+        `${channelPrefix}${rootIsFolder ? relativeKey(root, path) : (path.split(sep).pop() as string)}`,
+    );
+    request.step(`comparing ${name} with ${s3Uri}`);
+    // The listing and the local files' stats overlap.
+    const [remote, stated] = await Promise.all([
+      listObjects({
+        s3: request.connection.s3,
+        bucket: request.bucket,
+        prefix: channelPrefix,
+        expectedKeys: keys,
+        signal: request.signal,
       }),
+      request.hasher.statFiles(paths, keys),
     ]);
-    const keys = new Set<string>();
+    const id = receiptId(request.bucket, channelPrefix, root);
+    const receipt = receipts[id];
+    if (receipt && receipt.localStamp === stated.stamp && receipt.remoteDigest === remoteDigestOf(remote)) {
+      const { files, bytes, contentHash } = receipt;
+      channels[name] = { s3Uri, files, bytes, contentHash };
+      unchanged += files;
+      continue;
+    }
+    const local = await request.hasher.hashesOf(stated);
+    const gone = local.indexOf(null);
+    // Gone since it was listed: the system's own error names it, as a stat of it always did.
+    if (gone >= 0)
+      throw await stat(paths[gone] as string).then(
+        () => new Error(`${paths[gone]} changed while it was read`),
+        (error: unknown) => error,
+      );
+    const manifest = await manifestOf();
+    const remoteByKey = new Map(remote.map((object) => [object.key, object]));
     const contents: Record<string, string> = {};
+    const sizes: number[] = [];
     let bytes = 0;
     for (const [index, path] of paths.entries()) {
-      const rel = rootIsFolder
-        ? relative(root, path).split(sep).join('/')
-        : (path.split(sep).pop() as string);
-      const key = `${channelPrefix}${rel}`;
-      keys.add(key);
+      const key = keys[index] as string;
       const { size, sha256 } = local[index] as FileFacts;
+      sizes.push(size);
       bytes += size;
       contents[key] = sha256;
       const sent = manifest[key];
-      const there = remote.get(key);
+      const there = remoteByKey.get(key);
       if (sent && there && sent.sha256 === sha256 && sent.etag === there.etag && there.size === size)
         unchanged++;
       else toSend.push({ path, key, size, sha256 });
     }
-    for (const key of remote.keys()) if (!keys.has(key)) toDelete.push(key);
-    channels[name] = {
-      s3Uri: `s3://${request.bucket}/${channelPrefix}`,
-      files: paths.length,
-      bytes,
-      contentHash: `sha256:${hashJson(contents)}`,
-    };
+    const expected = new Set(keys);
+    for (const { key } of remote) if (!expected.has(key)) toDelete.push(key);
+    channels[name] = { s3Uri, files: paths.length, bytes, contentHash: `sha256:${hashJson(contents)}` };
+    compared.push({ id, stamp: stated.stamp, keys, sizes, upload: channels[name] });
   }
 
+  // Only a channel compared file by file has anything to send or delete.
+  const manifest: Manifest = compared.length > 0 ? await manifestOf() : {};
   // Every request in flight listens to the run's abort signal.
   setMaxListeners(SMALL_FILE_CONCURRENCY + QUEUE_SIZE + 16, request.signal);
   const total = toSend.reduce((sum, file) => sum + file.size, 0);
@@ -292,6 +300,20 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
     for (const key of batch) delete manifest[key];
   }
   if (toDelete.length > 0) await saveManifest();
+
+  // What each compared channel left: its files as sent, its prefix as the manifest says it is now.
+  if (compared.length > 0) {
+    for (const { id, stamp, keys, sizes, upload } of compared) {
+      const left = keys.map((key, index) => ({
+        key,
+        etag: manifest[key]?.etag ?? '',
+        size: sizes[index] ?? 0,
+      }));
+      const { files, bytes, contentHash } = upload;
+      receipts[id] = { localStamp: stamp, remoteDigest: remoteDigestOf(left), files, bytes, contentHash };
+    }
+    await writeReceipts(receiptsFile, receipts);
+  }
 
   request.log(
     `sent ${formatBytes(done)} in ${toSend.length} files; ${unchanged} unchanged; ${toDelete.length} deleted`,

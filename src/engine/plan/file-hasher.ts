@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { type BigIntStats, createReadStream, statSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hashJson, sha256Hex } from '../../shared/canonical-json.js';
 import { inParallel } from '../../shared/in-parallel.js';
 import { listFiles } from '../../shared/list-files.js';
+import { relativeKey } from '../../shared/relative-key.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { TREE_SUMMARY_FILES, type TreeHashes, TreeListingStore, treeValue } from './tree-listings.js';
@@ -34,6 +35,14 @@ interface CachedTree {
 interface Stamped {
   size: number;
   stamp: string;
+}
+
+/** Files stat'ed by FileHasher.statFiles. */
+export interface StatedFiles {
+  readonly paths: readonly string[];
+  readonly stamps: readonly (Stamped | null)[];
+  /** Changes when any of the files (or their names) may have. */
+  readonly stamp: string;
 }
 
 /** What a file's hash is known by: its size and a stamp that changes whenever its content may have. */
@@ -153,6 +162,20 @@ export class FileHasher {
   }
 
   /**
+   * The files' stats, taken once: a stamp of them all (their keys and stats, which changes when
+   * any file may have), and what hashesOf needs to hash them without a second stat.
+   */
+  async statFiles(paths: readonly string[], keys: readonly string[]): Promise<StatedFiles> {
+    const stamps = await stampAll(paths);
+    return { paths, stamps, stamp: stampOfTree(keys, stamps) };
+  }
+
+  /** sizesAndHashes of files already stat'ed. */
+  async hashesOf(stated: StatedFiles): Promise<(FileFacts | null)[]> {
+    return this.hashStamped(stated.paths, stated.stamps);
+  }
+
+  /**
    * Every file under path (or path itself, if it is a file), keyed by its path relative to base.
    * A folder of more than TREE_SUMMARY_FILES files is one entry, `FOLDER/`: its tree value.
    */
@@ -171,7 +194,7 @@ export class FileHasher {
     exclude: readonly string[],
     summarize: boolean,
   ): Promise<TreeHashes> {
-    const key = (file: string) => relative(base, file).split(sep).join('/');
+    const key = (file: string) => relativeKey(base, file);
     let info: import('node:fs').Stats;
     try {
       info = await stat(path);
