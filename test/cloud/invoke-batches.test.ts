@@ -43,6 +43,43 @@ describe('batchRows', () => {
     }
   });
 
+  it('cuts where the exact UTF-8 size of the rows says, whatever their characters', () => {
+    // Greedy by exact size: what batchRows must give, however it counts.
+    const reference = (rows: string[], batchSize: number, maxBytes: number) => {
+      const batches: [number, number][] = [];
+      let start = 0;
+      let bytes = 0;
+      rows.forEach((row, index) => {
+        const size = Buffer.byteLength(row) + 1;
+        if (index > start && (index - start >= batchSize || bytes + size > maxBytes)) {
+          batches.push([start, index]);
+          start = index;
+          bytes = 0;
+        }
+        bytes += size;
+      });
+      if (start < rows.length) batches.push([start, rows.length]);
+      return batches;
+    };
+    const alphabet = ['a', '7', ',', 'é', '€', '😀'];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 50; trial++) {
+      // Some long ASCII rows: their bound (3 bytes a character) is over the limit, their size is not.
+      const rows = Array.from({ length: 1 + random(60) }, () =>
+        random(10) === 0
+          ? 'a'.repeat(100 + random(29))
+          : Array.from({ length: random(30) }, () => alphabet[random(alphabet.length)]).join(''),
+      );
+      const maxBytes = 130 + random(300);
+      const batchSize = 1 + random(20);
+      assert.deepEqual(batchRows(rows, batchSize, maxBytes), reference(rows, batchSize, maxBytes));
+    }
+  });
+
   it('refuses a single row over the limit, naming it', () => {
     assert.throws(
       () => batchRows(['small', 'x'.repeat(500)], 10, 100),
