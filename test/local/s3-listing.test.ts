@@ -3,14 +3,18 @@
 // after a write or a delete shows it (the server keeps each walk's sorted keys between pages,
 // and each object's metadata until it is written).
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
+import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
 import { inParallel } from '../../src/shared/in-parallel.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { startTestS3, type TestS3 } from '../rig/local-s3.js';
@@ -136,5 +140,33 @@ describe('listing more than a page of keys in the local S3', () => {
     await assert.rejects(server.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })), {
       name: 'NotFound',
     });
+  });
+
+  it('lists objects written before it started with the ETags they were written with, an MD5 file gone included', async () => {
+    const etags = new Map<string, string>();
+    for (const Key of ['data/later/a.bin', 'data/later/b.bin']) {
+      const put = await server.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: `body of ${Key}` }));
+      etags.set(Key, put.ETag as string);
+    }
+    // As an older s3rver left it: no MD5 file beside the object.
+    await rm(join(server.dir, BUCKET, 'data', 'later', 'b.bin._S3rver_object.md5'));
+    // A second server over the same folder knows nothing yet: it reads every object's files.
+    const fresh = await startLocalS3(server.dir);
+    const client = new S3Client({
+      endpoint: fresh.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/later/' }));
+      assert.deepEqual(
+        listed.Contents?.map((object) => [object.Key, object.ETag]),
+        [...etags],
+      );
+    } finally {
+      client.destroy();
+      await fresh.close();
+    }
   });
 });
