@@ -5,7 +5,7 @@
 // while it assembles (a 200, then white space, then the result).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -111,7 +111,7 @@ describe('multipart uploads in the local S3', () => {
     assert.equal(done.ETag, multipartEtag(parts.slice(0, 2)));
   });
 
-  it('completes an upload the aws CLI sends in parts, and the CLI reads it back', async (t) => {
+  it('completes an upload the aws CLI sends in parts', async (t) => {
     if (!(await awsCliAvailable(t))) return;
     const dir = await mkdtemp(join(tmpdir(), 'multipart-cli-'));
     try {
@@ -126,15 +126,10 @@ describe('multipart uploads in the local S3', () => {
         });
       const sent = await aws(['s3', 'cp', 'big.bin', 's3://parts/cli/big.bin']);
       assert.equal(sent.exitCode, 0, String(sent.stderr));
-      const head = await aws(['s3api', 'head-object', '--bucket', 'parts', '--key', 'cli/big.bin']);
-      assert.equal(head.exitCode, 0, String(head.stderr));
-      assert.equal(
-        JSON.parse(String(head.stdout)).ETag,
-        multipartEtag([content.subarray(0, 8 * MiB), content.subarray(8 * MiB)]),
-      );
-      const back = await aws(['s3', 'cp', 's3://parts/cli/big.bin', 'back.bin']);
-      assert.equal(back.exitCode, 0, String(back.stderr));
-      assert.ok((await readFile(join(dir, 'back.bin'))).equals(content));
+      const object = await server.s3.send(new GetObjectCommand({ Bucket: 'parts', Key: 'cli/big.bin' }));
+      assert.equal(object.ETag, multipartEtag([content.subarray(0, 8 * MiB), content.subarray(8 * MiB)]));
+      const body = Buffer.from((await object.Body?.transformToByteArray()) as Uint8Array);
+      assert.ok(body.equals(content));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
