@@ -18,6 +18,7 @@ import { hashJson } from '../shared/canonical-json.js';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
+import { readWholeFile } from '../shared/read-whole-file.js';
 import { relativeKey } from '../shared/relative-key.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
@@ -246,7 +247,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   };
 
   const sendSmall = async (file: LocalFile) => {
-    const body = await readFile(file.path);
+    const body = await readWholeFile(file.path, file.size);
     const answer = await aws(`uploading ${file.key}`, () =>
       s3.send(new PutObjectCommand({ Bucket: request.bucket, Key: file.key, Body: body }), {
         abortSignal: request.signal,

@@ -10,6 +10,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hashJson, sha256Hex } from '../../shared/canonical-json.js';
 import { inParallel } from '../../shared/in-parallel.js';
 import { listFiles } from '../../shared/list-files.js';
+import { readWholeFile } from '../../shared/read-whole-file.js';
 import { relativeKey } from '../../shared/relative-key.js';
 import { unwritableFile } from '../../shared/unwritable.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
@@ -68,13 +69,13 @@ async function readMap<T>(file: string | undefined): Promise<Map<string, T>> {
 }
 
 export class FileHasher {
-  /** Per-file hashes outside summed-up folders, read from disk on first need. */
-  private files: Map<string, CachedHash> | undefined;
+  /** Per-file hashes outside summed-up folders, read from disk on first need (once, however many ask). */
+  private files: Promise<Map<string, CachedHash>> | undefined;
   /**
    * Per-file hashes of each summed-up folder, by its path, each in a file of its own: a plan of
    * unchanged folders never reads them, and a plan of a small folder never reads a big one's.
    */
-  private folderFiles = new Map<string, Map<string, CachedHash>>();
+  private folderFiles = new Map<string, Promise<Map<string, CachedHash>>>();
   private trees = new Map<string, CachedTree>();
   private readonly dirty = new Set<Map<string, unknown>>();
   /** What each summed-up tree's files hashed to, for explaining a change file by file. */
@@ -107,10 +108,13 @@ export class FileHasher {
     return [...folders].sort((a, b) => b.length - a.length);
   }
 
-  private async generalCache(): Promise<Map<string, CachedHash>> {
-    if (this.files) return this.files;
+  private generalCache(): Promise<Map<string, CachedHash>> {
+    this.files ??= this.loadGeneralCache();
+    return this.files;
+  }
+
+  private async loadGeneralCache(): Promise<Map<string, CachedHash>> {
     const general = await readMap<CachedHash>(this.cacheFile);
-    this.files = general;
     // Hashes of files in a summed-up folder (hashed before it was summed up, or kept by a version
     // without folder caches) move to the folder's own cache, so this one stays small.
     const folders = this.summedFolders();
@@ -119,7 +123,7 @@ export class FileHasher {
       const folder = folders.find((root) => path.startsWith(`${root}${sep}`));
       if (folder === undefined) continue;
       general.delete(path);
-      const cache = await this.folderCache(folder);
+      const cache = await this.loadFolderCache(folder);
       if (!cache.has(path)) cache.set(path, hash);
       this.dirty.add(cache).add(general);
     }
@@ -138,13 +142,19 @@ export class FileHasher {
   }
 
   private async folderCache(folder: string): Promise<Map<string, CachedHash>> {
-    const loaded = this.folderFiles.get(folder);
-    if (loaded) return loaded;
-    const cache = await readMap<CachedHash>(this.folderCacheFile(folder));
-    this.folderFiles.set(folder, cache);
+    const cache = await this.loadFolderCache(folder);
     // Its hashes may still be in the general cache, which moves them here as it loads.
     if (cache.size === 0) await this.generalCache();
     return cache;
+  }
+
+  private loadFolderCache(folder: string): Promise<Map<string, CachedHash>> {
+    let loading = this.folderFiles.get(folder);
+    if (!loading) {
+      loading = readMap<CachedHash>(this.folderCacheFile(folder));
+      this.folderFiles.set(folder, loading);
+    }
+    return loading;
   }
 
   async hashFile(path: string): Promise<string | null> {
@@ -259,9 +269,13 @@ export class FileHasher {
 
   async save(): Promise<void> {
     const files: (readonly [string | undefined, Map<string, unknown> | undefined])[] = [
-      [this.cacheFile, this.files],
+      [this.cacheFile, await this.files],
       [this.besideCache('tree-hashes.json'), this.trees],
-      ...[...this.folderFiles].map(([folder, cache]) => [this.folderCacheFile(folder), cache] as const),
+      ...(await Promise.all(
+        [...this.folderFiles].map(
+          async ([folder, cache]) => [this.folderCacheFile(folder), await cache] as const,
+        ),
+      )),
     ];
     for (const [file, cache] of files) {
       if (!file || !cache || !this.dirty.has(cache)) continue;
@@ -311,7 +325,7 @@ async function hashContent(path: string, size: number): Promise<string> {
   // small file made a first plan of 5,000 files spend 3.6 of its 7.5 s collecting garbage.
   if (size < READ_CHUNK)
     return createHash('sha256')
-      .update(await readFile(path))
+      .update(await readWholeFile(path, size))
       .digest('hex');
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
