@@ -4,10 +4,18 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { execa, type ResultPromise } from 'execa';
+import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { AWS_CLI_ENV, awsCliAvailable } from '../rig/aws-cli.js';
 import { labelledCsv, prepareExampleModel } from '../rig/example-model.js';
-import { PROCESS_IMAGE, ROLE, trainingJobRequest } from '../rig/local-sagemaker.js';
+import {
+  PROCESS_IMAGE,
+  ROLE,
+  trainingJobRequest,
+  waitForEndpoint,
+  waitForJob,
+} from '../rig/local-sagemaker.js';
 import { realCli, TestProject, waitFor } from '../rig/project.js';
 
 describe('the local SageMaker through the aws CLI', () => {
@@ -20,6 +28,15 @@ describe('the local SageMaker through the aws CLI', () => {
       reject: false,
       cwd: project.dir,
     });
+  let client: SageMakerClient | undefined;
+  const sagemaker = () => {
+    client ??= new SageMakerClient({
+      endpoint: endpoints.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    return client;
+  };
   const awsJson = async (args: string[]) => {
     const result = await aws(args);
     assert.equal(result.exitCode, 0, String(result.stderr));
@@ -43,6 +60,7 @@ describe('the local SageMaker through the aws CLI', () => {
     }, 'pipeline local serve to start');
   });
   after(async () => {
+    client?.destroy();
     server?.kill('SIGINT');
     await server;
     await project?.remove();
@@ -68,21 +86,9 @@ describe('the local SageMaker through the aws CLI', () => {
       JSON.stringify(job),
     ]);
     assert.match(created.TrainingJobArn, /^arn:aws:sagemaker:us-east-1:\d{12}:training-job\/cli-job$/);
-    const done = await waitFor(
-      async () => {
-        const described = await awsJson([
-          'sagemaker',
-          'describe-training-job',
-          '--training-job-name',
-          'cli-job',
-        ]);
-        return ['Completed', 'Failed', 'Stopped'].includes(described.TrainingJobStatus)
-          ? described
-          : undefined;
-      },
-      'cli-job to end',
-      120,
-    );
+    // Waited for through the SDK (each aws CLI call is a second of python); then described by the CLI.
+    await waitForJob(sagemaker(), 'cli-job');
+    const done = await awsJson(['sagemaker', 'describe-training-job', '--training-job-name', 'cli-job']);
     assert.equal(done.TrainingJobStatus, 'Completed', done.FailureReason);
     assert.ok(done.FinalMetricDataList.some((m: { MetricName: string }) => m.MetricName === 'loss'));
     const streams = await awsJson([
@@ -183,6 +189,9 @@ describe('the local SageMaker through the aws CLI', () => {
       '--endpoint-config-name',
       'cli-config',
     ]);
+    // The CLI's waiter polls every 30 s: asked once the endpoint is in service, it answers at its
+    // first poll, and still reads DescribeEndpoint as its acceptors do.
+    await waitForEndpoint(sagemaker(), 'cli-ep');
     const waited = await aws(['sagemaker', 'wait', 'endpoint-in-service', '--endpoint-name', 'cli-ep']);
     assert.equal(waited.exitCode, 0, String(waited.stderr));
     try {
