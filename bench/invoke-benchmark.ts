@@ -147,8 +147,10 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    await sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'invoke-bench' }));
   } finally {
+    // An endpoint outlives its daemon (a restarted one adopts it): deleted first, even after a
+    // failure, or its model server would run on with its folder gone.
+    await sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'invoke-bench' })).catch(() => undefined);
     for (const client of [sagemaker, runtime, s3]) client.destroy();
     await stopLocalDaemon(dataDir);
     await rm(dir, { recursive: true, force: true });
