@@ -194,6 +194,9 @@ async function main(): Promise<void> {
       await execa('docker', ['network', 'rm', name]);
     }
   } finally {
+    // An endpoint outlives its daemon (a restarted one adopts it): deleted even after a failure,
+    // or its container would run on with its folder gone.
+    await deleteEndpoint(connection, config.name, signal).catch(() => undefined);
     await stopLocalDaemon(pipelinePaths.localSageMaker(stateDir));
     await rm(dir, { recursive: true, force: true });
   }
