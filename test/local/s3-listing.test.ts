@@ -11,13 +11,12 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
 import { inParallel } from '../../src/shared/in-parallel.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
-import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
 
 const BUCKET = 'listing';
 const COUNT = 1_050;
@@ -152,12 +151,7 @@ describe('listing more than a page of keys in the local S3', () => {
     await rm(join(server.dir, BUCKET, 'data', 'later', 'b.bin._S3rver_object.md5'));
     // A second server over the same folder knows nothing yet: it reads every object's files.
     const fresh = await startLocalS3(server.dir);
-    const client = new S3Client({
-      endpoint: fresh.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
+    const client = localS3Client(fresh.endpoint);
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/later/' }));
       assert.deepEqual(

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 
@@ -15,16 +15,21 @@ export interface TestS3 {
   stop(): Promise<void>;
 }
 
-export async function startTestS3(bucket: string): Promise<TestS3> {
-  const dir = await mkdtemp(join(tmpdir(), 'test-s3-'));
-  const server = await startLocalS3(dir);
-  const s3 = new S3Client({
-    endpoint: server.endpoint,
+/** An SDK client of a local S3 server: its own key pair, path-style addressing. */
+export function localS3Client(endpoint: string, settings: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    endpoint,
     region: 'us-east-1',
     credentials: LOCAL_CREDENTIALS,
     forcePathStyle: true,
-    maxAttempts: 1,
+    ...settings,
   });
+}
+
+export async function startTestS3(bucket: string): Promise<TestS3> {
+  const dir = await mkdtemp(join(tmpdir(), 'test-s3-'));
+  const server = await startLocalS3(dir);
+  const s3 = localS3Client(server.endpoint, { maxAttempts: 1 });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     endpoint: server.endpoint,

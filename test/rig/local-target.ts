@@ -1,12 +1,13 @@
 // The local target's background SageMaker, as a test sees it: SDK clients on the endpoints that
 // .pipeline/local/server.json names, and a clean-up that leaves no process behind.
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { exampleProject, prepareExampleModel } from './example-model.js';
+import { localS3Client } from './local-s3.js';
 import type { TestProject } from './project.js';
 
 export interface LocalTarget {
@@ -30,12 +31,7 @@ export async function localTargetOf(project: TestProject): Promise<LocalTarget> 
     region: facts.region,
     credentials: LOCAL_CREDENTIALS,
   });
-  const s3 = new S3Client({
-    endpoint: facts.s3Endpoint,
-    region: facts.region,
-    credentials: LOCAL_CREDENTIALS,
-    forcePathStyle: true,
-  });
+  const s3 = localS3Client(facts.s3Endpoint, { region: facts.region });
   return {
     facts,
     sagemaker,

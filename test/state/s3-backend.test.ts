@@ -6,11 +6,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { S3StateBackend } from '../../src/sagemaker/s3-state-backend.js';
 import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
-import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
 import { BASE_CONFIG, TestProject, waitFor } from '../rig/project.js';
 
 const BUCKET = 'team-state';
@@ -237,12 +237,7 @@ describe('the S3 state backend', () => {
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       const facts = await readServerFacts(project.path('.pipeline', 'local'));
       assert.ok(facts, 'the local SageMaker was started for its S3');
-      const local = new S3Client({
-        endpoint: facts.s3Endpoint,
-        region: 'us-east-1',
-        credentials: LOCAL_CREDENTIALS,
-        forcePathStyle: true,
-      });
+      const local = localS3Client(facts.s3Endpoint);
       try {
         const listed = await local.send(
           new ListObjectsV2Command({ Bucket: 'local-state', Prefix: 'pipeline-state/rig/' }),
