@@ -3,10 +3,7 @@
 // When both are as they were (no file touched, the prefix listing exactly as it was left), the
 // channel needs nothing sent, deleted, hashed or compared, and neither the upload manifest nor
 // the file-hash cache (at 100,000 files, 18 MB and 20 MB of JSON) is read.
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { sha256Hex } from '../shared/canonical-json.js';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { RemoteObject } from './remote-listing.js';
 
 export interface ChannelReceipt {
@@ -30,18 +27,4 @@ export function remoteDigestOf(objects: Iterable<RemoteObject>): string {
   const lines: string[] = [];
   for (const { key, etag, size } of objects) lines.push(`${key}\0${etag}\0${size}`);
   return sha256Hex(lines.sort().join('\n'));
-}
-
-export async function readReceipts(file: string): Promise<Receipts> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Receipts;
-  } catch {
-    // None yet, or damaged: every channel is compared file by file, as before receipts.
-    return {};
-  }
-}
-
-export async function writeReceipts(file: string, receipts: Receipts): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(receipts)}\n`);
 }

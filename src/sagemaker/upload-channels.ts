@@ -4,8 +4,8 @@
 // parts); small files go many at a time. Objects under a channel's prefix that are no longer in
 // the local data are deleted, or the training job would read them too.
 import { setMaxListeners } from 'node:events';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import {
   CreateBucketCommand,
   DeleteObjectsCommand,
@@ -17,13 +17,13 @@ import type { FileFacts, FileHasher } from '../engine/plan/file-hasher.js';
 import { hashJson } from '../shared/canonical-json.js';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
+import { readJsonFile, writeJsonFile } from '../shared/json-file.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
 import { readWholeFile } from '../shared/read-whole-file.js';
 import { relativeKey } from '../shared/relative-key.js';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { readReceipts, receiptId, remoteDigestOf, writeReceipts } from './channel-receipts.js';
+import { type Receipts, receiptId, remoteDigestOf } from './channel-receipts.js';
 import { channelPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
@@ -118,14 +118,6 @@ async function ensureBucket(request: UploadRequest): Promise<void> {
   );
 }
 
-async function readManifest(file: string): Promise<Record<string, Manifest>> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, Manifest>;
-  } catch {
-    return {};
-  }
-}
-
 const formatBytes = (bytes: number): string =>
   bytes < 1024
     ? `${bytes} B`
@@ -150,17 +142,16 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   // The manifest (every key ever sent) is read only for a channel compared file by file.
   let manifests: Record<string, Manifest> | undefined;
   const manifestOf = async (): Promise<Manifest> => {
-    manifests ??= await readManifest(request.manifestFile);
+    manifests ??= await readJsonFile<Record<string, Manifest>>(request.manifestFile, {});
     manifests[request.bucket] ??= {};
     return manifests[request.bucket] as Manifest;
   };
   const saveManifest = async () => {
-    if (!manifests) return;
-    await mkdir(dirname(request.manifestFile), { recursive: true });
-    await writeFileAtomic(request.manifestFile, `${JSON.stringify(manifests)}\n`);
+    if (manifests) await writeJsonFile(request.manifestFile, manifests);
   };
   const receiptsFile = request.manifestFile.replace(/\.json$/, '.receipts.json');
-  const receipts = await readReceipts(receiptsFile);
+  // None yet, or damaged: every channel is compared file by file, as before receipts.
+  const receipts = await readJsonFile<Receipts>(receiptsFile, {});
 
   const channels: Record<string, ChannelUpload> = {};
   const toSend: LocalFile[] = [];
@@ -313,7 +304,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
       const { files, bytes, contentHash } = upload;
       receipts[id] = { localStamp: stamp, remoteDigest: remoteDigestOf(left), files, bytes, contentHash };
     }
-    await writeReceipts(receiptsFile, receipts);
+    await writeJsonFile(receiptsFile, receipts);
   }
 
   request.log(

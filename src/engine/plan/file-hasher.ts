@@ -4,16 +4,16 @@
 // changed, its digest is known without loading the per-file cache (100,000 entries, 20 MB).
 import { createHash } from 'node:crypto';
 import { type BigIntStats, createReadStream, statSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hashJson, sha256Hex } from '../../shared/canonical-json.js';
 import { inParallel } from '../../shared/in-parallel.js';
+import { writeJsonFile } from '../../shared/json-file.js';
 import { listFiles } from '../../shared/list-files.js';
 import { readWholeFile } from '../../shared/read-whole-file.js';
 import { relativeKey } from '../../shared/relative-key.js';
 import { unwritableFile } from '../../shared/unwritable.js';
-import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { TREE_SUMMARY_FILES, type TreeHashes, TreeListingStore, treeValue } from './tree-listings.js';
 
 export type { TreeHashes } from './tree-listings.js';
@@ -280,8 +280,7 @@ export class FileHasher {
     for (const [file, cache] of files) {
       if (!file || !cache || !this.dirty.has(cache)) continue;
       try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFileAtomic(file, JSON.stringify(Object.fromEntries(cache)));
+        await writeJsonFile(file, Object.fromEntries(cache));
       } catch (error) {
         // A cache that cannot be kept (read-only checkout, full disk) only costs a re-read next time.
         if (!unwritableFile(error)) throw error;

@@ -3,10 +3,11 @@
 // 12 MB, parsed, compared and written on every run. What each file's hash was is kept here, by
 // digest, so that a change can still be explained file by file.
 import { readFileSync, utimesSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonFile } from '../../shared/json-file.js';
+import { pathExists } from '../../shared/path-exists.js';
 import { unwritableFile } from '../../shared/unwritable.js';
-import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 
 /** A file's hash by its path relative to the hashed root; null when the path does not exist. */
 export type TreeHashes = Record<string, string | null>;
@@ -63,16 +64,9 @@ export class TreeListingStore implements TreeListings {
     }
     const file = join(this.dir, `${digest}.json`);
     try {
-      await mkdir(this.dir, { recursive: true });
       // Named by its content: one already there is this one.
-      if (
-        await stat(file).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      await writeFileAtomic(file, JSON.stringify(hashes));
+      if (await pathExists(file)) return;
+      await writeJsonFile(file, hashes);
       await this.prune();
     } catch (error) {
       // A listing that cannot be kept only costs the file-by-file detail of a later change.
