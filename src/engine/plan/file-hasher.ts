@@ -68,6 +68,10 @@ async function readMap<T>(file: string | undefined): Promise<Map<string, T>> {
   }
 }
 
+/** The first of `folders` (deepest first, as summedFolders gives them) that holds path, if any. */
+const folderHolding = (path: string, folders: readonly string[]): string | undefined =>
+  folders.find((root) => path.startsWith(`${root}${sep}`));
+
 export class FileHasher {
   /** Per-file hashes outside summed-up folders, read from disk on first need (once, however many ask). */
   private files: Promise<Map<string, CachedHash>> | undefined;
@@ -120,7 +124,7 @@ export class FileHasher {
     const folders = this.summedFolders();
     if (folders.length === 0) return general;
     for (const [path, hash] of general) {
-      const folder = folders.find((root) => path.startsWith(`${root}${sep}`));
+      const folder = folderHolding(path, folders);
       if (folder === undefined) continue;
       general.delete(path);
       const cache = await this.loadFolderCache(folder);
@@ -135,7 +139,7 @@ export class FileHasher {
     const folders = this.summedFolders();
     const caches: Map<string, CachedHash>[] = new Array(paths.length);
     for (const [index, path] of paths.entries()) {
-      const folder = folders.find((root) => path.startsWith(`${root}${sep}`));
+      const folder = folderHolding(path, folders);
       caches[index] = folder === undefined ? await this.generalCache() : await this.folderCache(folder);
     }
     return caches;
