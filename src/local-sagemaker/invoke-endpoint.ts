@@ -5,7 +5,8 @@
 // status and message. An endpoint configured for asynchronous inference takes only
 // InvokeEndpointAsync (async-inference.ts); a serverless variant beyond its MaxConcurrency
 // answers ThrottlingException.
-import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { httpRequest } from '../shared/http-request.js';
 import type { Hosting, Route } from './hosting.js';
 
 /** The runtime operation this route serves (the API coverage table lists it). */
@@ -93,59 +94,35 @@ export interface ContainerAnswer {
 }
 
 /**
- * Connections to serving containers, kept open between invocations. Each invocation through
- * fetch cost the proxy more than the model server spent answering it (WHATWG streams and
- * headers, a timer signal, a connection pool of undici's own): the invoke benchmark's path
- * through the endpoint ran at 0.64x the model server called directly.
+ * Connections to serving containers, kept open between invocations. Sent with fetch (WHATWG
+ * streams and headers, a timer signal, undici's own pool), the invoke benchmark's path through
+ * the endpoint ran at 0.64x the model server called directly; with node:http over kept
+ * connections, 0.76-0.78x (BENCHMARKS.md, "Invoke").
  */
 const containerAgent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /** Sends one request to a container's /invocations; rejects when it does not answer in time. */
-export function callContainer(
+export async function callContainer(
   url: string,
   body: Buffer,
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<ContainerAnswer> {
-  return new Promise((resolve, reject) => {
-    const send = (retried: boolean) => {
-      const call = request(`${url}/invocations`, {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-        agent: containerAgent,
-      });
-      const timer = setTimeout(
-        () => call.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      call.on('response', (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        answer.on('end', () => {
-          clearTimeout(timer);
-          const attributes = answer.headers[CUSTOM_ATTRIBUTES];
-          resolve({
-            status: answer.statusCode ?? 502,
-            payload: Buffer.concat(chunks),
-            contentType: answer.headers['content-type'] ?? 'application/octet-stream',
-            ...(typeof attributes === 'string' ? { customAttributes: attributes } : {}),
-          });
-        });
-      });
-      call.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        // A kept connection the server closed as it was reused: sent again on a new one, once.
-        if (call.reusedSocket && error.code === 'ECONNRESET' && !retried) send(true);
-        else reject(error);
-      });
-      call.end(body);
-    };
-    send(false);
+  const answer = await httpRequest(`${url}/invocations`, {
+    method: 'POST',
+    headers,
+    body,
+    agent: containerAgent,
+    deadlineMs: timeoutMs,
   });
+  const attributes = answer.headers[CUSTOM_ATTRIBUTES];
+  const contentType = answer.headers['content-type'];
+  return {
+    status: answer.status,
+    payload: answer.body,
+    contentType: typeof contentType === 'string' ? contentType : 'application/octet-stream',
+    ...(typeof attributes === 'string' ? { customAttributes: attributes } : {}),
+  };
 }
 
 /** SageMaker's ModelError for a container that answered 4xx or 5xx. */
