@@ -23,7 +23,6 @@ import {
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ensureLocalDaemon, stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
 import { batchRows, invokeInBatches } from '../src/sagemaker/invoke-batches.js';
-import { LOCAL_CREDENTIALS } from '../src/shared/sdk-defaults.js';
 import { labelledCsv } from '../test/rig/example-model.js';
 import {
   createModelWithConfig,
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
     region: 'us-east-1',
     cliScript: process.env.BENCH_CLI_SCRIPT ?? join(repoRoot, 'bin', 'pipeline.js'),
   });
-  const common = { region: 'us-east-1', credentials: LOCAL_CREDENTIALS };
+  const common = { region: 'us-east-1', credentials: facts.credentials };
   const sagemaker = new SageMakerClient({ ...common, endpoint: facts.endpoint });
   const runtime = new SageMakerRuntimeClient({ ...common, endpoint: facts.endpoint });
   const s3 = new S3Client({ ...common, endpoint: facts.s3Endpoint, forcePathStyle: true });

@@ -14,7 +14,7 @@ import type { FileHasher } from '../src/engine/plan/file-hasher.js';
 import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
 import { createS3Client } from '../src/sagemaker/s3-client.js';
 import { uploadChannels } from '../src/sagemaker/upload-channels.js';
-import { LOCAL_CREDENTIALS } from '../src/shared/sdk-defaults.js';
+import { TEST_KEY } from '../test/rig/test-key.js';
 
 export const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -48,8 +48,10 @@ export interface S3Rig {
 }
 
 export async function startS3Rig(dataDir: string): Promise<S3Rig> {
+  // The server accepts the pair of its environment, which the rig's clients sign with.
   const child = execa(process.execPath, [cli, 'local', 'serve', '--data-dir', dataDir, '--json'], {
     reject: false,
+    env: { AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey },
   });
   const facts = await new Promise<{ s3Endpoint: string }>((resolve, reject) => {
     let text = '';
@@ -67,7 +69,7 @@ export async function startS3Rig(dataDir: string): Promise<S3Rig> {
   const s3 = createS3Client({
     endpoint: facts.s3Endpoint,
     region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: TEST_KEY,
     forcePathStyle: true,
   });
   const connection = {
@@ -82,8 +84,8 @@ export async function startS3Rig(dataDir: string): Promise<S3Rig> {
   } satisfies AwsConnection;
   const awsEnv = {
     ...process.env,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
     AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true',
   };

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import { startLocalS3 } from '../src/local-sagemaker/local-s3.js';
 import { downloadPrefix } from '../src/local-sagemaker/s3-transfer.js';
+import { TEST_KEY } from '../test/rig/test-key.js';
 import { machineHeading, peakRss } from './measure.js';
 import { seconds, startS3Rig } from './s3-rig.js';
 
@@ -36,7 +37,7 @@ const work = await mkdtemp(join(tmpdir(), 'scale-bench-'));
 const rig = await startS3Rig(join(work, 'local'));
 // The training job's download reads the local S3's store in the process that serves it: this
 // reads the same folder as the rig's server does, as a training job in it would.
-const store = await startLocalS3(join(work, 'local', 's3'));
+const store = await startLocalS3(join(work, 'local', 's3'), [TEST_KEY]);
 const rows: string[] = [];
 try {
   for (const count of counts) {

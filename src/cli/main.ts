@@ -52,6 +52,16 @@ function withLocalServeOptions(command: Command): Command {
     .option('--region <region>', 'the region in ARNs', 'us-east-1')
     .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')
     .option('--state-file <path>', 'write the endpoints and pid as JSON to this file once listening')
+    .option(
+      '--file-images <dir>',
+      'run file:// images (as processes of this user) from folders under DIR; repeatable',
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
+    .option(
+      '--credentials-file <path>',
+      'accept the key pair kept in this file, made owner-only when absent (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a generated pair)',
+    )
     .option('--json', 'print the endpoints as JSON', false);
 }
 

@@ -14,7 +14,7 @@ import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
 import type { Result } from '../shared/result.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
-import { stateBackendOf } from './state-backend-of.js';
+import { pullState, stateBackendOf } from './state-backend-of.js';
 
 export interface OpenPipeline {
   loaded: LoadedConfig;
@@ -82,7 +82,7 @@ export async function openPipeline(
   if (!loaded.ok) return { ok: false, error: { reason: 'config', errors: loaded.error } };
   const stateDir = stateDirOf(loaded.value);
   const backend = await stateBackendOf(loaded.value.config, stateDir);
-  await backend.pull();
+  await pullState(backend, io.stderr);
   const state = await readState(stateDir, loaded.value.config.name);
   if (!state.ok) return { ok: false, error: { reason: 'corrupt-state', state: state.error } };
   const hasher = await FileHasher.open(cacheFile(stateDir, 'file-hashes.json'));

@@ -9,3 +9,8 @@ export async function stateBackendOf(config: PipelineConfig, stateDir: string): 
   const { openS3StateBackend } = await import('../sagemaker/s3-state-connection.js');
   return openS3StateBackend(config, stateDir);
 }
+
+/** Pulls the shared state and says on stderr which keys were refused, one line each. */
+export async function pullState(backend: StateBackend, stderr: NodeJS.WritableStream): Promise<void> {
+  for (const warning of await backend.pull()) stderr.write(`warning: ${warning}\n`);
+}

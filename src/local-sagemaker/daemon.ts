@@ -13,7 +13,9 @@ import { mkdir, open, readFile, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type HttpAnswer, httpRequest } from '../shared/http-request.js';
 import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
+import { credentialsFile, readCredentials } from './credentials.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
+import type { AccessKey } from './sigv4.js';
 
 /** What `pipeline local serve --state-file` writes once it listens. */
 export interface LocalServerFacts {
@@ -37,6 +39,8 @@ export interface LocalDaemonRequest {
   cliScript?: string;
   /** How long the daemon may take to start. */
   startSeconds?: number;
+  /** The folders whose file:// images it runs (the project's). */
+  fileImageRoots?: readonly string[];
 }
 
 export const serverFile = (dataDir: string): string => join(dataDir, 'server.json');
@@ -108,16 +112,47 @@ export async function findLocalDaemon(
   return (await identify(facts, dataDir, patienceSeconds)) === 'ours' ? facts : undefined;
 }
 
+/** A daemon that runs, with the key pair its requests are signed with. */
+export interface LocalDaemon extends LocalServerFacts {
+  credentials: AccessKey;
+}
+
+/** The daemon's facts and the key pair it keeps in its data folder (owner-only). */
+async function withCredentials(facts: LocalServerFacts, dataDir: string): Promise<LocalDaemon> {
+  const credentials = await readCredentials(credentialsFile(dataDir));
+  if (!credentials)
+    throw new Error(
+      `${credentialsFile(dataDir)} is missing: \`pipeline destroy\` stops the local SageMaker, and the next run makes a new pair`,
+    );
+  return { ...facts, credentials };
+}
+
+/** The running daemon for dataDir with its key pair, if it runs and is this folder's. */
+export async function findLocalDaemonWithKey(
+  dataDir: string,
+  patienceSeconds = 15,
+): Promise<LocalDaemon | undefined> {
+  const facts = await findLocalDaemon(dataDir, patienceSeconds);
+  if (!facts || !(await readCredentials(credentialsFile(dataDir)))) return undefined;
+  return withCredentials(facts, dataDir);
+}
+
 /** The running daemon for dataDir, started when there is none (or one with another registry). */
-export async function ensureLocalDaemon(request: LocalDaemonRequest): Promise<LocalServerFacts> {
+export async function ensureLocalDaemon(request: LocalDaemonRequest): Promise<LocalDaemon> {
   const running = await findLocalDaemon(request.dataDir);
-  if (running && running.region === request.region && running.registry === (request.registry ?? null)) {
-    return running;
+  if (
+    running &&
+    running.region === request.region &&
+    running.registry === (request.registry ?? null) &&
+    // A daemon of an earlier version kept no key pair (it took any): it is replaced.
+    (await readCredentials(credentialsFile(request.dataDir)))
+  ) {
+    return withCredentials(running, request.dataDir);
   }
   // Never two daemons on one folder: one that runs but does not answer, or answers with other
   // settings, is stopped first. Restarting is safe: endpoints outlive it, and it finds them again.
   await stopLocalDaemon(request.dataDir);
-  return startLocalDaemon(request);
+  return withCredentials(await startLocalDaemon(request), request.dataDir);
 }
 
 async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServerFacts> {
@@ -141,7 +176,10 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
     request.region,
     '--state-file',
     serverFile(request.dataDir),
+    '--credentials-file',
+    credentialsFile(request.dataDir),
     ...(request.registry ? ['--registry', request.registry] : []),
+    ...(request.fileImageRoots ?? []).flatMap((dir) => ['--file-images', dir]),
   ];
   // Detached in its own process group: Ctrl-C or a kill of the CLI does not reach it.
   const child = spawn(process.execPath, args, {

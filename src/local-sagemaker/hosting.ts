@@ -30,6 +30,7 @@ import { freePort } from '../shared/free-port.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
+import { checkFileImage } from './file-images.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
@@ -147,6 +148,8 @@ export interface HostingOptions {
   tags: TagStore;
   /** Labels every serving container as this local SageMaker's (its data folder). */
   owner?: string;
+  /** The folders whose file:// images it runs (as processes of its owner); none when absent. */
+  fileImageRoots?: readonly string[];
 }
 
 type Kind = 'models' | 'endpoint-configs' | 'endpoints';
@@ -462,6 +465,7 @@ export class Hosting {
       throw validation(
         "1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null",
       );
+    checkFileImage(container.Image, this.options.fileImageRoots ?? [], 'PrimaryContainer.Image');
     await this.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,

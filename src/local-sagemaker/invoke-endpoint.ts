@@ -36,17 +36,6 @@ export function sendRuntimeError(
   response.end(text);
 }
 
-async function readLimited(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_INVOKE_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Answers a route that has no server to send to; true when it did. */
 export function sendRouteError(
   response: ServerResponse,
@@ -140,7 +129,7 @@ export function modelError(answer: ContainerAnswer, name: string, region: string
 
 /** Handles the request if it is an invocation; false otherwise. */
 export function invokeEndpointRoute(hosting: Hosting, region: string) {
-  return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+  return async (request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<boolean> => {
     const match = (request.url ?? '').match(/^\/endpoints\/([^/?]+)\/invocations(\?.*)?$/);
     if (request.method !== 'POST' || !match) return false;
     const name = decodeURIComponent(match[1] as string);
@@ -154,8 +143,7 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
         });
         return true;
       }
-      const body = await readLimited(request);
-      if (!body) {
+      if (body.length > MAX_INVOKE_BYTES) {
         sendRuntimeError(response, 413, 'ValidationError', {
           message: `Request body exceeds the ${MAX_INVOKE_BYTES} byte limit`,
         });

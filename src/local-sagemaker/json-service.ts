@@ -1,10 +1,12 @@
 // A tiny AWS JSON 1.1 protocol server: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON
 // body, answered with JSON or an error typed by `__type`. Several services (SageMaker, CloudWatch
 // Logs, ECR) share one port, told apart by their target prefix; other paths go to `fallback`.
-// Every request is checked against the service's AWS model before its handler runs.
+// Every request must be signed (SigV4) with a key pair the server was given, and is checked
+// against the service's AWS model before its handler runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { requestViolations, type ServiceModel, validationMessage } from '../shared/service-model.js';
 import { AwsError } from './aws-error.js';
+import { type AccessKey, jsonAuthError, verifySigV4 } from './sigv4.js';
 
 export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
 
@@ -21,7 +23,16 @@ export interface JsonService {
   invalidRequest: 'ValidationException' | 'InvalidParameterException';
 }
 
-export type Fallback = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+/** A route beside the JSON services (the runtime's invocations), given the request's body. */
+export type Fallback = (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+
+export interface JsonServerOptions {
+  /** The key pairs a request must be signed with (SigV4). */
+  keys: readonly AccessKey[];
+  /** Answered before authentication (the daemon's identity check); true when it answered. */
+  open?: (request: IncomingMessage, response: ServerResponse) => boolean;
+  fallback?: Fallback;
+}
 
 const MAX_REQUEST = 16 * 1024 * 1024;
 
@@ -85,18 +96,26 @@ function unsupported(service: JsonService | undefined, prefix: string, operation
   );
 }
 
-export function createJsonServer(services: readonly JsonService[], fallback?: Fallback): Server {
+export function createJsonServer(services: readonly JsonService[], options: JsonServerOptions): Server {
   const byPrefix = new Map(services.map((service) => [service.model.metadata.targetPrefix, service]));
+  const { keys, open, fallback } = options;
   return createServer((request, response) => {
     void (async () => {
       try {
+        if (open?.(request, response)) return;
+        const body = await readBody(request);
+        const auth = verifySigV4(request, { keys, s3: false, body });
+        if (!auth.ok) {
+          const { type, message } = jsonAuthError(auth.failure);
+          // The REST runtime answers 403, the JSON 1.1 services 400, as AWS's endpoints do.
+          throw new AwsError(type, message, request.headers['x-amz-target'] ? 400 : 403);
+        }
         const target = request.headers['x-amz-target'];
         if (request.method === 'POST' && typeof target === 'string') {
           const [prefix = '', operation = ''] = target.split('.');
           const service = byPrefix.get(prefix);
           const handler = service?.operations[operation];
           if (!service || !handler) throw unsupported(service, prefix, operation);
-          const body = await readBody(request);
           let input: Record<string, unknown>;
           try {
             input = body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>);
@@ -110,7 +129,7 @@ export function createJsonServer(services: readonly JsonService[], fallback?: Fa
           sendJson(response, 200, await handler(input));
           return;
         }
-        if (fallback && (await fallback(request, response))) return;
+        if (fallback && (await fallback(request, response, body))) return;
         sendJson(response, 404, {
           __type: 'UnknownOperationException',
           message: `no route for ${request.method} ${request.url}`,

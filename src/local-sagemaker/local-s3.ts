@@ -1,7 +1,11 @@
 // The local target's S3: an s3rver (a real S3 server) with its data under .pipeline/local/s3.
+// Every request must be signed (SigV4) with one of the key pairs it is given, as S3 requires of a
+// private bucket: s3rver itself would serve anonymous requests and does not check a V4 signature.
 import { copyFile, mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
+import s3rverAccount from 's3rver/lib/models/account.js';
 import type { StoredObjects } from './s3-transfer.js';
+import { type AccessKey, s3AuthError, verifySigV4 } from './sigv4.js';
 
 export interface LocalS3 {
   endpoint: string;
@@ -10,9 +14,49 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export async function startLocalS3(directory: string, port = 0): Promise<LocalS3> {
+interface KoaContext {
+  req: import('node:http').IncomingMessage;
+  method: string;
+  status: number;
+  type: string;
+  body: unknown;
+  set(name: string, value: string): void;
+}
+
+const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Refuses what S3 refuses before s3rver's own routes see the request. */
+function signedRequestsOnly(keys: readonly AccessKey[]) {
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    // A browser's CORS preflight carries no credentials, and answers with no data.
+    if (ctx.method === 'OPTIONS') return next();
+    const auth = verifySigV4(ctx.req, { keys, s3: true });
+    if (auth.ok) return next();
+    const { code, status, message } = s3AuthError(auth.failure);
+    ctx.status = status;
+    ctx.set('x-amz-error-code', code);
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
+  };
+}
+
+/**
+ * s3rver checks again that a key it is sent is one of its account's: it is told ours. (Imported,
+ * not required, so that the bundled CLI reaches the same module as its bundled s3rver.)
+ */
+function registerKeys(keys: readonly AccessKey[]): void {
+  for (const key of keys) s3rverAccount.DUMMY_ACCOUNT.createKeyPair(key.accessKeyId, key.secretAccessKey);
+}
+
+export async function startLocalS3(
+  directory: string,
+  keys: readonly AccessKey[],
+  port = 0,
+): Promise<LocalS3> {
   await mkdir(directory, { recursive: true });
+  registerKeys(keys);
   const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true });
+  server.middleware.unshift(signedRequestsOnly(keys));
   const address = (await server.run()) as { port: number };
   const { store } = server;
   return {

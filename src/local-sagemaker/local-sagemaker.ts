@@ -6,7 +6,6 @@ import { realpath } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
 import { loadServiceModel } from '../shared/service-model.js';
 import { AsyncInvocations } from './async-inference.js';
 import { ecrOperations } from './ecr-operations.js';
@@ -16,6 +15,7 @@ import { invokeEndpointRoute } from './invoke-endpoint.js';
 import { createJsonServer, type JsonService, sendJson } from './json-service.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 import { logOperations } from './logs.js';
+import type { AccessKey } from './sigv4.js';
 import { TagStore } from './tags.js';
 import { TrainingJobs } from './training-jobs.js';
 
@@ -35,6 +35,13 @@ export interface LocalSageMakerOptions {
    * server in a copied project, not another program on a reused port or pid.
    */
   identityToken?: string;
+  /**
+   * The key pairs every request to it and to its S3 must be signed with (SigV4); the first is
+   * the one it uses itself on its S3.
+   */
+  keys: readonly [AccessKey, ...AccessKey[]];
+  /** The folders whose file:// images it runs, as processes of its owner; none when absent. */
+  fileImageRoots?: readonly string[];
 }
 
 export interface LocalSageMaker {
@@ -52,14 +59,14 @@ export interface LocalSageMaker {
 
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
   const region = options.region ?? 'us-east-1';
-  const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.s3Port);
+  const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.keys, options.s3Port);
   // Its containers carry the data folder as it is on disk, as `pipeline destroy` will look for it.
   const dataDir = await realpath(options.dataDir);
   const s3 = new S3Client({
     endpoint: s3Server.endpoint,
     region,
     forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: options.keys[0],
   });
   // Tags of every kind of resource, by ARN; an ARN counts when a job or a hosting resource has it.
   const tags: TagStore = new TagStore(
@@ -73,6 +80,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     region,
     s3,
     objects: s3Server.objects,
+    fileImageRoots: options.fileImageRoots ?? [],
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
   });
   await trainingJobs.reconcile();
@@ -82,6 +90,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     owner: dataDir,
     region,
     s3,
+    fileImageRoots: options.fileImageRoots ?? [],
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
   });
   await hosting.reconcile();
@@ -126,12 +135,17 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       }),
     },
   ];
-  const server = createJsonServer(services, async (request, response) => {
-    if (request.method === 'GET' && request.url === IDENTITY_PATH) {
+  const server = createJsonServer(services, {
+    keys: options.keys,
+    // Asked before a CLI knows whether this is its daemon (and so has its keys): it tells who it
+    // is and nothing else.
+    open: (request, response) => {
+      if (request.method !== 'GET' || request.url !== IDENTITY_PATH) return false;
       sendJson(response, 200, identity);
       return true;
-    }
-    return (await invokeRoute(request, response)) || asyncRoute(request, response);
+    },
+    fallback: async (request, response, body) =>
+      (await invokeRoute(request, response, body)) || asyncRoute(request, response),
   });
   // Clients keep connections open between calls (the SDK's agent does not read Keep-Alive hints):
   // closing an idle one after node's 5 s default races with its reuse and resets a call, which

@@ -23,7 +23,15 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options: S3rverOptions);
     readonly store: FilesystemStore;
+    /** Koa's middleware list: one put first runs before every route. */
+    readonly middleware: unknown[];
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
+}
+
+// s3rver's account registry: its authentication accepts only the key ids registered here.
+declare module 's3rver/lib/models/account.js' {
+  const account: { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
+  export default account;
 }

@@ -2,6 +2,7 @@
 // and ListTrainingJobs, validated as SageMaker validates them, and really run: the channels come
 // down from S3 into a folder laid out as /opt/ml, the image's `train` runs in it (docker, or the
 // programs as processes for a file:// image), and the model goes back up as model.tar.gz.
+
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { processRuntime } from '../runtimes/process-runtime.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { inUse, validation } from './aws-error.js';
+import { checkFileImage } from './file-images.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
@@ -84,6 +86,8 @@ export interface TrainingJobsOptions {
   tags?: TagStore;
   /** Labels every training container as this local SageMaker's (its data folder). */
   owner?: string;
+  /** The folders whose file:// images it runs (as processes of its owner); none when absent. */
+  fileImageRoots?: readonly string[];
 }
 
 /** A CreateTrainingJob request, read and checked. */
@@ -282,6 +286,11 @@ export class TrainingJobs {
 
   async create(input: Input): Promise<{ TrainingJobArn: string }> {
     const request = validateCreate(input);
+    checkFileImage(
+      request.AlgorithmSpecification.TrainingImage,
+      this.options.fileImageRoots ?? [],
+      'AlgorithmSpecification.TrainingImage',
+    );
     const name = request.TrainingJobName;
     const arn = `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
     // Names are unique regardless of case, as on SageMaker (the ARN holds the lower-case name).

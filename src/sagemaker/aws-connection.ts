@@ -10,7 +10,6 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
 import { ensureLocalDaemonOf } from './local-daemon-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
@@ -32,7 +31,7 @@ export interface AwsConnection {
 interface ClientSettings {
   region: string;
   endpoint?: string;
-  credentials?: typeof LOCAL_CREDENTIALS;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   profile?: string;
 }
 
@@ -112,7 +111,7 @@ async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnec
     return {
       target: 'local',
       region,
-      ...clients({ region, endpoint: facts.endpoint, credentials: LOCAL_CREDENTIALS }, facts.s3Endpoint),
+      ...clients({ region, endpoint: facts.endpoint, credentials: facts.credentials }, facts.s3Endpoint),
       ...(facts.registry ? { localRegistry: facts.registry } : {}),
       // A server on this machine: polling it often costs nothing and shows a change at once
       // (from 200 ms growing to 1 s, an endpoint ready in 2 s was seen up to a second late).

@@ -7,8 +7,9 @@
 // local SageMaker, S3 and ECR on target local, which take unsigned calls: a no-op run there does
 // not load the SDK at all (half a second of start-up per client on this project's machine).
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
-import type { LocalServerFacts } from '../local-sagemaker/daemon.js';
+import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
+import { signedHeaders } from '../shared/sigv4.js';
 import type { DriftLooks } from './drift-looks.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
@@ -82,32 +83,41 @@ export async function driftLooksFor(
   return sdkLooks(await connect(config, stateDir));
 }
 
-const localDaemons = new Map<string, Promise<LocalServerFacts | undefined>>();
+const localDaemons = new Map<string, Promise<LocalDaemon | undefined>>();
 
 async function findLocal(
   config: PipelineConfig,
   stateDir: string,
   mayStart: boolean,
-): Promise<LocalServerFacts | undefined> {
+): Promise<LocalDaemon | undefined> {
   const { ensureLocalDaemonOf, findLocalDaemonOf } = await import('./local-daemon-of.js');
   return mayStart ? ensureLocalDaemonOf(config, stateDir) : findLocalDaemonOf(stateDir);
 }
 
 /** A JSON 1.1 call to a local service: its answer, or undefined when it says "not found". */
 async function localCall(
-  endpoint: string,
+  daemon: LocalDaemon,
   target: string,
   input: Record<string, unknown>,
   missing: RegExp,
 ): Promise<Record<string, unknown> | undefined> {
-  const response = await httpRequest(endpoint, {
+  const body = JSON.stringify(input);
+  const response = await httpRequest(daemon.endpoint, {
     method: 'POST',
-    headers: { 'X-Amz-Target': target, 'Content-Type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify(input),
+    headers: signedHeaders({
+      method: 'POST',
+      url: new URL(daemon.endpoint),
+      headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' },
+      body,
+      region: daemon.region,
+      service: target.startsWith('SageMaker.') ? 'sagemaker' : 'ecr',
+      key: daemon.credentials,
+    }),
+    body,
   });
-  const body = JSON.parse(response.text || '{}') as Record<string, unknown>;
-  if (response.status === 200) return body;
-  const said = `${String(body.__type)}: ${String(body.message)}`;
+  const answer = JSON.parse(response.text || '{}') as Record<string, unknown>;
+  if (response.status === 200) return answer;
+  const said = `${String(answer.__type)}: ${String(answer.message)}`;
   if (missing.test(said)) return undefined;
   throw new Error(`${target} answered ${response.status}: ${said}`);
 }
@@ -115,21 +125,25 @@ async function localCall(
 /** The local SageMaker's own answers to a missing job or endpoint (ValidationException, in words). */
 const SAGEMAKER_MISSING = /^ValidationException: .*(Could not find|Requested resource not found)/;
 
-function localLooks(facts: LocalServerFacts): DriftLooks {
+function localLooks(facts: LocalDaemon): DriftLooks {
   return {
     describeEndpoint: async (name) =>
-      localCall(facts.endpoint, 'SageMaker.DescribeEndpoint', { EndpointName: name }, SAGEMAKER_MISSING),
+      localCall(facts, 'SageMaker.DescribeEndpoint', { EndpointName: name }, SAGEMAKER_MISSING),
     describeTrainingJob: async (name) =>
-      localCall(
-        facts.endpoint,
-        'SageMaker.DescribeTrainingJob',
-        { TrainingJobName: name },
-        SAGEMAKER_MISSING,
-      ),
+      localCall(facts, 'SageMaker.DescribeTrainingJob', { TrainingJobName: name }, SAGEMAKER_MISSING),
     objectExists: async (bucket, key) => {
       const path = key.split('/').map(encodeURIComponent).join('/');
-      const response = await httpRequest(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}/${path}`, {
+      const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}/${path}`);
+      const response = await httpRequest(url.href, {
         method: 'HEAD',
+        headers: signedHeaders({
+          method: 'HEAD',
+          url,
+          headers: {},
+          region: facts.region,
+          service: 's3',
+          key: facts.credentials,
+        }),
       });
       if (response.status === 404) return false;
       if (response.status !== 200)
@@ -138,7 +152,7 @@ function localLooks(facts: LocalServerFacts): DriftLooks {
     },
     imageExists: async (repository, digest) =>
       (await localCall(
-        facts.endpoint,
+        facts,
         'AmazonEC2ContainerRegistry_V20150921.DescribeImages',
         { repositoryName: repository, imageIds: [{ imageDigest: digest }] },
         /^(ImageNotFoundException|RepositoryNotFoundException):/,

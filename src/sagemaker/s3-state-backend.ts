@@ -47,15 +47,27 @@ interface SyncRecord {
 const STATE = 'state.json';
 const LOCK = 'lock.json';
 
-/** The files of the state folder that are shared: everything else there is a cache. */
-function isShared(path: string): boolean {
+// A run's id as newRunId makes it (20261124T174507.123Z-4f2a), and the files a run writes beside
+// its record: nothing else under runs/ is the backend's.
+const RUN_ID = String.raw`\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{1,8}`;
+const RUN_FILE = new RegExp(
+  `^runs/${RUN_ID}(\\.json|/(metrics\\.json|report\\.html|summary\\.md|train\\.log|predictions\\.txt))$`,
+);
+const TARGET_FILE = /^(deployments\/[a-z][a-z0-9-]*\.json|upload\/[a-z][a-z0-9-]*-manifest\.json)$/;
+
+/**
+ * The files of the state folder that are shared: exactly the ones the backend itself writes, each
+ * a plain relative path inside .pipeline/ (no `..`, no empty or dot segment). Everything else there
+ * is a cache, and any other key under the prefix is refused: anyone who can write the team's bucket
+ * could otherwise make a plain `pipeline status` write where they choose.
+ */
+export function isShared(path: string): boolean {
   return (
     path === STATE ||
     path === 'state.json.bak' ||
     path === 'secret-key' ||
-    /^deployments\/[^/]+\.json$/.test(path) ||
-    /^upload\/[^/]+-manifest\.json$/.test(path) ||
-    path.startsWith('runs/')
+    TARGET_FILE.test(path) ||
+    RUN_FILE.test(path)
   );
 }
 
@@ -80,6 +92,7 @@ async function sharedFiles(stateDir: string): Promise<string[]> {
 export class S3StateBackend implements StateBackend {
   readonly location: string;
   private record: SyncRecord | undefined;
+  private refused: string[] = [];
 
   constructor(
     private readonly s3: S3Client,
@@ -123,8 +136,13 @@ export class S3StateBackend implements StateBackend {
     if (path === STATE) record.stateEtag = etag;
   }
 
+  /**
+   * The shared objects under the prefix, by path, with their ETags. Keys that are not a file the
+   * backend writes (the lock aside) are left where they are and named in `refused`.
+   */
   private async listShared(): Promise<Map<string, string>> {
     const objects = new Map<string, string>();
+    this.refused = [];
     let token: string | undefined;
     do {
       const page = await this.s3.send(
@@ -137,13 +155,14 @@ export class S3StateBackend implements StateBackend {
       for (const object of page.Contents ?? []) {
         const path = (object.Key ?? '').slice(this.where.prefix.length + 1);
         if (isShared(path)) objects.set(path, object.ETag ?? '');
+        else if (path !== LOCK) this.refused.push(object.Key ?? '');
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return objects;
   }
 
-  async pull(): Promise<void> {
+  async pull(): Promise<string[]> {
     const record = await this.loadRecord();
     const objects = await this.guard('read the state from', () => this.listShared());
     if (!objects.has(STATE) && (await pathExists(join(this.stateDir, STATE)))) {
@@ -172,6 +191,10 @@ export class S3StateBackend implements StateBackend {
     }
     if (!objects.has(STATE)) record.stateEtag = null;
     await this.saveRecord();
+    return this.refused.map(
+      (key) =>
+        `s3://${this.where.bucket}/${key} was not pulled: it is not a file the state backend writes (remove it from the bucket)`,
+    );
   }
 
   /** The number of files sent. */

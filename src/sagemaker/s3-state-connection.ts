@@ -5,7 +5,6 @@ import '../shared/sdk-defaults.js';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StateBackendError } from '../engine/state/state-backend.js';
-import { LOCAL_CREDENTIALS } from '../shared/sdk-defaults.js';
 import { awsRegion } from './aws-connection.js';
 import { ensureLocalDaemonOf } from './local-daemon-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
@@ -33,7 +32,7 @@ async function stateClient(config: PipelineConfig, stateDir: string): Promise<S3
       region: regionOf,
       endpoint: facts.s3Endpoint,
       forcePathStyle: true,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: facts.credentials,
     });
     // The local S3 starts empty: its state bucket is made on first use, as a team makes theirs once.
     const bucket = s3StateLocation(config).bucket;

@@ -1,6 +1,3 @@
 // Settings every AWS SDK client here shares. The SDK versions are pinned in package-lock.json:
 // releases after early 2027 need Node 22, these do not, so their Node-version warning is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** Credentials for the local target's servers, which accept any. Never used against AWS. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

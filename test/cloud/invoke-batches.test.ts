@@ -12,7 +12,7 @@ import {
   predictionLines,
 } from '../../src/sagemaker/invoke-batches.js';
 import { isJsonDocument, recordsBody } from '../../src/shared/record-body.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 describe('batchRows', () => {
   it('groups rows by count', () => {
@@ -144,7 +144,7 @@ describe('rows as a JSON document', () => {
     const runtime = new SageMakerRuntimeClient({
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
     });
     try {
       const result = await invokeInBatches({

@@ -6,9 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { execa, type ResultPromise } from 'execa';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { AWS_CLI_ENV, awsCliAvailable } from '../rig/aws-cli.js';
-import { labelledCsv, prepareExampleModel } from '../rig/example-model.js';
+import { containerDir, labelledCsv, prepareExampleModel } from '../rig/example-model.js';
 import {
   PROCESS_IMAGE,
   ROLE,
@@ -17,6 +16,7 @@ import {
   waitForJob,
 } from '../rig/local-sagemaker.js';
 import { realCli, TestProject, waitFor } from '../rig/project.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 describe('the local SageMaker through the aws CLI', () => {
   let project: TestProject;
@@ -33,7 +33,7 @@ describe('the local SageMaker through the aws CLI', () => {
     client ??= new SageMakerClient({
       endpoint: endpoints.endpoint,
       region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
     });
     return client;
   };
@@ -46,7 +46,12 @@ describe('the local SageMaker through the aws CLI', () => {
   before(async () => {
     await prepareExampleModel();
     project = await TestProject.create();
-    server = execa('node', [realCli, 'local', 'serve', '--json'], { cwd: project.dir, reject: false });
+    // The server takes the key pair of its environment, as a team's CI service does.
+    server = execa('node', [realCli, 'local', 'serve', '--json', '--file-images', containerDir], {
+      cwd: project.dir,
+      reject: false,
+      env: AWS_CLI_ENV,
+    });
     let output = '';
     server.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();

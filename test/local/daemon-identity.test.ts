@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import {
   ensureLocalDaemon,
   findLocalDaemon,
+  findLocalDaemonWithKey,
   readServerFacts,
   serverFile,
   stopLocalDaemon,
@@ -19,8 +20,8 @@ import {
 import { explainAwsError } from '../../src/sagemaker/explain-aws-error.js';
 import { freePort } from '../../src/shared/free-port.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { realCli, TestProject } from '../rig/project.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 describe("the local daemon's identity", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -42,7 +43,7 @@ describe("the local daemon's identity", () => {
     const original = await project();
     const originalDir = original.path('.pipeline', 'local');
     const first = await start(originalDir);
-    assert.deepEqual(await findLocalDaemon(originalDir), first);
+    assert.deepEqual(await findLocalDaemonWithKey(originalDir), first);
 
     const copy = await project();
     const copyDir = copy.path('.pipeline', 'local');
@@ -58,7 +59,7 @@ describe("the local daemon's identity", () => {
     assert.equal(await stopLocalDaemon(copyDir), true);
     assert.ok(!isProcessAlive(own.pid) || (await waitGone(own.pid)));
     assert.ok(isProcessAlive(first.pid), 'the original still runs');
-    assert.deepEqual(await findLocalDaemon(originalDir), first);
+    assert.deepEqual(await findLocalDaemonWithKey(originalDir), first);
   });
 
   it('never signals a reused pid, nor takes another server on the recorded port for it', async () => {
@@ -98,7 +99,7 @@ describe("the local daemon's identity", () => {
     const client = new SageMakerClient({
       endpoint: `http://127.0.0.1:${port}`,
       region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
       maxAttempts: 1,
     });
     try {

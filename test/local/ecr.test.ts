@@ -11,11 +11,11 @@ import {
 } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { callChecked } from '../rig/local-sagemaker.js';
 import { TestProject } from '../rig/project.js';
 import { type LocalRegistry, startRegistry } from '../rig/registry.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 describe('local ECR', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -26,12 +26,13 @@ describe('local ECR', () => {
     const project = await TestProject.create();
     const server = await startLocalSageMaker({
       dataDir: project.path('.pipeline/local'),
+      keys: [TEST_KEY],
       ...(registry ? { registry: registry.host } : {}),
     });
     const ecr = new ECRClient({
       endpoint: server.endpoint,
       region: server.region,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
       maxAttempts: 1,
     });
     cleanups.push(

@@ -25,6 +25,7 @@ import {
   waitForEndpoint,
   waitForJob,
 } from '../rig/local-sagemaker.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 describe('local SageMaker endpoints, through the AWS SDK', () => {
   let rig: LocalRig;
@@ -122,7 +123,7 @@ describe('local SageMaker endpoints, through the AWS SDK', () => {
   it('is found again, still serving, by a restarted local SageMaker', async () => {
     const dataDir = rig.project.path('.pipeline', 'local');
     await rig.server.close();
-    const restarted = await startLocalSageMaker({ dataDir });
+    const restarted = await startLocalSageMaker({ dataDir, keys: [TEST_KEY] });
     const project = rig.project;
     for (const client of [rig.sagemaker, rig.s3, rig.logs, rig.runtime]) client.destroy();
     rig = connectRig(project, restarted);

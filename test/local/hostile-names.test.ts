@@ -38,8 +38,9 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { signedHeaders } from '../../src/shared/sigv4.js';
 import { type LocalRig, putObjects, ROLE, startLocalRig } from '../rig/local-sagemaker.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 const VICTIM = { ModelName: 'victim', secret: 'outside the store' };
 
@@ -57,10 +58,23 @@ const HOSTILE = [
   'x'.repeat(5000),
 ];
 
-/** A PUT whose path is sent as written (fetch and the SDKs resolve dot segments first). */
+/**
+ * A signed PUT whose path is sent as written (fetch and the SDKs resolve dot segments first), so
+ * that the server's handling of the path is what refuses it, not its authentication.
+ */
 function rawPut(port: number, path: string): Promise<number> {
+  const headers = signedHeaders({
+    method: 'PUT',
+    url: new URL(`http://127.0.0.1:${port}/`),
+    rawPath: path,
+    headers: {},
+    body: 'x',
+    region: 'us-east-1',
+    service: 's3',
+    key: TEST_KEY,
+  });
   return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'PUT' }, (response) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'PUT', headers }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
@@ -90,7 +104,7 @@ describe('hostile names and keys', () => {
     ecr = new ECRClient({
       endpoint: rig.server.endpoint,
       region: rig.server.region,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
       maxAttempts: 1,
     });
     await writeFile(rig.project.path('victim.json'), JSON.stringify(VICTIM));

@@ -36,7 +36,6 @@ import {
 import { parseS3Uri } from '../../src/local-sagemaker/s3-transfer.js';
 import { pathExists } from '../../src/shared/path-exists.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { processesWhoseEnvironment } from '../rig/kill-trials.js';
 import {
   callChecked,
@@ -47,6 +46,7 @@ import {
   waitForEndpoint,
 } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 const ANSWERING = `
 import { createServer } from 'node:http';
@@ -464,7 +464,7 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     const once = new SageMakerRuntimeClient({
       region: rig.server.region,
       endpoint: rig.server.endpoint,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
       maxAttempts: 1,
     });
     try {

@@ -15,8 +15,8 @@ import {
 import { execa } from 'execa';
 import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
 import { inParallel } from '../../src/shared/in-parallel.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 const BUCKET = 'listing';
 const COUNT = 1_050;
@@ -89,8 +89,8 @@ describe('listing more than a page of keys in the local S3', () => {
       ],
       {
         env: {
-          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+          AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
           AWS_DEFAULT_REGION: 'us-east-1',
           AWS_EC2_METADATA_DISABLED: 'true',
         },
@@ -150,7 +150,7 @@ describe('listing more than a page of keys in the local S3', () => {
     // As an older s3rver left it: no MD5 file beside the object.
     await rm(join(server.dir, BUCKET, 'data', 'later', 'b.bin._S3rver_object.md5'));
     // A second server over the same folder knows nothing yet: it reads every object's files.
-    const fresh = await startLocalS3(server.dir);
+    const fresh = await startLocalS3(server.dir, [TEST_KEY]);
     const client = localS3Client(fresh.endpoint);
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'data/later/' }));

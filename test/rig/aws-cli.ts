@@ -2,12 +2,12 @@
 // a client nobody here wrote. CI installs it; elsewhere a test without it is skipped, said so.
 import type { TestContext } from 'node:test';
 import { execa } from 'execa';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { TEST_KEY } from './test-key.js';
 
-// s3rver accepts only its own key pair; the local SageMaker accepts any.
+// The tests' own key pair: local servers started by a test accept it.
 export const AWS_CLI_ENV = {
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_PAGER: '',
 };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { TEST_KEY } from './test-key.js';
 
 export interface TestS3 {
   endpoint: string;
@@ -20,7 +20,7 @@ export function localS3Client(endpoint: string, settings: S3ClientConfig = {}): 
   return new S3Client({
     endpoint,
     region: 'us-east-1',
-    credentials: LOCAL_CREDENTIALS,
+    credentials: TEST_KEY,
     forcePathStyle: true,
     ...settings,
   });
@@ -28,7 +28,7 @@ export function localS3Client(endpoint: string, settings: S3ClientConfig = {}): 
 
 export async function startTestS3(bucket: string): Promise<TestS3> {
   const dir = await mkdtemp(join(tmpdir(), 'test-s3-'));
-  const server = await startLocalS3(dir);
+  const server = await startLocalS3(dir, [TEST_KEY]);
   const s3 = localS3Client(server.endpoint, { maxAttempts: 1 });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return {

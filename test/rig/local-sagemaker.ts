@@ -15,10 +15,11 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { loadServiceModel, responseProblems, type ServiceName } from '../../src/shared/service-model.js';
+import { signedHeaders } from '../../src/shared/sigv4.js';
 import { containerDir } from './example-model.js';
 import { TestProject, waitFor } from './project.js';
+import { TEST_KEY } from './test-key.js';
 
 export const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
 export const PROCESS_IMAGE = pathToFileURL(containerDir).href;
@@ -35,13 +36,19 @@ export interface LocalRig {
 
 export async function startLocalRig(options: { stopGraceSeconds?: number } = {}): Promise<LocalRig> {
   const project = await TestProject.create();
-  const server = await startLocalSageMaker({ dataDir: project.path('.pipeline', 'local'), ...options });
+  const server = await startLocalSageMaker({
+    dataDir: project.path('.pipeline', 'local'),
+    keys: [TEST_KEY],
+    // The example's programs, and the images a test makes in its project.
+    fileImageRoots: [containerDir, project.dir],
+    ...options,
+  });
   return connectRig(project, server);
 }
 
 /** Clients for a running local SageMaker; close() stops it and removes the project. */
 export function connectRig(project: TestProject, server: LocalSageMaker): LocalRig {
-  const common = { region: server.region, credentials: LOCAL_CREDENTIALS };
+  const common = { region: server.region, credentials: TEST_KEY };
   const sagemaker = new SageMakerClient({ ...common, endpoint: server.endpoint });
   const logs = new CloudWatchLogsClient({ ...common, endpoint: server.endpoint });
   const s3 = new S3Client({ ...common, endpoint: server.s3Endpoint, forcePathStyle: true });
@@ -184,20 +191,30 @@ export async function callChecked(
   input: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const model = await loadServiceModel(service);
+  const body = JSON.stringify(input);
   const response = await fetch(endpoint, {
     method: 'POST',
-    headers: {
-      'X-Amz-Target': `${model.metadata.targetPrefix}.${operation}`,
-      'Content-Type': 'application/x-amz-json-1.1',
-    },
-    body: JSON.stringify(input),
+    headers: signedHeaders({
+      method: 'POST',
+      url: new URL(endpoint),
+      headers: {
+        'x-amz-target': `${model.metadata.targetPrefix}.${operation}`,
+        'content-type': 'application/x-amz-json-1.1',
+      },
+      body,
+      region: 'us-east-1',
+      service,
+      key: TEST_KEY,
+    }),
+    body,
   });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw Object.assign(new Error(String(body.message)), { name: body.__type });
-  const problems = responseProblems(model, operation, body);
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200)
+    throw Object.assign(new Error(String(answer.message)), { name: answer.__type });
+  const problems = responseProblems(model, operation, answer);
   if (problems.length > 0)
     throw new Error(
-      `${operation}'s answer does not fit its output shape: ${problems.join('; ')}\n${JSON.stringify(body)}`,
+      `${operation}'s answer does not fit its output shape: ${problems.join('; ')}\n${JSON.stringify(answer)}`,
     );
-  return body;
+  return answer;
 }

@@ -5,10 +5,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type LocalServerFacts, readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { exampleProject, prepareExampleModel } from './example-model.js';
 import { localS3Client } from './local-s3.js';
 import type { TestProject } from './project.js';
+import { daemonKey } from './test-key.js';
 
 export interface LocalTarget {
   facts: LocalServerFacts;
@@ -21,17 +21,18 @@ export interface LocalTarget {
 export async function localTargetOf(project: TestProject): Promise<LocalTarget> {
   const facts = await readServerFacts(project.path('.pipeline', 'local'));
   if (!facts) throw new Error('the local SageMaker is not running for this project');
+  const credentials = await daemonKey(project.path('.pipeline', 'local'));
   const sagemaker = new SageMakerClient({
     endpoint: facts.endpoint,
     region: facts.region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
   });
   const runtime = new SageMakerRuntimeClient({
     endpoint: facts.endpoint,
     region: facts.region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
   });
-  const s3 = localS3Client(facts.s3Endpoint, { region: facts.region });
+  const s3 = localS3Client(facts.s3Endpoint, { region: facts.region, credentials });
   return {
     facts,
     sagemaker,

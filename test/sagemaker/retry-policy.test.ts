@@ -10,7 +10,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { invokeInBatches } from '../../src/sagemaker/invoke-batches.js';
 import { MAX_ATTEMPTS, RETRY_SETTINGS } from '../../src/sagemaker/retry-policy.js';
 import { StageError } from '../../src/shared/errors.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 type Answer = { status: number; type?: string; body?: string };
 
@@ -40,7 +40,7 @@ describe('the retry policy', () => {
       ...RETRY_SETTINGS,
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       region: 'us-east-1',
-      credentials: LOCAL_CREDENTIALS,
+      credentials: TEST_KEY,
     });
   });
   after(async () => {

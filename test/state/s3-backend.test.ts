@@ -2,21 +2,21 @@
 // folders, as two machines have) share one state, lock and run history under an S3 prefix, on a
 // real S3 server (the local S3, which honours conditional writes as S3 does).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { S3StateBackend } from '../../src/sagemaker/s3-state-backend.js';
-import { LOCAL_CREDENTIALS } from '../../src/shared/sdk-defaults.js';
 import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
 import { BASE_CONFIG, TestProject, waitFor } from '../rig/project.js';
+import { daemonKey, TEST_KEY } from '../rig/test-key.js';
 
 const BUCKET = 'team-state';
 const ENV = {
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey,
 };
 
 describe('the S3 state backend', () => {
@@ -122,6 +122,45 @@ describe('the S3 state backend', () => {
     const diff = await laptop.runInProcess(['diff'], { env: ENV });
     assert.equal(diff.exitCode, 0, diff.stderr);
     assert.match(diff.stdout, /epochs/);
+  });
+
+  it('pulls only the files it writes: a hostile key under the prefix is refused and named, never written', async () => {
+    const project = await clone('hostile');
+    const run = await project.runInProcess(['run'], { env: ENV });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    const outside = await mkdtemp(join(tmpdir(), 'hostile-target-'));
+    const outsidePath = relative(project.path('.pipeline', 'runs'), join(outside, 'evil.txt'))
+      .split(sep)
+      .join('/');
+    const hostile = [
+      `hostile/runs/${outsidePath}`,
+      'hostile/runs/../../pipeline.yaml',
+      'hostile/deployments/../../data/train.csv',
+      'hostile/runs/20260101T000000.000Z-abcd/../../../pipeline.yaml',
+      'hostile/runs/notes.txt',
+      'hostile/cache/file-hashes.json',
+    ];
+    const yaml = await project.read('pipeline.yaml');
+    const data = await project.read('data/train.csv');
+    for (const key of hostile)
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'written by someone else\n' }));
+    // A fresh clone (nothing pulled yet) and the one that ran both read the state.
+    const fresh = await clone('hostile');
+    for (const reader of [project, fresh]) {
+      const status = await reader.runInProcess(['status'], { env: ENV });
+      assert.equal(status.exitCode, 0, status.stderr);
+      for (const key of hostile)
+        assert.ok(status.stderr.includes(`s3://${BUCKET}/${key} was not pulled`), status.stderr);
+      assert.equal(
+        await reader.read('pipeline.yaml'),
+        reader === project ? yaml : await reader.read('pipeline.yaml'),
+      );
+    }
+    assert.equal(await project.read('pipeline.yaml'), yaml, 'pipeline.yaml untouched');
+    assert.equal(await project.read('data/train.csv'), data, 'the data untouched');
+    assert.deepEqual(await readdir(outside), [], 'nothing written outside the project');
+    assert.equal(await fresh.read('.pipeline/runs/notes.txt').catch(() => 'absent'), 'absent');
+    await rm(outside, { recursive: true, force: true });
   });
 
   it('refuses a held lock with exit 3 and the holder; pipeline unlock ID removes it', async () => {
@@ -237,7 +276,9 @@ describe('the S3 state backend', () => {
       assert.equal(run.exitCode, 0, run.stdout + run.stderr);
       const facts = await readServerFacts(project.path('.pipeline', 'local'));
       assert.ok(facts, 'the local SageMaker was started for its S3');
-      const local = localS3Client(facts.s3Endpoint);
+      const local = localS3Client(facts.s3Endpoint, {
+        credentials: await daemonKey(project.path('.pipeline', 'local')),
+      });
       try {
         const listed = await local.send(
           new ListObjectsV2Command({ Bucket: 'local-state', Prefix: 'pipeline-state/rig/' }),

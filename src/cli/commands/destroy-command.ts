@@ -7,6 +7,7 @@ import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { confirm } from '../confirm.js';
 import { openPipeline } from '../open-pipeline.js';
+import { pullState } from '../state-backend-of.js';
 
 export interface DestroyOptions extends CommonOptions {
   yes: boolean;
@@ -64,7 +65,7 @@ export async function destroyCommand(
   if (!lock.ok) return { reason: 'locked', ...lock.error };
   const deleted: string[] = [];
   try {
-    await backend.pull();
+    await pullState(backend, io.stderr);
     const { connect } = await import('../../sagemaker/aws-connection.js');
     const { deleteDeployment, deleteEndpoint } = await import('../../sagemaker/deploy-endpoint.js');
     const log = (line: string) => writeLine(io.stderr, line);

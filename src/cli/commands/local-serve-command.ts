@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { AccessKey } from '../../local-sagemaker/sigv4.js';
+import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
@@ -16,6 +18,10 @@ export interface LocalServeOptions {
   registry?: string;
   /** Where to write the server's facts once it listens (the CLI's background daemon reads it). */
   stateFile?: string;
+  /** The key pair to accept, kept owner-only in this file (made when absent). */
+  credentialsFile?: string;
+  /** Folders whose file:// images it runs, as processes of this user. */
+  fileImages: string[];
   json: boolean;
 }
 
@@ -37,6 +43,9 @@ export async function localServeCommand(
   }
   const { startLocalSageMaker } = await import('../../local-sagemaker/local-sagemaker.js');
   const dataDir = resolve(io.cwd ?? process.cwd(), options.dataDir);
+  const credentials = await serverCredentials(options, io);
+  if (!credentials.ok) return { reason: 'usage', message: credentials.error };
+  const { key, source } = credentials.value;
   // The background daemon's starter chooses the token (server.json then names it); on its own,
   // the server makes one.
   const token = io.env.PIPELINE_DAEMON_TOKEN || randomBytes(16).toString('hex');
@@ -48,6 +57,8 @@ export async function localServeCommand(
       port,
       s3Port,
       region: options.region,
+      keys: [key],
+      fileImageRoots: options.fileImages.map((dir) => resolve(io.cwd ?? process.cwd(), dir)),
       ...(options.registry ? { registry: options.registry } : {}),
     });
   } catch (error) {
@@ -65,7 +76,9 @@ export async function localServeCommand(
   };
   const stateFile = options.stateFile ? resolve(io.cwd ?? process.cwd(), options.stateFile) : undefined;
   if (stateFile) await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);
-  if (options.json) writeJson(io.stdout, facts);
+  // A generated pair is shown once, to the user who started the server; one from the environment
+  // or a file is theirs already and is never printed.
+  if (options.json) writeJson(io.stdout, source === 'generated' ? { ...facts, credentials: key } : facts);
   else {
     writeLine(
       io.stdout,
@@ -77,7 +90,9 @@ export async function localServeCommand(
     );
     writeLine(
       io.stdout,
-      'The local S3 takes the credentials AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER.',
+      source === 'generated'
+        ? `Requests must be signed with this key pair (generated now; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY before starting to choose your own):\n  export AWS_ACCESS_KEY_ID=${key.accessKeyId}\n  export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`
+        : `Requests must be signed with the key pair ${source === 'file' ? `in ${options.credentialsFile}` : 'of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'} (key id ${key.accessKeyId}).`,
     );
     writeLine(io.stdout, 'Ctrl-C stops it; endpoints keep serving and are found again on the next start.');
   }
@@ -88,4 +103,34 @@ export async function localServeCommand(
   await server.close();
   if (stateFile) await rm(stateFile, { force: true });
   return undefined;
+}
+
+/**
+ * The key pair requests must be signed with: the one of --credentials-file (the background daemon,
+ * whose CLI reads the same file), else the environment's (a team's CI service and its clients share
+ * one pair), else a new one that is printed.
+ */
+async function serverCredentials(
+  options: LocalServeOptions,
+  io: CliIo,
+): Promise<Result<{ key: AccessKey; source: 'file' | 'environment' | 'generated' }, string>> {
+  const { ensureCredentials, newAccessKey } = await import('../../local-sagemaker/credentials.js');
+  if (options.credentialsFile) {
+    const file = resolve(io.cwd ?? process.cwd(), options.credentialsFile);
+    try {
+      return { ok: true, value: { key: await ensureCredentials(file), source: 'file' } };
+    } catch (error) {
+      return { ok: false, error: `--credentials-file: ${(error as Error).message}` };
+    }
+  }
+  const accessKeyId = io.env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = io.env.AWS_SECRET_ACCESS_KEY;
+  if (accessKeyId && secretAccessKey)
+    return { ok: true, value: { key: { accessKeyId, secretAccessKey }, source: 'environment' } };
+  if (accessKeyId || secretAccessKey)
+    return {
+      ok: false,
+      error: `${accessKeyId ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'} is set without ${accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: set both to choose the key pair, or neither to have one generated`,
+    };
+  return { ok: true, value: { key: newAccessKey(), source: 'generated' } };
 }

@@ -14,6 +14,7 @@ import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine }
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatRunSummary } from '../render/format-run.js';
+import { pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
 export interface RunOptions extends CommonOptions, Selection {
@@ -75,7 +76,7 @@ export async function runCommand(
   signals.on('SIGTERM', onSigterm);
   try {
     // Read again under the lock: the state read before may predate another run's last write.
-    await backend.pull();
+    await pullState(backend, io.stderr);
     const state = await readState(stateDir, loaded.config.name);
     if (!state.ok) return { reason: 'corrupt-state', state: state.error };
     const plan = await planRun(stages, state.value, loaded, options, {

@@ -9,7 +9,7 @@ import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand } from '../open-pipeline.js';
 import { painter } from '../paint.js';
-import { stateBackendOf } from '../state-backend-of.js';
+import { pullState, stateBackendOf } from '../state-backend-of.js';
 
 export interface ReviewOptions {
   file: string;
@@ -25,7 +25,7 @@ export async function historyDir(options: ReviewOptions, io: CliIo): Promise<str
   const stateDir = stateDirIn(dirname(resolve(options.file)));
   const loaded = await loadForCommand({ file: options.file, set: [], json: false, verbose: false }, io, true);
   if (loaded.ok && loaded.value.config.state.backend === 's3')
-    await (await stateBackendOf(loaded.value.config, stateDir)).pull();
+    await pullState(await stateBackendOf(loaded.value.config, stateDir), io.stderr);
   return stateDir;
 }
 

@@ -5,7 +5,7 @@ import type { StateBackend } from './state-backend.js';
 export function localBackend(stateDir: string): StateBackend {
   return {
     location: stateDir,
-    pull: async () => undefined,
+    pull: async () => [],
     push: async () => 0,
     lock: (command, options) => acquireLock(stateDir, command, options),
     holder: () => liveHolder(stateDir),

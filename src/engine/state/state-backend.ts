@@ -34,8 +34,11 @@ export interface LockOptions {
 export interface StateBackend {
   /** For messages: the state folder, or s3://bucket/prefix/. */
   readonly location: string;
-  /** Brings the state folder up to date with the shared state (a no-op for the local folder). */
-  pull(): Promise<void>;
+  /**
+   * Brings the state folder up to date with the shared state (a no-op for the local folder); what
+   * it found and refused to pull, each said in one line for the user.
+   */
+  pull(): Promise<string[]>;
   /**
    * Sends what changed in the state folder since the last pull or push (state writes are
    * conditional); the number of files sent.
