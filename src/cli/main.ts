@@ -10,6 +10,7 @@ import type { CliIo } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
 import { initCommand } from './commands/init-command.js';
+import { localEnvCommand } from './commands/local-env-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -204,6 +205,13 @@ const COMMANDS: readonly CommandSpec[] = [
     description: 'copy the state and run history from the S3 backend into .pipeline/ (to go back to local)',
     options: 'pipeline',
     run: ({ options, io }) => statePullCommand(options, io),
+  },
+  {
+    name: 'local env',
+    description:
+      "print the shell exports (key pair, endpoint URLs) for your own aws CLI or boto3 on this project's local SageMaker",
+    options: 'pipeline',
+    run: ({ options, io }) => localEnvCommand(options, io),
   },
   {
     name: 'local serve',

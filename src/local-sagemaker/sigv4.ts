@@ -26,6 +26,8 @@ export type { AccessKey } from '../shared/sigv4.js';
 /** Why a request was refused, in the words and codes AWS uses for each case. */
 export type AuthFailure =
   | { kind: 'missing' }
+  /** Signature Version 2, which AWS no longer takes in new regions. */
+  | { kind: 'unsupported' }
   | { kind: 'malformed'; detail: string }
   | { kind: 'unknown-key'; accessKeyId: string }
   | { kind: 'mismatch'; accessKeyId: string }
@@ -78,8 +80,7 @@ interface SignedParts {
 
 function fromHeader(request: IncomingMessage, options: VerifyOptions): SignedParts | AuthFailure {
   const authorization = request.headers.authorization ?? '';
-  if (!authorization.startsWith(`${ALGORITHM} `))
-    return { kind: 'malformed', detail: `only ${ALGORITHM} (Signature Version 4) is accepted` };
+  if (!authorization.startsWith(`${ALGORITHM} `)) return { kind: 'unsupported' };
   const fields = new Map<string, string>();
   for (const part of authorization.slice(ALGORITHM.length + 1).split(',')) {
     const at = part.indexOf('=');
@@ -160,6 +161,8 @@ export function verifySigV4(request: IncomingMessage, options: VerifyOptions): A
   const now = (options.now ?? new Date()).getTime();
   const byHeader = request.headers.authorization !== undefined;
   const byQuery = query.has('X-Amz-Algorithm') || query.has('X-Amz-Signature');
+  if (!byHeader && query.has('Signature') && query.has('AWSAccessKeyId'))
+    return { ok: false, failure: { kind: 'unsupported' } };
   if (!byHeader && !byQuery) return { ok: false, failure: { kind: 'missing' } };
   if (byHeader && byQuery)
     return {
@@ -227,6 +230,12 @@ export function jsonAuthError(failure: AuthFailure): { type: string; message: st
       };
     case 'malformed':
       return { type: 'IncompleteSignatureException', message: failure.detail };
+    case 'unsupported':
+      return {
+        type: 'IncompleteSignatureException',
+        message:
+          'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+      };
     case 'unknown-key':
       return {
         type: 'UnrecognizedClientException',
@@ -255,6 +264,13 @@ export function s3AuthError(failure: AuthFailure): { code: string; status: numbe
       return { code: 'AccessDenied', status: 403, message: 'Access Denied' };
     case 'malformed':
       return { code: 'AuthorizationHeaderMalformed', status: 400, message: failure.detail };
+    case 'unsupported':
+      return {
+        code: 'InvalidRequest',
+        status: 400,
+        message:
+          'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+      };
     case 'unknown-key':
       return {
         code: 'InvalidAccessKeyId',
