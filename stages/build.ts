@@ -6,7 +6,7 @@ import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
 import type { BuiltImage } from '../src/runtimes/container-runtime.js';
-import { dockerValues } from '../src/runtimes/docker/docker-env.js';
+import { dockerBuildArgs, dockerValues } from '../src/runtimes/docker/docker-env.js';
 import { hashJson } from '../src/shared/canonical-json.js';
 import { StageError } from '../src/shared/errors.js';
 
@@ -48,9 +48,16 @@ const NO_NETWORK =
   /Temporary failure resolving|Could not resolve|Name or service not known|Network is unreachable|getaddrinfo (EAI_AGAIN|ENOTFOUND)|Failed to establish a new connection/;
 
 /** A failed `docker build`, with a hint when a step could not reach the network. */
-function explainBuildFailure(error: unknown, network: string | undefined): unknown {
+function explainBuildFailure(error: unknown, network: string | undefined, secrets: boolean): unknown {
   if (!(error instanceof StageError)) return error;
   const text = `${error.message}\n${error.detail ?? ''}`;
+  // The legacy builder (a docker without the buildx component) has no --secret.
+  if (secrets && /unknown flag: --secret/.test(text))
+    return new StageError(
+      'image.build.secrets need BuildKit, and this docker has only the legacy builder (no buildx component)',
+      'Install the buildx component (Debian: docker-buildx, Docker: docker-buildx-plugin), or remove image.build.secrets.',
+      { cause: error },
+    );
   if (!NO_NETWORK.test(text) || network === 'host') return error;
   return new StageError(
     error.message,
@@ -85,6 +92,7 @@ export const build: Stage = {
       ctx.step(`docker build ${tag}`);
       const buildArgs = dockerValues('--build-arg', image.buildArgs);
       const options = image.build;
+      const extra = dockerBuildArgs(options.args);
       await docker(
         [
           'build',
@@ -105,12 +113,12 @@ export const build: Stage = {
               ? `id=${secret.id},env=${secret.env}`
               : `id=${secret.id},src=${resolve(ctx.projectDir, secret.src as string)}`,
           ]),
-          ...options.args,
+          ...extra.args,
           contextDir,
         ],
-        { log: ctx.log, signal: ctx.signal, env: buildArgs.env },
+        { log: ctx.log, signal: ctx.signal, env: { ...buildArgs.env, ...extra.env } },
       ).catch((error: unknown) => {
-        throw explainBuildFailure(error, options.network);
+        throw explainBuildFailure(error, options.network, options.secrets.length > 0);
       });
       const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
       built = { runtime: 'docker', image: tag, imageId };

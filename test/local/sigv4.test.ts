@@ -10,7 +10,9 @@ import { TEST_KEY } from '../rig/test-key.js';
 
 /** What the server sees of a request: its method, raw URL and headers. */
 function received(method: string, url: string, headers: Record<string, string>): IncomingMessage {
-  const lower = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  const lower = Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
   return {
     method,
     url,
@@ -39,10 +41,13 @@ describe('SigV4 verification', () => {
   it('accepts a signed request within 15 minutes of its time, and the query in any order', () => {
     const request = signed('/?b=2&a=%C3%A9%20x&a=1');
     const later = new Date(signedAt.getTime() + 14 * 60_000);
-    assert.deepEqual(verifySigV4(request, { keys: [TEST_KEY], s3: false, body: Buffer.from('{}'), now: later }), {
-      ok: true,
-      accessKeyId: TEST_KEY.accessKeyId,
-    });
+    assert.deepEqual(
+      verifySigV4(request, { keys: [TEST_KEY], s3: false, body: Buffer.from('{}'), now: later }),
+      {
+        ok: true,
+        accessKeyId: TEST_KEY.accessKeyId,
+      },
+    );
   });
 
   it('refuses it 16 minutes later, or with another body', () => {
@@ -50,7 +55,12 @@ describe('SigV4 verification', () => {
     const late = new Date(signedAt.getTime() + 16 * 60_000);
     const skewed = verifySigV4(request, { keys: [TEST_KEY], s3: false, body: Buffer.from('{}'), now: late });
     assert.deepEqual(skewed, { ok: false, failure: { kind: 'skewed', requestTime: '20261207T100000Z' } });
-    const other = verifySigV4(request, { keys: [TEST_KEY], s3: false, body: Buffer.from('{"x":1}'), now: signedAt });
+    const other = verifySigV4(request, {
+      keys: [TEST_KEY],
+      s3: false,
+      body: Buffer.from('{"x":1}'),
+      now: signedAt,
+    });
     assert.equal(!other.ok && other.failure.kind, 'mismatch');
   });
 
@@ -63,7 +73,10 @@ describe('SigV4 verification', () => {
       ok: false,
       failure: { kind: 'expired' },
     });
-    const both = received('GET', `/b/k?${query}`, { host: '127.0.0.1:4000', authorization: 'AWS4-HMAC-SHA256 x' });
+    const both = received('GET', `/b/k?${query}`, {
+      host: '127.0.0.1:4000',
+      authorization: 'AWS4-HMAC-SHA256 x',
+    });
     const refused = verifySigV4(both, { keys: [TEST_KEY], s3: true, now: signedAt });
     assert.equal(!refused.ok && refused.failure.kind, 'malformed');
   });

@@ -5,10 +5,17 @@ import type { Diagnostic } from './diagnostic.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
 
+/** What the rules read besides the config: the environment, and the secret values found so far. */
+export interface SemanticContext {
+  env: Readonly<Record<string, string | undefined>>;
+  secrets: readonly string[];
+}
+
 export function checkSemantics(
   config: PipelineConfig,
   positions: PositionMap,
   projectDir: string,
+  { env, secrets }: SemanticContext,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const report = (path: (string | number)[], message: string): void => {
@@ -79,6 +86,24 @@ export function checkSemantics(
       );
     else if (secret.src !== undefined)
       mustExist(['image', 'build', 'secrets', index, 'src'], secret.src, `build secret "${secret.id}" file`);
+    // docker would build without it, silently: the Dockerfile's RUN then fails or, worse, works
+    // without what it was meant to have.
+    else if (secret.env !== undefined && !env[secret.env])
+      report(
+        ['image', 'build', 'secrets', index, 'env'],
+        `build secret "${secret.id}" reads the environment variable ${secret.env}, which is not set: set it, or remove the secret`,
+      );
+  });
+  config.image.build.args.forEach((arg, index) => {
+    // `--build-arg NAME=VALUE` goes through docker's environment (docker-env.ts); anything else
+    // is docker's command line, which every local user can read in `ps`.
+    const previous = config.image.build.args[index - 1];
+    if (arg.startsWith('--build-arg=') || previous === '--build-arg') return;
+    if (secrets.some((secret) => secret.length > 0 && arg.includes(secret)))
+      report(
+        ['image', 'build', 'args', index],
+        "this argument holds a secret, and image.build.args reach docker's command line (readable by every local user in `ps`): pass it with image.build.secrets (a BuildKit secret) or image.buildArgs instead",
+      );
   });
   mustExist(['image', 'context'], config.image.context, 'build context');
   mustExist(['image', 'dockerfile'], config.image.dockerfile, 'Dockerfile');

@@ -1,6 +1,6 @@
 // Turns pipeline.yaml plus `--env` and `--set` into a validated PipelineConfig, or into every
 // problem found on the way, each at its file:line:col.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Result } from '../../shared/result.js';
 import { checkSemantics } from './check-semantics.js';
@@ -134,8 +134,14 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
 
   const resolved = checked.value as PipelineConfig;
   const projectDir = dirname(file);
-  const semantic = checkSemantics(resolved, positions, projectDir);
-  if (semantic.length > 0) return failHidingSecrets(semantic);
+  const env = options.env ?? process.env;
+  const secrets = [
+    ...interpolated.secrets,
+    ...secretValuesByKey(resolved),
+    ...buildSecretValues(resolved, env, projectDir),
+  ];
+  const semantic = checkSemantics(resolved, positions, projectDir, { env, secrets });
+  if (semantic.length > 0) return fail(redactDiagnostics(semantic, secrets));
   return {
     ok: true,
     value: {
@@ -144,9 +150,40 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
       file,
       ...(options.environment !== undefined ? { environment: options.environment } : {}),
       positions,
-      secrets: [...interpolated.secrets, ...secretValuesByKey(resolved)],
+      secrets,
     },
   };
+}
+
+/** Largest build secret file whose content is kept out of the build's output. */
+const MAX_SECRET_FILE = 64 * 1024;
+
+/**
+ * The values `image.build.secrets` hand to docker (a variable's, a file's content): a Dockerfile
+ * step that prints one must not show it, so they are redacted like interpolated secrets.
+ */
+function buildSecretValues(
+  config: PipelineConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  projectDir: string,
+): string[] {
+  const values: string[] = [];
+  for (const secret of config.image.build.secrets) {
+    if (secret.env !== undefined) {
+      const value = env[secret.env];
+      if (value) values.push(value, value.trim());
+    } else if (secret.src !== undefined) {
+      try {
+        const file = resolve(projectDir, secret.src);
+        if (statSync(file).size > MAX_SECRET_FILE) continue;
+        const content = readFileSync(file, 'utf8');
+        values.push(content, content.trim());
+      } catch {
+        // A missing file is a diagnostic of checkSemantics.
+      }
+    }
+  }
+  return values.filter((value) => value.length > 0);
 }
 
 function redactDiagnostics(diagnostics: Diagnostic[], secrets: readonly string[]): Diagnostic[] {

@@ -27,3 +27,35 @@ export function dockerValues(
   }
   return { args, env };
 }
+
+/**
+ * `image.build.args` as docker is given them: a `--build-arg NAME=VALUE` (or `--build-arg=NAME=VALUE`)
+ * among them goes through the docker CLI's environment like `image.buildArgs`, so that its value
+ * is not on the command line either; every other argument is passed as given.
+ */
+export function dockerBuildArgs(given: readonly string[]): DockerValues {
+  const args: string[] = [];
+  const env: Record<string, string> = {};
+  for (let index = 0; index < given.length; index++) {
+    const arg = given[index] as string;
+    let pair: string | undefined;
+    if (arg === '--build-arg' && index + 1 < given.length) pair = given[++index];
+    else if (arg.startsWith('--build-arg=')) pair = arg.slice('--build-arg='.length);
+    else {
+      args.push(arg);
+      continue;
+    }
+    const at = (pair as string).indexOf('=');
+    if (at <= 0) {
+      // `--build-arg NAME` takes NAME from the environment already.
+      args.push('--build-arg', pair as string);
+      continue;
+    }
+    const values = dockerValues('--build-arg', {
+      [(pair as string).slice(0, at)]: (pair as string).slice(at + 1),
+    });
+    args.push(...values.args);
+    Object.assign(env, values.env);
+  }
+  return { args, env };
+}
