@@ -42,9 +42,7 @@ describe('build secrets', () => {
   it('takes a secret given as --build-arg in image.build.args (its value goes through the environment)', async () => {
     await withProject(
       {
-        'pipeline.yaml': config(
-          '    args: ["--no-cache", "--build-arg=TOKEN=${API_TOKEN}"]',
-        ),
+        'pipeline.yaml': config('    args: ["--no-cache", "--build-arg=TOKEN=${API_TOKEN}"]'),
       },
       async (project) => {
         const result = await project.run(['validate'], { env: { API_TOKEN: 'tok-fake-1234567890' } });
