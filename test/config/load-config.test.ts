@@ -174,7 +174,48 @@ describe('loadConfig', () => {
       );
     assert.ok(!found.join('\n').includes('oops'), "a secret-named key's value is not shown");
     const quoted = await load(BASE_CONFIG, { sets: ['training.environment.NOTE="[1,2"'] });
-    assert.ok(quoted.ok && quoted.value.config.training.environment.NOTE === '"[1,2"');
+    assert.ok(quoted.ok && quoted.value.config.training.environment.NOTE === '[1,2');
+  });
+
+  it('reads a quoted --set value as YAML does: a string without its quotes', async () => {
+    const result = await load(BASE_CONFIG, {
+      sets: [
+        'image.tag="2024"',
+        "training.environment.VERSION='1.10'",
+        'training.environment.SAID="it\'s \\"x\\""',
+      ],
+    });
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error.diagnostics));
+    assert.equal(result.value.config.image.tag, '2024');
+    assert.equal(result.value.config.training.environment.VERSION, '1.10');
+    assert.equal(result.value.config.training.environment.SAID, 'it\'s "x"');
+    const broken = problems(await load(BASE_CONFIG, { sets: ['image.tag="2024'] }));
+    assert.match(broken[0] ?? '', /--set image\.tag="2024: image\.tag: "2024 is not one quoted string/);
+  });
+
+  it('bounds what it reads: a deep --set path, thousands of --set, a huge file, an alias expanded past reason', async () => {
+    const deep = problems(await load(BASE_CONFIG, { sets: [`${'a.'.repeat(10_000)}b=1`] }));
+    assert.equal(deep.length, 1);
+    assert.match(deep[0] ?? '', /is 10001 keys deep: at most 32/);
+    assert.ok((deep[0] ?? '').length < 400, 'the argument is not repeated whole');
+    const many = problems(
+      await load(BASE_CONFIG, { sets: Array.from({ length: 1001 }, () => 'image.tag=x') }),
+    );
+    assert.deepEqual(many, [
+      '1001 --set options: at most 1000 (put settings in pipeline.yaml or an environment)',
+    ]);
+    const huge = problems(await load(`${BASE_CONFIG}${'# padding\n'.repeat(30_000)}`));
+    assert.match(huge[0] ?? '', /^pipeline\.yaml:\d+:1: pipeline\.yaml is \d+ KiB, and passes 256 KiB/);
+    const list = `[${Array.from({ length: 300 }, (_, i) => `"--label=a${i}"`).join(', ')}]`;
+    const aliased = BASE_CONFIG.replace(
+      'image:\n',
+      `x-labels: &labels ${list}\nimage:\n  build:\n    args: [${Array.from({ length: 90 }, () => '*labels').join(', ')}]\n`,
+    );
+    const expanded = problems(await load(aliased));
+    assert.match(
+      expanded[0] ?? '',
+      /holds more than 20,000 settings and values once its aliases are expanded/,
+    );
   });
 
   it('reports a data path that does not exist at the key that names it', async () => {

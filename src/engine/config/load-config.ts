@@ -81,6 +81,20 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
         : `cannot read ${display}: ${(error as Error).message}`;
     return fail([{ message }]);
   }
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    // Pointed at the line where the file passes the limit; only that line is kept to show.
+    const before = Buffer.from(text).subarray(0, MAX_CONFIG_BYTES).toString('utf8');
+    const line = before.split('\n').length;
+    const lineStart = before.lastIndexOf('\n') + 1;
+    const shown = text.slice(lineStart, lineStart + 80).split('\n')[0] ?? '';
+    sources.set(display, `${'\n'.repeat(line - 1)}${shown}`);
+    return fail([
+      {
+        message: `${display} is ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, and passes ${MAX_CONFIG_BYTES / 1024} KiB (the most it may be) on this line: a pipeline needs a few KiB (is data pasted in?)`,
+        location: { kind: 'file', file: display, line, col: 1, length: Math.max(1, shown.length) },
+      },
+    ]);
+  }
   sources.set(display, text);
 
   const parsed = options.parseCacheFile
@@ -122,11 +136,27 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     }
     config = applyEnvironment(config, positions, options.environment);
   }
-  for (const argument of options.sets ?? []) {
+  const sets = options.sets ?? [];
+  if (sets.length > MAX_SETS)
+    return failHidingSecrets([
+      ...diagnostics,
+      {
+        message: `${sets.length} --set options: at most ${MAX_SETS} (put settings in pipeline.yaml or an environment)`,
+      },
+    ]);
+  for (const argument of sets) {
     const override = await parseSetOverride(argument);
     if ('message' in override) diagnostics.push(override);
     else config = applySetOverride(config, positions, override);
   }
+  const size = countValues(config, MAX_VALUES);
+  if (size > MAX_VALUES)
+    return failHidingSecrets([
+      ...diagnostics,
+      {
+        message: `${display} holds more than ${MAX_VALUES.toLocaleString('en-US')} settings and values once its aliases are expanded: a pipeline needs far fewer (is a YAML alias repeated, or a file pasted in?)`,
+      },
+    ]);
 
   const checked = validateAgainstSchema(config, positions);
   diagnostics.push(...checked.diagnostics);
@@ -153,6 +183,37 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
       secrets,
     },
   };
+}
+
+/**
+ * Larger than any pipeline.yaml: the YAML parser checks each mapping's keys against the others
+ * (quadratic), so 200,000 keys would parse for many minutes before any check could say so.
+ */
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** More --set options than any command line needs: each one is checked against the whole config. */
+const MAX_SETS = 1000;
+/**
+ * More values than any pipeline.yaml holds: the state and every run record keep the whole config,
+ * so an alias repeated into a list would make .pipeline/ grow by its expansion on every run.
+ */
+const MAX_VALUES = 20_000;
+
+/** The number of keys and values in a parsed document, counting stops past `limit`. */
+function countValues(value: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && count <= limit) {
+    const next = stack.pop();
+    count++;
+    if (next !== null && typeof next === 'object')
+      for (const child of Array.isArray(next) ? next : Object.values(next)) {
+        // A key counts as much as its value: a mapping of many keys is as large as a long list.
+        if (!Array.isArray(next)) count++;
+        stack.push(child);
+      }
+  }
+  return count;
 }
 
 /** Largest build secret file whose content is kept out of the build's output. */

@@ -63,6 +63,18 @@ async function overrideValue(text: string): Promise<{ value: unknown } | { probl
       };
     }
   }
+  // A quoted value is YAML's quoted string: `--set image.tag="2024"` is the string 2024.
+  if (/^\s*["']/.test(text)) {
+    try {
+      const value = (await yamlLibrary()).parse(text);
+      if (typeof value === 'string') return { value };
+    } catch {
+      // Not one quoted string: said below.
+    }
+    return {
+      problem: `${text} is not one quoted string (a quote inside it is doubled in '...' or escaped in "...")`,
+    };
+  }
   const value = typedScalar(text);
   if (typeof value === 'number' && !Number.isFinite(value)) {
     return { problem: `${text} is too large for a number (at most about 1.8e308)` };
@@ -70,16 +82,26 @@ async function overrideValue(text: string): Promise<{ value: unknown } | { probl
   return { value };
 }
 
+/** How deep a --set path may go: no setting of pipeline.yaml is deeper than a few keys. */
+export const MAX_SET_DEPTH = 32;
+
 /** Parses `--set a.b.c=value`; the value is read as YAML (numbers and booleans typed, flow lists). */
 export async function parseSetOverride(argument: string): Promise<SetOverride | Diagnostic> {
   const equals = argument.indexOf('=');
   const key = equals <= 0 ? argument : argument.slice(0, equals);
   // The argument is shown with a problem: never with a value given to a secret-named key.
-  const shown = equals > 0 && looksSecret(key.split('.').at(-1) ?? '') ? `${key}=***` : argument;
+  const whole = equals > 0 && looksSecret(key.split('.').at(-1) ?? '') ? `${key}=***` : argument;
+  // Shown whole when it is as long as any a person types.
+  const shown = whole.length > 200 ? `${whole.slice(0, 100)}…(${whole.length} characters)` : whole;
   const location = { kind: 'argument', argument: `--set ${shown}` } as const;
   if (equals <= 0) return { message: 'expected --set path.to.key=value', location };
   const path = key.split('.');
   if (path.some((part) => part === '')) return { message: `"${key}" is not a key path`, location };
+  if (path.length > MAX_SET_DEPTH)
+    return {
+      message: `"${key.slice(0, 60)}…" is ${path.length} keys deep: at most ${MAX_SET_DEPTH}`,
+      location,
+    };
   const parsed = await overrideValue(argument.slice(equals + 1));
   if ('problem' in parsed) return { message: `${key}: ${parsed.problem}`, location };
   return { path, value: parsed.value, argument: `--set ${shown}` };
