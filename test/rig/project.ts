@@ -53,11 +53,17 @@ class CapturedStream extends Writable {
 }
 
 export class TestProject {
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    /** What remove() deletes: the project, or the temporary folder it was made in. */
+    private readonly root = dir,
+  ) {}
 
-  static async create(files: Record<string, string> = {}): Promise<TestProject> {
-    const dir = await mkdtemp(join(tmpdir(), 'pipeline-test-'));
-    const project = new TestProject(dir);
+  /** `folder`: the project's own folder name inside the temporary one (a name with a space…). */
+  static async create(files: Record<string, string> = {}, folder?: string): Promise<TestProject> {
+    const root = await mkdtemp(join(tmpdir(), 'pipeline-test-'));
+    const dir = folder ? join(root, folder) : root;
+    const project = new TestProject(dir, root);
     await project.write({
       'pipeline.yaml': BASE_CONFIG,
       'container/Dockerfile': 'FROM scratch\n',
@@ -169,7 +175,7 @@ export class TestProject {
   }
 
   async remove(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    await rm(this.root, { recursive: true, force: true });
   }
 }
 

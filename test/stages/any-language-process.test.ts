@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { destroyLocalTarget } from '../rig/local-target.js';
-import { withProject } from '../rig/project.js';
+import { TestProject, withProject } from '../rig/project.js';
 import { makeExecutable, PYTHON_CONTAINER, pythonPipelineYaml } from '../rig/python-container.js';
 
 const CONFIG = pythonPipelineYaml('python-model');
@@ -44,6 +44,20 @@ describe('the process runtime and containers in any language', () => {
         await destroyLocalTarget(project);
       }
     });
+  });
+
+  it('trains and serves from a project folder whose path holds a space', async () => {
+    const project = await TestProject.create(FILES, 'my project (copy)');
+    try {
+      await makeExecutable(project);
+      const result = await project.run(['run'], { real: true });
+      assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /trained on 3 rows/);
+      assert.equal((await project.stageOutputs('invoke')).rows, 2);
+    } finally {
+      await destroyLocalTarget(project);
+      await project.remove();
+    }
   });
 
   it("shows the server's last lines when the served model never becomes healthy", async () => {
