@@ -83,10 +83,12 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
     case 'locked': {
       const { holder } = failure;
       const who = holder.user ? `${holder.user}@${holder.host}` : holder.host;
-      const message =
-        `another pipeline run holds the lock ${failure.file}: ${who}, pid ${holder.pid}, since ${holder.startedAt} ` +
-        `(${holder.command}). Wait for it (--lock-timeout 10m waits up to ten minutes); if its holder is gone, ` +
-        `\`pipeline unlock ${holder.id ?? 'LOCK_ID'}\` removes the lock`;
+      const message = holder.damaged
+        ? `the lock ${failure.file} cannot be read (${holder.damaged}), so no run can take it: ` +
+          `\`pipeline unlock ${holder.id}\` removes it (make sure no run is going on first)`
+        : `another pipeline run holds the lock ${failure.file}: ${who}, pid ${holder.pid}, since ${holder.startedAt} ` +
+          `(${holder.command}). Wait for it (--lock-timeout 10m waits up to ten minutes); if its holder is gone, ` +
+          `\`pipeline unlock ${holder.id ?? 'LOCK_ID'}\` removes the lock`;
       return {
         exitCode: ExitCode.state,
         text: `error: ${message}`,
@@ -94,7 +96,29 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
       };
     }
     case 'corrupt-state': {
-      const { file, backup, detail } = failure.state;
+      const { file, backup, detail, shared, changedHere } = failure.state;
+      if (shared && changedHere) {
+        const message =
+          `${file}, this folder's working copy of ${shared}, cannot be used (${detail}). ` +
+          `Delete it: the next command pulls the shared state again`;
+        return {
+          exitCode: ExitCode.state,
+          text: `error: ${message}`,
+          json: { error: 'corrupt-state', message, ...failure.state },
+        };
+      }
+      if (shared) {
+        // The working copy is pulled again by every command: only the shared file can be mended.
+        const message =
+          `the shared state ${shared} (pulled into ${file}) cannot be used (${detail}). Mend it in S3: ` +
+          `restore its previous version (with bucket versioning), copy ${shared}.bak over it if that one is good, ` +
+          'or `pipeline state push --force` from a clone whose state is good. Deleting the local copy does not help: it is pulled again';
+        return {
+          exitCode: ExitCode.state,
+          text: `error: ${message}`,
+          json: { error: 'corrupt-state', message, ...failure.state },
+        };
+      }
       const restore = backup
         ? `The previous state is in ${backup}: restore it with \`cp ${backup} ${file}\`, or delete`
         : 'There is no usable backup: delete';

@@ -60,6 +60,10 @@ function withLocalServeOptions(command: Command): Command {
       [] as string[],
     )
     .option(
+      '--file-images-from <file>',
+      'also run file:// images from the folders a JSON list in FILE names, read at each request',
+    )
+    .option(
       '--credentials-file <path>',
       'accept the key pair kept in this file, made owner-only when absent (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a generated pair)',
     )

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type HttpAnswer, httpRequest } from '../shared/http-request.js';
 import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
 import { credentialsFile, readCredentials } from './credentials.js';
+import { allowFileImages, fileImagesFile } from './file-images.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import type { AccessKey } from './sigv4.js';
 
@@ -39,7 +40,7 @@ export interface LocalDaemonRequest {
   cliScript?: string;
   /** How long the daemon may take to start. */
   startSeconds?: number;
-  /** The folders whose file:// images it runs (the project's). */
+  /** Folders whose file:// images it runs, added to its list (file-images.json) before it starts. */
   fileImageRoots?: readonly string[];
 }
 
@@ -139,6 +140,7 @@ export async function findLocalDaemonWithKey(
 
 /** The running daemon for dataDir, started when there is none (or one with another registry). */
 export async function ensureLocalDaemon(request: LocalDaemonRequest): Promise<LocalDaemon> {
+  await allowFileImages(fileImagesFile(request.dataDir), request.fileImageRoots ?? []);
   const running = await findLocalDaemon(request.dataDir);
   if (
     running &&
@@ -179,7 +181,8 @@ async function startLocalDaemon(request: LocalDaemonRequest): Promise<LocalServe
     '--credentials-file',
     credentialsFile(request.dataDir),
     ...(request.registry ? ['--registry', request.registry] : []),
-    ...(request.fileImageRoots ?? []).flatMap((dir) => ['--file-images', dir]),
+    '--file-images-from',
+    fileImagesFile(request.dataDir),
   ];
   // Detached in its own process group: Ctrl-C or a kill of the CLI does not reach it.
   const child = spawn(process.execPath, args, {

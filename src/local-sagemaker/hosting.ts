@@ -30,7 +30,7 @@ import { freePort } from '../shared/free-port.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
-import { checkFileImage } from './file-images.js';
+import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
@@ -148,8 +148,8 @@ export interface HostingOptions {
   tags: TagStore;
   /** Labels every serving container as this local SageMaker's (its data folder). */
   owner?: string;
-  /** The folders whose file:// images it runs (as processes of its owner); none when absent. */
-  fileImageRoots?: readonly string[];
+  /** Which file:// images it runs (as processes of its owner); none when absent. */
+  fileImages?: FileImagePolicy;
 }
 
 type Kind = 'models' | 'endpoint-configs' | 'endpoints';
@@ -363,6 +363,19 @@ export class Hosting {
     return value;
   }
 
+  /** Creates of one kind, one at a time: two of one name at once would both find it free. */
+  private readonly creating = new Map<Kind, Promise<unknown>>();
+
+  private exclusively<T>(kind: Kind, create: () => Promise<T>): Promise<T> {
+    const previous = this.creating.get(kind) ?? Promise.resolve();
+    const next = previous.then(create, create);
+    this.creating.set(
+      kind,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
   private async mustNotExist(kind: Kind, name: string, what: string): Promise<void> {
     if (await this.load(kind, name))
       throw validation(`Cannot create already existing ${what} "${this.arn(kind, name)}".`);
@@ -370,14 +383,16 @@ export class Hosting {
 
   operations(): Record<string, Operation> {
     return {
-      CreateModel: (input) => this.createModel(input),
+      CreateModel: (input) => this.exclusively('models', () => this.createModel(input)),
       DescribeModel: async (input) => this.mustLoad<Model>('models', resourceName(input, 'ModelName')),
       DeleteModel: (input) => this.remove('models', resourceName(input, 'ModelName')),
       ListModels: async (input) => {
-        const { page, NextToken } = listPage(await this.loadAll<Model>('models'), input, (model) => ({
-          name: model.ModelName,
-          creationTime: model.CreationTime,
-        }));
+        const { page, NextToken } = listPage(
+          await this.loadAll<Model>('models'),
+          input,
+          (model) => ({ name: model.ModelName, creationTime: model.CreationTime }),
+          { operation: 'ListModels' },
+        );
         return {
           Models: page.map(({ ModelName, ModelArn, CreationTime }) => ({
             ModelName,
@@ -387,7 +402,8 @@ export class Hosting {
           ...(NextToken ? { NextToken } : {}),
         };
       },
-      CreateEndpointConfig: (input) => this.createEndpointConfig(input),
+      CreateEndpointConfig: (input) =>
+        this.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
       DescribeEndpointConfig: async (input) =>
         this.mustLoad<EndpointConfig>('endpoint-configs', resourceName(input, 'EndpointConfigName')),
       DeleteEndpointConfig: (input) =>
@@ -397,6 +413,7 @@ export class Hosting {
           await this.loadAll<EndpointConfig>('endpoint-configs'),
           input,
           (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
+          { operation: 'ListEndpointConfigs' },
         );
         return {
           EndpointConfigs: page.map(({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
@@ -407,7 +424,7 @@ export class Hosting {
           ...(NextToken ? { NextToken } : {}),
         };
       },
-      CreateEndpoint: (input) => this.createEndpoint(input),
+      CreateEndpoint: (input) => this.exclusively('endpoints', () => this.createEndpoint(input)),
       DescribeEndpoint: async (input) => {
         const {
           deployment: _internal,
@@ -429,6 +446,7 @@ export class Hosting {
             lastModifiedTime: endpoint.LastModifiedTime,
             status: endpoint.EndpointStatus,
           }),
+          { operation: 'ListEndpoints' },
         );
         return {
           Endpoints: page.map(
@@ -465,7 +483,7 @@ export class Hosting {
       throw validation(
         "1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null",
       );
-    checkFileImage(container.Image, this.options.fileImageRoots ?? [], 'PrimaryContainer.Image');
+    checkFileImage(container.Image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
     await this.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
@@ -497,6 +515,9 @@ export class Hosting {
         throw validation(`Could not find model "${this.arn('models', model)}".`);
       checkCapacity(variant, index);
     }
+    // With every weight 0 no request could be routed: SageMaker needs some traffic to go somewhere.
+    if (variants.every((variant) => (variant.InitialVariantWeight ?? 1) <= 0))
+      throw validation('At least one production variant must have an InitialVariantWeight greater than 0.');
     const asyncInference = input.AsyncInferenceConfig as AsyncInferenceConfig | undefined;
     if (asyncInference) checkAsyncInference(asyncInference, variants);
     await this.mustNotExist('endpoint-configs', name, 'endpoint configuration');
@@ -825,12 +846,14 @@ export class Hosting {
         (variant) =>
           endpoint.ProductionVariants?.find((v) => v.VariantName === variant.name)?.CurrentWeight ?? 1,
       );
+      // A variant of weight 0 gets no request but those that name it.
       let pick = Math.random() * weights.reduce((sum, weight) => sum + weight, 0);
       chosen =
         variants.find((_, index) => {
           pick -= weights[index] as number;
           return pick < 0;
-        }) ?? variants.at(-1);
+        }) ?? variants.findLast((_, index) => (weights[index] as number) > 0);
+      if (!chosen) return { kind: 'not-in-service', status: endpoint.EndpointStatus };
     }
     const variant = chosen as ServingVariant;
     const asyncInference = endpoint.deployment?.asyncInference;

@@ -2,7 +2,7 @@
 // applied, sorted by SortBy and SortOrder (newest first unless asked otherwise), cut to MaxResults,
 // with a NextToken to go on from. A NextToken this server did not issue, or one issued for other
 // filters, is a ValidationException, as on SageMaker.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { validation } from './aws-error.js';
 import type { Input } from './request-fields.js';
 
@@ -38,15 +38,26 @@ const FILTERS = [
   'SortOrder',
 ];
 
-/** A token names where the next page starts and the query it belongs to. */
+/** Signs the tokens this server issues: one it did not issue (or that was altered) is refused. */
+const TOKEN_KEY = randomBytes(32);
+const signatureOf = (body: string): string =>
+  createHmac('sha256', TOKEN_KEY).update(body).digest('base64url').slice(0, 22);
+
+/**
+ * A token names where the next page starts and the query it belongs to (the operation and its
+ * filters), signed.
+ */
 function token(offset: number, query: string): string {
-  return Buffer.from(JSON.stringify({ offset, query })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ offset, query })).toString('base64url');
+  return `${body}.${signatureOf(body)}`;
 }
 
 function offsetOf(nextToken: unknown, query: string): number {
   if (nextToken === undefined || nextToken === null) return 0;
   try {
-    const parsed = JSON.parse(Buffer.from(String(nextToken), 'base64url').toString('utf8')) as {
+    const [body = '', signature] = String(nextToken).split('.');
+    if (signature !== signatureOf(body)) throw new Error('not signed here');
+    const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as {
       offset?: unknown;
       query?: unknown;
     };
@@ -64,10 +75,11 @@ export function listPage<T>(
   items: readonly T[],
   input: Input,
   describe: (item: T) => Listed,
-  defaults: { maxResults?: number } = {},
+  /** `operation`: the List call, so that its tokens are good for it alone. */
+  { operation, maxResults: defaultMax }: { operation: string; maxResults?: number },
 ): { page: T[]; NextToken?: string } {
   const query = createHash('sha256')
-    .update(JSON.stringify(FILTERS.map((name) => input[name] ?? null)))
+    .update(JSON.stringify([operation, ...FILTERS.map((name) => input[name] ?? null)]))
     .digest('base64url')
     .slice(0, 16);
   const offset = offsetOf(input.NextToken, query);
@@ -102,7 +114,7 @@ export function listPage<T>(
       const order = x < y ? -1 : x > y ? 1 : a.listed.name.localeCompare(b.listed.name);
       return order * direction;
     });
-  const max = typeof input.MaxResults === 'number' ? input.MaxResults : (defaults.maxResults ?? 10);
+  const max = typeof input.MaxResults === 'number' ? input.MaxResults : (defaultMax ?? 10);
   const page = matching.slice(offset, offset + max).map(({ item }) => item);
   return {
     page,

@@ -16,6 +16,7 @@ export interface LocalS3 {
 
 interface KoaContext {
   req: import('node:http').IncomingMessage;
+  url: string;
   method: string;
   status: number;
   type: string;
@@ -25,13 +26,38 @@ interface KoaContext {
 
 const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/**
+ * s3rver's router takes a key as path segments and matches none that is empty: a key with `//`,
+ * or one that starts or ends with `/` (a "folder" object), got 404. Such a key is sent on as one
+ * segment with its slashes encoded, which the router decodes back into the same key. (After the
+ * signature check: the signature is over the path as the client sent it.)
+ */
+function keyAsOneSegment(ctx: KoaContext): void {
+  const match = /^\/([^/?]+)\/([^?]*)(\?.*)?$/.exec(ctx.url);
+  if (!match) return;
+  const [, bucket, key = '', query = ''] = match;
+  if (key === '' || !(key.includes('//') || key.startsWith('/') || key.endsWith('/'))) return;
+  try {
+    const decoded = key
+      .split('/')
+      .map((segment) => decodeURIComponent(segment))
+      .join('/');
+    ctx.url = `/${bucket}/${encodeURIComponent(decoded)}${query}`;
+  } catch {
+    // A malformed escape: s3rver answers it as it would have.
+  }
+}
+
 /** Refuses what S3 refuses before s3rver's own routes see the request. */
 function signedRequestsOnly(keys: readonly AccessKey[]) {
   return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
     // A browser's CORS preflight carries no credentials, and answers with no data.
     if (ctx.method === 'OPTIONS') return next();
     const auth = verifySigV4(ctx.req, { keys, s3: true });
-    if (auth.ok) return next();
+    if (auth.ok) {
+      keyAsOneSegment(ctx);
+      return next();
+    }
     const { code, status, message } = s3AuthError(auth.failure);
     ctx.status = status;
     ctx.set('x-amz-error-code', code);

@@ -9,14 +9,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { loadServiceModel } from '../shared/service-model.js';
 import { AsyncInvocations } from './async-inference.js';
 import { ecrOperations } from './ecr-operations.js';
+import type { FileImagePolicy } from './file-images.js';
 import { Hosting } from './hosting.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { invokeEndpointRoute } from './invoke-endpoint.js';
-import { createJsonServer, type JsonService, sendJson } from './json-service.js';
+import { createJsonServer, type JsonService, type Operation, sendJson } from './json-service.js';
 import { type LocalS3, startLocalS3 } from './local-s3.js';
 import { logOperations } from './logs.js';
 import type { AccessKey } from './sigv4.js';
-import { TagStore } from './tags.js';
+import { refuseReservedTags, TagStore } from './tags.js';
 import { TrainingJobs } from './training-jobs.js';
 
 export interface LocalSageMakerOptions {
@@ -40,8 +41,8 @@ export interface LocalSageMakerOptions {
    * the one it uses itself on its S3.
    */
   keys: readonly [AccessKey, ...AccessKey[]];
-  /** The folders whose file:// images it runs, as processes of its owner; none when absent. */
-  fileImageRoots?: readonly string[];
+  /** Which file:// images it runs, as processes of its owner; none when absent. */
+  fileImages?: FileImagePolicy;
 }
 
 export interface LocalSageMaker {
@@ -55,6 +56,19 @@ export interface LocalSageMaker {
   services: readonly JsonService[];
   /** Stops the server; running endpoints keep serving and a later server finds them again. */
   close(): Promise<void>;
+}
+
+/** Every operation that takes Tags refuses reserved ones before it creates anything. */
+function refusingReservedTags(operations: Record<string, Operation>): Record<string, Operation> {
+  return Object.fromEntries(
+    Object.entries(operations).map(([name, operation]) => [
+      name,
+      (input: Record<string, unknown>) => {
+        refuseReservedTags(input.Tags);
+        return operation(input);
+      },
+    ]),
+  );
 }
 
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
@@ -80,7 +94,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     region,
     s3,
     objects: s3Server.objects,
-    fileImageRoots: options.fileImageRoots ?? [],
+    fileImages: options.fileImages ?? { roots: [] },
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
   });
   await trainingJobs.reconcile();
@@ -90,7 +104,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     owner: dataDir,
     region,
     s3,
-    fileImageRoots: options.fileImageRoots ?? [],
+    fileImages: options.fileImages ?? { roots: [] },
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
   });
   await hosting.reconcile();
@@ -113,7 +127,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       title: 'the local SageMaker',
       model: sagemakerModel,
       invalidRequest: 'ValidationException',
-      operations: { ...trainingJobs.operations(), ...hosting.operations(), ...tags.operations() },
+      operations: refusingReservedTags({
+        ...trainingJobs.operations(),
+        ...hosting.operations(),
+        ...tags.operations(),
+      }),
     },
     {
       title: 'the local CloudWatch Logs',

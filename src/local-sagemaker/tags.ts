@@ -47,6 +47,7 @@ export class TagStore {
 
   /** Adds or overwrites tags; more than 50 in all is refused, leaving the tags as they were. */
   async add(arn: string, tags: readonly Tag[]): Promise<void> {
+    refuseReservedTags(tags);
     const merged = new Map((await this.read(arn)).map((tag) => [tag.Key, tag.Value]));
     for (const tag of tags) merged.set(tag.Key, tag.Value ?? '');
     if (merged.size > MAX_TAGS)
@@ -98,9 +99,23 @@ export class TagStore {
           tags.map((tag, index) => ({ tag, index })),
           { MaxResults: input.MaxResults ?? 50, NextToken: input.NextToken, SortOrder: 'Ascending' },
           ({ tag, index }) => ({ name: tag.Key, creationTime: index }),
+          // A token is good for the same resource's tags only.
+          { operation: `ListTags ${arn}` },
         );
         return { Tags: page.map(({ tag }) => tag), ...(NextToken ? { NextToken } : {}) };
       },
     };
   }
+}
+
+/** Tag keys that start with `aws:` are AWS's own: SageMaker refuses them from a user. */
+export function refuseReservedTags(tags: unknown): void {
+  if (!Array.isArray(tags)) return;
+  const reserved = tags.find(
+    (tag) => typeof tag?.Key === 'string' && tag.Key.toLowerCase().startsWith('aws:'),
+  );
+  if (reserved)
+    throw validation(
+      `Tag key "${reserved.Key}" is not allowed: tag keys that begin with "aws:" are reserved for AWS use.`,
+    );
 }

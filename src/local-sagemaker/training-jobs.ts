@@ -13,7 +13,7 @@ import { processRuntime } from '../runtimes/process-runtime.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { inUse, validation } from './aws-error.js';
-import { checkFileImage } from './file-images.js';
+import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
 import { listPage } from './list-page.js';
@@ -86,8 +86,8 @@ export interface TrainingJobsOptions {
   tags?: TagStore;
   /** Labels every training container as this local SageMaker's (its data folder). */
   owner?: string;
-  /** The folders whose file:// images it runs (as processes of its owner); none when absent. */
-  fileImageRoots?: readonly string[];
+  /** Which file:// images it runs (as processes of its owner); none when absent. */
+  fileImages?: FileImagePolicy;
 }
 
 /** A CreateTrainingJob request, read and checked. */
@@ -216,6 +216,7 @@ export class TrainingJobs {
     { job: TrainingJob; stop(reason: 'Stopped' | 'MaxRuntimeExceeded'): void }
   >();
   private readonly writes = new Map<string, Promise<void>>();
+  private creating: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: TrainingJobsOptions) {}
 
@@ -277,7 +278,12 @@ export class TrainingJobs {
 
   operations(): Record<string, Operation> {
     return {
-      CreateTrainingJob: (input) => this.create(input),
+      CreateTrainingJob: (input) => {
+        // One create at a time: two of one name at once would both find it free.
+        const created = this.creating.then(() => this.create(input));
+        this.creating = created.catch(() => undefined);
+        return created;
+      },
       DescribeTrainingJob: (input) => this.describe(input),
       StopTrainingJob: (input) => this.stop(input),
       ListTrainingJobs: (input) => this.list(input),
@@ -288,7 +294,7 @@ export class TrainingJobs {
     const request = validateCreate(input);
     checkFileImage(
       request.AlgorithmSpecification.TrainingImage,
-      this.options.fileImageRoots ?? [],
+      this.options.fileImages ?? { roots: [] },
       'AlgorithmSpecification.TrainingImage',
     );
     const name = request.TrainingJobName;
@@ -384,12 +390,17 @@ export class TrainingJobs {
     const jobs = (await Promise.all(names.map((name) => this.load(name)))).filter(
       (job): job is TrainingJob => job !== undefined,
     );
-    const { page, NextToken } = listPage(jobs, input, (job) => ({
-      name: job.TrainingJobName,
-      creationTime: job.CreationTime,
-      lastModifiedTime: job.LastModifiedTime,
-      status: job.TrainingJobStatus,
-    }));
+    const { page, NextToken } = listPage(
+      jobs,
+      input,
+      (job) => ({
+        name: job.TrainingJobName,
+        creationTime: job.CreationTime,
+        lastModifiedTime: job.LastModifiedTime,
+        status: job.TrainingJobStatus,
+      }),
+      { operation: 'ListTrainingJobs' },
+    );
     return {
       TrainingJobSummaries: page.map((job) => ({
         TrainingJobName: job.TrainingJobName,

@@ -1,7 +1,7 @@
 // The background local SageMaker of a pipeline (target local): where its data lives, its region
 // and registry, from the config. The SDK connection and the drift checks find it here.
 
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { pipelinePaths } from '../shared/pipeline-paths.js';
@@ -12,8 +12,8 @@ export async function ensureLocalDaemonOf(config: PipelineConfig, stateDir: stri
   return ensureLocalDaemon({
     dataDir: pipelinePaths.localSageMaker(stateDir),
     region: config.aws.region ?? 'us-east-1',
-    // The process runtime's images are folders of this project.
-    fileImageRoots: [dirname(stateDir)],
+    // The process runtime's images: the project's folders, and its build context wherever it is.
+    fileImageRoots: [dirname(stateDir), resolve(dirname(stateDir), config.image.context)],
     ...(config.local.registry ? { registry: config.local.registry } : {}),
   });
 }

@@ -89,6 +89,31 @@ async function sharedFiles(stateDir: string): Promise<string[]> {
   return files.map((file) => file.split(sep).join('/')).filter(isShared);
 }
 
+/**
+ * The holder a lock object names; a damaged one (empty, not JSON, another shape) still holds the
+ * lock, under an id made from its ETag, so that `pipeline unlock ID` can remove it, and only it.
+ */
+export function lockHolderOf(text: string, etag: string): LockHolder {
+  let detail: string;
+  try {
+    const value = JSON.parse(text) as Partial<LockHolder> | null;
+    if (value && typeof value === 'object' && typeof value.id === 'string' && value.id.length > 0)
+      return value as LockHolder;
+    detail = 'it names no lock id';
+  } catch (error) {
+    detail = text.trim() === '' ? 'it is empty' : `it is not JSON: ${(error as Error).message}`;
+  }
+  return {
+    id: `damaged-${etag.slice(0, 12) || 'lock'}`,
+    pid: -1,
+    host: 'unknown',
+    user: 'unknown',
+    startedAt: 'unknown',
+    command: 'unknown',
+    damaged: detail,
+  };
+}
+
 export class S3StateBackend implements StateBackend {
   readonly location: string;
   private record: SyncRecord | undefined;
@@ -178,7 +203,10 @@ export class S3StateBackend implements StateBackend {
       const known = record.files[path];
       const file = join(this.stateDir, path);
       const local = await stat(file).catch(() => undefined);
-      if (known?.etag === etag && local?.size === known.size && local.mtimeMs === known.mtimeMs) continue;
+      // Unchanged in S3 since this folder last synced it: the local file is as new or newer (a run
+      // here wrote it and has not pushed yet, or was killed before it could), and is kept; the
+      // next push sends it. Taking S3's copy would undo what that run recorded.
+      if (known?.etag === etag && local) continue;
       const body = await this.guard('read the state from', () =>
         this.s3.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(path) })),
       );
@@ -195,6 +223,13 @@ export class S3StateBackend implements StateBackend {
       (key) =>
         `s3://${this.where.bucket}/${key} was not pulled: it is not a file the state backend writes (remove it from the bucket)`,
     );
+  }
+
+  /** Whether the file of the working copy is as this folder last pulled or pushed it. */
+  async isSyncedCopy(path: string): Promise<boolean> {
+    const known = (await this.loadRecord()).files[path];
+    const local = await stat(join(this.stateDir, path)).catch(() => undefined);
+    return known !== undefined && local?.size === known.size && local.mtimeMs === known.mtimeMs;
   }
 
   /** The number of files sent. */
@@ -239,15 +274,19 @@ export class S3StateBackend implements StateBackend {
   }
 
   private async readLock(): Promise<LockHolder | undefined> {
+    let text: string;
+    let etag: string;
     try {
       const object = await this.s3.send(
         new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(LOCK) }),
       );
-      return JSON.parse((await object.Body?.transformToString()) ?? '') as LockHolder;
+      text = (await object.Body?.transformToString()) ?? '';
+      etag = (object.ETag ?? '').replace(/"/g, '');
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw this.unreachable('read the lock at', error);
     }
+    return lockHolderOf(text, etag);
   }
 
   private async deleteLock(): Promise<void> {

@@ -22,6 +22,7 @@ import { uploadMultipart } from '../../src/sagemaker/multipart-upload.js';
 import { createS3Client } from '../../src/sagemaker/s3-client.js';
 import { type LocalRig, startLocalRig } from '../rig/local-sagemaker.js';
 import { TestProject } from '../rig/project.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -45,7 +46,7 @@ describe('multipart upload, against the local S3 server', () => {
     const s3 = createS3Client({
       endpoint: rig.server.s3Endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: TEST_KEY,
       forcePathStyle: true,
     });
     try {

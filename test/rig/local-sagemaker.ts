@@ -40,7 +40,7 @@ export async function startLocalRig(options: { stopGraceSeconds?: number } = {})
     dataDir: project.path('.pipeline', 'local'),
     keys: [TEST_KEY],
     // The example's programs, and the images a test makes in its project.
-    fileImageRoots: [containerDir, project.dir],
+    fileImages: { roots: [containerDir, project.dir] },
     ...options,
   });
   return connectRig(project, server);

@@ -182,6 +182,81 @@ describe('the S3 state backend', () => {
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
   });
 
+  it('names a way out of a damaged lock (empty, garbage): pipeline unlock with the id it gives', async () => {
+    for (const [prefix, body] of [
+      ['damaged-lock-empty', ''],
+      ['damaged-lock-garbage', '{"not a lock'],
+    ] as const) {
+      const project = await clone(prefix);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/lock.json`, Body: body }));
+      const refused = await project.runInProcess(['run'], { env: ENV });
+      assert.equal(refused.exitCode, 3, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /cannot be read \((it is empty|it is not JSON: .*)\), so no run can take it/,
+      );
+      const id = /`pipeline unlock (damaged-[0-9a-f]+)`/.exec(refused.stderr)?.[1];
+      assert.ok(id, refused.stderr);
+      const unlocked = await project.runInProcess(['unlock', id, '--yes'], { env: ENV });
+      assert.equal(unlocked.exitCode, 0, unlocked.stderr);
+      assert.match(unlocked.stdout, /Removed the damaged lock/);
+      const run = await project.runInProcess(['run'], { env: ENV });
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    }
+  });
+
+  it('says a damaged shared state is S3’s to mend, and a damaged working copy is this folder’s to delete', async () => {
+    const project = await clone('damaged-state');
+    assert.equal((await project.runInProcess(['run'], { env: ENV })).exitCode, 0);
+    const good = await objectText('damaged-state/state.json');
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'damaged-state/state.json', Body: '{"version": 1,' }),
+    );
+    const shared = await project.runInProcess(['status'], { env: ENV });
+    assert.equal(shared.exitCode, 3, shared.stderr);
+    assert.match(
+      shared.stderr,
+      /the shared state s3:\/\/team-state\/damaged-state\/state\.json \(pulled into .*\) cannot be used/,
+    );
+    assert.match(shared.stderr, /Deleting the local copy does not help/);
+
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'damaged-state/state.json', Body: good }));
+    assert.equal((await project.runInProcess(['status'], { env: ENV })).exitCode, 0);
+    await project.write({ '.pipeline/state.json': 'garbage' });
+    const local = await project.runInProcess(['status'], { env: ENV });
+    assert.equal(local.exitCode, 3, local.stderr);
+    assert.match(
+      local.stderr,
+      /this folder's working copy of s3:\/\/team-state\/damaged-state\/state\.json, cannot be used .* Delete it/,
+    );
+    await rm(project.path('.pipeline', 'state.json'));
+    const mended = await project.runInProcess(['status'], { env: ENV });
+    assert.equal(mended.exitCode, 0, mended.stderr);
+  });
+
+  it('keeps what a run in this folder wrote and has not pushed yet when another command pulls', async () => {
+    const folder = join(dir, 'unpushed');
+    const run = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'unpushed' }, folder);
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'state.json'), '{"stage": "upload"}\n');
+    await run.push();
+    // The run records train as done; before it pushes, `pipeline status` in the same folder pulls.
+    await writeFile(join(folder, 'state.json'), '{"stage": "train"}\n');
+    const status = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'unpushed' }, folder);
+    await status.pull();
+    assert.equal(
+      await readFile(join(folder, 'state.json'), 'utf8'),
+      '{"stage": "train"}\n',
+      'the run’s write is kept',
+    );
+    assert.equal(await run.push(), 1);
+    assert.equal(
+      await objectText('unpushed/state.json'),
+      '{"stage": "train"}\n',
+      'and reaches S3 with its next push',
+    );
+  });
+
   it('waits for a held lock with --lock-timeout, and runs once it is released', async () => {
     const project = await clone('waiting');
     const other = new S3StateBackend(s3, { bucket: BUCKET, prefix: 'waiting' }, join(dir, 'waiting-clone'));

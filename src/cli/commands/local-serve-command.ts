@@ -22,6 +22,8 @@ export interface LocalServeOptions {
   credentialsFile?: string;
   /** Folders whose file:// images it runs, as processes of this user. */
   fileImages: string[];
+  /** A JSON list of further such folders, read at every check (the background daemon's). */
+  fileImagesFrom?: string;
   json: boolean;
 }
 
@@ -58,7 +60,12 @@ export async function localServeCommand(
       s3Port,
       region: options.region,
       keys: [key],
-      fileImageRoots: options.fileImages.map((dir) => resolve(io.cwd ?? process.cwd(), dir)),
+      fileImages: {
+        roots: options.fileImages.map((dir) => resolve(io.cwd ?? process.cwd(), dir)),
+        ...(options.fileImagesFrom
+          ? { rootsFile: resolve(io.cwd ?? process.cwd(), options.fileImagesFrom) }
+          : {}),
+      },
       ...(options.registry ? { registry: options.registry } : {}),
     });
   } catch (error) {

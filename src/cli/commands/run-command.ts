@@ -14,7 +14,7 @@ import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine }
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatRunSummary } from '../render/format-run.js';
-import { pullState } from '../state-backend-of.js';
+import { damagedState, pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
 export interface RunOptions extends CommonOptions, Selection {
@@ -58,7 +58,9 @@ export async function runCommand(
     onWait: (holder, where) =>
       writeLine(
         io.stderr,
-        `waiting up to ${options.lockTimeout} for the lock ${where}, held by ${holder.user}@${holder.host} (pid ${holder.pid}, ${holder.command})`,
+        holder.damaged
+          ? `waiting up to ${options.lockTimeout} for the lock ${where}, which cannot be read (${holder.damaged}): \`pipeline unlock ${holder.id}\` removes it`
+          : `waiting up to ${options.lockTimeout} for the lock ${where}, held by ${holder.user}@${holder.host} (pid ${holder.pid}, ${holder.command})`,
       ),
   });
   if (!lock.ok) return { reason: 'locked', ...lock.error };
@@ -78,7 +80,7 @@ export async function runCommand(
     // Read again under the lock: the state read before may predate another run's last write.
     await pullState(backend, io.stderr);
     const state = await readState(stateDir, loaded.config.name);
-    if (!state.ok) return { reason: 'corrupt-state', state: state.error };
+    if (!state.ok) return { reason: 'corrupt-state', state: await damagedState(backend, state.error) };
     const plan = await planRun(stages, state.value, loaded, options, {
       hasher,
       secrets,

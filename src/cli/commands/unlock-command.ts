@@ -38,7 +38,9 @@ export async function unlockCommand(
   else
     writeLine(
       io.stdout,
-      `Removed the lock ${id}: ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.startedAt}, ${holder.command}`,
+      holder.damaged
+        ? `Removed the damaged lock ${id} (${holder.damaged})`
+        : `Removed the lock ${id}: ${holder.user}@${holder.host} (pid ${holder.pid}) since ${holder.startedAt}, ${holder.command}`,
     );
   return undefined;
 }

@@ -13,6 +13,8 @@ export interface LockHolder {
   user: string;
   startedAt: string;
   command: string;
+  /** Set when the lock's file cannot be read (empty, not JSON, another shape): why. */
+  damaged?: string;
 }
 
 export interface HeldLock {

@@ -12,6 +12,10 @@ export interface CorruptState {
   /** A backup to restore, named only when there is one and it is itself a valid state. */
   backup?: string;
   detail: string;
+  /** Where the file came from when it is a working copy of a shared state (s3://…/state.json). */
+  shared?: string;
+  /** The working copy was changed here since it was pulled: the damage is this folder's alone. */
+  changedHere?: boolean;
 }
 
 export type ReadStateResult = Result<PipelineState, CorruptState>;
