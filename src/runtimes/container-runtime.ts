@@ -50,6 +50,11 @@ export interface RunningServer {
   exited: Promise<number>;
   /** SIGTERM, then SIGKILL after the grace period (SageMaker: 30 s for hosting). */
   stop(graceSeconds?: number): Promise<void>;
+  /**
+   * Where the server listens beyond loopback (`0.0.0.0:8080`), asked once it answers /ping: a
+   * server that does is not reported healthy. Absent where the runtime confines it already.
+   */
+  listenersBeyondLoopback?(): Promise<string[]>;
 }
 
 export interface ContainerRuntime {

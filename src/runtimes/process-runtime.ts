@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
 import { pathExists } from '../shared/path-exists.js';
-import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
+import { isProcessAlive } from '../shared/process-alive.js';
 import type {
   BuiltImage,
   ContainerRuntime,
@@ -19,6 +19,7 @@ import type {
   ServerHandle,
   TrainRequest,
 } from './container-runtime.js';
+import { listenersBeyondLoopback } from './process-listeners.js';
 
 function programDir(image: BuiltImage): string {
   if (image.runtime !== 'process') throw new Error(`the process runtime cannot run a ${image.runtime} image`);
@@ -57,13 +58,42 @@ export async function programCommand(
   );
 }
 
-/** Ends a child: SIGTERM, then SIGKILL once the grace period has passed. */
-export async function terminate(child: ResultPromise, graceSeconds: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceSeconds * 1000);
-  await child.catch(() => undefined);
-  clearTimeout(timer);
+/**
+ * Ends a program and everything it started: each program runs in a process group of its own (its
+ * pid), as a container holds all its processes. SIGTERM to the group; once its first process is
+ * gone or the grace period has passed, SIGKILL to what is left, as docker stops a container.
+ */
+export async function terminateGroup(pid: number, graceSeconds: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceSeconds * 1000;
+  while (isProcessAlive(pid) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  signalGroup(pid, 'SIGKILL');
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** A program started in a group of its own; when its first process exits, the rest of the group goes too. */
+function startGroup(file: string, args: string[], options: { env: NodeJS.ProcessEnv }): ResultPromise {
+  const child = execa(file, args, {
+    env: options.env,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    detached: true,
+  });
+  // A helper the program left behind would hold its output open, and the job or the test would
+  // wait for it until its time ran out: a container's processes end with its main one.
+  child.on('exit', () => {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  });
+  return child;
 }
 
 /** A server process this process did not start (or no longer waits on), followed by its pid. */
@@ -82,7 +112,8 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
     handle,
     url: `http://127.0.0.1:${handle.port}`,
     exited,
-    stop: (graceSeconds = 30) => terminateProcess(handle.pid, graceSeconds),
+    stop: (graceSeconds = 30) => terminateGroup(handle.pid, graceSeconds),
+    listenersBeyondLoopback: () => listenersBeyondLoopback(handle.pid),
   };
 }
 
@@ -95,15 +126,12 @@ export const processRuntime: ContainerRuntime = {
 
   async train(request: TrainRequest) {
     const command = await programCommand(request.image, 'train');
-    const child = execa(command.file, command.args, {
+    const child = startGroup(command.file, command.args, {
       // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
       env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
-      reject: false,
-      all: true,
-      stdin: 'ignore',
     });
     forEachLine(child.all, request.log);
-    const onAbort = () => void terminate(child, request.stopGraceSeconds ?? 120);
+    const onAbort = () => void terminateGroup(child.pid as number, request.stopGraceSeconds ?? 120);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const result = await child;
     request.signal?.removeEventListener('abort', onAbort);
@@ -131,18 +159,20 @@ export const processRuntime: ContainerRuntime = {
       child.unref();
       return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
     }
-    const child = execa(command.file, command.args, {
+    const child = startGroup(command.file, command.args, {
       env: { ...env, PIPELINE_PARENT_PID: String(process.pid) },
-      reject: false,
-      all: true,
-      stdin: 'ignore',
     });
     forEachLine(child.all, request.log);
+    const pid = child.pid as number;
     return {
-      handle: { kind: 'process', pid: child.pid as number, port: request.port },
+      handle: { kind: 'process', pid, port: request.port },
       url: `http://127.0.0.1:${request.port}`,
       exited: child.then((result) => result.exitCode ?? 143),
-      stop: (graceSeconds = 30) => terminate(child, graceSeconds),
+      stop: async (graceSeconds = 30) => {
+        await terminateGroup(pid, graceSeconds);
+        await child;
+      },
+      listenersBeyondLoopback: () => listenersBeyondLoopback(pid),
     };
   },
 

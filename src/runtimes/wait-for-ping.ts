@@ -7,6 +7,19 @@ const PAUSE_MS = 50;
 /** An attempt that gets no byte for this long is given up (node:http's socket timeout) and retried. */
 const ATTEMPT_TIMEOUT_MS = 2000;
 
+/**
+ * Every server the tool starts listens on 127.0.0.1: one that also listens on every interface
+ * (run on this machine's own network by the process runtime) is stopped and refused.
+ */
+async function refuseOpenListeners(server: RunningServer): Promise<void> {
+  const open = (await server.listenersBeyondLoopback?.()) ?? [];
+  if (open.length === 0) return;
+  await server.stop(5);
+  throw new Error(
+    `the model server listens on ${open.join(', ')}, beyond 127.0.0.1: the process runtime runs it on this machine's own network, where that is every network the machine is on. Bind 127.0.0.1 (the server is given PIPELINE_BIND_HOST=127.0.0.1 and SAGEMAKER_BIND_TO_PORT), or use runtime: docker, which publishes the container's port on 127.0.0.1 only`,
+  );
+}
+
 export async function waitForPing(server: RunningServer, timeoutSeconds: number): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let exitCode: number | undefined;
@@ -23,7 +36,10 @@ export async function waitForPing(server: RunningServer, timeoutSeconds: number)
     // in CI, and the endpoint stayed Creating; a socket timeout destroys the attempt itself.
     try {
       const answer = await httpRequest(`${server.url}/ping`, { timeoutMs: ATTEMPT_TIMEOUT_MS });
-      if (answer.status === 200) return;
+      if (answer.status === 200) {
+        await refuseOpenListeners(server);
+        return;
+      }
       lastProblem = `/ping answered ${answer.status}`;
     } catch (error) {
       lastProblem = (error as Error).message;
