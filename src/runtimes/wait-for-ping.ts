@@ -34,15 +34,17 @@ export async function waitForPing(server: RunningServer, timeoutSeconds: number)
       );
     // node:http, not fetch: an attempt whose only abort was an AbortSignal.timeout once hung past it
     // in CI, and the endpoint stayed Creating; a socket timeout destroys the attempt itself.
+    let healthy = false;
     try {
       const answer = await httpRequest(`${server.url}/ping`, { timeoutMs: ATTEMPT_TIMEOUT_MS });
-      if (answer.status === 200) {
-        await refuseOpenListeners(server);
-        return;
-      }
-      lastProblem = `/ping answered ${answer.status}`;
+      healthy = answer.status === 200;
+      if (!healthy) lastProblem = `/ping answered ${answer.status}`;
     } catch (error) {
       lastProblem = (error as Error).message;
+    }
+    if (healthy) {
+      await refuseOpenListeners(server);
+      return;
     }
     await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   }
