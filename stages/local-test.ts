@@ -71,13 +71,19 @@ async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void
 const sampleDataPath = (config: PipelineConfig): string | undefined =>
   config.localTest.sampleData ?? config.invoke?.data;
 
-async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
+/** A row to send, and where it is in its file (for a message about it). */
+interface SampleRow {
+  row: string;
+  where: string;
+}
+
+async function sampleRows(ctx: StageContext): Promise<SampleRow[] | undefined> {
   const { config } = ctx;
   const path = sampleDataPath(config);
   if (!path) return undefined;
   const text = await readFile(resolve(ctx.projectDir, path), 'utf8');
   // invoke.data is sent as invoke sends it: no header line, no label column.
-  const { rows } = readEvaluationData(
+  const { rows, lines } = readEvaluationData(
     text,
     path,
     config.localTest.sampleData === undefined && config.invoke
@@ -88,7 +94,28 @@ async function sampleRows(ctx: StageContext): Promise<string[] | undefined> {
         }
       : { header: false, ...(config.invoke ? { contentType: config.invoke.contentType } : {}) },
   );
-  return spreadSample(rows, config.localTest.sampleRows);
+  return spreadSample(
+    rows.map((row, index) => ({ row, where: `${path}:${lines[index] ?? index + 1}` })),
+    config.localTest.sampleRows,
+  );
+}
+
+/**
+ * The first sample row the served model refuses alone, with its answer: a batch it refused is
+ * sent again row by row, so that the message names the row.
+ */
+async function firstRefusedRow(
+  url: string,
+  rows: readonly SampleRow[],
+  headers: Record<string, string>,
+  contentType: string,
+): Promise<{ row: SampleRow; status: number; answer: string } | undefined> {
+  for (const row of rows) {
+    const response = await fetch(url, { method: 'POST', headers, body: recordsBody([row.row], contentType) });
+    const answer = await response.text();
+    if (response.status !== 200) return { row, status: response.status, answer };
+  }
+  return undefined;
 }
 
 /** `count` rows spread evenly over the file (its first and last included), not its first lines. */
@@ -190,19 +217,27 @@ export const localTest: Stage = {
         return { trainSeconds, modelFiles, rowsChecked: 0, jobDir };
       }
       ctx.step(`sending ${rows.length} sample rows`);
+      const contentType = ctx.config.invoke?.contentType ?? 'text/csv';
+      const headers = { 'Content-Type': contentType, Accept: ctx.config.invoke?.accept ?? 'text/csv' };
       const response = await fetch(`${server.url}/invocations`, {
         method: 'POST',
-        headers: {
-          'Content-Type': ctx.config.invoke?.contentType ?? 'text/csv',
-          Accept: ctx.config.invoke?.accept ?? 'text/csv',
-        },
-        body: recordsBody(rows, ctx.config.invoke?.contentType ?? 'text/csv'),
+        headers,
+        body: recordsBody(
+          rows.map(({ row }) => row),
+          contentType,
+        ),
       });
       const body = await response.text();
       if (response.status !== 200) {
+        ctx.step('finding the row it refuses');
+        const refused = await firstRefusedRow(`${server.url}/invocations`, rows, headers, contentType);
+        const answered = (status: number, answer: string) =>
+          `it answered ${status}${answer.trim() ? `: ${answer.trim().slice(0, 500)}` : ' with an empty body'}`;
         throw new StageError(
           `the served model answered ${response.status} to ${rows.length} sample rows`,
-          body,
+          refused
+            ? `Sent alone, the row at ${refused.row.where} ("${refused.row.row.slice(0, 120)}") is refused too: ${answered(refused.status, refused.answer)}`
+            : `Each row sent alone is answered: the batch is refused as a whole (${answered(response.status, body)})`,
         );
       }
       const answers = body.split(/\r?\n/).filter((line) => line.trim() !== '');

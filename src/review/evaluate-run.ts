@@ -91,8 +91,12 @@ async function groundTruthOf(request: EvaluateRequest): Promise<{ text: string; 
       labelColumn: settings.labelColumn,
     },
   );
+  // Each label on its own line of the file, so that a message about one names the line it is on.
+  const text: string[] = [];
+  for (const [index, label] of (data.labels ?? []).entries())
+    text[(data.lines[index] ?? index + 1) - 1] = label;
   return {
-    text: `${(data.labels ?? []).join('\n')}\n`,
+    text: `${Array.from(text, (label) => label ?? '').join('\n')}\n`,
     name: `${invoke.data} (column ${settings.labelColumn})`,
   };
 }

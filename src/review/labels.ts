@@ -3,6 +3,7 @@
 // objects) into class indexes, with a clear error
 // for a row that cannot be read and for counts or classes that do not match.
 import { StageError } from '../shared/errors.js';
+import { numberedLines } from './evaluation-data.js';
 
 export type LabelFormat = 'one-hot' | 'index' | 'name';
 
@@ -18,7 +19,22 @@ export interface Predictions {
   classCount?: number;
 }
 
-const lines = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.trim() !== '');
+/**
+ * More classes than any classifier here scores: a confusion matrix of N classes holds N² cells, and
+ * a label of 999,999 asked for a trillion. Larger labels are values (evaluate.task: regression).
+ */
+export const MAX_CLASSES = 1000;
+
+/** The rows of a file with their line numbers (a byte-order mark and blank lines left out). */
+const lines = (text: string): string[] => numberedLines(text).map(({ text: line }) => line);
+const lineNumbers = (text: string): number[] => numberedLines(text).map(({ line }) => line);
+
+function checkClass(value: number, where: string): void {
+  if (value >= MAX_CLASSES)
+    throw new StageError(
+      `${where}: class ${value}: at most ${MAX_CLASSES} classes are scored (0 to ${MAX_CLASSES - 1}); if these are values, not classes, set evaluate.task: regression`,
+    );
+}
 
 function numbersOf(line: string, where: string): number[] {
   const trimmed = line.trim();
@@ -42,6 +58,8 @@ export function readTruth(
   classNames?: readonly string[],
 ): Truth {
   const rows = lines(text);
+  const at = lineNumbers(text);
+  const where = (index: number): string => `${file}:${at[index] ?? index + 1}`;
   if (format === 'name') {
     if (!classNames) throw new StageError('evaluate.labelFormat "name" needs evaluate.classNames');
     return {
@@ -50,7 +68,7 @@ export function readTruth(
         const label = classNames.indexOf(name);
         if (label < 0) {
           throw new StageError(
-            `${file}:${index + 1}: "${name}" is not one of evaluate.classNames (${classNames.join(', ')})`,
+            `${where(index)}: "${name}" is not one of evaluate.classNames (${classNames.join(', ')})`,
           );
         }
         return label;
@@ -60,26 +78,27 @@ export function readTruth(
   }
   if (format === 'index') {
     const labels = rows.map((row, index) => {
-      const [value] = numbersOf(row, `${file}:${index + 1}`);
+      const [value] = numbersOf(row, where(index));
       if (value === undefined || !Number.isInteger(value) || value < 0) {
-        throw new StageError(`${file}:${index + 1}: "${row.trim()}" is not a class index (0, 1, 2, ...)`);
+        throw new StageError(`${where(index)}: "${row.trim()}" is not a class index (0, 1, 2, ...)`);
       }
+      checkClass(value, where(index));
       return value;
     });
     return { labels };
   }
   let width: number | undefined;
   const labels = rows.map((row, index) => {
-    const where = `${file}:${index + 1}`;
-    const values = numbersOf(row, where);
+    const values = numbersOf(row, where(index));
     width ??= values.length;
     if (values.length !== width) {
-      throw new StageError(`${where}: ${values.length} columns where the first row has ${width}`);
+      throw new StageError(`${where(index)}: ${values.length} columns where the first row has ${width}`);
     }
     const ones = values.filter((v) => v === 1).length;
     if (ones !== 1 || values.some((v) => v !== 0 && v !== 1)) {
-      throw new StageError(`${where}: "${row.trim()}" is not a one-hot row (one 1, the rest 0)`);
+      throw new StageError(`${where(index)}: "${row.trim()}" is not a one-hot row (one 1, the rest 0)`);
     }
+    checkClass(values.length - 1, where(index));
     return values.indexOf(1);
   });
   return { labels, ...(width !== undefined ? { classCount: width } : {}) };
@@ -90,10 +109,15 @@ export function readTruth(
  * a class index or name becomes that row's text, a list of probabilities a CSV row. Without a
  * field, such rows are an error that names the members they have.
  */
-function fieldOfObjectRows(rows: string[], file: string, field: string | undefined): string[] {
+function fieldOfObjectRows(
+  rows: string[],
+  file: string,
+  field: string | undefined,
+  at: readonly number[] = [],
+): string[] {
   if (!rows.some((row) => row.trim().startsWith('{'))) return rows;
   return rows.map((row, index) => {
-    const where = `${file}:${index + 1}`;
+    const where = `${file}:${at[index] ?? index + 1}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(row);
@@ -125,7 +149,9 @@ export function readPredictions(
   classNames?: readonly string[],
   predictionField?: string,
 ): Predictions {
-  const rows = fieldOfObjectRows(lines(text), file, predictionField);
+  const at = lineNumbers(text);
+  const where = (index: number): string => `${file}:${at[index] ?? index + 1}`;
+  const rows = fieldOfObjectRows(lines(text), file, predictionField, at);
   const single = rows.every((row) => !row.includes(',') && !row.trim().startsWith('['));
   if (single) {
     // One value per row: a class index, or a class name.
@@ -135,21 +161,23 @@ export function readPredictions(
       if (byName >= 0) return byName;
       const value = Number(cell);
       if (!Number.isInteger(value) || value < 0) {
-        throw new StageError(`${file}:${index + 1}: "${cell}" is neither a class index nor a class name`);
+        throw new StageError(`${where(index)}: "${cell}" is neither a class index nor a class name`);
       }
+      checkClass(value, where(index));
       return value;
     });
     return { labels };
   }
   let width: number | undefined;
   const probabilities = rows.map((row, index) => {
-    const values = numbersOf(row, `${file}:${index + 1}`);
+    const values = numbersOf(row, where(index));
     width ??= values.length;
     if (values.length !== width) {
       throw new StageError(
-        `${file}:${index + 1}: ${values.length} probabilities where the first row has ${width}`,
+        `${where(index)}: ${values.length} probabilities where the first row has ${width}`,
       );
     }
+    checkClass(values.length - 1, where(index));
     const sum = values.reduce((total, v) => total + v, 0);
     // Scores that are not a distribution are normalised for the log loss; the class is the argmax.
     return sum > 0 && Math.abs(sum - 1) > 1e-3 ? values.map((v) => v / sum) : values;
@@ -166,9 +194,11 @@ export function readPredictions(
  * row's first value, a plain number, or a member of JSON-object rows through `predictionField`).
  */
 export function readValues(text: string, file: string, predictionField?: string): number[] {
-  return fieldOfObjectRows(lines(text), file, predictionField).map((row, index) => {
-    const [value] = numbersOf(row, `${file}:${index + 1}`);
-    if (value === undefined) throw new StageError(`${file}:${index + 1}: no value`);
+  const at = lineNumbers(text);
+  return fieldOfObjectRows(lines(text), file, predictionField, at).map((row, index) => {
+    const where = `${file}:${at[index] ?? index + 1}`;
+    const [value] = numbersOf(row, where);
+    if (value === undefined) throw new StageError(`${where}: no value`);
     return value;
   });
 }

@@ -236,6 +236,7 @@ describe('invoke.data with a header and a label column', () => {
     assert.deepEqual(readEvaluationData(text, 'd.csv', { header: true, labelColumn: 'label' }), {
       header: ['a', 'b', 'label'],
       rows: ['1,2', '"3,5",4'],
+      lines: [2, 3],
       labels: ['cat', 'dog'],
     });
     assert.deepEqual(readEvaluationData(text, 'd.csv', { header: true, labelColumn: 0 }).labels, [
@@ -257,7 +258,7 @@ describe('invoke.data with a header and a label column', () => {
     );
     assert.throws(
       () => readEvaluationData('1,2\n1\n', 'd.csv', { header: false, labelColumn: 1 }),
-      /d\.csv:2: no column 1 in a row of 1 cells/,
+      /d\.csv:2: 1 cells where the first row has 2/,
     );
   });
 });

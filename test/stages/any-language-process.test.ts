@@ -60,6 +60,30 @@ describe('the process runtime and containers in any language', () => {
     }
   });
 
+  it('names the sample row the served model refuses, with its answer', async () => {
+    const strict = (PYTHON_CONTAINER['container/serve'] as string).replace(
+      "        body = self.rfile.read(int(self.headers['Content-Length'])).decode()\n",
+      "        body = self.rfile.read(int(self.headers['Content-Length'])).decode()\n" +
+        "        bad = [line for line in body.splitlines() if line and not line.split(',')[0].replace('.', '').isdigit()]\n" +
+        '        if bad:\n' +
+        "            self.send_response(400); self.end_headers(); self.wfile.write(f'cannot read row: {bad[0]}'.encode()); return\n",
+    );
+    assert.notEqual(strict, PYTHON_CONTAINER['container/serve']);
+    await withProject(
+      { ...FILES, 'container/serve': strict, 'data/eval.csv': '1,2\n\n3,4\noops,2\n5,6\n' },
+      async (project) => {
+        await makeExecutable(project);
+        const result = await project.run(['run', '--to', 'local-test'], { real: true });
+        assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+        assert.match(result.stderr, /the served model answered 400 to 4 sample rows/);
+        assert.match(
+          result.stderr,
+          /the row at data\/eval\.csv:4 \("oops,2"\) is refused too: it answered 400: cannot read row: oops,2/,
+        );
+      },
+    );
+  });
+
   it("shows the server's last lines when the served model never becomes healthy", async () => {
     const failing = `#!/usr/bin/env python3
 import sys
