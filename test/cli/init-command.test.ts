@@ -1,7 +1,7 @@
 // `pipeline init` on a terminal asks for what its flags did not say, as a user answers it: a
 // real pseudo-terminal (util-linux `script`) with the answers typed on it.
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { rm, symlink } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { realCli, withProject } from '../rig/project.js';
@@ -48,6 +48,55 @@ describe('pipeline init on a terminal', () => {
       assert.equal(result.exitCode, 0, result.stderr);
       assert.doesNotMatch(result.stderr, /\[data\]/);
       assert.doesNotMatch(await project.read('pipeline.yaml'), /^invoke:/m);
+    });
+  });
+
+  it('follows a linked Dockerfile, and names channels after any folder name, safely', async () => {
+    await withProject(
+      { ...CONTAINER, 'shared/Dockerfile': 'FROM debian:bookworm-slim\n' },
+      async (project) => {
+        await rm(project.path('pipeline.yaml'));
+        await rm(project.path('container/Dockerfile'));
+        await symlink(project.path('shared/Dockerfile'), project.path('container/Dockerfile'));
+        await rm(project.path('data'), { recursive: true });
+        const folders = ['my data', 'a:b', 'données', 'x\ny:\n  injected: true', 'my-data'];
+        for (const folder of folders) await project.write({ [`data/${folder}/part.csv`]: '1,2\n' });
+        const result = await project.runInProcess(['init', '--container', 'container']);
+        assert.equal(result.exitCode, 0, result.stderr);
+        const validated = await project.runInProcess(['validate']);
+        assert.equal(validated.exitCode, 0, validated.stderr);
+        const yaml = await project.read('pipeline.yaml');
+        assert.doesNotMatch(yaml, /^\s*injected: true/m, 'a newline in a folder name adds no setting');
+        for (const channel of ['my-data:', 'a-b:', 'donnees:', 'x-y-injected-true:', 'my-data-2:'])
+          assert.match(yaml, new RegExp(`^  ${channel}$`, 'm'), `${channel}\n${yaml}`);
+        assert.match(yaml, /path: "data\/x\\ny:\\n {2}injected: true"/);
+      },
+    );
+  });
+
+  it('refuses a data folder outside the project and more than 20 channels, writing nothing', async () => {
+    await withProject(CONTAINER, async (project) => {
+      await rm(project.path('pipeline.yaml'));
+      const outside = await project.runInProcess(['init', '--data', '..']);
+      assert.equal(outside.exitCode, 2);
+      assert.match(outside.stderr, /--data \.\.: not inside .*, the project's folder/);
+      for (let index = 0; index < 21; index++) await project.write({ [`many/c${index}/part.csv`]: '1\n' });
+      const many = await project.runInProcess(['init', '--data', 'many']);
+      assert.equal(many.exitCode, 2);
+      assert.match(many.stderr, /many holds 21 folders, and a training job takes at most 20 channels/);
+      await assert.rejects(project.read('pipeline.yaml'), { code: 'ENOENT' });
+    });
+  });
+
+  it('takes back a pipeline.yaml that would not validate, so that init can run again', async () => {
+    await withProject(CONTAINER, async (project) => {
+      await rm(project.path('pipeline.yaml'));
+      const bad = await project.runInProcess(['init', '--content-type', 'notatype']);
+      assert.equal(bad.exitCode, 2, bad.stderr);
+      assert.match(bad.stderr, /pipeline\.yaml:\d+:\d+: .*contentType/);
+      await assert.rejects(project.read('pipeline.yaml'), { code: 'ENOENT' });
+      const again = await project.runInProcess(['init']);
+      assert.equal(again.exitCode, 0, again.stderr);
     });
   });
 });

@@ -4,8 +4,9 @@
 // label column writes an evaluate section whose label format it reads off that column, checks the
 // result as `pipeline validate` would, and adds .pipeline/ to .gitignore. It never overwrites a
 // pipeline.yaml.
-import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Stage } from '../../engine/stage.js';
 import { readEvaluationData } from '../../review/evaluation-data.js';
@@ -71,12 +72,23 @@ async function askForTheRest(options: InitOptions, io: CliIo): Promise<InitOptio
 
 const SKIPPED = new Set(['node_modules', '.git', '.pipeline', 'dist']);
 
+/** Whether a folder entry is a file, or a link to one (a Dockerfile shared between images). */
+async function isFileOrLinkToOne(dir: string, entry: Dirent): Promise<boolean> {
+  if (entry.isFile()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  return stat(join(dir, entry.name)).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+}
+
 /** Dockerfiles under `dir`, two levels deep at most, nearest first. */
 async function findDockerfiles(dir: string, depth = 0): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const here = entries
-    .filter((entry) => entry.isFile() && entry.name === 'Dockerfile')
-    .map((e) => join(dir, e.name));
+  const here: string[] = [];
+  for (const entry of entries)
+    if (entry.name === 'Dockerfile' && (await isFileOrLinkToOne(dir, entry)))
+      here.push(join(dir, entry.name));
   if (depth >= 2) return here;
   const below: string[] = [];
   for (const entry of entries
@@ -111,8 +123,34 @@ async function channelsOf(
     .map((entry) => entry.name)
     .sort();
   if (folders.length === 0) return { training: dataDir };
-  return Object.fromEntries(folders.map((folder) => [folder, `${dataDir}/${folder}`]));
+  if (folders.length > MAX_CHANNELS)
+    throw new InitRefusal(
+      `${dataDir} holds ${folders.length} folders, and a training job takes at most ${MAX_CHANNELS} channels (one per folder): pass --data DIR, the folder whose subfolders are the channels`,
+    );
+  const channels: Record<string, string> = {};
+  for (const folder of folders) {
+    // The folder's name as a channel name (letters, digits, . - _), made unique; its path as it is.
+    const base = channelNameOf(folder);
+    let name = base;
+    for (let count = 2; name in channels; count++) name = `${base.slice(0, 60)}-${count}`;
+    channels[name] = `${dataDir}/${folder}`;
+  }
+  return channels;
 }
+
+/** SageMaker's channel names: at most 64 of A-Z a-z 0-9 . - _ */
+const channelNameOf = (folder: string): string =>
+  folder
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64) || 'channel';
+
+const MAX_CHANNELS = 20;
+
+/** What init cannot write, said to the user (exit 2). */
+class InitRefusal extends Error {}
 
 const quoted = (text: string): string => JSON.stringify(text);
 
@@ -305,7 +343,20 @@ export async function initCommand(
       reason: 'usage',
       message: `no Dockerfile in ${relative(projectDir, containerDir) || '.'} or the folders below it: pass --container DIR, the folder of your container's Dockerfile`,
     };
+  // Every path it writes is inside the project: a pipeline.yaml that reaches outside its folder
+  // is not one a teammate's clone can run.
+  const outside = (path: string) => path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path);
+  if (outside(relative(projectDir, containerDir)))
+    return {
+      reason: 'usage',
+      message: `--container ${options.container}: not inside ${projectDir}, the project's folder`,
+    };
   const dataDir = relative(projectDir, resolve(io.cwd ?? process.cwd(), options.data ?? 'data')) || '.';
+  if (outside(dataDir))
+    return {
+      reason: 'usage',
+      message: `--data ${options.data}: not inside ${projectDir}, the project's folder`,
+    };
   const dataExists = await stat(resolve(projectDir, dataDir)).then(
     (info) => info.isDirectory(),
     () => false,
@@ -318,6 +369,11 @@ export async function initCommand(
   const invokeData = options.invokeData
     ? relative(projectDir, resolve(io.cwd ?? process.cwd(), options.invokeData))
     : undefined;
+  if (invokeData !== undefined && outside(invokeData))
+    return {
+      reason: 'usage',
+      message: `--invoke-data ${options.invokeData}: not inside ${projectDir}, the project's folder`,
+    };
   if (invokeData !== undefined && !(await pathExists(resolve(projectDir, invokeData))))
     return {
       reason: 'usage',
@@ -345,25 +401,35 @@ export async function initCommand(
       };
     }
   }
+  let channels: Record<string, string>;
+  try {
+    channels = await channelsOf(projectDir, dataDir, invokeData);
+  } catch (error) {
+    if (error instanceof InitRefusal) return { reason: 'usage', message: error.message };
+    throw error;
+  }
   const yaml = pipelineYaml({
     name: resourceNameOf(options.name ?? basename(projectDir)),
     context: relative(projectDir, dirname(dockerfile)) || '.',
     dockerfile: relative(projectDir, dockerfile),
     dockerfileFacts: await readDockerfile(dockerfile),
-    channels: await channelsOf(projectDir, dataDir, invokeData),
+    channels,
     contentType: options.contentType,
     header: options.header,
     ...(invokeData !== undefined ? { invokeData } : {}),
     ...(evaluate ? { evaluate } : {}),
   });
   await writeFile(file, yaml, { flag: 'wx' });
-  const ignored = await ignoreStateFolder(projectDir);
 
-  // What it wrote must pass `pipeline validate`: say so now rather than at the first run.
+  // What it wrote must pass `pipeline validate`; a file that does not is taken back (a second
+  // init would refuse to overwrite it), and the problems are shown against what it was.
   const loaded = await loadForCommand({ file, set: [], json: false, verbose: false }, io);
-  if (!loaded.ok) return { reason: 'config', errors: loaded.error };
-  const refused = await stageConfigErrors(stages, loaded.value, io);
-  if (refused) return { reason: 'config', errors: refused };
+  const refused = loaded.ok ? await stageConfigErrors(stages, loaded.value, io) : loaded.error;
+  if (refused) {
+    await rm(file, { force: true });
+    return { reason: 'config', errors: refused };
+  }
+  const ignored = await ignoreStateFolder(projectDir);
   const written = relative(io.cwd ?? process.cwd(), file) || file;
   if (options.json)
     writeJson(io.stdout, { file: written, dockerfile: relative(projectDir, dockerfile), gitignore: ignored });
