@@ -18,6 +18,13 @@ import { allowFileImages, fileImagesFile } from './file-images.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import type { AccessKey } from './sigv4.js';
 
+/**
+ * The FailureReason of a training job whose local SageMaker stopped while it ran (killed, or hung
+ * and replaced): the job itself did nothing wrong, and a run that finds it trains again.
+ */
+export const STOPPED_WITH_SERVER =
+  'InternalServerError: the local SageMaker stopped while this job was running';
+
 /** What `pipeline local serve --state-file` writes once it listens. */
 export interface LocalServerFacts {
   pid: number;

@@ -13,6 +13,7 @@ import { processRuntime } from '../runtimes/process-runtime.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { inUse, validation } from './aws-error.js';
+import { STOPPED_WITH_SERVER } from './daemon.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobLog } from './job-log.js';
 import type { Operation } from './json-service.js';
@@ -26,6 +27,8 @@ import { resourceOfArn, type Tag, type TagStore } from './tags.js';
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
 
 type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+/** Why a running job was ended: StopTrainingJob, its max runtime, or its server closing. */
+type StopReason = 'Stopped' | 'MaxRuntimeExceeded' | 'ServerStopped';
 
 interface StatusTransition {
   Status: string;
@@ -211,10 +214,7 @@ export function imageFor(trainingImage: string): { runtime: ContainerRuntime; im
 
 export class TrainingJobs {
   /** Running jobs, by name: their live record (the one saved) and how to stop them. */
-  private readonly active = new Map<
-    string,
-    { job: TrainingJob; stop(reason: 'Stopped' | 'MaxRuntimeExceeded'): void }
-  >();
+  private readonly active = new Map<string, { job: TrainingJob; stop(reason: StopReason): void }>();
   private readonly writes = new Map<string, Promise<void>>();
   private creating: Promise<unknown> = Promise.resolve();
 
@@ -269,7 +269,7 @@ export class TrainingJobs {
       )
         continue;
       job.TrainingJobStatus = 'Failed';
-      job.FailureReason = 'InternalServerError: the local SageMaker stopped while this job was running';
+      job.FailureReason = STOPPED_WITH_SERVER;
       this.transition(job, 'Failed', job.FailureReason);
       job.TrainingEndTime = epochSeconds();
       await this.save(job);
@@ -439,8 +439,8 @@ export class TrainingJobs {
   /** Starts the job in the background; it is `active` until its final status is saved. */
   private execute(job: TrainingJob): void {
     const controller = new AbortController();
-    let stoppedAs: 'Stopped' | 'MaxRuntimeExceeded' | undefined;
-    const stop = (reason: 'Stopped' | 'MaxRuntimeExceeded') => {
+    let stoppedAs: StopReason | undefined;
+    const stop = (reason: StopReason) => {
       stoppedAs ??= reason;
       controller.abort();
     };
@@ -451,7 +451,7 @@ export class TrainingJobs {
   private async run(
     job: TrainingJob,
     signal: AbortSignal,
-    stoppedAs: () => 'Stopped' | 'MaxRuntimeExceeded' | undefined,
+    stoppedAs: () => StopReason | undefined,
     stop: (reason: 'MaxRuntimeExceeded') => void,
   ): Promise<void> {
     const name = job.TrainingJobName;
@@ -552,7 +552,11 @@ export class TrainingJobs {
         Timestamp: epochSeconds(),
       }));
       const stopReason = stoppedAs();
-      if (stopReason) {
+      if (stopReason === 'ServerStopped') {
+        job.TrainingJobStatus = 'Failed';
+        job.FailureReason = STOPPED_WITH_SERVER;
+        this.transition(job, 'Failed', job.FailureReason);
+      } else if (stopReason) {
         job.TrainingJobStatus = 'Stopped';
         this.transition(
           job,
@@ -584,9 +588,12 @@ export class TrainingJobs {
     }
   }
 
-  /** Stops every running job (the server is closing): they end as Stopped. */
+  /**
+   * Stops every running job (the server is closing): they fail as a job does whose server went
+   * away, which a re-attaching run takes as a reason to train again; only StopTrainingJob stops.
+   */
   stopAll(): void {
-    for (const job of this.active.values()) job.stop('Stopped');
+    for (const job of this.active.values()) job.stop('ServerStopped');
   }
 
   /** Resolves when no job is running any more. */

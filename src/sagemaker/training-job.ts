@@ -11,6 +11,7 @@ import {
   type DescribeTrainingJobResponse,
 } from '@aws-sdk/client-sagemaker';
 import type { DataChannel, PipelineConfig } from '../engine/config/pipeline-config.js';
+import { STOPPED_WITH_SERVER } from '../local-sagemaker/daemon.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
@@ -117,11 +118,19 @@ async function startOrAttach(request: TrainingJobRequest): Promise<string> {
   const { connection, config } = request;
   if (request.resumeJobName) {
     try {
-      await connection.sagemaker.send(
+      const found = await connection.sagemaker.send(
         new DescribeTrainingJobCommand({ TrainingJobName: request.resumeJobName }),
       );
-      request.log(`re-attaching to the training job ${request.resumeJobName}, started by an earlier run`);
-      return request.resumeJobName;
+      if (connection.target === 'local' && found.FailureReason === STOPPED_WITH_SERVER) {
+        // Its local SageMaker stopped under it (a kill, or a hang that this run's start replaced):
+        // not the job's failure, and not one to make the user run again for.
+        request.log(
+          `the training job ${request.resumeJobName} ended when its local SageMaker stopped; training again`,
+        );
+      } else {
+        request.log(`re-attaching to the training job ${request.resumeJobName}, started by an earlier run`);
+        return request.resumeJobName;
+      }
     } catch (error) {
       if (!isNotFound(error)) {
         throw explainAwsError(error, `describing the training job ${request.resumeJobName}`);

@@ -34,6 +34,8 @@ function isZombie(pid: number): boolean {
 export async function terminateProcess(pid: number, graceSeconds: number): Promise<void> {
   if (!isProcessAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
+  // A stopped process (SIGSTOP, a debugger) gets the SIGTERM only once it runs again.
+  process.kill(pid, 'SIGCONT');
   const deadline = Date.now() + graceSeconds * 1000;
   while (isProcessAlive(pid) && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -82,4 +82,47 @@ describe('re-attaching to a training job', () => {
       local.close();
     }
   });
+
+  it('trains again in the run that replaces a local SageMaker that hung during training', async () => {
+    const { readServerFacts } = await import('../../src/local-sagemaker/daemon.js');
+    // Made stale first: the previous test left train up to date.
+    const args = [...ARGS.slice(0, -1), 'training.hyperparameters.epochs=41'];
+    const before = (await project.savedHandle('train'))?.jobName;
+    const child = project.spawn(args, { real: true });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const jobName = await waitFor(
+      async () => {
+        const saved = (await project.savedHandle('train'))?.jobName;
+        return saved && saved !== before && output.includes('Training in progress') ? saved : undefined;
+      },
+      'the training job to train',
+      120,
+    );
+    child.kill('SIGKILL');
+    await child;
+    const facts = await readServerFacts(project.path('.pipeline', 'local'));
+    assert.ok(facts);
+    // Hung, not dead: it answers nothing, and the next run must replace it.
+    process.kill(facts.pid, 'SIGSTOP');
+    try {
+      const next = await project.run(args, { real: true });
+      assert.equal(next.exitCode, 0, next.stdout + next.stderr);
+      assert.match(
+        next.stdout,
+        new RegExp(`the training job ${jobName} ended when its local SageMaker stopped; training again`),
+      );
+      const trained = (await project.stageOutputs('train')).jobName;
+      assert.notEqual(trained, jobName, 'a new job trained');
+    } finally {
+      // SIGKILL reaches a stopped process; the run stopped it already, unless it failed first.
+      try {
+        process.kill(facts.pid, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+    }
+  });
 });
