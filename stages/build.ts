@@ -1,7 +1,7 @@
 // build: the model's container. It prepares the build context (npm ci and the package's build
 // script, when the context is an npm package), then either builds the docker image, recorded by
 // image id, or, with the process runtime, records a content hash of the programs.
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
@@ -24,8 +24,11 @@ const readShape = outputReader('build', {
   contentHash: 'string?',
 });
 
-/** build's outputs, for the stages that run the image. */
-export function readBuildOutputs(outputs: StageOutputs | undefined): BuildOutputs {
+/**
+ * build's outputs, for the stages that run the image. The programs' folder is recorded relative
+ * to the project (a moved project's build is still up to date) and given back as it is now.
+ */
+export function readBuildOutputs(outputs: StageOutputs | undefined, projectDir: string): BuildOutputs {
   const built = readShape(outputs);
   if (built.runtime === 'docker' && built.imageId !== undefined) {
     return { runtime: 'docker', image: built.image, imageId: built.imageId };
@@ -34,7 +37,7 @@ export function readBuildOutputs(outputs: StageOutputs | undefined): BuildOutput
     return {
       runtime: 'process',
       image: built.image,
-      programDir: built.programDir,
+      programDir: resolve(projectDir, built.programDir),
       contentHash: built.contentHash,
     };
   }
@@ -140,6 +143,8 @@ export const build: Stage = {
       }
     }
     ctx.log(`built ${built.image} (${built.runtime === 'docker' ? built.imageId : built.contentHash})`);
-    return { ...built };
+    return built.runtime === 'process'
+      ? { ...built, programDir: relative(ctx.projectDir, built.programDir) || '.' }
+      : { ...built };
   },
 };

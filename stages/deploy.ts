@@ -28,7 +28,7 @@ export const deploy: Stage = {
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeDeployment = ctx.resumeHandle?.deploymentName;
-    const { imageUri } = readPushOutputs(ctx.upstream.push);
+    const { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
     const { modelArtifact } = readTrainOutputs(ctx.upstream.train);
     const deployment = await deployEndpoint({
       connection,

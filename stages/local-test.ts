@@ -156,7 +156,7 @@ export const localTest: Stage = {
   run: async (ctx): Promise<StageOutputs> => {
     // Loaded here, not at start-up: the runtimes bring execa and docker's helpers.
     const { runtimeFor } = await import('../src/runtimes/select-runtime.js');
-    const image = readBuildOutputs(ctx.upstream.build);
+    const image = readBuildOutputs(ctx.upstream.build, ctx.projectDir);
     const runtime = runtimeFor(image);
     const jobDir = pipelinePaths.localTestJob(ctx.stateDir);
     await prepareJobFolder(ctx, jobDir);

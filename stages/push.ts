@@ -1,6 +1,7 @@
 // push: the built image to ECR (or the registry behind the local ECR), recorded by digest;
 // every later stage uses the image by that digest. For the local target with no registry, the
 // local image is used as it is (by image id, or the programs' folder for the process runtime).
+import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
@@ -11,8 +12,21 @@ import { readBuildOutputs } from './build.js';
 const repositoryName = (config: PipelineConfig): string => config.image.repository ?? config.image.name;
 
 /** What push records: the image every later stage uses, by digest when it was pushed. */
-export const readPushOutputs = outputReader('push', { imageUri: 'string', pushed: 'boolean' });
-export type PushOutputs = ReturnType<typeof readPushOutputs>;
+const readShape = outputReader('push', { imageUri: 'string', pushed: 'boolean', programDir: 'string?' });
+export type PushOutputs = { imageUri: string; pushed: boolean };
+
+/**
+ * push's outputs, for the stages that run the image. A process-runtime image is the programs'
+ * folder, recorded relative to the project and given back as a file:// URL of where it is now, so
+ * that a moved project trains and deploys from its own folder.
+ */
+export function readPushOutputs(outputs: StageOutputs | undefined, projectDir: string): PushOutputs {
+  const { imageUri, pushed, programDir } = readShape(outputs);
+  return {
+    imageUri: programDir !== undefined ? pathToFileURL(resolve(projectDir, programDir)).href : imageUri,
+    pushed,
+  };
+}
 
 export const push: Stage = {
   name: 'push',
@@ -34,7 +48,7 @@ export const push: Stage = {
       ? 'no local registry configured (local.registry): the built image is used as it is, nothing is pushed'
       : undefined,
   run: async (ctx): Promise<StageOutputs> => {
-    const built = readBuildOutputs(ctx.upstream.build);
+    const built = readBuildOutputs(ctx.upstream.build, ctx.projectDir);
     const { config } = ctx;
     const localOnly = config.target === 'local' && !config.local.registry;
     if (built.runtime === 'process') {
@@ -49,7 +63,12 @@ export const push: Stage = {
       ctx.log(
         `process runtime: the local SageMaker runs the programs in ${built.programDir}${localOnly ? '' : ' (a registry needs a docker image; nothing pushed)'}`,
       );
-      return { imageUri, pushed: false, contentHash: built.contentHash };
+      return {
+        imageUri,
+        pushed: false,
+        contentHash: built.contentHash,
+        programDir: relative(ctx.projectDir, built.programDir) || '.',
+      };
     }
     if (localOnly) {
       ctx.log(

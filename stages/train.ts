@@ -34,7 +34,7 @@ export const train: Stage = {
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { runTrainingJob } = await import('../src/sagemaker/training-job.js');
     const uploaded = readUploadOutputs(ctx.upstream.upload);
-    const { imageUri } = readPushOutputs(ctx.upstream.push);
+    const { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeJobName = ctx.resumeHandle?.jobName;

@@ -62,7 +62,8 @@ export async function readServerFacts(dataDir: string): Promise<LocalServerFacts
   }
 }
 
-type Identity = 'ours' | 'not-ours' | 'silent';
+/** `moved`: this folder's daemon from before the project moved, still running on the old path. */
+type Identity = 'ours' | 'moved' | 'not-ours' | 'silent';
 
 /**
  * Whether the server server.json names is this folder's daemon. A busy machine may keep it from
@@ -84,13 +85,18 @@ async function identify(facts: LocalServerFacts, dataDir: string, seconds: numbe
     try {
       if (answer.status !== 200) return 'not-ours';
       const identity = JSON.parse(answer.text) as Partial<LocalSageMakerIdentity>;
-      const ours =
+      const started =
         identity.service === 'pipeline-local-sagemaker' &&
-        identity.dataDir === expected &&
         identity.pid === facts.pid &&
         typeof facts.token === 'string' &&
         identity.token === facts.token;
-      return ours ? 'ours' : 'not-ours';
+      if (!started) return 'not-ours';
+      if (identity.dataDir === expected) return 'ours';
+      // Started from this server.json in another folder: the original of a copy (whose folder
+      // still names it), or this very project before it was moved (whose old folder is gone).
+      const original =
+        typeof identity.dataDir === 'string' ? await readServerFacts(identity.dataDir) : undefined;
+      return original?.token === facts.token ? 'not-ours' : 'moved';
     } catch {
       return 'not-ours';
     }
@@ -117,6 +123,8 @@ export async function findLocalDaemon(
 ): Promise<LocalServerFacts | undefined> {
   const facts = await readServerFacts(dataDir);
   if (!facts || !isProcessAlive(facts.pid)) return undefined;
+  // A daemon left on the old path of a moved project is not used (it works in a folder that is
+  // gone): ensureLocalDaemon and destroy stop it.
   return (await identify(facts, dataDir, patienceSeconds)) === 'ours' ? facts : undefined;
 }
 
@@ -232,7 +240,9 @@ export async function stopLocalDaemon(dataDir: string, graceSeconds = 15): Promi
   const identity = facts && isProcessAlive(facts.pid) ? await identify(facts, dataDir, 2) : 'not-ours';
   const ours =
     facts !== undefined &&
-    (identity === 'ours' || (identity === 'silent' && (await runsServeFor(facts.pid, dataDir))));
+    (identity === 'ours' ||
+      identity === 'moved' ||
+      (identity === 'silent' && (await runsServeFor(facts.pid, dataDir))));
   if (ours) await terminateProcess(facts.pid, graceSeconds);
   await rm(serverFile(dataDir), { force: true });
   return ours;

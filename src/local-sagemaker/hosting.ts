@@ -809,7 +809,7 @@ export class Hosting {
   private async serverOf(handle: ServerHandle): Promise<RunningServer | undefined> {
     const tracked = this.servers.find((server) => sameServer(server.handle, handle));
     if (tracked) return tracked;
-    const found = await runtimeOfServer(handle).reattach(handle);
+    const found = await runtimeOfServer(handle).reattach(handle, this.options.owner);
     if (found) this.servers.push(found);
     return found;
   }
@@ -948,7 +948,7 @@ export class Hosting {
         const endpoint = await this.load<Endpoint>('endpoints', name);
         const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
         if (!endpoint || !variant?.server) return;
-        const alive = await runtimeOfServer(variant.server).reattach(variant.server);
+        const alive = await runtimeOfServer(variant.server).reattach(variant.server, this.options.owner);
         if (alive) return;
         try {
           await this.adopt(name, variant, await this.startVariant(variant), { modified: true });

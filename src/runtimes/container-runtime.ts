@@ -68,5 +68,11 @@ export interface ContainerRuntime {
   train(request: TrainRequest): Promise<{ exitCode: number }>;
   serve(request: ServeRequest): Promise<RunningServer>;
   /** A server started earlier, maybe by another process; undefined when it is gone. */
-  reattach(handle: ServerHandle): Promise<RunningServer | undefined>;
+  /**
+   * The server a handle names, if it runs and is `owner`'s (the data folder of the local SageMaker
+   * that started it, as it is now): not another project's that a copied record names, nor a
+   * program that reused a pid. A server whose owner folder is gone moved with its project: it is
+   * the owner's still.
+   */
+  reattach(handle: ServerHandle, owner?: string): Promise<RunningServer | undefined>;
 }

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
@@ -96,6 +96,25 @@ function startGroup(file: string, args: string[], options: { env: NodeJS.Process
   return child;
 }
 
+/**
+ * Whether process `pid` is a model server of the local SageMaker whose data folder is `owner`: its
+ * working folder is there (a folder's path follows a move of the project), or its OPT_ML is (what
+ * it was started with). A copy's records name the original's servers, and a pid may be reused by
+ * any program after a reboot: neither is there.
+ */
+async function runsFor(pid: number, owner: string): Promise<boolean> {
+  const inside = (path: string | undefined) =>
+    path !== undefined && (path === owner || path.startsWith(`${owner}/`));
+  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  if (inside(cwd)) return true;
+  const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+  const optMl = environ
+    .split('\0')
+    .find((entry) => entry.startsWith('OPT_ML='))
+    ?.slice('OPT_ML='.length);
+  return inside(optMl);
+}
+
 /** A server process this process did not start (or no longer waits on), followed by its pid. */
 function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningServer {
   const exited = new Promise<number>((resolve) => {
@@ -155,7 +174,14 @@ export const processRuntime: ContainerRuntime = {
       // An endpoint: its own process group, output to a file, not waited on, so that it keeps
       // serving after the process that started it has exited.
       const out = openSync(request.detachedLogFile, 'a');
-      const child = spawn(command.file, command.args, { env, detached: true, stdio: ['ignore', out, out] });
+      // Its working folder is its own, in the local SageMaker's data folder: how the server is
+      // known to be this data folder's when found again (runsFor), even after the project moved.
+      const child = spawn(command.file, command.args, {
+        env,
+        cwd: dirname(request.modelDir),
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
       child.unref();
       return followPid({ kind: 'process', pid: child.pid as number, port: request.port });
     }
@@ -176,8 +202,9 @@ export const processRuntime: ContainerRuntime = {
     };
   },
 
-  async reattach(handle: ServerHandle) {
+  async reattach(handle: ServerHandle, owner?: string) {
     if (handle.kind !== 'process' || !isProcessAlive(handle.pid)) return undefined;
+    if (owner !== undefined && !(await runsFor(handle.pid, owner))) return undefined;
     return followPid(handle);
   },
 };

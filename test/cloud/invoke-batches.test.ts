@@ -118,7 +118,7 @@ describe('rows as a JSON document', () => {
       contentType: 'application/json',
       labelColumn: 'label',
     });
-    assert.deepEqual(data, { rows: ['{"x":1}', '{"x":5}'], labels: ['cat', 'dog'] });
+    assert.deepEqual(data, { rows: ['{"x":1}', '{"x":5}'], lines: [1, 2], labels: ['cat', 'dog'] });
     assert.deepEqual(
       readEvaluationData('[[1,2,0],[3,4,1]]', 'd.json', {
         header: false,

@@ -1,6 +1,6 @@
 // The test rig: a temporary project folder with a pipeline.yaml and files, and the CLI run in
 // it as a real child process. Every test that touches the engine goes through here.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -73,6 +73,20 @@ export class TestProject {
       ...files,
     });
     return project;
+  }
+
+  /** The project moved (`mv`) to `folder` beside where it was, in the same temporary folder. */
+  async moveTo(folder: string): Promise<TestProject> {
+    const to = join(this.root, folder);
+    await rename(this.dir, to);
+    return new TestProject(to, this.root);
+  }
+
+  /** A copy of the project (`cp -a`, .pipeline/ included) in `folder` of the same temporary folder. */
+  async copyTo(folder: string): Promise<TestProject> {
+    const to = join(this.root, folder);
+    await cp(this.dir, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    return new TestProject(to, this.root);
   }
 
   path(...parts: string[]): string {

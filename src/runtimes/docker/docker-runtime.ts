@@ -3,7 +3,9 @@
 // bridge network of its own, its port 8080 published on a loopback port only. Containers and
 // networks are labelled, named and removed when done, so that none is left behind; those of a
 // local SageMaker also carry its data folder, so that what a killed one left can be found.
+
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { forEachLine } from '../../shared/line-splitter.js';
 import type {
@@ -166,13 +168,20 @@ export const dockerRuntime: ContainerRuntime = {
     return followContainer({ kind: 'docker', container: name, port: request.port });
   },
 
-  async reattach(handle: ServerHandle) {
+  async reattach(handle: ServerHandle, owner?: string) {
     if (handle.kind !== 'docker') return undefined;
-    const state = await execa('docker', ['inspect', '--format', '{{.State.Running}}', handle.container], {
-      reject: false,
-      stdin: 'ignore',
-    });
-    return String(state.stdout).trim() === 'true' ? followContainer(handle) : undefined;
+    const state = await execa(
+      'docker',
+      ['inspect', '--format', `{{.State.Running}} {{index .Config.Labels "${OWNER_KEY}"}}`, handle.container],
+      { reject: false, stdin: 'ignore' },
+    );
+    const [running, labelled = ''] = String(state.stdout).trim().split(' ');
+    if (running !== 'true') return undefined;
+    // Another data folder's (a copied record names the original's container), unless that folder
+    // is gone: then the project moved, and the container is its own.
+    if (owner !== undefined && labelled !== owner && (labelled === '' || existsSync(labelled)))
+      return undefined;
+    return followContainer(handle);
   },
 };
 
