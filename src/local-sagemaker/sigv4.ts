@@ -102,20 +102,26 @@ function fromHeader(request: IncomingMessage, options: VerifyOptions): SignedPar
       return { kind: 'malformed', detail: 'Missing required header for this request: x-amz-content-sha256' };
     payloadHash = declared;
   } else payloadHash = sha256Hex(options.body ?? Buffer.alloc(0));
+  return signedParts(credential, signedHeaders, signature, amzDate, payloadHash);
+}
+
+/** The parts of a signature, the credential `KEY/DATE/REGION/SERVICE/aws4_request` split. */
+function signedParts(
+  credential: string,
+  signedHeaders: string,
+  signature: string,
+  amzDate: string,
+  payloadHash: string,
+): SignedParts {
+  const at = credential.indexOf('/');
   return {
-    ...splitCredential(credential),
+    accessKeyId: at === -1 ? credential : credential.slice(0, at),
+    scope: at === -1 ? '' : credential.slice(at + 1),
     signedHeaders: signedHeaders.split(';'),
     signature,
     amzDate,
     payloadHash,
   };
-}
-
-function splitCredential(credential: string): { accessKeyId: string; scope: string } {
-  const at = credential.indexOf('/');
-  return at === -1
-    ? { accessKeyId: credential, scope: '' }
-    : { accessKeyId: credential.slice(0, at), scope: credential.slice(at + 1) };
 }
 
 function fromQuery(query: URLSearchParams, options: VerifyOptions, now: number): SignedParts | AuthFailure {
@@ -142,13 +148,7 @@ function fromQuery(query: URLSearchParams, options: VerifyOptions, now: number):
     };
   if (now > signedAt + expires * 1000) return { kind: 'expired' };
   const payloadHash = options.s3 ? 'UNSIGNED-PAYLOAD' : sha256Hex(options.body ?? Buffer.alloc(0));
-  return {
-    ...splitCredential(credential),
-    signedHeaders: signedHeaders.split(';'),
-    signature,
-    amzDate,
-    payloadHash,
-  };
+  return signedParts(credential, signedHeaders, signature, amzDate, payloadHash);
 }
 
 /** Whether the request is signed with one of the keys, as AWS decides it. */

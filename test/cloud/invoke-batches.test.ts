@@ -125,7 +125,7 @@ describe('rows as a JSON document', () => {
         contentType: 'application/json',
         labelColumn: -1,
       }),
-      { rows: ['[1,2]', '[3,4]'], labels: ['0', '1'] },
+      { rows: ['[1,2]', '[3,4]'], lines: [1, 2], labels: ['0', '1'] },
     );
 
     // Through the real runtime client to a server that reads each request as a JSON array.
