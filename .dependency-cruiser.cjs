@@ -57,7 +57,22 @@ module.exports = {
         'The local SageMaker is a server of its own: it uses the runtimes and shared pieces, never the client side, stages or the CLI.',
       severity: 'error',
       from: { path: '^src/local-sagemaker/' },
-      to: { path: ['^src/(sagemaker|review|cli)/', '^stages/'] },
+      to: { path: ['^src/(sagemaker|review|cli|engine)/', '^stages/'] },
+    },
+    {
+      name: 'example-stands-alone',
+      comment:
+        'src/example makes the example data set: a program of its own that imports none of the project, and that none of it imports.',
+      severity: 'error',
+      from: { path: '^src/example/' },
+      to: { path: ['^src/(?!example/)', '^stages/'] },
+    },
+    {
+      name: 'nothing-imports-the-example',
+      comment: 'The tool does not ship the example data generator as part of itself.',
+      severity: 'error',
+      from: { path: '^(src/(?!example/)|stages/)' },
+      to: { path: '^src/example/' },
     },
     {
       name: 'stages-below-cli',

@@ -1,4 +1,4 @@
-// What the kill -9 and Ctrl-C/SIGTERM trials share (test/reliability/*-trials.test.ts): kill
+// What the kill -9 and Ctrl-C/SIGTERM trials share (test/e2e/reliability/*-trials.test.ts): kill
 // moments read from the run's own progress output, the project's training jobs, the state's
 // running stage, and the model programs a project or a CLI process left running.
 import assert from 'node:assert/strict';

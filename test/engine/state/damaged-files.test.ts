@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { PipelineState } from '../../src/engine/state/pipeline-state.js';
-import { readRunRecords } from '../../src/engine/state/run-record.js';
-import { readState } from '../../src/engine/state/state-store.js';
-import { withProject } from '../rig/project.js';
+import type { PipelineState } from '../../../src/engine/state/pipeline-state.js';
+import { readRunRecords } from '../../../src/engine/state/run-record.js';
+import { readState } from '../../../src/engine/state/state-store.js';
+import { withProject } from '../../rig/project.js';
 
 const VALID_STATE: PipelineState = {
   version: 1,

@@ -3,7 +3,7 @@
 // lock, is refused, and `pipeline unlock` removes it by the id the refusal names. KILL_TRIALS_S3
 // sets the number (2 in CI: one round, killed in train and deploy, where remote work is under way;
 // `npm run soak` runs 30, its rounds killing in upload too).
-import { killTrialSuite } from '../rig/kill-trials.js';
+import { killTrialSuite } from '../../rig/kill-trials.js';
 
 killTrialSuite({
   name: 's3',

@@ -5,7 +5,7 @@
 // the build prints (here the context's own `npm run build`, which sees the environment).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withProject } from '../rig/project.js';
+import { withProject } from '../../rig/project.js';
 
 const config = (build: string, runtime = 'docker') => `name: build-secrets
 runtime: ${runtime}

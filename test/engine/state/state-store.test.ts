@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { emptyState } from '../../src/engine/state/pipeline-state.js';
-import { readState, writeState } from '../../src/engine/state/state-store.js';
-import { repoRoot, waitFor, withProject } from '../rig/project.js';
+import { emptyState } from '../../../src/engine/state/pipeline-state.js';
+import { readState, writeState } from '../../../src/engine/state/state-store.js';
+import { repoRoot, waitFor, withProject } from '../../rig/project.js';
 
 describe('state store', () => {
   it('never shows a reader a torn state while another process writes it', async () => {

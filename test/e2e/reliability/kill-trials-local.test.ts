@@ -6,6 +6,6 @@
 // each stage starts (later rounds a few of its lines in), each next run resuming the last, so every
 // stage boundary is hit. KILL_TRIALS sets the number of kills (8 in CI: one round, one per stage;
 // `npm run soak` runs 200). Everything checked is this project's, so the trials run beside other tests.
-import { killTrialSuite } from '../rig/kill-trials.js';
+import { killTrialSuite } from '../../rig/kill-trials.js';
 
 killTrialSuite({ name: 'local', trials: Number(process.env.KILL_TRIALS ?? 8), yaml: '' });

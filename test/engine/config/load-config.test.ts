@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { formatDiagnostic } from '../../src/engine/config/diagnostic.js';
-import { loadConfig } from '../../src/engine/config/load-config.js';
-import { parseYamlCached } from '../../src/engine/config/parse-cache.js';
-import { parseYamlWithPositions } from '../../src/engine/config/yaml-source.js';
-import { BASE_CONFIG, TestProject } from '../rig/project.js';
+import { formatDiagnostic } from '../../../src/engine/config/diagnostic.js';
+import { loadConfig } from '../../../src/engine/config/load-config.js';
+import { parseYamlCached } from '../../../src/engine/config/parse-cache.js';
+import { parseYamlWithPositions } from '../../../src/engine/config/yaml-source.js';
+import { BASE_CONFIG, TestProject } from '../../rig/project.js';
 
 describe('loadConfig', () => {
   let project: TestProject;

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readServerFacts } from '../../src/local-sagemaker/daemon.js';
-import { requireDocker } from '../rig/docker.js';
-import { containerDir } from '../rig/example-model.js';
-import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
-import { type TestProject, waitFor } from '../rig/project.js';
+import { readServerFacts } from '../../../src/local-sagemaker/daemon.js';
+import { requireDocker } from '../../rig/docker.js';
+import { containerDir } from '../../rig/example-model.js';
+import { cleanUpExampleProject, freshExampleProject } from '../../rig/local-target.js';
+import { type TestProject, waitFor } from '../../rig/project.js';
 
 const PROCESS = ['--set', 'runtime=process', '--set', 'evaluate.gates=[]'];
 

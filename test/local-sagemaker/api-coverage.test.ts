@@ -9,7 +9,7 @@ import { loadServiceModel } from '../../src/shared/service-model.js';
 import { startLocalRig } from '../rig/local-sagemaker.js';
 import { repoRoot } from '../rig/project.js';
 
-const START = '<!-- api-coverage:start (made by test/local/api-coverage.test.ts) -->';
+const START = '<!-- api-coverage:start (made by test/local-sagemaker/api-coverage.test.ts) -->';
 const END = '<!-- api-coverage:end -->';
 
 describe('the API coverage table', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { BASE_CONFIG, withProject } from '../rig/project.js';
+import { BASE_CONFIG, withProject } from '../../rig/project.js';
 
 describe('run records', () => {
   it('records each run with the resolved config, stage outputs and the git commit', async () => {

@@ -3,11 +3,15 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { FileHasher } from '../../src/engine/plan/file-hasher.js';
-import { describeReason, diffSnapshots } from '../../src/engine/plan/stale-reason.js';
-import { parseTreeValue, TREE_SUMMARY_FILES, TreeListingStore } from '../../src/engine/plan/tree-listings.js';
-import { hashJson } from '../../src/shared/canonical-json.js';
-import { type TestProject, withProject } from '../rig/project.js';
+import { FileHasher } from '../../../src/engine/plan/file-hasher.js';
+import { describeReason, diffSnapshots } from '../../../src/engine/plan/stale-reason.js';
+import {
+  parseTreeValue,
+  TREE_SUMMARY_FILES,
+  TreeListingStore,
+} from '../../../src/engine/plan/tree-listings.js';
+import { hashJson } from '../../../src/shared/canonical-json.js';
+import { type TestProject, withProject } from '../../rig/project.js';
 
 const FILES = TREE_SUMMARY_FILES + 200;
 const manyFiles = (): Record<string, string> =>

@@ -10,17 +10,17 @@ import { cp, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { readServerFacts } from '../../src/local-sagemaker/daemon.js';
-import { isProcessAlive } from '../../src/shared/process-alive.js';
-import { leftoverContainers, requireDebianImage } from '../rig/docker.js';
+import { readServerFacts } from '../../../src/local-sagemaker/daemon.js';
+import { isProcessAlive } from '../../../src/shared/process-alive.js';
+import { leftoverContainers, requireDebianImage } from '../../rig/docker.js';
 import {
   emptyRepository,
   installTool,
   npxPipeline,
   type PackedTool,
   packTool,
-} from '../rig/installed-tool.js';
-import { repoRoot, type TestProject } from '../rig/project.js';
+} from '../../rig/installed-tool.js';
+import { repoRoot, type TestProject } from '../../rig/project.js';
 
 const example = join(repoRoot, 'examples', 'decision-tree');
 

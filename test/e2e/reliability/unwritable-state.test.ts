@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cp, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { execa } from 'execa';
-import { TestProject as Project, type TestProject } from '../rig/project.js';
+import { TestProject as Project, type TestProject } from '../../rig/project.js';
 
 /** Mounts a tmpfs of `size` over dir, or says why not (only root may mount). */
 async function mountTmpfs(t: TestContext, dir: string, size: string): Promise<boolean> {

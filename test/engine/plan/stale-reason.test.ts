@@ -1,9 +1,9 @@
 // Staleness reasons name exactly what changed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { InputSnapshot } from '../../src/engine/plan/input-snapshot.js';
-import { describeReason, diffSnapshots } from '../../src/engine/plan/stale-reason.js';
-import { canonicalJson } from '../../src/shared/canonical-json.js';
+import type { InputSnapshot } from '../../../src/engine/plan/input-snapshot.js';
+import { describeReason, diffSnapshots } from '../../../src/engine/plan/stale-reason.js';
+import { canonicalJson } from '../../../src/shared/canonical-json.js';
 
 const snapshot = (overrides: Partial<InputSnapshot> = {}): InputSnapshot => ({
   stageVersion: 1,

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
-import type { CliResult, TestProject } from '../rig/project.js';
+import { cleanUpExampleProject, freshExampleProject } from '../../rig/local-target.js';
+import type { CliResult, TestProject } from '../../rig/project.js';
 
 const SECRETS = {
   AWS_ACCESS_KEY_ID: 'AKIAFAKEKEY1234567890',

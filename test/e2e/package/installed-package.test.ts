@@ -12,9 +12,9 @@ import {
   npxPipeline,
   type PackedTool,
   packTool,
-} from '../rig/installed-tool.js';
-import type { TestProject } from '../rig/project.js';
-import { makeExecutable, PYTHON_CONTAINER } from '../rig/python-container.js';
+} from '../../rig/installed-tool.js';
+import type { TestProject } from '../../rig/project.js';
+import { makeExecutable, PYTHON_CONTAINER } from '../../rig/python-container.js';
 
 describe('the packed tool, installed in another repository', () => {
   let tool: PackedTool;

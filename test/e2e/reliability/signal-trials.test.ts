@@ -12,9 +12,9 @@ import {
   random,
   runToCompletion,
   whenStageReaches,
-} from '../rig/kill-trials.js';
-import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../rig/local-target.js';
-import { type TestProject, waitFor } from '../rig/project.js';
+} from '../../rig/kill-trials.js';
+import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../../rig/local-target.js';
+import { type TestProject, waitFor } from '../../rig/project.js';
 
 const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
 /**

@@ -2,7 +2,7 @@
 // message at `pipeline.yaml:LINE:COL`, no stack trace, and the state left exactly as it was.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withProject } from '../rig/project.js';
+import { withProject } from '../../rig/project.js';
 
 const OK_IMAGE = 'image:\n  name: model\n';
 const base = (rest: string) => `name: model\n${OK_IMAGE}${rest}`;

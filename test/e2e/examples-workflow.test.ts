@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { repoRoot, withProject } from './rig/project.js';
+import { repoRoot, withProject } from '../rig/project.js';
 
 interface Workflow {
   on: Record<string, unknown>;

@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { looksSecret } from '../../src/engine/config/secret-names.js';
-import { loadSecretKey, SecretDigester, secretKeyFile } from '../../src/engine/plan/secret-digest.js';
-import { describeReason, diffSnapshots } from '../../src/engine/plan/stale-reason.js';
+import { looksSecret } from '../../../src/engine/config/secret-names.js';
+import { loadSecretKey, SecretDigester, secretKeyFile } from '../../../src/engine/plan/secret-digest.js';
+import { describeReason, diffSnapshots } from '../../../src/engine/plan/stale-reason.js';
 
 const KEY = Buffer.alloc(32, 7);
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { readServerFacts, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
-import { S3StateBackend } from '../../src/sagemaker/s3-state-backend.js';
-import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
-import { BASE_CONFIG, TestProject, waitFor } from '../rig/project.js';
-import { daemonKey, TEST_KEY } from '../rig/test-key.js';
+import { readServerFacts, stopLocalDaemon } from '../../../src/local-sagemaker/daemon.js';
+import { S3StateBackend } from '../../../src/sagemaker/s3-state-backend.js';
+import { localS3Client, startTestS3, type TestS3 } from '../../rig/local-s3.js';
+import { BASE_CONFIG, TestProject, waitFor } from '../../rig/project.js';
+import { daemonKey, TEST_KEY } from '../../rig/test-key.js';
 
 const BUCKET = 'team-state';
 const ENV = {

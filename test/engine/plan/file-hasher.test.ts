@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { utimes, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { FileHasher } from '../../src/engine/plan/file-hasher.js';
-import { withProject } from '../rig/project.js';
+import { FileHasher } from '../../../src/engine/plan/file-hasher.js';
+import { withProject } from '../../rig/project.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
