@@ -10,6 +10,21 @@ import { type AccessKey, jsonAuthError, verifySigV4 } from './sigv4.js';
 
 export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
 
+/** A service's handlers typed by the wire types its model generates (generated/*-wire.ts). */
+export type Handlers<Ops> = {
+  [Name in keyof Ops]?: Ops[Name] extends { input: infer In; output: infer Out }
+    ? (input: In) => Promise<Out> | Out
+    : never;
+};
+
+/**
+ * Typed handlers as the server calls them. The one place a request body is taken for its wire
+ * type: the server has checked it against the operation's input shape in AWS's model first.
+ */
+export function handlers<Ops>(typed: Handlers<Ops>): Record<string, Operation> {
+  return typed as Record<string, Operation>;
+}
+
 export interface JsonService {
   /** What users call it in messages: "the local SageMaker". */
   title: string;

@@ -4,7 +4,6 @@
 // filters, is a ValidationException, as on SageMaker.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { validation } from './aws-error.js';
-import type { Input } from './request-fields.js';
 
 /** What the List calls read of a resource. */
 export interface Listed {
@@ -71,15 +70,29 @@ function offsetOf(nextToken: unknown, query: string): number {
   );
 }
 
+/** What a List request may say about its page: each List operation's input has these members. */
+export interface ListRequest {
+  NameContains?: unknown;
+  StatusEquals?: unknown;
+  CreationTimeBefore?: unknown;
+  CreationTimeAfter?: unknown;
+  LastModifiedTimeBefore?: unknown;
+  LastModifiedTimeAfter?: unknown;
+  SortBy?: unknown;
+  SortOrder?: unknown;
+  MaxResults?: unknown;
+  NextToken?: unknown;
+}
+
 export function listPage<T>(
   items: readonly T[],
-  input: Input,
+  input: ListRequest,
   describe: (item: T) => Listed,
   /** `operation`: the List call, so that its tokens are good for it alone. */
   { operation, maxResults: defaultMax }: { operation: string; maxResults?: number },
 ): { page: T[]; NextToken?: string } {
   const query = createHash('sha256')
-    .update(JSON.stringify([operation, ...FILTERS.map((name) => input[name] ?? null)]))
+    .update(JSON.stringify([operation, ...FILTERS.map((name) => input[name as keyof ListRequest] ?? null)]))
     .digest('base64url')
     .slice(0, 16);
   const offset = offsetOf(input.NextToken, query);

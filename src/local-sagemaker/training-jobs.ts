@@ -15,65 +15,57 @@ import { ACCOUNT } from './account.js';
 import { inUse, validation } from './aws-error.js';
 import { STOPPED_WITH_SERVER } from './daemon.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
+import type {
+  AlgorithmSpecification,
+  Channel,
+  CreateTrainingJobRequest,
+  CreateTrainingJobResponse,
+  DescribeTrainingJobResponse,
+  ListTrainingJobsRequest,
+  ListTrainingJobsResponse,
+  OutputDataConfig,
+  ResourceConfig,
+  S3DataSource,
+  Operations as SageMakerOperations,
+  SecondaryStatus,
+  StoppingCondition,
+} from './generated/sagemaker-wire.js';
 import { JobLog } from './job-log.js';
-import type { Operation } from './json-service.js';
+import { handlers, type Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { type LogStream, TRAINING_LOG_GROUP } from './logs.js';
-import { epochSeconds, field, type Input, required, resourceName } from './request-fields.js';
+import { epochSeconds } from './request-fields.js';
 import { downloadPrefix, parseS3Uri, type StoredObjects, uploadFolderAsTarGz } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
-import { resourceOfArn, type Tag, type TagStore } from './tags.js';
-
-const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
+import { resourceOfArn, type TagStore } from './tags.js';
 
 type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
 /** Why a running job was ended: StopTrainingJob, its max runtime, or its server closing. */
 type StopReason = 'Stopped' | 'MaxRuntimeExceeded' | 'ServerStopped';
 
 interface StatusTransition {
-  Status: string;
+  Status: SecondaryStatus;
   StartTime: number;
   EndTime?: number;
   StatusMessage: string;
 }
 
-interface Channel {
-  ChannelName: string;
-  DataSource: { S3DataSource: { S3Uri: string; S3DataType?: string; S3DataDistributionType?: string } };
-  ContentType?: string;
-}
+/**
+ * A job as DescribeTrainingJob returns it (its wire type, with the members a job here always has
+ * made required); persisted as it is.
+ */
+/** A channel of the one data source the local SageMaker reads: S3. */
+type S3Channel = Channel & { DataSource: { S3DataSource: S3DataSource } };
 
-/** A job as DescribeTrainingJob returns it; persisted as it is. */
-export interface TrainingJob {
-  TrainingJobName: string;
-  TrainingJobArn: string;
+export interface TrainingJob extends DescribeTrainingJobResponse {
+  OutputDataConfig: OutputDataConfig;
   TrainingJobStatus: JobStatus;
-  SecondaryStatus: string;
   SecondaryStatusTransitions: StatusTransition[];
-  AlgorithmSpecification: {
-    TrainingImage: string;
-    TrainingInputMode: string;
-    MetricDefinitions?: { Name: string; Regex: string }[];
-  };
-  RoleArn: string;
-  HyperParameters?: Record<string, string>;
-  InputDataConfig?: Channel[];
-  OutputDataConfig: { S3OutputPath: string };
-  ResourceConfig: { InstanceType: string; InstanceCount: number; VolumeSizeInGB: number };
-  StoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
-  Environment?: Record<string, string>;
-  EnableManagedSpotTraining?: boolean;
-  CheckpointConfig?: { S3Uri: string; LocalPath?: string };
-  CreationTime: number;
+  AlgorithmSpecification: AlgorithmSpecification & { TrainingImage: string };
+  InputDataConfig?: S3Channel[];
+  ResourceConfig: ResourceConfig & { InstanceType: string; InstanceCount: number; VolumeSizeInGB: number };
+  StoppingCondition: StoppingCondition & { MaxRuntimeInSeconds: number };
   LastModifiedTime: number;
-  TrainingStartTime?: number;
-  TrainingEndTime?: number;
-  /** Where the model goes: set from creation, as the API's output shape requires it. */
-  ModelArtifacts: { S3ModelArtifacts: string };
-  FailureReason?: string;
-  FinalMetricDataList?: { MetricName: string; Value: number; Timestamp: number }[];
-  TrainingTimeInSeconds?: number;
-  BillableTimeInSeconds?: number;
 }
 
 export interface TrainingJobsOptions {
@@ -105,88 +97,83 @@ type CreateRequest = Omit<
   | 'ModelArtifacts'
 >;
 
-function validateCreate(input: Input): CreateRequest {
-  const name = resourceName(input, 'TrainingJobName');
-  const role = required<string>(input, 'RoleArn', 'string');
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/.test(role)) {
+/** Members the model leaves optional (it has other ways to say them) that a job here must have. */
+function needed<T>(value: T | undefined, member: string): T {
+  if (value === undefined || value === null)
     throw validation(
-      `1 validation error detected: Value '${role}' at 'roleArn' failed to satisfy constraint: Member must satisfy the IAM role ARN pattern`,
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null (the local SageMaker needs it to run the job)`,
     );
-  }
-  const algorithm = required<TrainingJob['AlgorithmSpecification']>(
-    input,
-    'AlgorithmSpecification',
-    'object',
-  );
-  required<string>(algorithm, 'TrainingImage', 'string');
-  const mode = required<string>(algorithm, 'TrainingInputMode', 'string');
-  if (mode !== 'File') throw validation(`TrainingInputMode ${mode} is not supported locally; use File`);
-  for (const metric of field<{ Name: string; Regex: string }[]>(algorithm, 'MetricDefinitions', 'array') ??
-    []) {
+  return value;
+}
+
+/**
+ * What the service model cannot say of a CreateTrainingJob request (its shapes, patterns, lengths
+ * and counts were checked against it before): the members a job here needs, the input mode it
+ * runs, metric regexes that compile, channel names that are not `.`/`..` and appear once, and
+ * spot training's wait.
+ */
+function checkCreate(input: CreateTrainingJobRequest): CreateRequest {
+  const algorithm = needed(input.AlgorithmSpecification, 'algorithmSpecification');
+  const image = needed(algorithm.TrainingImage, 'algorithmSpecification.trainingImage');
+  if (algorithm.TrainingInputMode !== 'File')
+    throw validation(`TrainingInputMode ${algorithm.TrainingInputMode} is not supported locally; use File`);
+  for (const metric of algorithm.MetricDefinitions ?? []) {
     try {
       new RegExp(metric.Regex);
     } catch {
       throw validation(`MetricDefinitions: the regex of ${metric.Name} is not valid: ${metric.Regex}`);
     }
   }
-  const hyperparameters = field<Record<string, unknown>>(input, 'HyperParameters', 'object') ?? {};
-  if (Object.keys(hyperparameters).length > 100) throw validation('HyperParameters: at most 100 entries');
-  for (const [key, value] of Object.entries(hyperparameters)) {
-    if (typeof value !== 'string') {
-      throw validation(
-        `1 validation error detected: Value at 'hyperParameters.${key}' failed to satisfy constraint: Member must be a string (SageMaker sends hyperparameters as strings)`,
-      );
-    }
-    if (key.length > 256 || value.length > 2500)
-      throw validation(`HyperParameters.${key}: key at most 256, value at most 2500 characters`);
-  }
-  const channels = field<Channel[]>(input, 'InputDataConfig', 'array') ?? [];
-  if (channels.length > 20) throw validation('InputDataConfig: at most 20 channels');
   const names = new Set<string>();
-  for (const channel of channels) {
+  const channels: S3Channel[] = [];
+  for (const channel of input.InputDataConfig ?? []) {
     // `.` and `..` fit the pattern but would name the data folder itself or its parent.
-    if (!CHANNEL_NAME.test(String(channel?.ChannelName)) || /^\.{1,2}$/.test(channel.ChannelName))
-      throw validation(`invalid ChannelName: ${String(channel?.ChannelName)}`);
+    if (/^\.{1,2}$/.test(channel.ChannelName))
+      throw validation(`invalid ChannelName: ${channel.ChannelName}`);
     if (names.has(channel.ChannelName)) throw validation(`duplicate ChannelName: ${channel.ChannelName}`);
     names.add(channel.ChannelName);
-    const uri = channel.DataSource?.S3DataSource?.S3Uri;
-    if (typeof uri !== 'string' || !/^(https|s3):\/\/([^/]+)\/?(.*)$/.test(uri)) {
-      throw validation(`channel ${channel.ChannelName}: DataSource.S3DataSource.S3Uri must be an s3:// URI`);
-    }
+    const s3 = channel.DataSource.S3DataSource;
+    if (!s3)
+      throw validation(
+        `channel ${channel.ChannelName}: only S3DataSource is supported by the local SageMaker`,
+      );
+    channels.push({ ...channel, DataSource: { ...channel.DataSource, S3DataSource: s3 } });
   }
-  const output = required<TrainingJob['OutputDataConfig']>(input, 'OutputDataConfig', 'object');
-  required<string>(output, 'S3OutputPath', 'string');
-  const resources = required<TrainingJob['ResourceConfig']>(input, 'ResourceConfig', 'object');
-  required<string>(resources, 'InstanceType', 'string');
-  required<number>(resources, 'InstanceCount', 'number');
-  required<number>(resources, 'VolumeSizeInGB', 'number');
-  const stopping = required<TrainingJob['StoppingCondition']>(input, 'StoppingCondition', 'object');
-  const maxRuntime = required<number>(stopping, 'MaxRuntimeInSeconds', 'number');
-  if (maxRuntime < 1 || maxRuntime > 2_419_200)
-    throw validation('MaxRuntimeInSeconds must be from 1 to 2419200');
-  const spot = field<boolean>(input, 'EnableManagedSpotTraining', 'boolean');
+  const resources = needed(input.ResourceConfig, 'resourceConfig');
+  const stopping = needed(input.StoppingCondition, 'stoppingCondition');
+  const maxRuntime = needed(stopping.MaxRuntimeInSeconds, 'stoppingCondition.maxRuntimeInSeconds');
+  if (maxRuntime > 2_419_200) throw validation('MaxRuntimeInSeconds must be from 1 to 2419200');
+  const spot = input.EnableManagedSpotTraining;
   if (spot && !(stopping.MaxWaitTimeInSeconds && stopping.MaxWaitTimeInSeconds >= maxRuntime)) {
     throw validation(
       'managed spot training needs StoppingCondition.MaxWaitTimeInSeconds of at least MaxRuntimeInSeconds',
     );
   }
-  const environment = field<Record<string, string>>(input, 'Environment', 'object');
-  if (environment && Object.keys(environment).length > 48)
-    throw validation('Environment: at most 48 entries');
   return {
-    TrainingJobName: name,
-    AlgorithmSpecification: algorithm,
-    RoleArn: role,
-    HyperParameters: hyperparameters as Record<string, string>,
+    TrainingJobName: input.TrainingJobName,
+    AlgorithmSpecification: {
+      TrainingImage: image,
+      TrainingInputMode: algorithm.TrainingInputMode,
+      ...(algorithm.MetricDefinitions ? { MetricDefinitions: algorithm.MetricDefinitions } : {}),
+    },
+    RoleArn: input.RoleArn,
+    HyperParameters: input.HyperParameters ?? {},
     InputDataConfig: channels,
-    OutputDataConfig: output,
-    ResourceConfig: resources,
-    StoppingCondition: stopping,
-    ...(environment ? { Environment: environment } : {}),
+    OutputDataConfig: input.OutputDataConfig,
+    ResourceConfig: {
+      InstanceType: needed(resources.InstanceType, 'resourceConfig.instanceType'),
+      InstanceCount: needed(resources.InstanceCount, 'resourceConfig.instanceCount'),
+      VolumeSizeInGB: needed(resources.VolumeSizeInGB, 'resourceConfig.volumeSizeInGB'),
+    },
+    StoppingCondition: {
+      MaxRuntimeInSeconds: maxRuntime,
+      ...(stopping.MaxWaitTimeInSeconds !== undefined
+        ? { MaxWaitTimeInSeconds: stopping.MaxWaitTimeInSeconds }
+        : {}),
+    },
+    ...(input.Environment ? { Environment: input.Environment } : {}),
     ...(spot !== undefined ? { EnableManagedSpotTraining: spot } : {}),
-    ...(input.CheckpointConfig
-      ? { CheckpointConfig: input.CheckpointConfig as TrainingJob['CheckpointConfig'] }
-      : {}),
+    ...(input.CheckpointConfig ? { CheckpointConfig: input.CheckpointConfig } : {}),
   };
 }
 
@@ -249,7 +236,7 @@ export class TrainingJobs {
     return next;
   }
 
-  private transition(job: TrainingJob, status: string, message: string): void {
+  private transition(job: TrainingJob, status: SecondaryStatus, message: string): void {
     const now = epochSeconds();
     const last = job.SecondaryStatusTransitions.at(-1);
     if (last && last.EndTime === undefined) last.EndTime = now;
@@ -277,21 +264,21 @@ export class TrainingJobs {
   }
 
   operations(): Record<string, Operation> {
-    return {
+    return handlers<SageMakerOperations>({
       CreateTrainingJob: (input) => {
         // One create at a time: two of one name at once would both find it free.
         const created = this.creating.then(() => this.create(input));
         this.creating = created.catch(() => undefined);
         return created;
       },
-      DescribeTrainingJob: (input) => this.describe(input),
-      StopTrainingJob: (input) => this.stop(input),
+      DescribeTrainingJob: (input) => this.describe(input.TrainingJobName),
+      StopTrainingJob: (input) => this.stop(input.TrainingJobName),
       ListTrainingJobs: (input) => this.list(input),
-    };
+    });
   }
 
-  async create(input: Input): Promise<{ TrainingJobArn: string }> {
-    const request = validateCreate(input);
+  async create(input: CreateTrainingJobRequest): Promise<CreateTrainingJobResponse> {
+    const request = checkCreate(input);
     checkFileImage(
       request.AlgorithmSpecification.TrainingImage,
       this.options.fileImages ?? { roots: [] },
@@ -321,7 +308,7 @@ export class TrainingJobs {
     };
     await mkdir(this.jobDir(name), { recursive: true });
     await this.save(job);
-    if (Array.isArray(input.Tags)) await this.options.tags?.add(arn, input.Tags as Tag[]);
+    if (input.Tags) await this.options.tags?.add(arn, input.Tags);
     this.execute(job);
     return { TrainingJobArn: arn };
   }
@@ -363,16 +350,15 @@ export class TrainingJobs {
     return match === undefined ? undefined : this.load(match);
   }
 
-  async describe(input: Input): Promise<TrainingJob> {
-    const name = resourceName(input, 'TrainingJobName');
+  async describe(name: string): Promise<TrainingJob> {
     const job = await this.load(name);
     // SageMaker's own answer, which the aws CLI's waiters rely on: not ResourceNotFound.
     if (!job) throw validation('Requested resource not found.');
     return job;
   }
 
-  async stop(input: Input): Promise<Record<string, never>> {
-    const job = await this.describe(input);
+  async stop(name: string): Promise<Record<string, never>> {
+    const job = await this.describe(name);
     if (job.TrainingJobStatus !== 'InProgress') {
       throw validation(
         `The request was rejected because the training job is in status ${job.TrainingJobStatus}.`,
@@ -385,7 +371,7 @@ export class TrainingJobs {
     return {};
   }
 
-  async list(input: Input): Promise<{ TrainingJobSummaries: unknown[]; NextToken?: string }> {
+  async list(input: ListTrainingJobsRequest): Promise<ListTrainingJobsResponse> {
     const names = await readdir(this.options.dir).catch(() => [] as string[]);
     const jobs = (await Promise.all(names.map((name) => this.load(name)))).filter(
       (job): job is TrainingJob => job !== undefined,

@@ -221,6 +221,21 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       name: 'ValidationException',
       message: /'outputDataConfig' failed to satisfy constraint: Member must not be null/,
     });
+    // The service model's limits, not a second copy of them: 100 environment variables are
+    // SageMaker's most (a hand-written check here once refused more than 48).
+    const environment = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`VAR_${index}`, 'x']));
+    await assert.rejects(reject({ ...jobRequest('too-many-vars', {}), Environment: environment(101) }), {
+      name: 'ValidationException',
+      message:
+        /'environment' failed to satisfy constraint: Member must have length less than or equal to 100/,
+    });
+    const hundred = await reject({
+      ...jobRequest('job-env-100', { epochs: '1' }),
+      Environment: environment(100),
+    });
+    assert.match(hundred.TrainingJobArn ?? '', /training-job\/job-env-100$/);
+    await waitForJob(rig.sagemaker, 'job-env-100');
     await assert.rejects(
       rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'never-created' })),
       { name: 'ValidationException', message: 'Requested resource not found.' },
@@ -228,6 +243,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     const list = await rig.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'job-' }));
     assert.deepEqual(list.TrainingJobSummaries?.map((j) => j.TrainingJobName).sort(), [
       'job-bad',
+      'job-env-100',
       'job-no-image',
       'job-ok',
       'job-slow',
