@@ -31,20 +31,35 @@ import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
-import type { Operation } from './json-service.js';
+import type {
+  CreateEndpointConfigInput,
+  CreateEndpointConfigOutput,
+  CreateEndpointInput,
+  CreateEndpointOutput,
+  CreateModelInput,
+  CreateModelOutput,
+  DeleteEndpointInput,
+  ProductionVariant,
+  ProductionVariantServerlessConfig,
+  Operations as SageMakerOperations,
+  UpdateEndpointInput,
+  UpdateEndpointOutput,
+  UpdateEndpointWeightsAndCapacitiesInput,
+  UpdateEndpointWeightsAndCapacitiesOutput,
+  AsyncInferenceConfig as WireAsyncInferenceConfig,
+  ContainerDefinition as WireContainerDefinition,
+} from './generated/sagemaker-wire.js';
+import { handlers, type Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
-import { epochSeconds, type Input, resourceName } from './request-fields.js';
+import { epochSeconds } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
-import { resourceOfArn, type Tag, type TagStore } from './tags.js';
+import { resourceOfArn, type TagStore } from './tags.js';
 import { imageFor } from './training-jobs.js';
 
-interface ContainerDefinition {
-  Image: string;
-  ModelDataUrl?: string;
-  Environment?: Record<string, string>;
-}
+/** A model's container: its image is needed here (the model also allows a package name). */
+type ContainerDefinition = WireContainerDefinition & { Image: string };
 
 interface Model {
   ModelName: string;
@@ -54,28 +69,12 @@ interface Model {
   CreationTime: number;
 }
 
-interface Variant {
-  VariantName: string;
-  ModelName: string;
-  InstanceType?: string;
-  InitialInstanceCount?: number;
-  InitialVariantWeight?: number;
-  /** How long the container may take to answer /ping; the server's default when absent. */
-  ContainerStartupHealthCheckTimeoutInSeconds?: number;
-  ServerlessConfig?: ServerlessConfig;
-}
-
-interface ServerlessConfig {
-  MemorySizeInMB: number;
-  MaxConcurrency: number;
-  ProvisionedConcurrency?: number;
-}
+/** A variant of a model (the model also allows inference components, which this does not run). */
+type Variant = ProductionVariant & { ModelName: string };
+type ServerlessConfig = ProductionVariantServerlessConfig;
 
 /** Where an endpoint's asynchronous invocations go (InvokeEndpointAsync). */
-export interface AsyncInferenceConfig {
-  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
-  OutputConfig: { S3OutputPath?: string; S3FailurePath?: string };
-}
+export type AsyncInferenceConfig = WireAsyncInferenceConfig;
 
 interface EndpointConfig {
   EndpointConfigName: string;
@@ -176,7 +175,7 @@ const UNSUPPORTED_VARIANT = ['ManagedInstanceScaling', 'InstancePools', 'Capacit
 const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
 
 /** A variant runs on instances (InstanceType and InitialInstanceCount) or serverless, not both. */
-function checkCapacity(variant: Variant, index: number): void {
+function checkCapacity(variant: ProductionVariant, index: number): void {
   const instances = variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined;
   if (variant.ServerlessConfig) {
     if (instances)
@@ -198,7 +197,7 @@ function checkCapacity(variant: Variant, index: number): void {
 
 /** What the local SageMaker runs of an AsyncInferenceConfig; the rest is refused. */
 function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]): void {
-  const output = config.OutputConfig as AsyncInferenceConfig['OutputConfig'] & Input;
+  const output = config.OutputConfig;
   refuseUnsupported(output, ['NotificationConfig', 'KmsKeyId'], 'AsyncInferenceConfig.OutputConfig.');
   if (!output.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig: S3OutputPath is required.');
   for (const path of [output.S3OutputPath, output.S3FailurePath])
@@ -208,9 +207,9 @@ function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]):
     throw validation('An endpoint configuration with AsyncInferenceConfig cannot have serverless variants.');
 }
 
-function refuseUnsupported(input: Input, names: readonly string[], where: string): void {
+function refuseUnsupported(input: object, names: readonly string[], where: string): void {
   for (const name of names) {
-    const value = input[name];
+    const value = (input as Record<string, unknown>)[name];
     if (value !== undefined && value !== null && value !== false)
       throw validation(
         `${where}${name} is not supported by the local SageMaker; remove it, or use target aws`,
@@ -382,10 +381,10 @@ export class Hosting {
   }
 
   operations(): Record<string, Operation> {
-    return {
+    return handlers<SageMakerOperations>({
       CreateModel: (input) => this.exclusively('models', () => this.createModel(input)),
-      DescribeModel: async (input) => this.mustLoad<Model>('models', resourceName(input, 'ModelName')),
-      DeleteModel: (input) => this.remove('models', resourceName(input, 'ModelName')),
+      DescribeModel: async (input) => this.mustLoad<Model>('models', input.ModelName),
+      DeleteModel: (input) => this.remove('models', input.ModelName),
       ListModels: async (input) => {
         const { page, NextToken } = listPage(
           await this.loadAll<Model>('models'),
@@ -405,9 +404,8 @@ export class Hosting {
       CreateEndpointConfig: (input) =>
         this.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
       DescribeEndpointConfig: async (input) =>
-        this.mustLoad<EndpointConfig>('endpoint-configs', resourceName(input, 'EndpointConfigName')),
-      DeleteEndpointConfig: (input) =>
-        this.remove('endpoint-configs', resourceName(input, 'EndpointConfigName')),
+        this.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
+      DeleteEndpointConfig: (input) => this.remove('endpoint-configs', input.EndpointConfigName),
       ListEndpointConfigs: async (input) => {
         const { page, NextToken } = listPage(
           await this.loadAll<EndpointConfig>('endpoint-configs'),
@@ -430,7 +428,7 @@ export class Hosting {
           deployment: _internal,
           retiring: _retiring,
           ...visible
-        } = await this.mustLoad<Endpoint>('endpoints', resourceName(input, 'EndpointName'));
+        } = await this.mustLoad<Endpoint>('endpoints', input.EndpointName);
         return visible;
       },
       UpdateEndpoint: (input) => this.updateEndpoint(input),
@@ -461,7 +459,7 @@ export class Hosting {
           ...(NextToken ? { NextToken } : {}),
         };
       },
-    };
+    });
   }
 
   private async remove(kind: 'models' | 'endpoint-configs', name: string): Promise<Record<string, never>> {
@@ -470,55 +468,61 @@ export class Hosting {
     return {};
   }
 
-  private async createModel(input: Input): Promise<{ ModelArn: string }> {
-    const name = resourceName(input, 'ModelName');
+  private async createModel(input: CreateModelInput): Promise<CreateModelOutput> {
+    const name = input.ModelName;
     refuseUnsupported(input, UNSUPPORTED_MODEL, '');
     if (input.EnableNetworkIsolation === true)
       throw validation(
         'EnableNetworkIsolation is not supported by the local SageMaker; remove it, or use target aws',
       );
-    const container = input.PrimaryContainer as ContainerDefinition | undefined;
+    const container = input.PrimaryContainer;
     // The model's input shape allows either PrimaryContainer or Containers; this one runs one.
     if (!container?.Image)
       throw validation(
         "1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null",
       );
-    checkFileImage(container.Image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
+    const image = container.Image;
+    checkFileImage(image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
     await this.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
       ModelArn: this.arn('models', name),
-      ...(typeof input.ExecutionRoleArn === 'string' ? { ExecutionRoleArn: input.ExecutionRoleArn } : {}),
-      PrimaryContainer: container,
+      ...(input.ExecutionRoleArn !== undefined ? { ExecutionRoleArn: input.ExecutionRoleArn } : {}),
+      PrimaryContainer: { ...container, Image: image },
       CreationTime: epochSeconds(),
     };
     await this.save('models', name, model);
-    if (input.Tags) await this.tags.add(model.ModelArn, input.Tags as Tag[]);
+    if (input.Tags) await this.tags.add(model.ModelArn, input.Tags);
     return { ModelArn: model.ModelArn };
   }
 
-  private async createEndpointConfig(input: Input): Promise<{ EndpointConfigArn: string }> {
-    const name = resourceName(input, 'EndpointConfigName');
+  private async createEndpointConfig(input: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
+    const name = input.EndpointConfigName;
     refuseUnsupported(input, UNSUPPORTED_CONFIG, '');
-    const variants = input.ProductionVariants as Variant[];
+    const variants: Variant[] = [];
     const seen = new Set<string>();
-    for (const [index, variant] of variants.entries()) {
-      refuseUnsupported(variant as unknown as Input, UNSUPPORTED_VARIANT, `ProductionVariants[${index}].`);
-      const variantName = resourceName(variant as unknown as Input, 'VariantName');
+    for (const [index, variant] of input.ProductionVariants.entries()) {
+      refuseUnsupported(variant, UNSUPPORTED_VARIANT, `ProductionVariants[${index}].`);
+      const variantName = variant.VariantName;
       if (seen.has(variantName.toLowerCase()))
         throw validation(
           `The variant name "${variantName}" appears more than once: each production variant needs its own name.`,
         );
       seen.add(variantName.toLowerCase());
-      const model = resourceName(variant as unknown as Input, 'ModelName');
+      const model = variant.ModelName;
+      if (model === undefined)
+        throw validation(
+          `1 validation error detected: Value null at 'productionVariants.${index + 1}.member.modelName' failed to satisfy constraint: Member must not be null (the local SageMaker serves models, not inference components)`,
+        );
       if (!(await this.load('models', model)))
         throw validation(`Could not find model "${this.arn('models', model)}".`);
+      variants.push({ ...variant, ModelName: model });
       checkCapacity(variant, index);
     }
     // With every weight 0 no request could be routed: SageMaker needs some traffic to go somewhere.
     if (variants.every((variant) => (variant.InitialVariantWeight ?? 1) <= 0))
       throw validation('At least one production variant must have an InitialVariantWeight greater than 0.');
-    const asyncInference = input.AsyncInferenceConfig as AsyncInferenceConfig | undefined;
+    const asyncInference = input.AsyncInferenceConfig;
     if (asyncInference) checkAsyncInference(asyncInference, variants);
     await this.mustNotExist('endpoint-configs', name, 'endpoint configuration');
     const config: EndpointConfig = {
@@ -526,17 +530,17 @@ export class Hosting {
       EndpointConfigArn: this.arn('endpoint-configs', name),
       ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
       ...(asyncInference ? { AsyncInferenceConfig: asyncInference } : {}),
-      ...(typeof input.KmsKeyId === 'string' ? { KmsKeyId: input.KmsKeyId } : {}),
+      ...(input.KmsKeyId !== undefined ? { KmsKeyId: input.KmsKeyId } : {}),
       CreationTime: epochSeconds(),
     };
     await this.save('endpoint-configs', name, config);
-    if (input.Tags) await this.tags.add(config.EndpointConfigArn, input.Tags as Tag[]);
+    if (input.Tags) await this.tags.add(config.EndpointConfigArn, input.Tags);
     return { EndpointConfigArn: config.EndpointConfigArn };
   }
 
-  private async createEndpoint(input: Input): Promise<{ EndpointArn: string }> {
-    const name = resourceName(input, 'EndpointName');
-    const configName = resourceName(input, 'EndpointConfigName');
+  private async createEndpoint(input: CreateEndpointInput): Promise<CreateEndpointOutput> {
+    const name = input.EndpointName;
+    const configName = input.EndpointConfigName;
     refuseUnsupported(input, ['DeploymentConfig'], '');
     const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
     await this.mustNotExist('endpoints', name, 'endpoint');
@@ -550,20 +554,20 @@ export class Hosting {
       LastModifiedTime: now,
     };
     await this.save('endpoints', name, endpoint);
-    if (input.Tags) await this.tags.add(endpoint.EndpointArn, input.Tags as Tag[]);
+    if (input.Tags) await this.tags.add(endpoint.EndpointArn, input.Tags);
     this.background(this.deploy(name, config, 'create'));
     return { EndpointArn: endpoint.EndpointArn };
   }
 
-  private async updateEndpoint(input: Input): Promise<{ EndpointArn: string }> {
-    const name = resourceName(input, 'EndpointName');
+  private async updateEndpoint(input: UpdateEndpointInput): Promise<UpdateEndpointOutput> {
+    const name = input.EndpointName;
     refuseUnsupported(
       input,
       ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
       '',
     );
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
-    const configName = resourceName(input, 'EndpointConfigName');
+    const configName = input.EndpointConfigName;
     const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
     if (endpoint.EndpointStatus === 'Failed')
       throw validation(
@@ -580,17 +584,14 @@ export class Hosting {
     return { EndpointArn: endpoint.EndpointArn };
   }
 
-  private async updateWeights(input: Input): Promise<{ EndpointArn: string }> {
-    const name = resourceName(input, 'EndpointName');
+  private async updateWeights(
+    input: UpdateEndpointWeightsAndCapacitiesInput,
+  ): Promise<UpdateEndpointWeightsAndCapacitiesOutput> {
+    const name = input.EndpointName;
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
     if (endpoint.EndpointStatus !== 'InService')
       throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    const desired = input.DesiredWeightsAndCapacities as {
-      VariantName: string;
-      DesiredWeight?: number;
-      DesiredInstanceCount?: number;
-    }[];
-    for (const change of desired) {
+    for (const change of input.DesiredWeightsAndCapacities) {
       const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
       if (!variant)
         throw validation(
@@ -615,8 +616,8 @@ export class Hosting {
     return { EndpointArn: endpoint.EndpointArn };
   }
 
-  private async deleteEndpoint(input: Input): Promise<Record<string, never>> {
-    const name = resourceName(input, 'EndpointName');
+  private async deleteEndpoint(input: DeleteEndpointInput): Promise<Record<string, never>> {
+    const name = input.EndpointName;
     const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
     await this.erase('endpoints', name);
     await Promise.all([this.stopDeployment(endpoint.deployment), this.stopDeployment(endpoint.retiring)]);
