@@ -2,11 +2,18 @@
 // trains in a job folder laid out as /opt/ml (from the data channels, or a copy of a local mirror);
 // its exit status and /opt/ml/output/failure are checked; the model it wrote is then served, and
 // sample rows must each get one answer.
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
 import { readEvaluationData } from '../src/review/evaluation-data.js';
+import {
+  makeOutputFolders,
+  optMl,
+  writeHyperparameters,
+  writeInputDataConfig,
+  writeResourceConfig,
+} from '../src/runtimes/opt-ml.js';
 import { waitForPing } from '../src/runtimes/wait-for-ping.js';
 import { hyperparameterStrings } from '../src/sagemaker/hyperparameter-strings.js';
 import { StageError } from '../src/shared/errors.js';
@@ -24,47 +31,31 @@ import { readBuildOutputs } from './build.js';
 async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void> {
   const { localTest, training, data } = ctx.config;
   await rm(jobDir, { recursive: true, force: true });
-  const config = join(jobDir, 'input', 'config');
   let base: Record<string, string> = {};
   if (localTest.context !== undefined) {
     await cp(resolve(ctx.projectDir, localTest.context), jobDir, { recursive: true });
-    base = JSON.parse(await readFile(join(config, 'hyperparameters.json'), 'utf8').catch(() => '{}'));
+    base = JSON.parse(
+      await readFile(join(optMl.config(jobDir), 'hyperparameters.json'), 'utf8').catch(() => '{}'),
+    );
   } else {
     for (const [channel, settings] of Object.entries(data))
-      await cp(resolve(ctx.projectDir, settings.path), join(jobDir, 'input', 'data', channel), {
-        recursive: true,
-      });
-    await mkdir(config, { recursive: true });
-    await writeFile(
-      join(config, 'inputdataconfig.json'),
-      `${JSON.stringify(
-        Object.fromEntries(
-          Object.entries(data).map(([channel, settings]) => [
-            channel,
-            {
-              ...(settings.contentType ? { ContentType: settings.contentType } : {}),
-              TrainingInputMode: 'File',
-              S3DistributionType: settings.distribution,
-              RecordWrapperType: 'None',
-            },
-          ]),
-        ),
-      )}\n`,
+      await cp(resolve(ctx.projectDir, settings.path), optMl.channel(jobDir, channel), { recursive: true });
+    await writeInputDataConfig(
+      jobDir,
+      Object.entries(data).map(([name, settings]) => ({
+        name,
+        ...(settings.contentType ? { contentType: settings.contentType } : {}),
+        distribution: settings.distribution,
+      })),
     );
-    await writeFile(
-      join(config, 'resourceconfig.json'),
-      `${JSON.stringify({ current_host: 'algo-1', hosts: ['algo-1'], network_interface_name: 'eth0' })}\n`,
-    );
+    await writeResourceConfig(jobDir, 1);
     base = hyperparameterStrings(training.hyperparameters);
   }
   // A fresh output side, as a new training job has.
-  await rm(join(jobDir, 'model'), { recursive: true, force: true });
-  await rm(join(jobDir, 'output'), { recursive: true, force: true });
-  await mkdir(join(jobDir, 'model'), { recursive: true });
-  await mkdir(join(jobDir, 'output'), { recursive: true });
-  await mkdir(config, { recursive: true });
-  const merged = { ...base, ...hyperparameterStrings(localTest.hyperparameters) };
-  await writeFile(join(config, 'hyperparameters.json'), `${JSON.stringify(merged, null, 2)}\n`);
+  await rm(optMl.model(jobDir), { recursive: true, force: true });
+  await rm(optMl.output(jobDir), { recursive: true, force: true });
+  await makeOutputFolders(jobDir);
+  await writeHyperparameters(jobDir, { ...base, ...hyperparameterStrings(localTest.hyperparameters) });
 }
 
 /** The rows to send the served model: localTest.sampleData, else what invoke sends. */

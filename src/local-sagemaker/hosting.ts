@@ -56,7 +56,7 @@ import { epochSeconds } from './request-fields.js';
 import { parseS3Uri } from './s3-transfer.js';
 import { pathInside } from './store-path.js';
 import { resourceOfArn, type TagStore } from './tags.js';
-import { imageFor } from './training-jobs.js';
+import { imageFor } from './training-job-runner.js';
 
 /** A model's container: its image is needed here (the model also allows a package name). */
 type ContainerDefinition = WireContainerDefinition & { Image: string };
