@@ -30,6 +30,7 @@ import { freePort } from '../shared/free-port.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
+import { type EndpointStatus, moveEndpoint } from './endpoint-status.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import type {
   CreateEndpointConfigInput,
@@ -84,8 +85,6 @@ interface EndpointConfig {
   KmsKeyId?: string;
   CreationTime: number;
 }
-
-type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting' | 'OutOfService';
 
 interface VariantSummary {
   VariantName: string;
@@ -575,10 +574,8 @@ export class Hosting {
       );
     if (endpoint.EndpointStatus !== 'InService')
       throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    endpoint.EndpointStatus = 'Updating';
+    moveEndpoint(endpoint, 'Updating');
     endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
-    delete endpoint.FailureReason;
-    endpoint.LastModifiedTime = epochSeconds();
     await this.save('endpoints', name, endpoint);
     this.background(this.deploy(name, config, 'update'));
     return { EndpointArn: endpoint.EndpointArn };
@@ -740,11 +737,13 @@ export class Hosting {
       return;
     }
     delete current.PendingDeploymentSummary;
-    current.LastModifiedTime = epochSeconds();
     if (!deployment) {
       // A failed update leaves the old deployment serving, InService; a failed creation has none.
-      current.EndpointStatus = mode === 'update' && current.deployment ? 'InService' : 'Failed';
-      current.FailureReason = failure ?? 'the deployment failed';
+      moveEndpoint(
+        current,
+        mode === 'update' && current.deployment ? 'InService' : 'Failed',
+        failure ?? 'the deployment failed',
+      );
       await this.save('endpoints', name, current);
       return;
     }
@@ -752,9 +751,8 @@ export class Hosting {
     current.deployment = deployment;
     current.EndpointConfigName = config.EndpointConfigName;
     // As on SageMaker, an update ends when the old fleet is gone; the new one serves meanwhile.
-    current.EndpointStatus = previous ? 'Updating' : 'InService';
+    moveEndpoint(current, previous ? 'Updating' : 'InService');
     if (previous) current.retiring = previous;
-    delete current.FailureReason;
     const resolvedAt = epochSeconds();
     current.ProductionVariants = config.ProductionVariants.map((variant) => {
       const weight = variant.InitialVariantWeight ?? 1;
@@ -789,8 +787,11 @@ export class Hosting {
     const latest = await this.load<Endpoint>('endpoints', name);
     if (latest?.retiring?.dir === previous.dir) {
       delete latest.retiring;
-      if (latest.EndpointStatus === 'Updating') latest.EndpointStatus = 'InService';
-      latest.LastModifiedTime = epochSeconds();
+      moveEndpoint(
+        latest,
+        latest.EndpointStatus === 'Updating' ? 'InService' : latest.EndpointStatus,
+        latest.FailureReason,
+      );
       await this.save('endpoints', name, latest);
     }
     await stopped;
@@ -956,12 +957,11 @@ export class Hosting {
         } catch (error) {
           const latest = await this.load<Endpoint>('endpoints', name);
           if (!latest) return;
-          latest.EndpointStatus = 'Failed';
-          latest.FailureReason =
-            `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`.slice(
-              0,
-              1024,
-            );
+          moveEndpoint(
+            latest,
+            'Failed',
+            `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`,
+          );
           await this.save('endpoints', name, latest);
         }
       })().finally(() => this.replacing.delete(key)),
@@ -982,10 +982,8 @@ export class Hosting {
       upgradeDeployment(endpoint);
       if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';
-        endpoint.EndpointStatus = endpoint.deployment ? 'InService' : 'Failed';
-        endpoint.FailureReason = interrupted;
+        moveEndpoint(endpoint, endpoint.deployment ? 'InService' : 'Failed', interrupted);
         delete endpoint.PendingDeploymentSummary;
-        endpoint.LastModifiedTime = epochSeconds();
         await this.save('endpoints', name, endpoint);
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
