@@ -17,7 +17,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,8 +27,6 @@ import type { RunningServer, ServerHandle } from '../runtimes/container-runtime.
 import { runtimeFor, runtimeOfServer } from '../runtimes/select-runtime.js';
 import { waitForPing } from '../runtimes/wait-for-ping.js';
 import { freePort } from '../shared/free-port.js';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
-import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
 import { type EndpointStatus, moveEndpoint } from './endpoint-status.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
@@ -54,9 +52,9 @@ import { handlers, type Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
 import { epochSeconds } from './request-fields.js';
+import { type ResourceKind, ResourceStore } from './resource-store.js';
 import { parseS3Uri } from './s3-transfer.js';
-import { pathInside } from './store-path.js';
-import { resourceOfArn, type TagStore } from './tags.js';
+import type { TagStore } from './tags.js';
 import { imageFor } from './training-job-runner.js';
 
 /** A model's container: its image is needed here (the model also allows a package name). */
@@ -151,15 +149,10 @@ export interface HostingOptions {
 }
 
 type Kind = 'models' | 'endpoint-configs' | 'endpoints';
-const ARN_KIND: Record<Kind, string> = {
-  models: 'model',
-  'endpoint-configs': 'endpoint-config',
-  endpoints: 'endpoint',
-};
-const MISSING: Record<Kind, string> = {
-  models: 'Could not find model',
-  'endpoint-configs': 'Could not find endpoint configuration',
-  endpoints: 'Could not find endpoint',
+const KINDS: Record<Kind, ResourceKind> = {
+  models: { arn: 'model', missing: 'Could not find model' },
+  'endpoint-configs': { arn: 'endpoint-config', missing: 'Could not find endpoint configuration' },
+  endpoints: { arn: 'endpoint', missing: 'Could not find endpoint' },
 };
 
 /** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
@@ -249,104 +242,20 @@ export class Hosting {
   /** Serverless variants: requests in flight, and servers being started by a first request. */
   private readonly inFlight = new Map<string, number>();
   private readonly coldStarts = new Map<string, Promise<ServerHandle>>();
-  /** The store's records as last written or read, by file (see `load`), and how often each changed. */
-  private readonly records = new Map<string, string>();
-  private readonly changes = new Map<string, number>();
-  /** Saves of a record under way: a read meanwhile may see the file before or after the rename. */
-  private readonly saving = new Map<string, number>();
   /** Set when the local SageMaker closes: servers that end then are not replaced. */
   private closing = false;
   private readonly tags: TagStore;
 
+  private readonly store: ResourceStore<Kind>;
+
   constructor(private readonly options: HostingOptions) {
     this.tags = options.tags;
-  }
-
-  private arn(kind: Kind, name: string): string {
-    return `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:${ARN_KIND[kind]}/${name.toLowerCase()}`;
+    this.store = new ResourceStore(options.dir, options.region, KINDS, options.tags);
   }
 
   /** Whether the ARN names a model, endpoint config or endpoint of this store. */
-  async arnExists(arn: string): Promise<boolean> {
-    const resource = resourceOfArn(arn);
-    const kind = (Object.keys(ARN_KIND) as Kind[]).find((k) => ARN_KIND[k] === resource?.kind);
-    if (!resource || !kind) return false;
-    return (await this.load(kind, resource.name)) !== undefined && arn === this.arn(kind, resource.name);
-  }
-
-  /** Names are unique regardless of case on SageMaker: the file is named by the lower-case name. */
-  private file(kind: Kind, name: string): string {
-    return pathInside(join(this.options.dir, kind), `${name.toLowerCase()}.json`);
-  }
-
-  private async load<T>(kind: Kind, name: string): Promise<T | undefined> {
-    // Every invocation routes by its endpoint's record: kept in memory as this process wrote or
-    // read it (it is the store's only writer), parsed anew so that callers may change their copy.
-    const key = this.file(kind, name);
-    const kept = this.records.get(key);
-    if (kept !== undefined) return JSON.parse(kept) as T;
-    // A save or an erase under way when the read starts, or begun while it runs (each counts a
-    // change first), may make what was read stale: it is not kept then (a read that ended after a
-    // save had kept the old record for good).
-    const changes = this.changes.get(key) ?? 0;
-    const keepable = !this.saving.get(key);
-    for (const file of new Set([key, pathInside(join(this.options.dir, kind), `${name}.json`)])) {
-      try {
-        const text = await readFile(file, 'utf8');
-        const record = JSON.parse(text) as T;
-        if (file === key && keepable && (this.changes.get(key) ?? 0) === changes) this.records.set(key, text);
-        return record;
-      } catch {
-        // Not there under this name: a store written before names were lower-cased may have it.
-      }
-    }
-    return undefined;
-  }
-
-  private async save(kind: Kind, name: string, value: unknown): Promise<void> {
-    await mkdir(join(this.options.dir, kind), { recursive: true });
-    const key = this.file(kind, name);
-    const text = `${JSON.stringify(value, null, 2)}\n`;
-    const change = this.changed(key);
-    await this.writing(key, () => writeFileAtomic(key, text));
-    // A later save or erase begun meanwhile decides what the file holds: then nothing is kept.
-    if (this.changes.get(key) === change) this.records.set(key, text);
-  }
-
-  /** Runs a write or removal of a record's file, counted as under way meanwhile. */
-  private async writing(key: string, work: () => Promise<void>): Promise<void> {
-    this.saving.set(key, (this.saving.get(key) ?? 0) + 1);
-    try {
-      await work();
-    } finally {
-      const left = (this.saving.get(key) ?? 1) - 1;
-      if (left > 0) this.saving.set(key, left);
-      else this.saving.delete(key);
-    }
-  }
-
-  /** A record is being written or removed: what is kept of it, or being read, is stale. */
-  private changed(key: string): number {
-    const change = (this.changes.get(key) ?? 0) + 1;
-    this.changes.set(key, change);
-    this.records.delete(key);
-    return change;
-  }
-
-  private async erase(kind: Kind, name: string): Promise<void> {
-    const key = this.file(kind, name);
-    this.changed(key);
-    await this.writing(key, () => rm(key, { force: true }));
-    await rm(pathInside(join(this.options.dir, kind), `${name}.json`), { force: true });
-    await this.tags.remove(this.arn(kind, name));
-  }
-
-  private async loadAll<T>(kind: Kind): Promise<T[]> {
-    const files = await readdir(join(this.options.dir, kind)).catch(() => [] as string[]);
-    const all = await Promise.all(
-      files.filter((f) => f.endsWith('.json')).map((f) => this.load<T>(kind, f.slice(0, -5))),
-    );
-    return all.filter((item): item is Awaited<T> & T => item !== undefined);
+  arnExists(arn: string): Promise<boolean> {
+    return this.store.arnExists(arn);
   }
 
   private background(work: Promise<void>): void {
@@ -354,39 +263,14 @@ export class Hosting {
     void work.finally(() => this.pending.delete(work));
   }
 
-  private async mustLoad<T>(kind: Kind, name: string): Promise<T> {
-    const value = await this.load<T>(kind, name);
-    // SageMaker answers a missing model, config or endpoint with a ValidationException.
-    if (!value) throw validation(`${MISSING[kind]} "${this.arn(kind, name)}".`);
-    return value;
-  }
-
-  /** Creates of one kind, one at a time: two of one name at once would both find it free. */
-  private readonly creating = new Map<Kind, Promise<unknown>>();
-
-  private exclusively<T>(kind: Kind, create: () => Promise<T>): Promise<T> {
-    const previous = this.creating.get(kind) ?? Promise.resolve();
-    const next = previous.then(create, create);
-    this.creating.set(
-      kind,
-      next.catch(() => undefined),
-    );
-    return next;
-  }
-
-  private async mustNotExist(kind: Kind, name: string, what: string): Promise<void> {
-    if (await this.load(kind, name))
-      throw validation(`Cannot create already existing ${what} "${this.arn(kind, name)}".`);
-  }
-
   operations(): Record<string, Operation> {
     return handlers<SageMakerOperations>({
-      CreateModel: (input) => this.exclusively('models', () => this.createModel(input)),
-      DescribeModel: async (input) => this.mustLoad<Model>('models', input.ModelName),
+      CreateModel: (input) => this.store.exclusively('models', () => this.createModel(input)),
+      DescribeModel: async (input) => this.store.mustLoad<Model>('models', input.ModelName),
       DeleteModel: (input) => this.remove('models', input.ModelName),
       ListModels: async (input) => {
         const { page, NextToken } = listPage(
-          await this.loadAll<Model>('models'),
+          await this.store.loadAll<Model>('models'),
           input,
           (model) => ({ name: model.ModelName, creationTime: model.CreationTime }),
           { operation: 'ListModels' },
@@ -401,13 +285,13 @@ export class Hosting {
         };
       },
       CreateEndpointConfig: (input) =>
-        this.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
+        this.store.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
       DescribeEndpointConfig: async (input) =>
-        this.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
+        this.store.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
       DeleteEndpointConfig: (input) => this.remove('endpoint-configs', input.EndpointConfigName),
       ListEndpointConfigs: async (input) => {
         const { page, NextToken } = listPage(
-          await this.loadAll<EndpointConfig>('endpoint-configs'),
+          await this.store.loadAll<EndpointConfig>('endpoint-configs'),
           input,
           (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
           { operation: 'ListEndpointConfigs' },
@@ -421,13 +305,13 @@ export class Hosting {
           ...(NextToken ? { NextToken } : {}),
         };
       },
-      CreateEndpoint: (input) => this.exclusively('endpoints', () => this.createEndpoint(input)),
+      CreateEndpoint: (input) => this.store.exclusively('endpoints', () => this.createEndpoint(input)),
       DescribeEndpoint: async (input) => {
         const {
           deployment: _internal,
           retiring: _retiring,
           ...visible
-        } = await this.mustLoad<Endpoint>('endpoints', input.EndpointName);
+        } = await this.store.mustLoad<Endpoint>('endpoints', input.EndpointName);
         return visible;
       },
       UpdateEndpoint: (input) => this.updateEndpoint(input),
@@ -435,7 +319,7 @@ export class Hosting {
       DeleteEndpoint: (input) => this.deleteEndpoint(input),
       ListEndpoints: async (input) => {
         const { page, NextToken } = listPage(
-          await this.loadAll<Endpoint>('endpoints'),
+          await this.store.loadAll<Endpoint>('endpoints'),
           input,
           (endpoint) => ({
             name: endpoint.EndpointName,
@@ -462,8 +346,8 @@ export class Hosting {
   }
 
   private async remove(kind: 'models' | 'endpoint-configs', name: string): Promise<Record<string, never>> {
-    await this.mustLoad(kind, name);
-    await this.erase(kind, name);
+    await this.store.mustLoad(kind, name);
+    await this.store.erase(kind, name);
     return {};
   }
 
@@ -482,15 +366,15 @@ export class Hosting {
       );
     const image = container.Image;
     checkFileImage(image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
-    await this.mustNotExist('models', name, 'model');
+    await this.store.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
-      ModelArn: this.arn('models', name),
+      ModelArn: this.store.arn('models', name),
       ...(input.ExecutionRoleArn !== undefined ? { ExecutionRoleArn: input.ExecutionRoleArn } : {}),
       PrimaryContainer: { ...container, Image: image },
       CreationTime: epochSeconds(),
     };
-    await this.save('models', name, model);
+    await this.store.save('models', name, model);
     if (input.Tags) await this.tags.add(model.ModelArn, input.Tags);
     return { ModelArn: model.ModelArn };
   }
@@ -513,8 +397,8 @@ export class Hosting {
         throw validation(
           `1 validation error detected: Value null at 'productionVariants.${index + 1}.member.modelName' failed to satisfy constraint: Member must not be null (the local SageMaker serves models, not inference components)`,
         );
-      if (!(await this.load('models', model)))
-        throw validation(`Could not find model "${this.arn('models', model)}".`);
+      if (!(await this.store.load('models', model)))
+        throw validation(`Could not find model "${this.store.arn('models', model)}".`);
       variants.push({ ...variant, ModelName: model });
       checkCapacity(variant, index);
     }
@@ -523,16 +407,16 @@ export class Hosting {
       throw validation('At least one production variant must have an InitialVariantWeight greater than 0.');
     const asyncInference = input.AsyncInferenceConfig;
     if (asyncInference) checkAsyncInference(asyncInference, variants);
-    await this.mustNotExist('endpoint-configs', name, 'endpoint configuration');
+    await this.store.mustNotExist('endpoint-configs', name, 'endpoint configuration');
     const config: EndpointConfig = {
       EndpointConfigName: name,
-      EndpointConfigArn: this.arn('endpoint-configs', name),
+      EndpointConfigArn: this.store.arn('endpoint-configs', name),
       ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
       ...(asyncInference ? { AsyncInferenceConfig: asyncInference } : {}),
       ...(input.KmsKeyId !== undefined ? { KmsKeyId: input.KmsKeyId } : {}),
       CreationTime: epochSeconds(),
     };
-    await this.save('endpoint-configs', name, config);
+    await this.store.save('endpoint-configs', name, config);
     if (input.Tags) await this.tags.add(config.EndpointConfigArn, input.Tags);
     return { EndpointConfigArn: config.EndpointConfigArn };
   }
@@ -541,18 +425,18 @@ export class Hosting {
     const name = input.EndpointName;
     const configName = input.EndpointConfigName;
     refuseUnsupported(input, ['DeploymentConfig'], '');
-    const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
-    await this.mustNotExist('endpoints', name, 'endpoint');
+    const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
+    await this.store.mustNotExist('endpoints', name, 'endpoint');
     const now = epochSeconds();
     const endpoint: Endpoint = {
       EndpointName: name,
-      EndpointArn: this.arn('endpoints', name),
+      EndpointArn: this.store.arn('endpoints', name),
       EndpointConfigName: configName,
       EndpointStatus: 'Creating',
       CreationTime: now,
       LastModifiedTime: now,
     };
-    await this.save('endpoints', name, endpoint);
+    await this.store.save('endpoints', name, endpoint);
     if (input.Tags) await this.tags.add(endpoint.EndpointArn, input.Tags);
     this.background(this.deploy(name, config, 'create'));
     return { EndpointArn: endpoint.EndpointArn };
@@ -565,9 +449,9 @@ export class Hosting {
       ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
       '',
     );
-    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
+    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
     const configName = input.EndpointConfigName;
-    const config = await this.mustLoad<EndpointConfig>('endpoint-configs', configName);
+    const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
     if (endpoint.EndpointStatus === 'Failed')
       throw validation(
         `Cannot update endpoint "${endpoint.EndpointArn}" because it is in Failed status: only DeleteEndpoint is allowed. Delete it and create it again.`,
@@ -576,7 +460,7 @@ export class Hosting {
       throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     moveEndpoint(endpoint, 'Updating');
     endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
-    await this.save('endpoints', name, endpoint);
+    await this.store.save('endpoints', name, endpoint);
     this.background(this.deploy(name, config, 'update'));
     return { EndpointArn: endpoint.EndpointArn };
   }
@@ -585,7 +469,7 @@ export class Hosting {
     input: UpdateEndpointWeightsAndCapacitiesInput,
   ): Promise<UpdateEndpointWeightsAndCapacitiesOutput> {
     const name = input.EndpointName;
-    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
+    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
     if (endpoint.EndpointStatus !== 'InService')
       throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     for (const change of input.DesiredWeightsAndCapacities) {
@@ -609,14 +493,14 @@ export class Hosting {
     if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
       throw validation('At least one variant of an endpoint must have a weight greater than 0.');
     endpoint.LastModifiedTime = epochSeconds();
-    await this.save('endpoints', name, endpoint);
+    await this.store.save('endpoints', name, endpoint);
     return { EndpointArn: endpoint.EndpointArn };
   }
 
   private async deleteEndpoint(input: DeleteEndpointInput): Promise<Record<string, never>> {
     const name = input.EndpointName;
-    const endpoint = await this.mustLoad<Endpoint>('endpoints', name);
-    await this.erase('endpoints', name);
+    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
+    await this.store.erase('endpoints', name);
     await Promise.all([this.stopDeployment(endpoint.deployment), this.stopDeployment(endpoint.retiring)]);
     return {};
   }
@@ -673,7 +557,7 @@ export class Hosting {
     try {
       const variants: ServingVariant[] = [];
       for (const variant of config.ProductionVariants) {
-        const model = await this.mustLoad<Model>('models', variant.ModelName);
+        const model = await this.store.mustLoad<Model>('models', variant.ModelName);
         const variantDir = join(dir, variant.VariantName);
         await mkdir(join(variantDir, 'model'), { recursive: true });
         const serving: ServingVariant = {
@@ -730,7 +614,7 @@ export class Hosting {
     } catch (error) {
       failure = (error as Error).message.slice(0, 1024);
     }
-    const current = await this.load<Endpoint>('endpoints', name);
+    const current = await this.store.load<Endpoint>('endpoints', name);
     if (!current) {
       // Deleted while this deployment was starting: it must not bring the endpoint back.
       await this.stopDeployment(deployment);
@@ -744,7 +628,7 @@ export class Hosting {
         mode === 'update' && current.deployment ? 'InService' : 'Failed',
         failure ?? 'the deployment failed',
       );
-      await this.save('endpoints', name, current);
+      await this.store.save('endpoints', name, current);
       return;
     }
     const previous = current.deployment;
@@ -771,7 +655,7 @@ export class Hosting {
           : { CurrentInstanceCount: count, DesiredInstanceCount: count }),
       };
     });
-    await this.save('endpoints', name, current);
+    await this.store.save('endpoints', name, current);
     // The new deployment takes requests from here on; the old one drains and stops.
     if (previous) await this.retire(name, previous);
   }
@@ -784,7 +668,7 @@ export class Hosting {
     const stopped = this.stopDeployment(previous);
     // The record is settled whether or not a server failed to stop; the failure is then the caller's.
     await stopped.catch(() => undefined);
-    const latest = await this.load<Endpoint>('endpoints', name);
+    const latest = await this.store.load<Endpoint>('endpoints', name);
     if (latest?.retiring?.dir === previous.dir) {
       delete latest.retiring;
       moveEndpoint(
@@ -792,7 +676,7 @@ export class Hosting {
         latest.EndpointStatus === 'Updating' ? 'InService' : latest.EndpointStatus,
         latest.FailureReason,
       );
-      await this.save('endpoints', name, latest);
+      await this.store.save('endpoints', name, latest);
     }
     await stopped;
     return latest;
@@ -834,7 +718,7 @@ export class Hosting {
 
   /** Where an invocation goes: the TargetVariant, or a variant chosen by weight. */
   async route(name: string, targetVariant?: string): Promise<Route> {
-    const endpoint = await this.load<Endpoint>('endpoints', name);
+    const endpoint = await this.store.load<Endpoint>('endpoints', name);
     if (!endpoint) return { kind: 'missing' };
     const variants = endpoint.deployment?.variants ?? [];
     if (!['InService', 'Updating'].includes(endpoint.EndpointStatus) || variants.length === 0)
@@ -900,7 +784,7 @@ export class Hosting {
     server: RunningServer,
     { modified = false }: { modified?: boolean } = {},
   ): Promise<boolean> {
-    const latest = await this.load<Endpoint>('endpoints', name);
+    const latest = await this.store.load<Endpoint>('endpoints', name);
     const same = latest?.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
     if (!latest || !same) {
       await server.stop(5);
@@ -908,7 +792,7 @@ export class Hosting {
     }
     same.server = server.handle;
     if (modified) latest.LastModifiedTime = epochSeconds();
-    await this.save('endpoints', name, latest);
+    await this.store.save('endpoints', name, latest);
     this.watch(server, name, variant.name);
     return true;
   }
@@ -947,7 +831,7 @@ export class Hosting {
     this.replacing.add(key);
     this.background(
       (async () => {
-        const endpoint = await this.load<Endpoint>('endpoints', name);
+        const endpoint = await this.store.load<Endpoint>('endpoints', name);
         const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
         if (!endpoint || !variant?.server) return;
         const alive = await runtimeOfServer(variant.server).reattach(variant.server, this.options.owner);
@@ -955,14 +839,14 @@ export class Hosting {
         try {
           await this.adopt(name, variant, await this.startVariant(variant), { modified: true });
         } catch (error) {
-          const latest = await this.load<Endpoint>('endpoints', name);
+          const latest = await this.store.load<Endpoint>('endpoints', name);
           if (!latest) return;
           moveEndpoint(
             latest,
             'Failed',
             `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`,
           );
-          await this.save('endpoints', name, latest);
+          await this.store.save('endpoints', name, latest);
         }
       })().finally(() => this.replacing.delete(key)),
     );
@@ -974,7 +858,7 @@ export class Hosting {
    * or back InService on the old configuration (an update).
    */
   async reconcile(): Promise<void> {
-    for (const found of await this.loadAll<Endpoint>('endpoints')) {
+    for (const found of await this.store.loadAll<Endpoint>('endpoints')) {
       const name = found.EndpointName;
       // An update whose new deployment was serving while the old one stopped: finish stopping it.
       const endpoint = found.retiring ? await this.retire(name, found.retiring) : found;
@@ -984,7 +868,7 @@ export class Hosting {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';
         moveEndpoint(endpoint, endpoint.deployment ? 'InService' : 'Failed', interrupted);
         delete endpoint.PendingDeploymentSummary;
-        await this.save('endpoints', name, endpoint);
+        await this.store.save('endpoints', name, endpoint);
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
         if (!variant.server) continue;
@@ -1002,7 +886,7 @@ export class Hosting {
    */
   async logStreams(): Promise<LogStream[]> {
     const streams: LogStream[] = [];
-    for (const endpoint of await this.loadAll<Endpoint>('endpoints')) {
+    for (const endpoint of await this.store.loadAll<Endpoint>('endpoints')) {
       for (const variant of endpoint.deployment?.variants ?? []) {
         const file = join(variant.dir, 'serve.log');
         const started = Number(basename(endpoint.deployment?.dir ?? '')) || endpoint.CreationTime * 1000;
