@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { AsyncInferenceConfig, Hosting } from './hosting.js';
+import type { Hosting } from './hosting.js';
+import type { AsyncInferenceConfig } from './hosting-resources.js';
 import {
   type ContainerAnswer,
   CUSTOM_ATTRIBUTES,

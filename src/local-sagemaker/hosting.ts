@@ -28,7 +28,7 @@ import { runtimeFor, runtimeOfServer } from '../runtimes/select-runtime.js';
 import { waitForPing } from '../runtimes/wait-for-ping.js';
 import { freePort } from '../shared/free-port.js';
 import { validation } from './aws-error.js';
-import { type EndpointStatus, moveEndpoint } from './endpoint-status.js';
+import { moveEndpoint } from './endpoint-status.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import type {
   CreateEndpointConfigInput,
@@ -38,16 +38,27 @@ import type {
   CreateModelInput,
   CreateModelOutput,
   DeleteEndpointInput,
-  ProductionVariant,
-  ProductionVariantServerlessConfig,
   Operations as SageMakerOperations,
   UpdateEndpointInput,
   UpdateEndpointOutput,
   UpdateEndpointWeightsAndCapacitiesInput,
   UpdateEndpointWeightsAndCapacitiesOutput,
-  AsyncInferenceConfig as WireAsyncInferenceConfig,
-  ContainerDefinition as WireContainerDefinition,
 } from './generated/sagemaker-wire.js';
+import {
+  type AsyncInferenceConfig,
+  checkAsyncInference,
+  checkCapacity,
+  type Deployment,
+  type Endpoint,
+  type EndpointConfig,
+  type Model,
+  refuseUnsupported,
+  type ServingVariant,
+  UNSUPPORTED_CONFIG,
+  UNSUPPORTED_MODEL,
+  UNSUPPORTED_VARIANT,
+  type Variant,
+} from './hosting-resources.js';
 import { handlers, type Operation } from './json-service.js';
 import { listPage } from './list-page.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
@@ -56,83 +67,6 @@ import { type ResourceKind, ResourceStore } from './resource-store.js';
 import { parseS3Uri } from './s3-transfer.js';
 import type { TagStore } from './tags.js';
 import { imageFor } from './training-job-runner.js';
-
-/** A model's container: its image is needed here (the model also allows a package name). */
-type ContainerDefinition = WireContainerDefinition & { Image: string };
-
-interface Model {
-  ModelName: string;
-  ModelArn: string;
-  ExecutionRoleArn?: string;
-  PrimaryContainer: ContainerDefinition;
-  CreationTime: number;
-}
-
-/** A variant of a model (the model also allows inference components, which this does not run). */
-type Variant = ProductionVariant & { ModelName: string };
-type ServerlessConfig = ProductionVariantServerlessConfig;
-
-/** Where an endpoint's asynchronous invocations go (InvokeEndpointAsync). */
-export type AsyncInferenceConfig = WireAsyncInferenceConfig;
-
-interface EndpointConfig {
-  EndpointConfigName: string;
-  EndpointConfigArn: string;
-  ProductionVariants: Variant[];
-  AsyncInferenceConfig?: AsyncInferenceConfig;
-  KmsKeyId?: string;
-  CreationTime: number;
-}
-
-interface VariantSummary {
-  VariantName: string;
-  DeployedImages: { SpecifiedImage: string; ResolvedImage: string; ResolutionTime: number }[];
-  CurrentWeight: number;
-  DesiredWeight: number;
-  /** Instance-based variants. */
-  CurrentInstanceCount?: number;
-  DesiredInstanceCount?: number;
-  /** Serverless variants. */
-  CurrentServerlessConfig?: ServerlessConfig;
-  DesiredServerlessConfig?: ServerlessConfig;
-}
-
-/** Where a variant of the current deployment serves (not part of any answer). */
-interface ServingVariant {
-  name: string;
-  /** Seconds the server may take to answer /ping, from the variant's config. */
-  startupSeconds?: number;
-  /** Absent for a serverless variant no request has started yet. */
-  server?: ServerHandle;
-  /** A serverless variant: its container's memory limit and how many requests it takes at once. */
-  serverless?: { memoryMb: number; maxConcurrency: number };
-  /** The folder holding model/ and serve.log; a replacement server starts from it. */
-  dir: string;
-  image: string;
-  env?: Record<string, string>;
-}
-
-interface Endpoint {
-  EndpointName: string;
-  EndpointArn: string;
-  EndpointConfigName: string;
-  EndpointStatus: EndpointStatus;
-  FailureReason?: string;
-  CreationTime: number;
-  LastModifiedTime: number;
-  ProductionVariants?: VariantSummary[];
-  PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
-  /** Internal: the servers of the deployment in service. */
-  deployment?: Deployment;
-  /** Internal: the deployment an update replaced, until its servers have stopped. */
-  retiring?: Deployment;
-}
-
-interface Deployment {
-  dir: string;
-  variants: ServingVariant[];
-  asyncInference?: AsyncInferenceConfig;
-}
 
 export interface HostingOptions {
   dir: string;
@@ -154,60 +88,6 @@ const KINDS: Record<Kind, ResourceKind> = {
   'endpoint-configs': { arn: 'endpoint-config', missing: 'Could not find endpoint configuration' },
   endpoints: { arn: 'endpoint', missing: 'Could not find endpoint' },
 };
-
-/** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
-const UNSUPPORTED_CONFIG = [
-  'DataCaptureConfig',
-  'ExplainerConfig',
-  'ShadowProductionVariants',
-  'VpcConfig',
-  'EnableNetworkIsolation',
-];
-const UNSUPPORTED_VARIANT = ['ManagedInstanceScaling', 'InstancePools', 'CapacityReservationConfig'];
-const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
-
-/** A variant runs on instances (InstanceType and InitialInstanceCount) or serverless, not both. */
-function checkCapacity(variant: ProductionVariant, index: number): void {
-  const instances = variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined;
-  if (variant.ServerlessConfig) {
-    if (instances)
-      throw validation(
-        `ProductionVariants[${index}]: a serverless variant (ServerlessConfig) takes no InstanceType or InitialInstanceCount.`,
-      );
-    const { MaxConcurrency, ProvisionedConcurrency } = variant.ServerlessConfig;
-    if (ProvisionedConcurrency !== undefined && ProvisionedConcurrency > MaxConcurrency)
-      throw validation(
-        `ProductionVariants[${index}]: ProvisionedConcurrency (${ProvisionedConcurrency}) cannot exceed MaxConcurrency (${MaxConcurrency}).`,
-      );
-    return;
-  }
-  if (variant.InstanceType === undefined || variant.InitialInstanceCount === undefined)
-    throw validation(
-      `ProductionVariants[${index}]: InstanceType and InitialInstanceCount are required for an instance-based variant.`,
-    );
-}
-
-/** What the local SageMaker runs of an AsyncInferenceConfig; the rest is refused. */
-function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]): void {
-  const output = config.OutputConfig;
-  refuseUnsupported(output, ['NotificationConfig', 'KmsKeyId'], 'AsyncInferenceConfig.OutputConfig.');
-  if (!output.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig: S3OutputPath is required.');
-  for (const path of [output.S3OutputPath, output.S3FailurePath])
-    if (path !== undefined && !/^s3:\/\/[^/]+/.test(path))
-      throw validation(`AsyncInferenceConfig.OutputConfig: ${path} is not an s3:// URI.`);
-  if (variants.some((variant) => variant.ServerlessConfig))
-    throw validation('An endpoint configuration with AsyncInferenceConfig cannot have serverless variants.');
-}
-
-function refuseUnsupported(input: object, names: readonly string[], where: string): void {
-  for (const name of names) {
-    const value = (input as Record<string, unknown>)[name];
-    if (value !== undefined && value !== null && value !== false)
-      throw validation(
-        `${where}${name} is not supported by the local SageMaker; remove it, or use target aws`,
-      );
-  }
-}
 
 /** Where an InvokeEndpoint goes: a variant's server, or why there is none. */
 export type Route =

@@ -1,0 +1,143 @@
+// What hosting keeps (models, endpoint configs, endpoints and their deployments, each a record
+// of the resource store) and how a request for one is read: the settings the local SageMaker does
+// not run are refused, never stored and ignored; a variant runs on instances or serverless.
+import type { ServerHandle } from '../runtimes/container-runtime.js';
+import { validation } from './aws-error.js';
+import type { EndpointStatus } from './endpoint-status.js';
+import type {
+  ProductionVariant,
+  ProductionVariantServerlessConfig,
+  AsyncInferenceConfig as WireAsyncInferenceConfig,
+  ContainerDefinition as WireContainerDefinition,
+} from './generated/sagemaker-wire.js';
+
+/** A model's container: its image is needed here (the model also allows a package name). */
+export type ContainerDefinition = WireContainerDefinition & { Image: string };
+
+export interface Model {
+  ModelName: string;
+  ModelArn: string;
+  ExecutionRoleArn?: string;
+  PrimaryContainer: ContainerDefinition;
+  CreationTime: number;
+}
+
+/** A variant of a model (the model also allows inference components, which this does not run). */
+export type Variant = ProductionVariant & { ModelName: string };
+export type ServerlessConfig = ProductionVariantServerlessConfig;
+
+/** Where an endpoint's asynchronous invocations go (InvokeEndpointAsync). */
+export type AsyncInferenceConfig = WireAsyncInferenceConfig;
+
+export interface EndpointConfig {
+  EndpointConfigName: string;
+  EndpointConfigArn: string;
+  ProductionVariants: Variant[];
+  AsyncInferenceConfig?: AsyncInferenceConfig;
+  KmsKeyId?: string;
+  CreationTime: number;
+}
+
+export interface VariantSummary {
+  VariantName: string;
+  DeployedImages: { SpecifiedImage: string; ResolvedImage: string; ResolutionTime: number }[];
+  CurrentWeight: number;
+  DesiredWeight: number;
+  /** Instance-based variants. */
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+  /** Serverless variants. */
+  CurrentServerlessConfig?: ServerlessConfig;
+  DesiredServerlessConfig?: ServerlessConfig;
+}
+
+/** Where a variant of the current deployment serves (not part of any answer). */
+export interface ServingVariant {
+  name: string;
+  /** Seconds the server may take to answer /ping, from the variant's config. */
+  startupSeconds?: number;
+  /** Absent for a serverless variant no request has started yet. */
+  server?: ServerHandle;
+  /** A serverless variant: its container's memory limit and how many requests it takes at once. */
+  serverless?: { memoryMb: number; maxConcurrency: number };
+  /** The folder holding model/ and serve.log; a replacement server starts from it. */
+  dir: string;
+  image: string;
+  env?: Record<string, string>;
+}
+
+export interface Endpoint {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: EndpointStatus;
+  FailureReason?: string;
+  CreationTime: number;
+  LastModifiedTime: number;
+  ProductionVariants?: VariantSummary[];
+  PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
+  /** Internal: the servers of the deployment in service. */
+  deployment?: Deployment;
+  /** Internal: the deployment an update replaced, until its servers have stopped. */
+  retiring?: Deployment;
+}
+
+export interface Deployment {
+  dir: string;
+  variants: ServingVariant[];
+  asyncInference?: AsyncInferenceConfig;
+}
+
+/** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
+export const UNSUPPORTED_CONFIG = [
+  'DataCaptureConfig',
+  'ExplainerConfig',
+  'ShadowProductionVariants',
+  'VpcConfig',
+  'EnableNetworkIsolation',
+];
+export const UNSUPPORTED_VARIANT = ['ManagedInstanceScaling', 'InstancePools', 'CapacityReservationConfig'];
+export const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
+
+/** A variant runs on instances (InstanceType and InitialInstanceCount) or serverless, not both. */
+export function checkCapacity(variant: ProductionVariant, index: number): void {
+  const instances = variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined;
+  if (variant.ServerlessConfig) {
+    if (instances)
+      throw validation(
+        `ProductionVariants[${index}]: a serverless variant (ServerlessConfig) takes no InstanceType or InitialInstanceCount.`,
+      );
+    const { MaxConcurrency, ProvisionedConcurrency } = variant.ServerlessConfig;
+    if (ProvisionedConcurrency !== undefined && ProvisionedConcurrency > MaxConcurrency)
+      throw validation(
+        `ProductionVariants[${index}]: ProvisionedConcurrency (${ProvisionedConcurrency}) cannot exceed MaxConcurrency (${MaxConcurrency}).`,
+      );
+    return;
+  }
+  if (variant.InstanceType === undefined || variant.InitialInstanceCount === undefined)
+    throw validation(
+      `ProductionVariants[${index}]: InstanceType and InitialInstanceCount are required for an instance-based variant.`,
+    );
+}
+
+/** What the local SageMaker runs of an AsyncInferenceConfig; the rest is refused. */
+export function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]): void {
+  const output = config.OutputConfig;
+  refuseUnsupported(output, ['NotificationConfig', 'KmsKeyId'], 'AsyncInferenceConfig.OutputConfig.');
+  if (!output.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig: S3OutputPath is required.');
+  for (const path of [output.S3OutputPath, output.S3FailurePath])
+    if (path !== undefined && !/^s3:\/\/[^/]+/.test(path))
+      throw validation(`AsyncInferenceConfig.OutputConfig: ${path} is not an s3:// URI.`);
+  if (variants.some((variant) => variant.ServerlessConfig))
+    throw validation('An endpoint configuration with AsyncInferenceConfig cannot have serverless variants.');
+}
+
+export function refuseUnsupported(input: object, names: readonly string[], where: string): void {
+  for (const name of names) {
+    const value = (input as Record<string, unknown>)[name];
+    if (value !== undefined && value !== null && value !== false)
+      throw validation(
+        `${where}${name} is not supported by the local SageMaker; remove it, or use target aws`,
+      );
+  }
+}
