@@ -6,9 +6,9 @@
 
 import { ACCOUNT } from './account.js';
 import { AwsError, validation } from './aws-error.js';
+import type { Operations as LogsOperations } from './generated/logs-wire.js';
 import type { LogEvent } from './job-log.js';
-import type { Operation } from './json-service.js';
-import type { Input } from './request-fields.js';
+import { handlers, type Operation } from './json-service.js';
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 export const endpointLogGroup = (endpoint: string): string => `/aws/sagemaker/Endpoints/${endpoint}`;
@@ -58,8 +58,11 @@ function filterOf(pattern: unknown): (message: string) => boolean {
 
 export function logOperations(streams: LogStreams, region: string): Record<string, Operation> {
   const groupArn = (group: string) => `arn:aws:logs:${region}:${ACCOUNT}:log-group:${group}`;
-  const groupOf = async (input: Input): Promise<{ name: string; streams: LogStream[] }> => {
-    const identifier = (input.logGroupName ?? input.logGroupIdentifier) as string | undefined;
+  const groupOf = async (input: {
+    logGroupName?: string;
+    logGroupIdentifier?: string;
+  }): Promise<{ name: string; streams: LogStream[] }> => {
+    const identifier = input.logGroupName ?? input.logGroupIdentifier;
     if (identifier === undefined) throw validation('logGroupName or logGroupIdentifier is required');
     // An identifier may be the group's ARN.
     const name = identifier.startsWith('arn:')
@@ -70,10 +73,10 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
     return { name, streams: all };
   };
 
-  return {
+  return handlers<LogsOperations>({
     DescribeLogGroups: async (input) => {
-      const prefix = typeof input.logGroupNamePrefix === 'string' ? input.logGroupNamePrefix : '';
-      const pattern = typeof input.logGroupNamePattern === 'string' ? input.logGroupNamePattern : undefined;
+      const prefix = input.logGroupNamePrefix ?? '';
+      const pattern = input.logGroupNamePattern;
       const groups = new Map<string, number>();
       for (const stream of await streams())
         groups.set(
@@ -84,7 +87,7 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
         .filter((name) => name.startsWith(prefix) && (pattern === undefined || name.includes(pattern)))
         .sort();
       const start = offsetToken(input.nextToken, ['g'])?.offset ?? 0;
-      const limit = typeof input.limit === 'number' ? input.limit : 50;
+      const limit = input.limit ?? 50;
       const page = names.slice(start, start + limit);
       return {
         logGroups: page.map((name) => ({
@@ -102,7 +105,7 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
 
     DescribeLogStreams: async (input) => {
       const group = await groupOf(input);
-      const prefix = typeof input.logStreamNamePrefix === 'string' ? input.logStreamNamePrefix : '';
+      const prefix = input.logStreamNamePrefix ?? '';
       if (prefix && input.orderBy === 'LastEventTime')
         throw new AwsError(
           'InvalidParameterException',
@@ -135,7 +138,7 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
       );
       if (input.descending === true) described.reverse();
       const start = offsetToken(input.nextToken, ['s'])?.offset ?? 0;
-      const limit = typeof input.limit === 'number' ? input.limit : 50;
+      const limit = input.limit ?? 50;
       return {
         logStreams: described.slice(start, start + limit),
         ...(start + limit < described.length ? { nextToken: `s/${start + limit}` } : {}),
@@ -146,12 +149,12 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
       const group = await groupOf(input);
       const stream = group.streams.find((candidate) => candidate.name === input.logStreamName);
       if (!stream) throw notFound('log stream');
-      const from = typeof input.startTime === 'number' ? input.startTime : Number.NEGATIVE_INFINITY;
-      const to = typeof input.endTime === 'number' ? input.endTime : Number.POSITIVE_INFINITY;
+      const from = input.startTime ?? Number.NEGATIVE_INFINITY;
+      const to = input.endTime ?? Number.POSITIVE_INFINITY;
       const events = (await stream.events()).filter(
         (event) => event.timestamp >= from && event.timestamp < to,
       );
-      const limit = Math.min(typeof input.limit === 'number' ? input.limit : 10_000, 10_000);
+      const limit = Math.min(input.limit ?? 10_000, 10_000);
       const token = offsetToken(input.nextToken, ['f', 'b']);
       // f/N reads forward from event N; b/N reads the page that ends just before event N.
       let start: number;
@@ -169,8 +172,8 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
 
     FilterLogEvents: async (input) => {
       const group = await groupOf(input);
-      const names = Array.isArray(input.logStreamNames) ? (input.logStreamNames as string[]) : undefined;
-      const prefix = typeof input.logStreamNamePrefix === 'string' ? input.logStreamNamePrefix : undefined;
+      const names = input.logStreamNames;
+      const prefix = input.logStreamNamePrefix;
       if (names && prefix !== undefined)
         throw new AwsError(
           'InvalidParameterException',
@@ -181,8 +184,8 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
           (!names || names.includes(stream.name)) && (prefix === undefined || stream.name.startsWith(prefix)),
       );
       const matches = filterOf(input.filterPattern);
-      const from = typeof input.startTime === 'number' ? input.startTime : Number.NEGATIVE_INFINITY;
-      const to = typeof input.endTime === 'number' ? input.endTime : Number.POSITIVE_INFINITY;
+      const from = input.startTime ?? Number.NEGATIVE_INFINITY;
+      const to = input.endTime ?? Number.POSITIVE_INFINITY;
       const found: {
         logStreamName: string;
         timestamp: number;
@@ -204,7 +207,7 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
       }
       found.sort((a, b) => a.timestamp - b.timestamp || a.eventId.localeCompare(b.eventId));
       const start = offsetToken(input.nextToken, ['e'])?.offset ?? 0;
-      const limit = Math.min(typeof input.limit === 'number' ? input.limit : 10_000, 10_000);
+      const limit = Math.min(input.limit ?? 10_000, 10_000);
       return {
         events: found.slice(start, start + limit),
         searchedLogStreams: chosen.map((stream) => ({
@@ -214,5 +217,5 @@ export function logOperations(streams: LogStreams, region: string): Record<strin
         ...(start + limit < found.length ? { nextToken: `e/${start + limit}` } : {}),
       };
     },
-  };
+  });
 }

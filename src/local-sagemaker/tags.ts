@@ -6,9 +6,9 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
 import { validation } from './aws-error.js';
-import type { Operation } from './json-service.js';
+import type { Operations as SageMakerOperations } from './generated/sagemaker-wire.js';
+import { handlers, type Operation } from './json-service.js';
 import { listPage } from './list-page.js';
-import type { Input } from './request-fields.js';
 import { pathInside } from './store-path.js';
 
 export interface Tag {
@@ -73,25 +73,23 @@ export class TagStore {
   }
 
   operations(): Record<string, Operation> {
-    return {
-      AddTags: async (input: Input) => {
-        const arn = input.ResourceArn as string;
-        await this.mustExist(arn);
-        await this.add(arn, input.Tags as Tag[]);
+    return handlers<SageMakerOperations>({
+      AddTags: async (input) => {
+        await this.mustExist(input.ResourceArn);
+        await this.add(input.ResourceArn, input.Tags);
         return { Tags: input.Tags };
       },
-      DeleteTags: async (input: Input) => {
-        const arn = input.ResourceArn as string;
-        await this.mustExist(arn);
-        const removed = new Set(input.TagKeys as string[]);
+      DeleteTags: async (input) => {
+        await this.mustExist(input.ResourceArn);
+        const removed = new Set(input.TagKeys);
         await this.write(
-          arn,
-          (await this.read(arn)).filter((tag) => !removed.has(tag.Key)),
+          input.ResourceArn,
+          (await this.read(input.ResourceArn)).filter((tag) => !removed.has(tag.Key)),
         );
         return {};
       },
-      ListTags: async (input: Input) => {
-        const arn = input.ResourceArn as string;
+      ListTags: async (input) => {
+        const arn = input.ResourceArn;
         await this.mustExist(arn);
         const tags = await this.read(arn);
         // Tags keep the order they were added in: sort by an index that never changes.
@@ -104,7 +102,7 @@ export class TagStore {
         );
         return { Tags: page.map(({ tag }) => tag), ...(NextToken ? { NextToken } : {}) };
       },
-    };
+    });
   }
 }
 
