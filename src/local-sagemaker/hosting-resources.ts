@@ -10,6 +10,7 @@ import type {
   AsyncInferenceConfig as WireAsyncInferenceConfig,
   ContainerDefinition as WireContainerDefinition,
 } from './generated/sagemaker-wire.js';
+import type { ResourceKind } from './resource-store.js';
 
 /** A model's container: its image is needed here (the model also allows a package name). */
 export type ContainerDefinition = WireContainerDefinition & { Image: string };
@@ -141,3 +142,11 @@ export function refuseUnsupported(input: object, names: readonly string[], where
       );
   }
 }
+
+/** The kinds of record hosting keeps in its resource store. */
+export type HostingKind = 'models' | 'endpoint-configs' | 'endpoints';
+export const HOSTING_KINDS: Record<HostingKind, ResourceKind> = {
+  models: { arn: 'model', missing: 'Could not find model' },
+  'endpoint-configs': { arn: 'endpoint-config', missing: 'Could not find endpoint configuration' },
+  endpoints: { arn: 'endpoint', missing: 'Could not find endpoint' },
+};

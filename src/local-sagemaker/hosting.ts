@@ -27,43 +27,23 @@ import type { RunningServer, ServerHandle } from '../runtimes/container-runtime.
 import { runtimeFor, runtimeOfServer } from '../runtimes/select-runtime.js';
 import { waitForPing } from '../runtimes/wait-for-ping.js';
 import { freePort } from '../shared/free-port.js';
-import { validation } from './aws-error.js';
 import { moveEndpoint } from './endpoint-status.js';
-import { checkFileImage, type FileImagePolicy } from './file-images.js';
-import type {
-  CreateEndpointConfigInput,
-  CreateEndpointConfigOutput,
-  CreateEndpointInput,
-  CreateEndpointOutput,
-  CreateModelInput,
-  CreateModelOutput,
-  DeleteEndpointInput,
-  Operations as SageMakerOperations,
-  UpdateEndpointInput,
-  UpdateEndpointOutput,
-  UpdateEndpointWeightsAndCapacitiesInput,
-  UpdateEndpointWeightsAndCapacitiesOutput,
-} from './generated/sagemaker-wire.js';
+import type { FileImagePolicy } from './file-images.js';
+import { HostingApi } from './hosting-api.js';
 import {
   type AsyncInferenceConfig,
-  checkAsyncInference,
-  checkCapacity,
   type Deployment,
   type Endpoint,
   type EndpointConfig,
+  HOSTING_KINDS,
+  type HostingKind,
   type Model,
-  refuseUnsupported,
   type ServingVariant,
-  UNSUPPORTED_CONFIG,
-  UNSUPPORTED_MODEL,
-  UNSUPPORTED_VARIANT,
-  type Variant,
 } from './hosting-resources.js';
-import { handlers, type Operation } from './json-service.js';
-import { listPage } from './list-page.js';
+import type { Operation } from './json-service.js';
 import { endpointLogGroup, type LogStream } from './logs.js';
 import { epochSeconds } from './request-fields.js';
-import { type ResourceKind, ResourceStore } from './resource-store.js';
+import { ResourceStore } from './resource-store.js';
 import { parseS3Uri } from './s3-transfer.js';
 import type { TagStore } from './tags.js';
 import { imageFor } from './training-job-runner.js';
@@ -81,13 +61,6 @@ export interface HostingOptions {
   /** Which file:// images it runs (as processes of its owner); none when absent. */
   fileImages?: FileImagePolicy;
 }
-
-type Kind = 'models' | 'endpoint-configs' | 'endpoints';
-const KINDS: Record<Kind, ResourceKind> = {
-  models: { arn: 'model', missing: 'Could not find model' },
-  'endpoint-configs': { arn: 'endpoint-config', missing: 'Could not find endpoint configuration' },
-  endpoints: { arn: 'endpoint', missing: 'Could not find endpoint' },
-};
 
 /** Where an InvokeEndpoint goes: a variant's server, or why there is none. */
 export type Route =
@@ -126,11 +99,11 @@ export class Hosting {
   private closing = false;
   private readonly tags: TagStore;
 
-  private readonly store: ResourceStore<Kind>;
+  private readonly store: ResourceStore<HostingKind>;
 
   constructor(private readonly options: HostingOptions) {
     this.tags = options.tags;
-    this.store = new ResourceStore(options.dir, options.region, KINDS, options.tags);
+    this.store = new ResourceStore(options.dir, options.region, HOSTING_KINDS, options.tags);
   }
 
   /** Whether the ARN names a model, endpoint config or endpoint of this store. */
@@ -138,251 +111,14 @@ export class Hosting {
     return this.store.arnExists(arn);
   }
 
-  private background(work: Promise<void>): void {
+  /** Runs `work` after the answer, followed until it ends (see idle). */
+  background(work: Promise<void>): void {
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }
 
   operations(): Record<string, Operation> {
-    return handlers<SageMakerOperations>({
-      CreateModel: (input) => this.store.exclusively('models', () => this.createModel(input)),
-      DescribeModel: async (input) => this.store.mustLoad<Model>('models', input.ModelName),
-      DeleteModel: (input) => this.remove('models', input.ModelName),
-      ListModels: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<Model>('models'),
-          input,
-          (model) => ({ name: model.ModelName, creationTime: model.CreationTime }),
-          { operation: 'ListModels' },
-        );
-        return {
-          Models: page.map(({ ModelName, ModelArn, CreationTime }) => ({
-            ModelName,
-            ModelArn,
-            CreationTime,
-          })),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-      CreateEndpointConfig: (input) =>
-        this.store.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
-      DescribeEndpointConfig: async (input) =>
-        this.store.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
-      DeleteEndpointConfig: (input) => this.remove('endpoint-configs', input.EndpointConfigName),
-      ListEndpointConfigs: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<EndpointConfig>('endpoint-configs'),
-          input,
-          (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
-          { operation: 'ListEndpointConfigs' },
-        );
-        return {
-          EndpointConfigs: page.map(({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
-            EndpointConfigName,
-            EndpointConfigArn,
-            CreationTime,
-          })),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-      CreateEndpoint: (input) => this.store.exclusively('endpoints', () => this.createEndpoint(input)),
-      DescribeEndpoint: async (input) => {
-        const {
-          deployment: _internal,
-          retiring: _retiring,
-          ...visible
-        } = await this.store.mustLoad<Endpoint>('endpoints', input.EndpointName);
-        return visible;
-      },
-      UpdateEndpoint: (input) => this.updateEndpoint(input),
-      UpdateEndpointWeightsAndCapacities: (input) => this.updateWeights(input),
-      DeleteEndpoint: (input) => this.deleteEndpoint(input),
-      ListEndpoints: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<Endpoint>('endpoints'),
-          input,
-          (endpoint) => ({
-            name: endpoint.EndpointName,
-            creationTime: endpoint.CreationTime,
-            lastModifiedTime: endpoint.LastModifiedTime,
-            status: endpoint.EndpointStatus,
-          }),
-          { operation: 'ListEndpoints' },
-        );
-        return {
-          Endpoints: page.map(
-            ({ EndpointName, EndpointArn, EndpointStatus, CreationTime, LastModifiedTime }) => ({
-              EndpointName,
-              EndpointArn,
-              EndpointStatus,
-              CreationTime,
-              LastModifiedTime,
-            }),
-          ),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-    });
-  }
-
-  private async remove(kind: 'models' | 'endpoint-configs', name: string): Promise<Record<string, never>> {
-    await this.store.mustLoad(kind, name);
-    await this.store.erase(kind, name);
-    return {};
-  }
-
-  private async createModel(input: CreateModelInput): Promise<CreateModelOutput> {
-    const name = input.ModelName;
-    refuseUnsupported(input, UNSUPPORTED_MODEL, '');
-    if (input.EnableNetworkIsolation === true)
-      throw validation(
-        'EnableNetworkIsolation is not supported by the local SageMaker; remove it, or use target aws',
-      );
-    const container = input.PrimaryContainer;
-    // The model's input shape allows either PrimaryContainer or Containers; this one runs one.
-    if (!container?.Image)
-      throw validation(
-        "1 validation error detected: Value null at 'primaryContainer.image' failed to satisfy constraint: Member must not be null",
-      );
-    const image = container.Image;
-    checkFileImage(image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
-    await this.store.mustNotExist('models', name, 'model');
-    const model: Model = {
-      ModelName: name,
-      ModelArn: this.store.arn('models', name),
-      ...(input.ExecutionRoleArn !== undefined ? { ExecutionRoleArn: input.ExecutionRoleArn } : {}),
-      PrimaryContainer: { ...container, Image: image },
-      CreationTime: epochSeconds(),
-    };
-    await this.store.save('models', name, model);
-    if (input.Tags) await this.tags.add(model.ModelArn, input.Tags);
-    return { ModelArn: model.ModelArn };
-  }
-
-  private async createEndpointConfig(input: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
-    const name = input.EndpointConfigName;
-    refuseUnsupported(input, UNSUPPORTED_CONFIG, '');
-    const variants: Variant[] = [];
-    const seen = new Set<string>();
-    for (const [index, variant] of input.ProductionVariants.entries()) {
-      refuseUnsupported(variant, UNSUPPORTED_VARIANT, `ProductionVariants[${index}].`);
-      const variantName = variant.VariantName;
-      if (seen.has(variantName.toLowerCase()))
-        throw validation(
-          `The variant name "${variantName}" appears more than once: each production variant needs its own name.`,
-        );
-      seen.add(variantName.toLowerCase());
-      const model = variant.ModelName;
-      if (model === undefined)
-        throw validation(
-          `1 validation error detected: Value null at 'productionVariants.${index + 1}.member.modelName' failed to satisfy constraint: Member must not be null (the local SageMaker serves models, not inference components)`,
-        );
-      if (!(await this.store.load('models', model)))
-        throw validation(`Could not find model "${this.store.arn('models', model)}".`);
-      variants.push({ ...variant, ModelName: model });
-      checkCapacity(variant, index);
-    }
-    // With every weight 0 no request could be routed: SageMaker needs some traffic to go somewhere.
-    if (variants.every((variant) => (variant.InitialVariantWeight ?? 1) <= 0))
-      throw validation('At least one production variant must have an InitialVariantWeight greater than 0.');
-    const asyncInference = input.AsyncInferenceConfig;
-    if (asyncInference) checkAsyncInference(asyncInference, variants);
-    await this.store.mustNotExist('endpoint-configs', name, 'endpoint configuration');
-    const config: EndpointConfig = {
-      EndpointConfigName: name,
-      EndpointConfigArn: this.store.arn('endpoint-configs', name),
-      ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
-      ...(asyncInference ? { AsyncInferenceConfig: asyncInference } : {}),
-      ...(input.KmsKeyId !== undefined ? { KmsKeyId: input.KmsKeyId } : {}),
-      CreationTime: epochSeconds(),
-    };
-    await this.store.save('endpoint-configs', name, config);
-    if (input.Tags) await this.tags.add(config.EndpointConfigArn, input.Tags);
-    return { EndpointConfigArn: config.EndpointConfigArn };
-  }
-
-  private async createEndpoint(input: CreateEndpointInput): Promise<CreateEndpointOutput> {
-    const name = input.EndpointName;
-    const configName = input.EndpointConfigName;
-    refuseUnsupported(input, ['DeploymentConfig'], '');
-    const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
-    await this.store.mustNotExist('endpoints', name, 'endpoint');
-    const now = epochSeconds();
-    const endpoint: Endpoint = {
-      EndpointName: name,
-      EndpointArn: this.store.arn('endpoints', name),
-      EndpointConfigName: configName,
-      EndpointStatus: 'Creating',
-      CreationTime: now,
-      LastModifiedTime: now,
-    };
-    await this.store.save('endpoints', name, endpoint);
-    if (input.Tags) await this.tags.add(endpoint.EndpointArn, input.Tags);
-    this.background(this.deploy(name, config, 'create'));
-    return { EndpointArn: endpoint.EndpointArn };
-  }
-
-  private async updateEndpoint(input: UpdateEndpointInput): Promise<UpdateEndpointOutput> {
-    const name = input.EndpointName;
-    refuseUnsupported(
-      input,
-      ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
-      '',
-    );
-    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
-    const configName = input.EndpointConfigName;
-    const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
-    if (endpoint.EndpointStatus === 'Failed')
-      throw validation(
-        `Cannot update endpoint "${endpoint.EndpointArn}" because it is in Failed status: only DeleteEndpoint is allowed. Delete it and create it again.`,
-      );
-    if (endpoint.EndpointStatus !== 'InService')
-      throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    moveEndpoint(endpoint, 'Updating');
-    endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
-    await this.store.save('endpoints', name, endpoint);
-    this.background(this.deploy(name, config, 'update'));
-    return { EndpointArn: endpoint.EndpointArn };
-  }
-
-  private async updateWeights(
-    input: UpdateEndpointWeightsAndCapacitiesInput,
-  ): Promise<UpdateEndpointWeightsAndCapacitiesOutput> {
-    const name = input.EndpointName;
-    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
-    if (endpoint.EndpointStatus !== 'InService')
-      throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    for (const change of input.DesiredWeightsAndCapacities) {
-      const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
-      if (!variant)
-        throw validation(
-          `The variant "${change.VariantName}" does not exist in endpoint "${endpoint.EndpointArn}".`,
-        );
-      if (
-        change.DesiredInstanceCount !== undefined &&
-        change.DesiredInstanceCount !== variant.CurrentInstanceCount
-      )
-        throw validation(
-          'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
-        );
-      if (change.DesiredWeight !== undefined) {
-        variant.DesiredWeight = change.DesiredWeight;
-        variant.CurrentWeight = change.DesiredWeight;
-      }
-    }
-    if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
-      throw validation('At least one variant of an endpoint must have a weight greater than 0.');
-    endpoint.LastModifiedTime = epochSeconds();
-    await this.store.save('endpoints', name, endpoint);
-    return { EndpointArn: endpoint.EndpointArn };
-  }
-
-  private async deleteEndpoint(input: DeleteEndpointInput): Promise<Record<string, never>> {
-    const name = input.EndpointName;
-    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
-    await this.store.erase('endpoints', name);
-    await Promise.all([this.stopDeployment(endpoint.deployment), this.stopDeployment(endpoint.retiring)]);
-    return {};
+    return new HostingApi(this, this.store, this.options).operations();
   }
 
   /** Makes the image of a variant ready to serve, as SageMaker pulls it before a deployment. */
@@ -486,7 +222,7 @@ export class Hosting {
   }
 
   /** Deploys a config to an endpoint: a new endpoint, or blue/green beside the serving one. */
-  private async deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void> {
+  async deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void> {
     let deployment: Endpoint['deployment'];
     let failure: string | undefined;
     try {
@@ -581,7 +317,7 @@ export class Hosting {
   }
 
   /** Stops a deployment's servers and removes its folder. */
-  private async stopDeployment(deployment: Deployment | undefined): Promise<void> {
+  async stopDeployment(deployment: Deployment | undefined): Promise<void> {
     if (!deployment) return;
     await Promise.all(
       deployment.variants.map(async (variant) => {
