@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { extract } from 'tar';
 import { loadConfig } from '../src/engine/config/load-config.js';
 import { ensureLocalDaemon, stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
-import { parseS3Uri } from '../src/local-sagemaker/s3-transfer.js';
+import { parseS3Uri } from '../src/local-sagemaker/s3/s3-transfer.js';
 import { connect } from '../src/sagemaker/aws-connection.js';
 import { deleteDeployment, deleteEndpoint, deployEndpoint } from '../src/sagemaker/deploy-endpoint.js';
 import { runTrainingJob } from '../src/sagemaker/training-job.js';

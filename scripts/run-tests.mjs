@@ -31,7 +31,7 @@ const STARTS_SOMETHING = [
   /^node:child_process$/,
   /^node:http$/,
   /\/rig\/(local-s3|local-sagemaker|local-target|docker|example-model|aws-cli|installed-tool|kill-trials|python-container|registry)\.js$/,
-  /\/src\/local-sagemaker\/(local-sagemaker|local-s3|daemon)\.js$/,
+  /\/src\/local-sagemaker\/(s3\/)?(local-sagemaker|local-s3|daemon)\.js$/,
 ];
 /** A test project's CLI as a child (run, spawn) or with the real stages, which start servers. */
 const STARTS_THE_CLI = /\.(run|spawn)\(|real: true/;

@@ -23,7 +23,11 @@ const PROBES = [
   ['shared-is-a-leaf', 'src/shared/architecture-probe.ts', 'src/engine/stage.ts'],
   ['runtimes-below-sagemaker', 'src/runtimes/architecture-probe.ts', 'src/sagemaker/drift.ts'],
   ['review-below-stages', 'src/review/architecture-probe.ts', 'stages/train.ts'],
-  ['sagemaker-below-stages', 'src/sagemaker/architecture-probe.ts', 'src/local-sagemaker/hosting.ts'],
+  [
+    'sagemaker-below-stages',
+    'src/sagemaker/architecture-probe.ts',
+    'src/local-sagemaker/sagemaker/hosting.ts',
+  ],
   ['local-sagemaker-is-a-program', 'src/local-sagemaker/architecture-probe.ts', 'src/engine/stage.ts'],
   ['stages-below-cli', 'stages/architecture-probe.ts', 'src/cli/main.ts'],
   ['example-stands-alone', 'src/example/architecture-probe.ts', 'src/shared/errors.ts'],

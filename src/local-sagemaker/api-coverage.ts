@@ -3,9 +3,9 @@
 // A test compares the README's table with this one.
 
 import type { ServiceModel } from '../shared/service-model.js';
-import { ASYNC_INVOKE_OPERATION } from './async-inference.js';
-import { INVOKE_OPERATION } from './invoke-endpoint.js';
-import type { JsonService } from './json-service.js';
+import type { JsonService } from './protocol/json-service.js';
+import { ASYNC_INVOKE_OPERATION } from './runtime/async-inference.js';
+import { INVOKE_OPERATION } from './runtime/invoke-endpoint.js';
 
 /** One service's row: the operations implemented, out of the model's. */
 function row(name: string, model: ServiceModel, implemented: readonly string[]): string {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { AccessKey } from './sigv4.js';
+import type { AccessKey } from './protocol/sigv4.js';
 
 export const credentialsFile = (dataDir: string): string => join(dataDir, 'credentials.json');
 

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { type HttpAnswer, httpRequest } from '../shared/http-request.js';
 import { isProcessAlive, terminateProcess } from '../shared/process-alive.js';
 import { credentialsFile, readCredentials } from './credentials.js';
-import { allowFileImages, fileImagesFile } from './file-images.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
-import type { AccessKey } from './sigv4.js';
+import type { AccessKey } from './protocol/sigv4.js';
+import { allowFileImages, fileImagesFile } from './sagemaker/file-images.js';
 
 /**
  * The FailureReason of a training job whose local SageMaker stopped while it ran (killed, or hung

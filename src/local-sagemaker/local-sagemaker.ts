@@ -7,18 +7,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadServiceModel } from '../shared/service-model.js';
-import { AsyncInvocations } from './async-inference.js';
-import { ecrOperations } from './ecr-operations.js';
-import type { FileImagePolicy } from './file-images.js';
-import { Hosting } from './hosting.js';
+import { ecrOperations } from './ecr/ecr-operations.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
-import { invokeEndpointRoute } from './invoke-endpoint.js';
-import { createJsonServer, type JsonService, type Operation, sendJson } from './json-service.js';
-import { type LocalS3, startLocalS3 } from './local-s3.js';
-import { logOperations } from './logs.js';
-import type { AccessKey } from './sigv4.js';
-import { refuseReservedTags, TagStore } from './tags.js';
-import { TrainingJobs } from './training-jobs.js';
+import { logOperations } from './logs/logs.js';
+import { createJsonServer, type JsonService, type Operation, sendJson } from './protocol/json-service.js';
+import type { AccessKey } from './protocol/sigv4.js';
+import { AsyncInvocations } from './runtime/async-inference.js';
+import { invokeEndpointRoute } from './runtime/invoke-endpoint.js';
+import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
+import type { FileImagePolicy } from './sagemaker/file-images.js';
+import { Hosting } from './sagemaker/hosting.js';
+import { refuseReservedTags, TagStore } from './sagemaker/tags.js';
+import { TrainingJobs } from './sagemaker/training-jobs.js';
 
 export interface LocalSageMakerOptions {
   /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */

@@ -33,7 +33,7 @@ import {
   InvokeEndpointCommand,
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { parseS3Uri } from '../../src/local-sagemaker/s3-transfer.js';
+import { parseS3Uri } from '../../src/local-sagemaker/s3/s3-transfer.js';
 import { pathExists } from '../../src/shared/path-exists.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
 import { processesWhoseEnvironment } from '../rig/kill-trials.js';

@@ -13,7 +13,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
+import { startLocalS3 } from '../../src/local-sagemaker/s3/local-s3.js';
 import { inParallel } from '../../src/shared/in-parallel.js';
 import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
 import { TEST_KEY } from '../rig/test-key.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import { verifySigV4 } from '../../src/local-sagemaker/sigv4.js';
+import { verifySigV4 } from '../../src/local-sagemaker/protocol/sigv4.js';
 import { signedHeaders } from '../../src/shared/sigv4.js';
 import { TEST_KEY } from '../rig/test-key.js';
 

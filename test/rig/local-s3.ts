@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { startLocalS3 } from '../../src/local-sagemaker/local-s3.js';
+import { startLocalS3 } from '../../src/local-sagemaker/s3/local-s3.js';
 import { TEST_KEY } from './test-key.js';
 
 export interface TestS3 {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { AccessKey } from '../../local-sagemaker/sigv4.js';
+import type { AccessKey } from '../../local-sagemaker/protocol/sigv4.js';
 import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { CliFailure } from '../cli-failure.js';

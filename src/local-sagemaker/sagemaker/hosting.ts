@@ -23,10 +23,15 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { extract } from 'tar';
-import type { RunningServer, ServerHandle } from '../runtimes/container-runtime.js';
-import { runtimeFor, runtimeOfServer } from '../runtimes/select-runtime.js';
-import { waitForPing } from '../runtimes/wait-for-ping.js';
-import { freePort } from '../shared/free-port.js';
+import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
+import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
+import { waitForPing } from '../../runtimes/wait-for-ping.js';
+import { freePort } from '../../shared/free-port.js';
+import { endpointLogGroup, type LogStream } from '../logs/logs.js';
+import type { Operation } from '../protocol/json-service.js';
+import { epochSeconds } from '../protocol/request-fields.js';
+import { ResourceStore } from '../protocol/resource-store.js';
+import { parseS3Uri } from '../s3/s3-transfer.js';
 import { moveEndpoint } from './endpoint-status.js';
 import type { FileImagePolicy } from './file-images.js';
 import { HostingApi } from './hosting-api.js';
@@ -40,11 +45,6 @@ import {
   type Model,
   type ServingVariant,
 } from './hosting-resources.js';
-import type { Operation } from './json-service.js';
-import { endpointLogGroup, type LogStream } from './logs.js';
-import { epochSeconds } from './request-fields.js';
-import { ResourceStore } from './resource-store.js';
-import { parseS3Uri } from './s3-transfer.js';
 import type { TagStore } from './tags.js';
 import { imageFor } from './training-job-runner.js';
 

@@ -4,11 +4,11 @@
 // described by the digest the registry reports.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
-import { ACCOUNT } from './account.js';
-import { AwsError } from './aws-error.js';
-import type { Operation } from './json-service.js';
-import { epochSeconds, field, type Input, required } from './request-fields.js';
+import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import { ACCOUNT } from '../protocol/account.js';
+import { AwsError } from '../protocol/aws-error.js';
+import type { Operation } from '../protocol/json-service.js';
+import { epochSeconds, field, type Input, required } from '../protocol/request-fields.js';
 
 const REPOSITORY_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** ECR's ImageTag (1-300 characters) as the registry's manifest API takes it, and ImageDigest. */

@@ -19,9 +19,9 @@ import {
   canonicalQuery,
   sha256Hex,
   signatureOf,
-} from '../shared/sigv4.js';
+} from '../../shared/sigv4.js';
 
-export type { AccessKey } from '../shared/sigv4.js';
+export type { AccessKey } from '../../shared/sigv4.js';
 
 /** Why a request was refused, in the words and codes AWS uses for each case. */
 export type AuthFailure =

@@ -4,12 +4,12 @@
 // of a resource that does not exist cannot be read or changed.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
-import { validation } from './aws-error.js';
-import type { Operations as SageMakerOperations } from './generated/sagemaker-wire.js';
-import { handlers, type Operation } from './json-service.js';
-import { listPage } from './list-page.js';
-import { pathInside } from './store-path.js';
+import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import type { Operations as SageMakerOperations } from '../generated/sagemaker-wire.js';
+import { validation } from '../protocol/aws-error.js';
+import { handlers, type Operation } from '../protocol/json-service.js';
+import { listPage } from '../protocol/list-page.js';
+import { pathInside } from '../protocol/store-path.js';
 
 export interface Tag {
   Key: string;

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Hosting } from './hosting.js';
-import type { AsyncInferenceConfig } from './hosting-resources.js';
+import { parseS3Uri } from '../s3/s3-transfer.js';
+import type { Hosting } from '../sagemaker/hosting.js';
+import type { AsyncInferenceConfig } from '../sagemaker/hosting-resources.js';
 import {
   type ContainerAnswer,
   CUSTOM_ATTRIBUTES,
@@ -20,7 +21,6 @@ import {
   sendRouteError,
   sendRuntimeError,
 } from './invoke-endpoint.js';
-import { parseS3Uri } from './s3-transfer.js';
 
 /** The runtime operation this route serves (the API coverage table lists it). */
 export const ASYNC_INVOKE_OPERATION = 'InvokeEndpointAsync';

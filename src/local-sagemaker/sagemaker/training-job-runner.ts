@@ -6,20 +6,20 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BuiltImage, ContainerRuntime } from '../runtimes/container-runtime.js';
-import { dockerRuntime } from '../runtimes/docker/docker-runtime.js';
+import type { BuiltImage, ContainerRuntime } from '../../runtimes/container-runtime.js';
+import { dockerRuntime } from '../../runtimes/docker/docker-runtime.js';
 import {
   makeOutputFolders,
   optMl,
   writeHyperparameters,
   writeInputDataConfig,
   writeResourceConfig,
-} from '../runtimes/opt-ml.js';
-import { processRuntime } from '../runtimes/process-runtime.js';
-import { STOPPED_WITH_SERVER } from './daemon.js';
+} from '../../runtimes/opt-ml.js';
+import { processRuntime } from '../../runtimes/process-runtime.js';
+import { STOPPED_WITH_SERVER } from '../daemon.js';
+import { epochSeconds } from '../protocol/request-fields.js';
+import { downloadPrefix, type StoredObjects, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
 import type { JobLog } from './job-log.js';
-import { epochSeconds } from './request-fields.js';
-import { downloadPrefix, type StoredObjects, uploadFolderAsTarGz } from './s3-transfer.js';
 import { outputPrefix, type StopReason, type TrainingJob, transition } from './training-job-record.js';
 
 /** A job that cannot start, with its FailureReason as SageMaker words it. */

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
-import { inParallel } from '../shared/in-parallel.js';
+import { inParallel } from '../../shared/in-parallel.js';
 
 export interface S3Location {
   bucket: string;

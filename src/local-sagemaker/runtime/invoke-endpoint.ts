@@ -6,8 +6,8 @@
 // InvokeEndpointAsync (async-inference.ts); a serverless variant beyond its MaxConcurrency
 // answers ThrottlingException.
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
-import { httpRequest } from '../shared/http-request.js';
-import type { Hosting, Route } from './hosting.js';
+import { httpRequest } from '../../shared/http-request.js';
+import type { Hosting, Route } from '../sagemaker/hosting.js';
 
 /** The runtime operation this route serves (the API coverage table lists it). */
 export const INVOKE_OPERATION = 'InvokeEndpoint';

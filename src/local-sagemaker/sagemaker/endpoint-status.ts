@@ -2,7 +2,7 @@
 // InService or Failed; InService is updated or fails; an update ends InService, on the new or the
 // old configuration, or Failed; a Failed endpoint is only deleted), and each move stamps
 // LastModifiedTime and says why it failed, when it did.
-import { epochSeconds } from './request-fields.js';
+import { epochSeconds } from '../protocol/request-fields.js';
 
 export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Failed' | 'Deleting' | 'OutOfService';
 

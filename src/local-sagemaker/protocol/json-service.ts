@@ -4,7 +4,7 @@
 // Every request must be signed (SigV4) with a key pair the server was given, and is checked
 // against the service's AWS model before its handler runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { requestViolations, type ServiceModel, validationMessage } from '../shared/service-model.js';
+import { requestViolations, type ServiceModel, validationMessage } from '../../shared/service-model.js';
 import { AwsError } from './aws-error.js';
 import { type AccessKey, jsonAuthError, verifySigV4 } from './sigv4.js';
 

@@ -7,8 +7,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJsonFile, writeJsonFile } from '../shared/json-file.js';
-import { validation } from './aws-error.js';
+import { readJsonFile, writeJsonFile } from '../../shared/json-file.js';
+import { validation } from '../protocol/aws-error.js';
 
 export interface FileImagePolicy {
   /** Folders given when the server started (`--file-images`). */

@@ -5,11 +5,11 @@
 // records kept in memory as this process (their only writer) last wrote or read them.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import { resourceOfArn, type TagStore } from '../sagemaker/tags.js';
 import { ACCOUNT } from './account.js';
 import { validation } from './aws-error.js';
 import { pathInside } from './store-path.js';
-import { resourceOfArn, type TagStore } from './tags.js';
 
 /** How a kind of resource is named: in its ARN, and in SageMaker's "not found" answer. */
 export interface ResourceKind {

@@ -4,8 +4,8 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
 import s3rverAccount from 's3rver/lib/models/account.js';
+import { type AccessKey, s3AuthError, verifySigV4 } from '../protocol/sigv4.js';
 import type { StoredObjects } from './s3-transfer.js';
-import { type AccessKey, s3AuthError, verifySigV4 } from './sigv4.js';
 
 export interface LocalS3 {
   endpoint: string;

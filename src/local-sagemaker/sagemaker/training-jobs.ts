@@ -6,25 +6,25 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { writeFileAtomic } from '../shared/write-file-atomic.js';
-import { ACCOUNT } from './account.js';
-import { inUse, validation } from './aws-error.js';
-import { STOPPED_WITH_SERVER } from './daemon.js';
-import { checkFileImage, type FileImagePolicy } from './file-images.js';
+import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
   CreateTrainingJobRequest,
   CreateTrainingJobResponse,
   ListTrainingJobsRequest,
   ListTrainingJobsResponse,
   Operations as SageMakerOperations,
-} from './generated/sagemaker-wire.js';
+} from '../generated/sagemaker-wire.js';
+import { type LogStream, TRAINING_LOG_GROUP } from '../logs/logs.js';
+import { ACCOUNT } from '../protocol/account.js';
+import { inUse, validation } from '../protocol/aws-error.js';
+import { handlers, type Operation } from '../protocol/json-service.js';
+import { listPage } from '../protocol/list-page.js';
+import { epochSeconds } from '../protocol/request-fields.js';
+import { pathInside } from '../protocol/store-path.js';
+import { parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
+import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobLog } from './job-log.js';
-import { handlers, type Operation } from './json-service.js';
-import { listPage } from './list-page.js';
-import { type LogStream, TRAINING_LOG_GROUP } from './logs.js';
-import { epochSeconds } from './request-fields.js';
-import { parseS3Uri, type StoredObjects } from './s3-transfer.js';
-import { pathInside } from './store-path.js';
 import { resourceOfArn, type TagStore } from './tags.js';
 import {
   type CreateRequest,

@@ -1,6 +1,6 @@
 // A training job's record (its DescribeTrainingJob answer, persisted as it is), how a
 // CreateTrainingJob request becomes one, and the one function through which its status moves.
-import { validation } from './aws-error.js';
+
 import type {
   AlgorithmSpecification,
   Channel,
@@ -11,8 +11,9 @@ import type {
   S3DataSource,
   SecondaryStatus,
   StoppingCondition,
-} from './generated/sagemaker-wire.js';
-import { epochSeconds } from './request-fields.js';
+} from '../generated/sagemaker-wire.js';
+import { validation } from '../protocol/aws-error.js';
+import { epochSeconds } from '../protocol/request-fields.js';
 
 export type JobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
 /** Why a running job was ended: StopTrainingJob, its max runtime, or its server closing. */

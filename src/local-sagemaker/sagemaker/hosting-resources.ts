@@ -1,16 +1,16 @@
 // What hosting keeps (models, endpoint configs, endpoints and their deployments, each a record
 // of the resource store) and how a request for one is read: the settings the local SageMaker does
 // not run are refused, never stored and ignored; a variant runs on instances or serverless.
-import type { ServerHandle } from '../runtimes/container-runtime.js';
-import { validation } from './aws-error.js';
-import type { EndpointStatus } from './endpoint-status.js';
+import type { ServerHandle } from '../../runtimes/container-runtime.js';
 import type {
   ProductionVariant,
   ProductionVariantServerlessConfig,
   AsyncInferenceConfig as WireAsyncInferenceConfig,
   ContainerDefinition as WireContainerDefinition,
-} from './generated/sagemaker-wire.js';
-import type { ResourceKind } from './resource-store.js';
+} from '../generated/sagemaker-wire.js';
+import { validation } from '../protocol/aws-error.js';
+import type { ResourceKind } from '../protocol/resource-store.js';
+import type { EndpointStatus } from './endpoint-status.js';
 
 /** A model's container: its image is needed here (the model also allows a package name). */
 export type ContainerDefinition = WireContainerDefinition & { Image: string };

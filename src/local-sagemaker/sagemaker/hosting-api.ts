@@ -2,9 +2,7 @@
 // UpdateEndpointWeightsAndCapacities, DeleteEndpoint and the Describe, List and Delete calls of
 // each kind, typed by their wire types. It reads and keeps the records; bringing deployments up
 // and down is the Hosting engine's (hosting.ts).
-import { validation } from './aws-error.js';
-import { moveEndpoint } from './endpoint-status.js';
-import { checkFileImage, type FileImagePolicy } from './file-images.js';
+
 import type {
   CreateEndpointConfigInput,
   CreateEndpointConfigOutput,
@@ -18,7 +16,14 @@ import type {
   UpdateEndpointOutput,
   UpdateEndpointWeightsAndCapacitiesInput,
   UpdateEndpointWeightsAndCapacitiesOutput,
-} from './generated/sagemaker-wire.js';
+} from '../generated/sagemaker-wire.js';
+import { validation } from '../protocol/aws-error.js';
+import { handlers, type Operation } from '../protocol/json-service.js';
+import { listPage } from '../protocol/list-page.js';
+import { epochSeconds } from '../protocol/request-fields.js';
+import type { ResourceStore } from '../protocol/resource-store.js';
+import { moveEndpoint } from './endpoint-status.js';
+import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import {
   checkAsyncInference,
   checkCapacity,
@@ -33,10 +38,6 @@ import {
   UNSUPPORTED_VARIANT,
   type Variant,
 } from './hosting-resources.js';
-import { handlers, type Operation } from './json-service.js';
-import { listPage } from './list-page.js';
-import { epochSeconds } from './request-fields.js';
-import type { ResourceStore } from './resource-store.js';
 import type { TagStore } from './tags.js';
 
 /** What the API asks of the hosting engine (hosting.ts): deployments brought up and down. */

@@ -4,11 +4,11 @@
 // DescribeLogStreams, GetLogEvents (forward and backward tokens) and FilterLogEvents (what
 // `aws logs tail` uses: terms and quoted phrases as filter patterns).
 
-import { ACCOUNT } from './account.js';
-import { AwsError, validation } from './aws-error.js';
-import type { Operations as LogsOperations } from './generated/logs-wire.js';
-import type { LogEvent } from './job-log.js';
-import { handlers, type Operation } from './json-service.js';
+import type { Operations as LogsOperations } from '../generated/logs-wire.js';
+import { ACCOUNT } from '../protocol/account.js';
+import { AwsError, validation } from '../protocol/aws-error.js';
+import { handlers, type Operation } from '../protocol/json-service.js';
+import type { LogEvent } from '../sagemaker/job-log.js';
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 export const endpointLogGroup = (endpoint: string): string => `/aws/sagemaker/Endpoints/${endpoint}`;
