@@ -5,27 +5,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import type { Operations as EcrOperations } from '../generated/ecr-wire.js';
 import { ACCOUNT } from '../protocol/account.js';
 import { AwsError } from '../protocol/aws-error.js';
-import type { Operation } from '../protocol/json-service.js';
-import { epochSeconds, field, type Input, required } from '../protocol/request-fields.js';
+import { handlers, type Operation } from '../protocol/json-service.js';
+import { epochSeconds } from '../protocol/request-fields.js';
 
-const REPOSITORY_NAME = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 /** ECR's ImageTag (1-300 characters) as the registry's manifest API takes it, and ImageDigest. */
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const IMAGE_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 
-/** A repositoryName as ECR checks it on every operation; it becomes part of a registry URL here. */
-function repositoryName(input: Input): string {
-  const name = required<string>(input, 'repositoryName', 'string');
-  if (!REPOSITORY_NAME.test(name)) {
-    throw new AwsError(
-      'InvalidParameterException',
-      `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''`,
-    );
-  }
-  return name;
-}
 /** The tags a registry holds for a repository (none when it has never been pushed to). */
 async function listedTags(host: string, repository: string): Promise<string[]> {
   const response = await fetch(`http://${host}/v2/${repository}/tags/list`);
@@ -79,8 +68,9 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
     }
     return options.registry;
   };
-  const repositoryNamed = async (input: Input): Promise<Repository> => {
-    const name = repositoryName(input);
+  // Every repositoryName has passed ECR's pattern in its model before a handler runs: it becomes
+  // part of a registry URL here.
+  const repositoryNamed = async (name: string): Promise<Repository> => {
     const repositories = await load();
     const repository = Object.hasOwn(repositories, name) ? repositories[name] : undefined;
     if (!repository) {
@@ -92,10 +82,9 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
     return repository;
   };
 
-  return {
+  return handlers<EcrOperations>({
     CreateRepository: async (input) => {
-      // As on AWS, a malformed request is refused before anything else is looked at.
-      const name = repositoryName(input);
+      const name = input.repositoryName;
       const host = registry();
       const repositories = await load();
       if (Object.hasOwn(repositories, name)) {
@@ -116,13 +105,12 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       return { repository };
     },
     DescribeRepositories: async (input) => {
-      const names = field<string[]>(input, 'repositoryNames', 'array');
-      for (const name of names ?? []) repositoryName({ repositoryName: name });
+      const names = input.repositoryNames;
       registry();
       const repositories = await load();
       if (!names) return { repositories: Object.values(repositories) };
       return {
-        repositories: await Promise.all(names.map((repositoryName) => repositoryNamed({ repositoryName }))),
+        repositories: await Promise.all(names.map((name) => repositoryNamed(name))),
       };
     },
     GetAuthorizationToken: async () => {
@@ -139,8 +127,7 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       };
     },
     DescribeImages: async (input) => {
-      repositoryName(input);
-      const asked = field<{ imageTag?: string; imageDigest?: string }[]>(input, 'imageIds', 'array');
+      const asked = input.imageIds;
       for (const id of asked ?? []) {
         if (id.imageTag !== undefined && !IMAGE_TAG.test(String(id.imageTag)))
           throw new AwsError(
@@ -154,7 +141,7 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
           );
       }
       const host = registry();
-      const repository = await repositoryNamed(input);
+      const repository = await repositoryNamed(input.repositoryName);
       // Without imageIds ECR describes every image of the repository: each tag the registry has.
       const ids =
         asked ??
@@ -195,5 +182,5 @@ export function ecrOperations(options: EcrOptions): Record<string, Operation> {
       }
       return { imageDetails };
     },
-  };
+  });
 }
