@@ -23,7 +23,7 @@ import {
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ensureLocalDaemon, stopLocalDaemon } from '../src/local-sagemaker/daemon.js';
 import { batchRows, invokeInBatches } from '../src/sagemaker/invoke-batches.js';
-import { labelledCsv } from '../test/rig/example-model.js';
+import { containerDir, labelledCsv } from '../test/rig/example-model.js';
 import {
   createModelWithConfig,
   PROCESS_IMAGE,
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     dataDir,
     region: 'us-east-1',
     cliScript: process.env.BENCH_CLI_SCRIPT ?? join(repoRoot, 'bin', 'pipeline.js'),
+    // The example's programs run as the endpoint's file:// image.
+    fileImageRoots: [containerDir],
   });
   const common = { region: 'us-east-1', credentials: facts.credentials };
   const sagemaker = new SageMakerClient({ ...common, endpoint: facts.endpoint });
