@@ -32,11 +32,11 @@ import type { Operation } from '../protocol/json-service.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
 import { parseS3Uri } from '../s3/s3-transfer.js';
+import { EndpointRouter, type Route, variantKey } from './endpoint-router.js';
 import { moveEndpoint } from './endpoint-status.js';
 import type { FileImagePolicy } from './file-images.js';
 import { HostingApi } from './hosting-api.js';
 import {
-  type AsyncInferenceConfig,
   type Deployment,
   type Endpoint,
   type EndpointConfig,
@@ -45,6 +45,9 @@ import {
   type Model,
   type ServingVariant,
 } from './hosting-resources.js';
+
+export type { Route } from './endpoint-router.js';
+
 import type { TagStore } from './tags.js';
 import { imageFor } from './training-job-runner.js';
 
@@ -62,25 +65,6 @@ export interface HostingOptions {
   fileImages?: FileImagePolicy;
 }
 
-/** Where an InvokeEndpoint goes: a variant's server, or why there is none. */
-export type Route =
-  | {
-      kind: 'serve';
-      url: string;
-      variant: string;
-      /** Called when the request is answered: a serverless variant counts requests in flight. */
-      done: () => void;
-      asyncInference?: AsyncInferenceConfig;
-    }
-  | { kind: 'missing' }
-  | { kind: 'throttled'; maxConcurrency: number }
-  | { kind: 'cold-start-failed'; reason: string }
-  | { kind: 'not-in-service'; status: string }
-  | { kind: 'unknown-variant'; variants: string[] };
-
-/** One variant of one endpoint, whatever the case of the endpoint's name. */
-const variantKey = (endpoint: string, variant: string): string => `${endpoint.toLowerCase()}/${variant}`;
-
 const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
   a.kind === 'docker' && b.kind === 'docker'
     ? a.container === b.container
@@ -92,18 +76,17 @@ export class Hosting {
   private readonly pending = new Set<Promise<void>>();
   /** Endpoints whose dead servers are being replaced, so one death starts one replacement. */
   private readonly replacing = new Set<string>();
-  /** Serverless variants: requests in flight, and servers being started by a first request. */
-  private readonly inFlight = new Map<string, number>();
-  private readonly coldStarts = new Map<string, Promise<ServerHandle>>();
   /** Set when the local SageMaker closes: servers that end then are not replaced. */
   private closing = false;
   private readonly tags: TagStore;
 
   private readonly store: ResourceStore<HostingKind>;
+  private readonly router: EndpointRouter;
 
   constructor(private readonly options: HostingOptions) {
     this.tags = options.tags;
     this.store = new ResourceStore(options.dir, options.region, HOSTING_KINDS, options.tags);
+    this.router = new EndpointRouter(this, this.store);
   }
 
   /** Whether the ARN names a model, endpoint config or endpoint of this store. */
@@ -134,7 +117,7 @@ export class Hosting {
   }
 
   /** Starts one variant's server on an unpacked model folder and waits for /ping. */
-  private async startVariant(
+  async startVariant(
     variant: ServingVariant,
     { imageReady = false }: { imageReady?: boolean } = {},
   ): Promise<RunningServer> {
@@ -333,60 +316,8 @@ export class Hosting {
   }
 
   /** Where an invocation goes: the TargetVariant, or a variant chosen by weight. */
-  async route(name: string, targetVariant?: string): Promise<Route> {
-    const endpoint = await this.store.load<Endpoint>('endpoints', name);
-    if (!endpoint) return { kind: 'missing' };
-    const variants = endpoint.deployment?.variants ?? [];
-    if (!['InService', 'Updating'].includes(endpoint.EndpointStatus) || variants.length === 0)
-      return { kind: 'not-in-service', status: endpoint.EndpointStatus };
-    let chosen: ServingVariant | undefined;
-    if (targetVariant !== undefined) {
-      chosen = variants.find((variant) => variant.name === targetVariant);
-      if (!chosen) return { kind: 'unknown-variant', variants: variants.map((variant) => variant.name) };
-    } else {
-      const weights = variants.map(
-        (variant) =>
-          endpoint.ProductionVariants?.find((v) => v.VariantName === variant.name)?.CurrentWeight ?? 1,
-      );
-      // A variant of weight 0 gets no request but those that name it.
-      let pick = Math.random() * weights.reduce((sum, weight) => sum + weight, 0);
-      chosen =
-        variants.find((_, index) => {
-          pick -= weights[index] as number;
-          return pick < 0;
-        }) ?? variants.findLast((_, index) => (weights[index] as number) > 0);
-      if (!chosen) return { kind: 'not-in-service', status: endpoint.EndpointStatus };
-    }
-    const variant = chosen as ServingVariant;
-    const asyncInference = endpoint.deployment?.asyncInference;
-    if (!variant.serverless) {
-      const port = (variant.server as ServerHandle).port;
-      return {
-        kind: 'serve',
-        url: `http://127.0.0.1:${port}`,
-        variant: variant.name,
-        done: () => undefined,
-        ...(asyncInference ? { asyncInference } : {}),
-      };
-    }
-    const key = variantKey(name, variant.name);
-    const inFlight = this.inFlight.get(key) ?? 0;
-    if (inFlight >= variant.serverless.maxConcurrency)
-      return { kind: 'throttled', maxConcurrency: variant.serverless.maxConcurrency };
-    this.inFlight.set(key, inFlight + 1);
-    let released = false;
-    const done = () => {
-      if (released) return;
-      released = true;
-      this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
-    };
-    try {
-      const handle = variant.server ?? (await this.coldStart(name, variant));
-      return { kind: 'serve', url: `http://127.0.0.1:${handle.port}`, variant: variant.name, done };
-    } catch (error) {
-      done();
-      return { kind: 'cold-start-failed', reason: (error as Error).message };
-    }
+  route(name: string, targetVariant?: string): Promise<Route> {
+    return this.router.route(name, targetVariant);
   }
 
   /**
@@ -394,7 +325,7 @@ export class Hosting {
    * watches it. When the endpoint was deleted or its deployment replaced meanwhile, the server
    * serves nobody: it is stopped, and the answer is false.
    */
-  private async adopt(
+  async adopt(
     name: string,
     variant: ServingVariant,
     server: RunningServer,
@@ -411,30 +342,6 @@ export class Hosting {
     await this.store.save('endpoints', name, latest);
     this.watch(server, name, variant.name);
     return true;
-  }
-
-  /**
-   * The first request to a serverless variant starts its server; requests that arrive meanwhile
-   * wait for the same start. The server is recorded in the endpoint and stays warm.
-   */
-  private coldStart(name: string, variant: ServingVariant): Promise<ServerHandle> {
-    const key = variantKey(name, variant.name);
-    const starting = this.coldStarts.get(key);
-    if (starting) return starting;
-    const start = (async () => {
-      const server = await this.startVariant(variant);
-      if (!(await this.adopt(name, variant, server)))
-        throw new Error(`Endpoint ${name} changed while its serverless variant was starting.`);
-      return server.handle;
-    })().finally(() => this.coldStarts.delete(key));
-    this.coldStarts.set(key, start);
-    this.background(
-      start.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-    return start;
   }
 
   /**
