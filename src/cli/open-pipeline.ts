@@ -14,7 +14,7 @@ import { pipelinePaths, stateDirIn } from '../shared/pipeline-paths.js';
 import type { Result } from '../shared/result.js';
 import type { CliFailure } from './cli-failure.js';
 import type { CliIo, CommonOptions } from './cli-io.js';
-import { damagedState, pullState, stateBackendOf } from './state-backend-of.js';
+import { pullState, stateBackendOf } from './state-backend-of.js';
 
 export interface OpenPipeline {
   loaded: LoadedConfig;
@@ -85,7 +85,10 @@ export async function openPipeline(
   await pullState(backend, io.stderr);
   const state = await readState(stateDir, loaded.value.config.name);
   if (!state.ok)
-    return { ok: false, error: { reason: 'corrupt-state', state: await damagedState(backend, state.error) } };
+    return {
+      ok: false,
+      error: { reason: 'corrupt-state', state: await backend.describeDamage(state.error) },
+    };
   const hasher = await FileHasher.open(cacheFile(stateDir, 'file-hashes.json'));
   const key = await loadSecretKey(stateDir, { create: createSecretKey });
   const secrets = new SecretDigester(key, loaded.value.secrets);

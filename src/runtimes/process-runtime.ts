@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
 import { pathExists } from '../shared/path-exists.js';
-import { isProcessAlive } from '../shared/process-alive.js';
+import { isProcessAlive, signalProcess, terminateProcess } from '../shared/process-alive.js';
 import type {
   BuiltImage,
   ContainerRuntime,
@@ -58,26 +58,9 @@ export async function programCommand(
   );
 }
 
-/**
- * Ends a program and everything it started: each program runs in a process group of its own (its
- * pid), as a container holds all its processes. SIGTERM to the group; once its first process is
- * gone or the grace period has passed, SIGKILL to what is left, as docker stops a container.
- */
-export async function terminateGroup(pid: number, graceSeconds: number): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceSeconds * 1000;
-  while (isProcessAlive(pid) && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  signalGroup(pid, 'SIGKILL');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
+/** Ends a program and everything it started: each program runs in a process group of its own. */
+const terminateGroup = (pid: number, graceSeconds: number): Promise<void> =>
+  terminateProcess(pid, graceSeconds, { group: true });
 
 /** A program started in a group of its own; when its first process exits, the rest of the group goes too. */
 function startGroup(file: string, args: string[], options: { env: NodeJS.ProcessEnv }): ResultPromise {
@@ -91,7 +74,7 @@ function startGroup(file: string, args: string[], options: { env: NodeJS.Process
   // A helper the program left behind would hold its output open, and the job or the test would
   // wait for it until its time ran out: a container's processes end with its main one.
   child.on('exit', () => {
-    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
   });
   return child;
 }

@@ -6,6 +6,7 @@
 // over newer state. The lock is an object created with `If-None-Match: *`; a lock whose holder
 // died stays until `pipeline unlock LOCK_ID` removes it.
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
@@ -23,6 +24,7 @@ import {
   type StateBackend,
   StateBackendError,
 } from '../engine/state/state-backend.js';
+import type { CorruptState } from '../engine/state/state-store.js';
 import { listFiles } from '../shared/list-files.js';
 import { pathExists } from '../shared/path-exists.js';
 import { pipelinePaths } from '../shared/pipeline-paths.js';
@@ -114,10 +116,13 @@ export function lockHolderOf(text: string, etag: string): LockHolder {
   };
 }
 
+/** Whether a file is as this folder last pulled or pushed it (its size and time as recorded). */
+const asSynced = (known: SyncRecord['files'][string] | undefined, local: Stats): boolean =>
+  known !== undefined && known.size === local.size && known.mtimeMs === local.mtimeMs;
+
 export class S3StateBackend implements StateBackend {
   readonly location: string;
   private record: SyncRecord | undefined;
-  private refused: string[] = [];
 
   constructor(
     private readonly s3: S3Client,
@@ -162,12 +167,12 @@ export class S3StateBackend implements StateBackend {
   }
 
   /**
-   * The shared objects under the prefix, by path, with their ETags. Keys that are not a file the
-   * backend writes (the lock aside) are left where they are and named in `refused`.
+   * The shared objects under the prefix, by path, with their ETags; and the keys that are not a
+   * file the backend writes (the lock aside), which are left where they are.
    */
-  private async listShared(): Promise<Map<string, string>> {
+  private async listShared(): Promise<{ objects: Map<string, string>; refused: string[] }> {
     const objects = new Map<string, string>();
-    this.refused = [];
+    const refused: string[] = [];
     let token: string | undefined;
     do {
       const page = await this.s3.send(
@@ -180,16 +185,16 @@ export class S3StateBackend implements StateBackend {
       for (const object of page.Contents ?? []) {
         const path = (object.Key ?? '').slice(this.where.prefix.length + 1);
         if (isShared(path)) objects.set(path, object.ETag ?? '');
-        else if (path !== LOCK) this.refused.push(object.Key ?? '');
+        else if (path !== LOCK) refused.push(object.Key ?? '');
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return objects;
+    return { objects, refused };
   }
 
   async pull(): Promise<string[]> {
     const record = await this.loadRecord();
-    const objects = await this.guard('read the state from', () => this.listShared());
+    const { objects, refused } = await this.guard('read the state from', () => this.listShared());
     if (!objects.has(STATE) && (await pathExists(join(this.stateDir, STATE)))) {
       if (record.files[STATE])
         throw new StateBackendError(
@@ -219,17 +224,20 @@ export class S3StateBackend implements StateBackend {
     }
     if (!objects.has(STATE)) record.stateEtag = null;
     await this.saveRecord();
-    return this.refused.map(
+    return refused.map(
       (key) =>
         `s3://${this.where.bucket}/${key} was not pulled: it is not a file the state backend writes (remove it from the bucket)`,
     );
   }
 
-  /** Whether the file of the working copy is as this folder last pulled or pushed it. */
-  async isSyncedCopy(path: string): Promise<boolean> {
-    const known = (await this.loadRecord()).files[path];
-    const local = await stat(join(this.stateDir, path)).catch(() => undefined);
-    return known !== undefined && local?.size === known.size && local.mtimeMs === known.mtimeMs;
+  /**
+   * A damaged state.json is the shared one when this folder's copy is as it was pulled or pushed
+   * (mended in S3); else the damage is this folder's alone (mended by deleting the copy).
+   */
+  async describeDamage(state: CorruptState): Promise<CorruptState> {
+    const local = await stat(join(this.stateDir, STATE)).catch(() => undefined);
+    const synced = local !== undefined && asSynced((await this.loadRecord()).files[STATE], local);
+    return { ...state, shared: `${this.location}${STATE}`, changedHere: !synced };
   }
 
   /** The number of files sent. */
@@ -238,8 +246,7 @@ export class S3StateBackend implements StateBackend {
     const changed: string[] = [];
     for (const path of await sharedFiles(this.stateDir)) {
       const known = record.files[path];
-      const info = await stat(join(this.stateDir, path));
-      if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) continue;
+      if (asSynced(known, await stat(join(this.stateDir, path)))) continue;
       changed.push(path);
     }
     // state.json first, on its condition: a run that lost its lock stops before it writes more.
@@ -361,7 +368,7 @@ export class S3StateBackend implements StateBackend {
    * The number of files sent.
    */
   async pushEverything(replace: boolean): Promise<number> {
-    const existing = (await this.guard('read the state from', () => this.listShared())).get(STATE);
+    const existing = (await this.guard('read the state from', () => this.listShared())).objects.get(STATE);
     if (existing !== undefined && !replace)
       throw new StateBackendError(
         `${this.location} holds a state already: \`pipeline state push --force\` replaces it (its run history stays), or \`pipeline state pull\` takes it`,
@@ -375,7 +382,7 @@ export class S3StateBackend implements StateBackend {
 
   /** `pipeline state pull`: every shared object of the prefix into the state folder. */
   async pullEverything(): Promise<number> {
-    const objects = await this.guard('read the state from', () => this.listShared());
+    const { objects } = await this.guard('read the state from', () => this.listShared());
     if (!objects.has(STATE)) throw new StateBackendError(`${this.location} holds no state to pull`);
     await this.forget();
     // What the local folder holds is replaced by the shared state, not merged with it.

@@ -30,14 +30,33 @@ function isZombie(pid: number): boolean {
   return state === 'Z' || state === 'X';
 }
 
-/** Ends a process that is not our child (only its pid is known): SIGTERM, then SIGKILL after the grace period. */
-export async function terminateProcess(pid: number, graceSeconds: number): Promise<void> {
-  if (!isProcessAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
+/** Sends a signal (to a group: -pid); one to a process or group that is gone already is no error. */
+export function signalProcess(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * Ends a process that is not our child (only its pid is known): SIGTERM, then SIGKILL after the
+ * grace period. With `group`, the process group whose leader it is (everything it started): SIGTERM
+ * to the group, and once its leader is gone or the grace period has passed, SIGKILL to what is
+ * left of it, as docker ends a container's processes with its main one.
+ */
+export async function terminateProcess(
+  pid: number,
+  graceSeconds: number,
+  { group = false }: { group?: boolean } = {},
+): Promise<void> {
+  if (!group && !isProcessAlive(pid)) return;
+  const target = group ? -pid : pid;
+  signalProcess(target, 'SIGTERM');
   // A stopped process (SIGSTOP, a debugger) gets the SIGTERM only once it runs again.
-  process.kill(pid, 'SIGCONT');
+  signalProcess(target, 'SIGCONT');
   const deadline = Date.now() + graceSeconds * 1000;
   while (isProcessAlive(pid) && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 50));
-  if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  if (group || isProcessAlive(pid)) signalProcess(target, 'SIGKILL');
 }

@@ -14,7 +14,7 @@ import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine }
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatRunSummary } from '../render/format-run.js';
-import { damagedState, pullState } from '../state-backend-of.js';
+import { pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
 export interface RunOptions extends CommonOptions, Selection {
@@ -80,7 +80,7 @@ export async function runCommand(
     // Read again under the lock: the state read before may predate another run's last write.
     await pullState(backend, io.stderr);
     const state = await readState(stateDir, loaded.config.name);
-    if (!state.ok) return { reason: 'corrupt-state', state: await damagedState(backend, state.error) };
+    if (!state.ok) return { reason: 'corrupt-state', state: await backend.describeDamage(state.error) };
     const plan = await planRun(stages, state.value, loaded, options, {
       hasher,
       secrets,

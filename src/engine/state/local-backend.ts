@@ -10,5 +10,7 @@ export function localBackend(stateDir: string): StateBackend {
     lock: (command, options) => acquireLock(stateDir, command, options),
     holder: () => liveHolder(stateDir),
     unlock: (id) => unlockLocal(stateDir, id),
+    // The folder is the state itself: its own backup is the way back.
+    describeDamage: async (state) => state,
   };
 }

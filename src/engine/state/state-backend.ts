@@ -4,6 +4,7 @@
 // taken by conditional write). Backends that talk to a service live outside the engine, which
 // imports no AWS SDK.
 import type { Result } from '../../shared/result.js';
+import type { CorruptState } from './state-store.js';
 
 export interface LockHolder {
   /** The nonce `pipeline unlock` is given, as `terraform force-unlock` takes one. */
@@ -51,6 +52,8 @@ export interface StateBackend {
   holder(): Promise<LockHolder | undefined>;
   /** Removes the lock whose id is given; the holder it removed, or why it did not. */
   unlock(id: string): Promise<Result<LockHolder, string>>;
+  /** A damaged state.json as this backend can tell where it is to be mended. */
+  describeDamage(state: CorruptState): Promise<CorruptState>;
 }
 
 /**
