@@ -48,6 +48,30 @@ function describePlanFailure(failure: PlanFailure): string {
   }
 }
 
+function describeCorruptState({ file, backup, detail, shared, changedHere }: CorruptState): string {
+  if (shared && changedHere) {
+    return (
+      `${file}, this folder's working copy of ${shared}, cannot be used (${detail}). ` +
+      'Delete it: the next command pulls the shared state again'
+    );
+  }
+  if (shared) {
+    // The working copy is pulled again by every command: only the shared file can be mended.
+    return (
+      `the shared state ${shared} (pulled into ${file}) cannot be used (${detail}). Mend it in S3: ` +
+      `restore its previous version (with bucket versioning), copy ${shared}.bak over it if that one is good, ` +
+      'or `pipeline state push --force` from a clone whose state is good. Deleting the local copy does not help: it is pulled again'
+    );
+  }
+  const restore = backup
+    ? `The previous state is in ${backup}: restore it with \`cp ${backup} ${file}\`, or delete`
+    : 'There is no usable backup: delete';
+  return (
+    `${file} cannot be used (${detail}). ${restore} ${file} to start over ` +
+    '(every stage will run again, and make its remote resources anew)'
+  );
+}
+
 export function reportFailure(failure: CliFailure, verbose: boolean): FailureReport {
   switch (failure.reason) {
     case 'config': {
@@ -96,35 +120,7 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
       };
     }
     case 'corrupt-state': {
-      const { file, backup, detail, shared, changedHere } = failure.state;
-      if (shared && changedHere) {
-        const message =
-          `${file}, this folder's working copy of ${shared}, cannot be used (${detail}). ` +
-          `Delete it: the next command pulls the shared state again`;
-        return {
-          exitCode: ExitCode.state,
-          text: `error: ${message}`,
-          json: { error: 'corrupt-state', message, ...failure.state },
-        };
-      }
-      if (shared) {
-        // The working copy is pulled again by every command: only the shared file can be mended.
-        const message =
-          `the shared state ${shared} (pulled into ${file}) cannot be used (${detail}). Mend it in S3: ` +
-          `restore its previous version (with bucket versioning), copy ${shared}.bak over it if that one is good, ` +
-          'or `pipeline state push --force` from a clone whose state is good. Deleting the local copy does not help: it is pulled again';
-        return {
-          exitCode: ExitCode.state,
-          text: `error: ${message}`,
-          json: { error: 'corrupt-state', message, ...failure.state },
-        };
-      }
-      const restore = backup
-        ? `The previous state is in ${backup}: restore it with \`cp ${backup} ${file}\`, or delete`
-        : 'There is no usable backup: delete';
-      const message =
-        `${file} cannot be used (${detail}). ${restore} ${file} to start over ` +
-        '(every stage will run again, and make its remote resources anew)';
+      const message = describeCorruptState(failure.state);
       return {
         exitCode: ExitCode.state,
         text: `error: ${message}`,
