@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { forEachLine } from '../shared/line-splitter.js';
 import { pathExists } from '../shared/path-exists.js';
+import { isWithin } from '../shared/path-within.js';
 import { isProcessAlive, signalProcess, terminateProcess } from '../shared/process-alive.js';
 import type {
   BuiltImage,
@@ -86,8 +87,7 @@ function startGroup(file: string, args: string[], options: { env: NodeJS.Process
  * any program after a reboot: neither is there.
  */
 async function runsFor(pid: number, owner: string): Promise<boolean> {
-  const inside = (path: string | undefined) =>
-    path !== undefined && (path === owner || path.startsWith(`${owner}/`));
+  const inside = (path: string | undefined) => path !== undefined && isWithin(owner, path);
   const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
   if (inside(cwd)) return true;
   const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');

@@ -6,11 +6,12 @@
 // pipeline.yaml.
 import type { Dirent } from 'node:fs';
 import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Stage } from '../../engine/stage.js';
 import { readEvaluationData } from '../../review/evaluation-data.js';
 import { pathExists } from '../../shared/path-exists.js';
+import { isWithin } from '../../shared/path-within.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand, stageConfigErrors } from '../open-pipeline.js';
@@ -345,7 +346,7 @@ export async function initCommand(
     };
   // Every path it writes is inside the project: a pipeline.yaml that reaches outside its folder
   // is not one a teammate's clone can run.
-  const outside = (path: string) => path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path);
+  const outside = (path: string) => !isWithin(projectDir, resolve(projectDir, path));
   if (outside(relative(projectDir, containerDir)))
     return {
       reason: 'usage',

@@ -81,7 +81,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
         : `cannot read ${display}: ${(error as Error).message}`;
     return fail([{ message }]);
   }
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
     // Pointed at the line where the file passes the limit; only that line is kept to show.
     const before = Buffer.from(text).subarray(0, MAX_CONFIG_BYTES).toString('utf8');
     const line = before.split('\n').length;
@@ -90,7 +91,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     sources.set(display, `${'\n'.repeat(line - 1)}${shown}`);
     return fail([
       {
-        message: `${display} is ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, and passes ${MAX_CONFIG_BYTES / 1024} KiB (the most it may be) on this line: a pipeline needs a few KiB (is data pasted in?)`,
+        message: `${display} is ${(bytes / 1024).toFixed(0)} KiB, and passes ${MAX_CONFIG_BYTES / 1024} KiB (the most it may be) on this line: a pipeline needs a few KiB (is data pasted in?)`,
         location: { kind: 'file', file: display, line, col: 1, length: Math.max(1, shown.length) },
       },
     ]);

@@ -5,9 +5,10 @@
 // image's build context there before it creates a job, so a context outside the project (a
 // monorepo's ../model) works without restarting the daemon and the jobs it runs.
 import { readFileSync, realpathSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonFile, writeJsonFile } from '../../shared/json-file.js';
+import { isWithin } from '../../shared/path-within.js';
 import { validation } from '../protocol/aws-error.js';
 
 export interface FileImagePolicy {
@@ -50,10 +51,7 @@ export function checkFileImage(image: string, policy: FileImagePolicy, member: s
   // Where a link leads, when the folder exists; one that does not fails the job as it starts, as
   // an image that cannot be pulled does on SageMaker.
   folder = realpathOr(folder);
-  const inside = roots.some((root) => {
-    const path = relative(realpathOr(resolve(root)), folder);
-    return path === '' || (!path.startsWith(`..${sep}`) && path !== '..' && !path.startsWith(sep));
-  });
+  const inside = roots.some((root) => isWithin(realpathOr(resolve(root)), folder));
   if (!inside)
     throw validation(
       roots.length === 0
