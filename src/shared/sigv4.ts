@@ -65,6 +65,30 @@ export function canonicalQuery(rawQuery: string, skip?: string): string {
   return pairs.map(([key, value]) => `${key}=${value}`).join('&');
 }
 
+/** One header as SigV4 signs it: its values trimmed, inner runs of space made one, joined by commas. */
+export function canonicalHeaderLine(name: string, values: readonly string[]): string {
+  return `${name}:${values.map((value) => value.trim().replace(/\s+/g, ' ')).join(',')}\n`;
+}
+
+/** The canonical request, from its parts already in canonical form. */
+export function canonicalRequestOf(parts: {
+  method: string;
+  path: string;
+  query: string;
+  headerLines: string;
+  signedHeaders: readonly string[];
+  payloadHash: string;
+}): string {
+  return [
+    parts.method,
+    parts.path,
+    parts.query,
+    parts.headerLines,
+    parts.signedHeaders.join(';'),
+    parts.payloadHash,
+  ].join('\n');
+}
+
 /** The hex signature of a canonical request, signed at amzDate under scope DATE/REGION/SERVICE/aws4_request. */
 export function signatureOf(
   secretAccessKey: string,
@@ -111,14 +135,14 @@ export function signedHeaders(request: RequestToSign): Record<string, string> {
   const lower = Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
   );
-  const canonicalRequest = [
-    request.method,
-    canonicalPath(request.rawPath ?? request.url.pathname, s3),
-    canonicalQuery(request.url.search.slice(1)),
-    names.map((name) => `${name}:${String(lower[name]).trim().replace(/\s+/g, ' ')}\n`).join(''),
-    names.join(';'),
+  const canonicalRequest = canonicalRequestOf({
+    method: request.method,
+    path: canonicalPath(request.rawPath ?? request.url.pathname, s3),
+    query: canonicalQuery(request.url.search.slice(1)),
+    headerLines: names.map((name) => canonicalHeaderLine(name, [String(lower[name])])).join(''),
+    signedHeaders: names,
     payloadHash,
-  ].join('\n');
+  });
   const scope = `${amzDate.slice(0, 8)}/${request.region}/${request.service}/aws4_request`;
   const signature = signatureOf(request.key.secretAccessKey, amzDate, scope, canonicalRequest);
   const { host: _host, ...sent } = headers;

@@ -15,8 +15,10 @@ import type { IncomingMessage } from 'node:http';
 import {
   type AccessKey,
   ALGORITHM,
+  canonicalHeaderLine,
   canonicalPath,
   canonicalQuery,
+  canonicalRequestOf,
   sha256Hex,
   signatureOf,
 } from '../../shared/sigv4.js';
@@ -55,7 +57,7 @@ function canonicalHeaders(request: IncomingMessage, signed: readonly string[]): 
   for (const name of signed) {
     const values = request.headersDistinct[name];
     if (!values) return undefined;
-    lines.push(`${name}:${values.map((value) => value.trim().replace(/\s+/g, ' ')).join(',')}\n`);
+    lines.push(canonicalHeaderLine(name, values));
   }
   return lines.join('');
 }
@@ -203,14 +205,14 @@ export function verifySigV4(request: IncomingMessage, options: VerifyOptions): A
   if (headers === undefined)
     return { ok: false, failure: { kind: 'mismatch', accessKeyId: key.accessKeyId } };
 
-  const canonicalRequest = [
-    request.method ?? 'GET',
-    canonicalPath(rawPath, options.s3),
-    canonicalQuery(rawQuery, byQuery ? 'X-Amz-Signature' : undefined),
-    headers,
-    parts.signedHeaders.join(';'),
-    parts.payloadHash,
-  ].join('\n');
+  const canonicalRequest = canonicalRequestOf({
+    method: request.method ?? 'GET',
+    path: canonicalPath(rawPath, options.s3),
+    query: canonicalQuery(rawQuery, byQuery ? 'X-Amz-Signature' : undefined),
+    headerLines: headers,
+    signedHeaders: parts.signedHeaders,
+    payloadHash: parts.payloadHash,
+  });
   const expected = Buffer.from(
     signatureOf(key.secretAccessKey, parts.amzDate, parts.scope, canonicalRequest),
   );
