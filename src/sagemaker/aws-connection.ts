@@ -10,6 +10,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
+import type { AccessKey } from '../shared/sigv4.js';
 import { ensureLocalDaemonOf } from './local-daemon-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
@@ -31,7 +32,7 @@ export interface AwsConnection {
 interface ClientSettings {
   region: string;
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  credentials?: AccessKey;
   profile?: string;
 }
 
