@@ -16,7 +16,7 @@ module.exports = {
           '^src/(sagemaker|local-sagemaker|runtimes|review|cli)/',
           '^stages/',
           '@aws-sdk/',
-          'node_modules/(s3rver|tar|listr2|execa)/',
+          'node_modules/(fast-xml-parser|tar|listr2|execa)/',
         ],
       },
     },

@@ -107,7 +107,7 @@ try {
     [
       machineHeading(),
       '',
-      `Files of ${fileKb} KB in shards of 1,000; one run each, against one local S3 (s3rver, a process of its own).`,
+      `Files of ${fileKb} KB in shards of 1,000; one run each, against one local S3 (ours, a process of its own).`,
       '',
       '| files | first upload | `aws s3 sync` | ratio (aws / ours) | our peak RSS | unchanged: hash (plan) | unchanged: upload stage | download into /opt/ml | `aws s3 sync` down | ratio |',
       '|---|---|---|---|---|---|---|---|---|---|',

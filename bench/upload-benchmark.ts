@@ -1,5 +1,5 @@
 // Upload speed of the upload stage's code (src/sagemaker/upload-channels.ts) against the aws CLI, both
-// sending to the same s3rver instance in the same run:
+// sending to the same local S3 in the same run:
 //  1. one large file (default 1 GiB): ours (multipart, parallel parts) vs `aws s3 cp`;
 //  2. many small files (default 2,000 × 50 KB): ours (16 at a time) vs `aws s3 sync`;
 //  3. a re-run with nothing changed: bytes sent and time.
@@ -59,8 +59,7 @@ try {
   }
   hasher = await FileHasher.open();
   await hasher.hashTree(data, work);
-  // A bucket per tool, kind and run: s3rver lists a prefix by reading its whole bucket, so the
-  // measures must not slow each other down.
+  // A bucket per tool, kind and run, so that no measure lists or replaces another's objects.
   const awsBucket = async (name: string) => {
     await awsCli(['s3', 'mb', `s3://${name}`]);
     return name;
@@ -129,7 +128,7 @@ try {
   const lines = [
     machineHeading(),
     '',
-    `Medians of ${runs} alternating runs against one s3rver; aws-cli ${
+    `Medians of ${runs} alternating runs against one local S3; aws-cli ${
       String(spawnSync('aws', ['--version']).stdout)
         .trim()
         .split(' ')[0]

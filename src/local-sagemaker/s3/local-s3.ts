@@ -1,11 +1,21 @@
-// The local target's S3: an s3rver (a real S3 server) with its data under .pipeline/local/s3.
-// Every request must be signed (SigV4) with one of the key pairs it is given, as S3 requires of a
-// private bucket: s3rver itself would serve anonymous requests and does not check a V4 signature.
-import { copyFile, mkdir } from 'node:fs/promises';
-import S3rver from 's3rver';
-import s3rverAccount from 's3rver/lib/models/account.js';
+// The local target's S3: a server of our own on node:http with its data under .pipeline/local/s3,
+// covering what the tool, the aws CLI and boto3 use (buckets, objects, listings, multipart
+// uploads, conditional writes, ranged reads, copies). Every request must be signed (SigV4) with
+// one of the key pairs it is given, as S3 requires of a private bucket.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type AccessKey, s3AuthError, verifySigV4 } from '../protocol/sigv4.js';
+import { listPage } from './list-objects.js';
+import { MultipartUploads } from './multipart-uploads.js';
+import { ObjectStore } from './object-store.js';
+import { S3Error } from './s3-error.js';
+import type { S3Answer, S3Context, S3Request } from './s3-request.js';
+import { dispatch, parsePath } from './s3-router.js';
 import type { StoredObjects } from './s3-transfer.js';
+import { errorDocument } from './s3-xml.js';
 
 export interface LocalS3 {
   endpoint: string;
@@ -14,64 +24,56 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-interface KoaContext {
-  req: import('node:http').IncomingMessage;
-  url: string;
-  method: string;
-  status: number;
-  type: string;
-  body: unknown;
-  set(name: string, value: string): void;
+const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
+/** How often a long completion sends a space so that its client keeps waiting. */
+const KEEP_WAITING_MS = 1000;
+
+function authenticate(request: IncomingMessage, keys: readonly AccessKey[]): S3Error | undefined {
+  // A browser's CORS preflight carries no credentials; no bucket here allows cross-origin requests.
+  if (request.method === 'OPTIONS')
+    return new S3Error('CORSResponse', 'CORS is not enabled for this bucket.');
+  const auth = verifySigV4(request, { keys, s3: true });
+  if (auth.ok) return undefined;
+  const { code, message } = s3AuthError(auth.failure);
+  return new S3Error(code as S3Error['code'], message);
 }
 
-const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/**
- * s3rver's router takes a key as path segments and matches none that is empty: a key with `//`,
- * or one that starts or ends with `/` (a "folder" object), got 404. Such a key is sent on as one
- * segment with its slashes encoded, which the router decodes back into the same key. (After the
- * signature check: the signature is over the path as the client sent it.)
- */
-function keyAsOneSegment(ctx: KoaContext): void {
-  const match = /^\/([^/?]+)\/([^?]*)(\?.*)?$/.exec(ctx.url);
-  if (!match) return;
-  const [, bucket, key = '', query = ''] = match;
-  if (key === '' || !(key.includes('//') || key.startsWith('/') || key.endsWith('/'))) return;
-  try {
-    const decoded = key
-      .split('/')
-      .map((segment) => decodeURIComponent(segment))
-      .join('/');
-    ctx.url = `/${bucket}/${encodeURIComponent(decoded)}${query}`;
-  } catch {
-    // A malformed escape: s3rver answers it as it would have.
+function sendError(response: ServerResponse, error: S3Error, requestId: string): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
   }
+  response.writeHead(error.status, {
+    'content-type': 'application/xml',
+    'x-amz-request-id': requestId,
+    'x-amz-error-code': error.code,
+  });
+  response.end(errorDocument(error, requestId));
 }
 
-/** Refuses what S3 refuses before s3rver's own routes see the request. */
-function signedRequestsOnly(keys: readonly AccessKey[]) {
-  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
-    // A browser's CORS preflight carries no credentials, and answers with no data.
-    if (ctx.method === 'OPTIONS') return next();
-    const auth = verifySigV4(ctx.req, { keys, s3: true });
-    if (auth.ok) {
-      keyAsOneSegment(ctx);
-      return next();
+async function send(response: ServerResponse, answer: S3Answer, requestId: string): Promise<void> {
+  if ('whileWorking' in answer) {
+    response.writeHead(200, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+    response.write(PROLOG);
+    const timer = setInterval(() => response.write(' '), KEEP_WAITING_MS);
+    try {
+      const document = await answer.whileWorking;
+      response.end(document.slice(PROLOG.length));
+    } catch (error) {
+      response.end(errorDocument(asS3Error(error), requestId, false));
+    } finally {
+      clearInterval(timer);
     }
-    const { code, status, message } = s3AuthError(auth.failure);
-    ctx.status = status;
-    ctx.set('x-amz-error-code', code);
-    ctx.type = 'application/xml';
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`;
-  };
+    return;
+  }
+  response.writeHead(answer.status, { 'x-amz-request-id': requestId, ...answer.headers });
+  if (answer.body instanceof Readable) await pipeline(answer.body, response);
+  else response.end(answer.body);
 }
 
-/**
- * s3rver checks again that a key it is sent is one of its account's: it is told ours. (Imported,
- * not required, so that the bundled CLI reaches the same module as its bundled s3rver.)
- */
-function registerKeys(keys: readonly AccessKey[]): void {
-  for (const key of keys) s3rverAccount.DUMMY_ACCOUNT.createKeyPair(key.accessKeyId, key.secretAccessKey);
+function asS3Error(error: unknown): S3Error {
+  if (error instanceof S3Error) return error;
+  return new S3Error('InternalError', 'We encountered an internal error. Please try again.');
 }
 
 export async function startLocalS3(
@@ -79,21 +81,60 @@ export async function startLocalS3(
   keys: readonly AccessKey[],
   port = 0,
 ): Promise<LocalS3> {
-  await mkdir(directory, { recursive: true });
-  registerKeys(keys);
-  const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true });
-  server.middleware.unshift(signedRequestsOnly(keys));
-  const address = (await server.run()) as { port: number };
-  const { store } = server;
+  const store = new ObjectStore(directory);
+  const context: S3Context = { store, uploads: new MultipartUploads(store), writesInProgress: new Map() };
+
+  const server = createServer(async (raw, response) => {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    try {
+      const refused = authenticate(raw, keys);
+      if (refused) {
+        raw.resume();
+        return sendError(response, refused, requestId);
+      }
+      const url = raw.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const { bucket, key } = parsePath(queryAt === -1 ? url : url.slice(0, queryAt));
+      const request: S3Request = {
+        method: raw.method ?? 'GET',
+        bucket,
+        key,
+        query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+        raw,
+      };
+      await send(response, await dispatch(context, request), requestId);
+    } catch (error) {
+      // A client gone mid-request has nobody to answer.
+      if (raw.destroyed && !(error instanceof S3Error)) return;
+      sendError(response, asS3Error(error), requestId);
+      raw.resume();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: listening } = server.address() as AddressInfo;
+
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${listening}`,
     objects: {
       async list(bucket, prefix, startAfter) {
-        const page = await store.listObjects(bucket, { prefix, startAfter, maxKeys: 1000 });
-        return { keys: page.objects.map((object) => object.key), truncated: page.isTruncated };
+        const page = listPage(store.keys(bucket, prefix), {
+          prefix,
+          delimiter: '',
+          startAfter,
+          maxKeys: 1000,
+        });
+        return { keys: page.keys, truncated: page.truncated };
       },
-      copyTo: (bucket, key, target) => copyFile(store.getResourcePath(bucket, key, 'object'), target),
+      copyTo: (bucket, key, target) => store.copyOut(bucket, key, target),
     },
-    close: () => server.close(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -18,8 +18,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { AWS_CLI_ENV, awsCliAvailable } from '../rig/aws-cli.js';
-import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { AWS_CLI_ENV, awsCliAvailable } from '../../rig/aws-cli.js';
+import { startTestS3, type TestS3 } from '../../rig/local-s3.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest();

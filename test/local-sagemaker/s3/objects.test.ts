@@ -12,7 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { startTestS3, type TestS3 } from '../rig/local-s3.js';
+import { startTestS3, type TestS3 } from '../../rig/local-s3.js';
 
 const BUCKET = 'objects';
 

@@ -16,8 +16,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { startTestS3, type TestS3 } from '../rig/local-s3.js';
-import { waitFor } from '../rig/project.js';
+import { startTestS3, type TestS3 } from '../../rig/local-s3.js';
+import { waitFor } from '../../rig/project.js';
 
 describe('conditional writes in the local S3', () => {
   let server: TestS3;

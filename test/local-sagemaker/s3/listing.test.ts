@@ -3,7 +3,7 @@
 // after a write or a delete shows it (the server keeps each walk's sorted keys between pages,
 // and each object's metadata until it is written).
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -13,10 +13,10 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
-import { startLocalS3 } from '../../src/local-sagemaker/s3/local-s3.js';
-import { inParallel } from '../../src/shared/in-parallel.js';
-import { localS3Client, startTestS3, type TestS3 } from '../rig/local-s3.js';
-import { TEST_KEY } from '../rig/test-key.js';
+import { startLocalS3 } from '../../../src/local-sagemaker/s3/local-s3.js';
+import { inParallel } from '../../../src/shared/in-parallel.js';
+import { localS3Client, startTestS3, type TestS3 } from '../../rig/local-s3.js';
+import { TEST_KEY } from '../../rig/test-key.js';
 
 const BUCKET = 'listing';
 const COUNT = 1_050;
@@ -147,8 +147,17 @@ describe('listing more than a page of keys in the local S3', () => {
       const put = await server.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: `body of ${Key}` }));
       etags.set(Key, put.ETag as string);
     }
-    // As an older s3rver left it: no MD5 file beside the object.
-    await rm(join(server.dir, BUCKET, 'data', 'later', 'b.bin._S3rver_object.md5'));
+    // As older stores (s3rver) left them: the headers alone in the metadata file, the ETag in a
+    // file of its own for a.bin, and nowhere at all for b.bin.
+    for (const [name, md5File] of [
+      ['a.bin', true],
+      ['b.bin', false],
+    ] as const) {
+      const base = join(server.dir, BUCKET, 'data', 'later', `${name}._S3rver_`);
+      await writeFile(`${base}metadata.json`, JSON.stringify({ 'content-type': 'application/octet-stream' }));
+      if (md5File)
+        await writeFile(`${base}object.md5`, (etags.get(`data/later/${name}`) as string).replaceAll('"', ''));
+    }
     // A second server over the same folder knows nothing yet: it reads every object's files.
     const fresh = await startLocalS3(server.dir, [TEST_KEY]);
     const client = localS3Client(fresh.endpoint);
