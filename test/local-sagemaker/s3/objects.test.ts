@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -109,5 +110,25 @@ describe('the local S3’s objects', () => {
     });
     for (const range of ['bytes=10-', 'bytes=20-30', 'bytes=-0'])
       await assert.rejects(get('digits', range), { name: 'InvalidRange' }, range);
+  });
+
+  it('refuses a body that does not match its Content-MD5, keeping the object, and names what it does not run', async () => {
+    await put('checked', 'original');
+    await assert.rejects(
+      s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'checked',
+          Body: 'tampered',
+          ContentMD5: Buffer.alloc(16).toString('base64'),
+        }),
+      ),
+      { name: 'BadDigest' },
+    );
+    assert.equal((await get('checked')).body, 'original');
+    await assert.rejects(s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'checked' })), {
+      name: 'NotImplemented',
+      message: /GET \?tagging is not implemented by the local S3/,
+    });
   });
 });
