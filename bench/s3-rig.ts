@@ -47,9 +47,10 @@ export interface S3Rig {
   close(): Promise<void>;
 }
 
-export async function startS3Rig(dataDir: string): Promise<S3Rig> {
+/** `serverCli`: the pipeline CLI whose `local serve` runs the S3 server (another version's, to compare). */
+export async function startS3Rig(dataDir: string, serverCli = cli): Promise<S3Rig> {
   // The server accepts the pair of its environment, which the rig's clients sign with.
-  const child = execa(process.execPath, [cli, 'local', 'serve', '--data-dir', dataDir, '--json'], {
+  const child = execa(process.execPath, [serverCli, 'local', 'serve', '--data-dir', dataDir, '--json'], {
     reject: false,
     env: { AWS_ACCESS_KEY_ID: TEST_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_KEY.secretAccessKey },
   });

@@ -3,7 +3,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { formatDiagnostic } from '../engine/config/diagnostic.js';
 import type { ConfigErrors } from '../engine/config/load-config.js';
-import type { PlanFailure } from '../engine/plan/plan-run.js';
+import type { PlanFailure } from '../engine/run/plan-run.js';
 import type { LockHolder } from '../engine/state/lock.js';
 import type { DamagedRecord } from '../engine/state/run-record.js';
 import type { CorruptState } from '../engine/state/state-store.js';

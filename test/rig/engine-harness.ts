@@ -4,9 +4,9 @@
 // signal handler, no stdout): Ctrl-C is an AbortController the test holds.
 import { loadConfig } from '../../src/engine/config/load-config.js';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
-import { type PlannedStage, planRun, type Selection } from '../../src/engine/plan/plan-run.js';
 import { loadSecretKey, SecretDigester } from '../../src/engine/plan/secret-digest.js';
 import { executeRun, type RunOutcome } from '../../src/engine/run/execute-run.js';
+import { type PlannedStage, planRun, type Selection } from '../../src/engine/run/plan-run.js';
 import type { RunEvent } from '../../src/engine/run/run-event.js';
 import type { Stage } from '../../src/engine/stage.js';
 import { Redactor } from '../../src/engine/state/redact.js';

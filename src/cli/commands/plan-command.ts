@@ -1,5 +1,5 @@
 // `pipeline plan` (and `pipeline run --dry-run`): what would run and why; nothing is executed.
-import { planRun, type Selection } from '../../engine/plan/plan-run.js';
+import { planRun, type Selection } from '../../engine/run/plan-run.js';
 import type { Stage } from '../../engine/stage.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';

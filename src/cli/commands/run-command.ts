@@ -1,8 +1,8 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
 import { dirname, resolve } from 'node:path';
-import { planRun, type Selection } from '../../engine/plan/plan-run.js';
 import { executeRun } from '../../engine/run/execute-run.js';
+import { planRun, type Selection } from '../../engine/run/plan-run.js';
 import type { RunEventSink } from '../../engine/run/run-event.js';
 import type { Stage } from '../../engine/stage.js';
 import { inspectGit } from '../../engine/state/git-info.js';

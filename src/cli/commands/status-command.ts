@@ -2,8 +2,8 @@
 // outputs and timings, from the state file and the current config.
 
 import { fingerprintOf, snapshotInputs } from '../../engine/plan/input-snapshot.js';
-import { checkDrift, staleReasons } from '../../engine/plan/plan-run.js';
 import { summarizeReasons } from '../../engine/plan/stale-reason.js';
+import { checkDrift, staleReasons } from '../../engine/run/plan-run.js';
 import type { Stage, StageOutputs } from '../../engine/stage.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';

@@ -1,7 +1,7 @@
 // Plain-text views of plans, run records and state, shared by `plan`, `run` and `status`.
 
-import type { PlannedStage } from '../../engine/plan/plan-run.js';
 import { describeReason, summarizeReasons } from '../../engine/plan/stale-reason.js';
+import type { PlannedStage } from '../../engine/run/plan-run.js';
 import { describeSkip } from '../../engine/run/run-event.js';
 import type { RunRecord } from '../../engine/state/run-record.js';
 import type { Paint } from '../paint.js';

@@ -2,8 +2,8 @@
 // elsewhere (CI logs). One listr task per planned stage, each waiting for its stage's events;
 // the engine does the work, this only draws.
 import { Listr, type ListrTaskWrapper, PRESET_TIMER, PRESET_TIMESTAMP } from 'listr2';
-import type { PlannedStage } from '../../engine/plan/plan-run.js';
 import { summarizeReasons } from '../../engine/plan/stale-reason.js';
+import type { PlannedStage } from '../../engine/run/plan-run.js';
 import { describeSkip, type RunEvent, type RunEventSink } from '../../engine/run/run-event.js';
 
 type StageEvent = Extract<RunEvent, { stage: string }>;

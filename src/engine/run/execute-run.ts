@@ -9,7 +9,6 @@ import { unwritableFile } from '../../shared/unwritable.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { FileHasher } from '../plan/file-hasher.js';
 import { fingerprintOf, type InputSnapshot, snapshotInputs } from '../plan/input-snapshot.js';
-import { type PlannedStage, staleReasons } from '../plan/plan-run.js';
 import type { SecretDigester } from '../plan/secret-digest.js';
 import type { StaleReason } from '../plan/stale-reason.js';
 import { LEFT_RUNNING_KEY, type Stage, type StageContext, type StageOutputs } from '../stage.js';
@@ -20,6 +19,7 @@ import type { RunRecord, RunStatus, StageRecord } from '../state/run-record.js';
 import { runRecordFile, writeRunRecord } from '../state/run-record.js';
 import { StateBackendError } from '../state/state-backend.js';
 import { writeState } from '../state/state-store.js';
+import { type PlannedStage, staleReasons } from './plan-run.js';
 import type { RunEventSink } from './run-event.js';
 
 export interface RunRequest {

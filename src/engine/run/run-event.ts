@@ -1,13 +1,12 @@
 // What the engine reports while it runs. Renderers (listr2 on a terminal, plain lines in CI,
 // JSON) only consume these; none of them drives the work.
-import type { PlannedStage, SkipReason } from '../plan/plan-run.js';
+
 import type { StaleReason } from '../plan/stale-reason.js';
 import type { StageOutputs } from '../stage.js';
+import type { StageSkip } from '../state/stage-skip.js';
+import type { PlannedStage } from './plan-run.js';
 
-export type StageSkip =
-  | SkipReason
-  | { kind: 'upstream-unchanged' }
-  | { kind: 'after-failure'; stage: string; interrupted: boolean };
+export type { StageSkip } from '../state/stage-skip.js';
 
 export type RunEvent =
   | { type: 'run-start'; runId: string; plan: readonly PlannedStage[] }

@@ -7,9 +7,9 @@ import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { InputSnapshot } from '../plan/input-snapshot.js';
 import type { StaleReason } from '../plan/stale-reason.js';
-import type { StageSkip } from '../run/run-event.js';
 import type { StageOutputs } from '../stage.js';
 import type { GitInfo } from './git-info.js';
+import type { StageSkip } from './stage-skip.js';
 import { runRecordProblem } from './state-file-shape.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';

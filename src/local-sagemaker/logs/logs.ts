@@ -8,7 +8,12 @@ import type { Operations as LogsOperations } from '../generated/logs-wire.js';
 import { ACCOUNT } from '../protocol/account.js';
 import { AwsError, validation } from '../protocol/aws-error.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
-import type { LogEvent } from '../sagemaker/job-log.js';
+
+/** One line of a log, as CloudWatch Logs keeps it. */
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+}
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 export const endpointLogGroup = (endpoint: string): string => `/aws/sagemaker/Endpoints/${endpoint}`;

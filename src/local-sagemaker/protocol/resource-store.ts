@@ -6,8 +6,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
-import { resourceOfArn, type TagStore } from '../sagemaker/tags.js';
-import { ACCOUNT } from './account.js';
+import { ACCOUNT, resourceOfArn } from './account.js';
 import { validation } from './aws-error.js';
 import { pathInside } from './store-path.js';
 
@@ -15,6 +14,11 @@ import { pathInside } from './store-path.js';
 export interface ResourceKind {
   arn: string;
   missing: string;
+}
+
+/** Where the tags of resources are kept: a resource's go with it. */
+export interface ResourceTags {
+  remove(arn: string): Promise<void>;
 }
 
 export class ResourceStore<K extends string> {
@@ -28,7 +32,7 @@ export class ResourceStore<K extends string> {
     private readonly dir: string,
     private readonly region: string,
     private readonly kinds: Record<K, ResourceKind>,
-    private readonly tags: TagStore,
+    private readonly tags: ResourceTags,
   ) {}
 
   arn(kind: K, name: string): string {
@@ -72,7 +76,39 @@ export class ResourceStore<K extends string> {
     return undefined;
   }
 
-  async save(kind: K, name: string, value: unknown): Promise<void> {
+  /** Saves a record, after any save, update or erase of it already asked for. */
+  save(kind: K, name: string, value: unknown): Promise<void> {
+    return this.serially(this.file(kind, name), () => this.write(kind, name, value));
+  }
+
+  /**
+   * Reads, changes and saves a record as one step: no save or erase of it runs in between, and a
+   * record erased before it is not brought back (`change` is not called). `change` returns the
+   * record to save, or undefined to leave it as it is; the answer is the record as it then is.
+   */
+  update<T>(
+    kind: K,
+    name: string,
+    change: (record: T) => T | undefined | Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    return this.serially(this.file(kind, name), async () => {
+      const current = await this.load<T>(kind, name);
+      if (current === undefined) return undefined;
+      const changed = await change(current);
+      if (changed === undefined) return current;
+      await this.write(kind, name, changed);
+      return changed;
+    });
+  }
+
+  /** `update` of a record that must exist: SageMaker's answer for a missing one otherwise. */
+  async mustUpdate<T>(kind: K, name: string, change: (record: T) => T | Promise<T>): Promise<T> {
+    const updated = await this.update<T>(kind, name, change);
+    if (updated === undefined) throw this.missing(kind, name);
+    return updated;
+  }
+
+  private async write(kind: K, name: string, value: unknown): Promise<void> {
     await mkdir(join(this.dir, kind), { recursive: true });
     const key = this.file(kind, name);
     const text = `${JSON.stringify(value, null, 2)}\n`;
@@ -80,6 +116,19 @@ export class ResourceStore<K extends string> {
     await this.writing(key, () => writeFileAtomic(key, text));
     // A later save or erase begun meanwhile decides what the file holds: then nothing is kept.
     if (this.changes.get(key) === change) this.records.set(key, text);
+  }
+
+  /** Saves, updates and erases of one record, one after another, in the order asked. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
   }
 
   /** Runs a write or removal of a record's file, counted as under way meanwhile. */
@@ -104,9 +153,11 @@ export class ResourceStore<K extends string> {
 
   async erase(kind: K, name: string): Promise<void> {
     const key = this.file(kind, name);
-    this.changed(key);
-    await this.writing(key, () => rm(key, { force: true }));
-    await rm(pathInside(join(this.dir, kind), `${name}.json`), { force: true });
+    await this.serially(key, async () => {
+      this.changed(key);
+      await this.writing(key, () => rm(key, { force: true }));
+      await rm(pathInside(join(this.dir, kind), `${name}.json`), { force: true });
+    });
     await this.tags.remove(this.arn(kind, name));
   }
 
@@ -120,9 +171,13 @@ export class ResourceStore<K extends string> {
 
   async mustLoad<T>(kind: K, name: string): Promise<T> {
     const value = await this.load<T>(kind, name);
-    // SageMaker answers a missing model, config or endpoint with a ValidationException.
-    if (!value) throw validation(`${this.kinds[kind].missing} "${this.arn(kind, name)}".`);
+    if (!value) throw this.missing(kind, name);
     return value;
+  }
+
+  /** SageMaker answers a missing model, config or endpoint with a ValidationException. */
+  private missing(kind: K, name: string): Error {
+    return validation(`${this.kinds[kind].missing} "${this.arn(kind, name)}".`);
   }
 
   /** Creates of one kind, one at a time: two of one name at once would both find it free. */

@@ -5,7 +5,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checksumMismatch, type DeclaredChecksum, declaredChecksum, runningChecksum } from './checksums.js';
@@ -19,10 +19,19 @@ export interface ReceivedBody {
   checksum?: { algorithm: string; value: string };
 }
 
-/** Whether the body is aws-chunked: a streaming payload hash, or the aws-chunked encoding. */
-function isAwsChunked(request: IncomingMessage): boolean {
-  const sha = headerOf(request.headers, 'x-amz-content-sha256') ?? '';
-  const encodings = (headerOf(request.headers, 'content-encoding') ?? '').split(',').map((e) => e.trim());
+/**
+ * Whether the body is aws-chunked: a streaming payload hash, or the aws-chunked encoding. Only the
+ * unsigned stream is taken: a signed one (each chunk signed in a chain from the request's
+ * signature) is refused rather than received with its chunk signatures unchecked.
+ */
+export function isAwsChunked(headers: IncomingHttpHeaders): boolean {
+  const sha = headerOf(headers, 'x-amz-content-sha256') ?? '';
+  const encodings = (headerOf(headers, 'content-encoding') ?? '').split(',').map((e) => e.trim());
+  if (sha.startsWith('STREAMING-') && sha !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER')
+    throw new S3Error(
+      'NotImplemented',
+      `A body sent as ${sha} (signed aws-chunked) is not supported by the local S3: send it with UNSIGNED-PAYLOAD, a payload hash, or STREAMING-UNSIGNED-PAYLOAD-TRAILER.`,
+    );
   return sha.startsWith('STREAMING-') || encodings.includes('aws-chunked');
 }
 
@@ -155,7 +164,7 @@ export async function readSmallBody(request: IncomingMessage): Promise<string> {
 
 async function receiveInto(request: IncomingMessage, out: Writable): Promise<ReceivedBody> {
   const headers = request.headers;
-  const chunked = isAwsChunked(request);
+  const chunked = isAwsChunked(request.headers);
   const payloadHash = headerOf(headers, 'x-amz-content-sha256');
   const signedPayload = !chunked && payloadHash !== undefined && /^[0-9a-f]{64}$/.test(payloadHash);
   const declared: DeclaredChecksum | undefined = declaredChecksum(headers);

@@ -245,18 +245,20 @@ export class HostingApi {
       ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
       '',
     );
-    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
+    await this.store.mustLoad<Endpoint>('endpoints', name);
     const configName = input.EndpointConfigName;
     const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
-    if (endpoint.EndpointStatus === 'Failed')
-      throw validation(
-        `Cannot update endpoint "${endpoint.EndpointArn}" because it is in Failed status: only DeleteEndpoint is allowed. Delete it and create it again.`,
-      );
-    if (endpoint.EndpointStatus !== 'InService')
-      throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    moveEndpoint(endpoint, 'Updating');
-    endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
-    await this.store.save('endpoints', name, endpoint);
+    const endpoint = await this.store.mustUpdate<Endpoint>('endpoints', name, (endpoint) => {
+      if (endpoint.EndpointStatus === 'Failed')
+        throw validation(
+          `Cannot update endpoint "${endpoint.EndpointArn}" because it is in Failed status: only DeleteEndpoint is allowed. Delete it and create it again.`,
+        );
+      if (endpoint.EndpointStatus !== 'InService')
+        throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+      moveEndpoint(endpoint, 'Updating');
+      endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
+      return endpoint;
+    });
     this.engine.background(this.engine.deploy(name, config, 'update'));
     return { EndpointArn: endpoint.EndpointArn };
   }
@@ -265,31 +267,32 @@ export class HostingApi {
     input: UpdateEndpointWeightsAndCapacitiesInput,
   ): Promise<UpdateEndpointWeightsAndCapacitiesOutput> {
     const name = input.EndpointName;
-    const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
-    if (endpoint.EndpointStatus !== 'InService')
-      throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
-    for (const change of input.DesiredWeightsAndCapacities) {
-      const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
-      if (!variant)
-        throw validation(
-          `The variant "${change.VariantName}" does not exist in endpoint "${endpoint.EndpointArn}".`,
-        );
-      if (
-        change.DesiredInstanceCount !== undefined &&
-        change.DesiredInstanceCount !== variant.CurrentInstanceCount
-      )
-        throw validation(
-          'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
-        );
-      if (change.DesiredWeight !== undefined) {
-        variant.DesiredWeight = change.DesiredWeight;
-        variant.CurrentWeight = change.DesiredWeight;
+    const endpoint = await this.store.mustUpdate<Endpoint>('endpoints', name, (endpoint) => {
+      if (endpoint.EndpointStatus !== 'InService')
+        throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+      for (const change of input.DesiredWeightsAndCapacities) {
+        const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
+        if (!variant)
+          throw validation(
+            `The variant "${change.VariantName}" does not exist in endpoint "${endpoint.EndpointArn}".`,
+          );
+        if (
+          change.DesiredInstanceCount !== undefined &&
+          change.DesiredInstanceCount !== variant.CurrentInstanceCount
+        )
+          throw validation(
+            'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
+          );
+        if (change.DesiredWeight !== undefined) {
+          variant.DesiredWeight = change.DesiredWeight;
+          variant.CurrentWeight = change.DesiredWeight;
+        }
       }
-    }
-    if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
-      throw validation('At least one variant of an endpoint must have a weight greater than 0.');
-    endpoint.LastModifiedTime = epochSeconds();
-    await this.store.save('endpoints', name, endpoint);
+      if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
+        throw validation('At least one variant of an endpoint must have a weight greater than 0.');
+      endpoint.LastModifiedTime = epochSeconds();
+      return endpoint;
+    });
     return { EndpointArn: endpoint.EndpointArn };
   }
 

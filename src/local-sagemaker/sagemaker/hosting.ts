@@ -15,23 +15,20 @@
 // limit where the runtime can set one (docker), and requests beyond MaxConcurrency are throttled.
 // ProvisionedConcurrency keeps one server warm from the start.
 
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { extract } from 'tar';
 import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
-import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
-import { waitForPing } from '../../runtimes/wait-for-ping.js';
-import { freePort } from '../../shared/free-port.js';
-import { endpointLogGroup, type LogStream } from '../logs/logs.js';
+import type { LogStream } from '../logs/logs.js';
 import type { Operation } from '../protocol/json-service.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
 import { parseS3Uri } from '../s3/s3-transfer.js';
+import { endpointLogStreams } from './endpoint-logs.js';
 import { EndpointRouter, type Route, variantKey } from './endpoint-router.js';
 import { moveEndpoint } from './endpoint-status.js';
 import type { FileImagePolicy } from './file-images.js';
@@ -49,7 +46,7 @@ import {
 export type { Route } from './endpoint-router.js';
 
 import type { TagStore } from './tags.js';
-import { imageFor } from './training-job-runner.js';
+import { VariantServers } from './variant-servers.js';
 
 export interface HostingOptions {
   dir: string;
@@ -65,14 +62,8 @@ export interface HostingOptions {
   fileImages?: FileImagePolicy;
 }
 
-const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
-  a.kind === 'docker' && b.kind === 'docker'
-    ? a.container === b.container
-    : a.kind === 'process' && b.kind === 'process' && a.pid === b.pid;
-
 export class Hosting {
-  /** Servers this process started or found again, by container or pid. */
-  private readonly servers: RunningServer[] = [];
+  private readonly servers: VariantServers;
   private readonly pending = new Set<Promise<void>>();
   /** Endpoints whose dead servers are being replaced, so one death starts one replacement. */
   private readonly replacing = new Set<string>();
@@ -85,6 +76,7 @@ export class Hosting {
 
   constructor(private readonly options: HostingOptions) {
     this.tags = options.tags;
+    this.servers = new VariantServers(options);
     this.store = new ResourceStore(options.dir, options.region, HOSTING_KINDS, options.tags);
     this.router = new EndpointRouter(this, this.store);
   }
@@ -104,46 +96,14 @@ export class Hosting {
     return new HostingApi(this, this.store, this.options).operations();
   }
 
-  /** Makes the image of a variant ready to serve, as SageMaker pulls it before a deployment. */
-  private async prepareImage(variant: ServingVariant): Promise<void> {
-    const { image } = imageFor(variant.image);
-    try {
-      await runtimeFor(image).prepareImage(image, 'serve');
-    } catch (error) {
-      throw new Error(
-        `The image of production variant ${variant.name} could not be used: ${(error as Error).message}`,
-      );
-    }
+  /** Starts one variant's server and waits for /ping (a cold start, a replacement). */
+  startVariant(variant: ServingVariant): Promise<RunningServer> {
+    return this.servers.start(variant);
   }
 
-  /** Starts one variant's server on an unpacked model folder and waits for /ping. */
-  async startVariant(
-    variant: ServingVariant,
-    { imageReady = false }: { imageReady?: boolean } = {},
-  ): Promise<RunningServer> {
-    if (!imageReady) await this.prepareImage(variant);
-    const { image } = imageFor(variant.image);
-    const server = await runtimeFor(image).serve({
-      image,
-      modelDir: join(variant.dir, 'model'),
-      port: await freePort(),
-      ...(variant.env ? { env: variant.env } : {}),
-      log: () => undefined,
-      detachedLogFile: join(variant.dir, 'serve.log'),
-      ...(this.options.owner ? { owner: this.options.owner } : {}),
-      ...(variant.serverless ? { memoryMb: variant.serverless.memoryMb } : {}),
-    });
-    try {
-      await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);
-    } catch (error) {
-      await server.stop(5);
-      const log = await readFile(join(variant.dir, 'serve.log'), 'utf8').catch(() => '');
-      throw new Error(
-        `The primary container for production variant ${variant.name} did not pass the ping health check: ${(error as Error).message}${log ? `\n${log.trim().split('\n').slice(-5).join('\n')}` : ''}`,
-      );
-    }
-    this.servers.push(server);
-    return server;
+  /** Stops a deployment's servers and removes its folder. */
+  stopDeployment(deployment: Deployment | undefined): Promise<void> {
+    return this.servers.stopDeployment(deployment);
   }
 
   /** Brings up every variant of a config; all of them, or none (the started ones are stopped). */
@@ -181,13 +141,13 @@ export class Hosting {
         const { ModelDataUrl } = model.PrimaryContainer;
         await Promise.all([
           ModelDataUrl ? this.unpackModel(ModelDataUrl, variantDir) : undefined,
-          this.prepareImage(serving),
+          this.servers.prepareImage(serving),
         ]);
         if (variant.ServerlessConfig && !variant.ServerlessConfig.ProvisionedConcurrency) {
           variants.push(serving); // started by its first request
           continue;
         }
-        const server = await this.startVariant(serving, { imageReady: true });
+        const server = await this.servers.start(serving, { imageReady: true });
         started.push(server);
         this.watch(server, endpointName, serving.name);
         variants.push({ ...serving, server: server.handle });
@@ -213,48 +173,32 @@ export class Hosting {
     } catch (error) {
       failure = (error as Error).message.slice(0, 1024);
     }
-    const current = await this.store.load<Endpoint>('endpoints', name);
-    if (!current) {
+    let previous: Deployment | undefined;
+    const saved = await this.store.update<Endpoint>('endpoints', name, (current) => {
+      delete current.PendingDeploymentSummary;
+      if (!deployment) {
+        // A failed update leaves the old deployment serving, InService; a failed creation has none.
+        moveEndpoint(
+          current,
+          mode === 'update' && current.deployment ? 'InService' : 'Failed',
+          failure ?? 'the deployment failed',
+        );
+        return current;
+      }
+      previous = current.deployment;
+      current.deployment = deployment;
+      current.EndpointConfigName = config.EndpointConfigName;
+      // As on SageMaker, an update ends when the old fleet is gone; the new one serves meanwhile.
+      moveEndpoint(current, previous ? 'Updating' : 'InService');
+      if (previous) current.retiring = previous;
+      current.ProductionVariants = describeVariants(config, deployment);
+      return current;
+    });
+    if (!saved) {
       // Deleted while this deployment was starting: it must not bring the endpoint back.
       await this.stopDeployment(deployment);
       return;
     }
-    delete current.PendingDeploymentSummary;
-    if (!deployment) {
-      // A failed update leaves the old deployment serving, InService; a failed creation has none.
-      moveEndpoint(
-        current,
-        mode === 'update' && current.deployment ? 'InService' : 'Failed',
-        failure ?? 'the deployment failed',
-      );
-      await this.store.save('endpoints', name, current);
-      return;
-    }
-    const previous = current.deployment;
-    current.deployment = deployment;
-    current.EndpointConfigName = config.EndpointConfigName;
-    // As on SageMaker, an update ends when the old fleet is gone; the new one serves meanwhile.
-    moveEndpoint(current, previous ? 'Updating' : 'InService');
-    if (previous) current.retiring = previous;
-    const resolvedAt = epochSeconds();
-    current.ProductionVariants = config.ProductionVariants.map((variant) => {
-      const weight = variant.InitialVariantWeight ?? 1;
-      const count = variant.InitialInstanceCount ?? 1;
-      const image = deployment.variants.find((v) => v.name === variant.VariantName)?.image ?? '';
-      return {
-        VariantName: variant.VariantName,
-        DeployedImages: [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: resolvedAt }],
-        CurrentWeight: weight,
-        DesiredWeight: weight,
-        ...(variant.ServerlessConfig
-          ? {
-              CurrentServerlessConfig: variant.ServerlessConfig,
-              DesiredServerlessConfig: variant.ServerlessConfig,
-            }
-          : { CurrentInstanceCount: count, DesiredInstanceCount: count }),
-      };
-    });
-    await this.store.save('endpoints', name, current);
     // The new deployment takes requests from here on; the old one drains and stops.
     if (previous) await this.retire(name, previous);
   }
@@ -267,16 +211,16 @@ export class Hosting {
     const stopped = this.stopDeployment(previous);
     // The record is settled whether or not a server failed to stop; the failure is then the caller's.
     await stopped.catch(() => undefined);
-    const latest = await this.store.load<Endpoint>('endpoints', name);
-    if (latest?.retiring?.dir === previous.dir) {
-      delete latest.retiring;
+    const latest = await this.store.update<Endpoint>('endpoints', name, (endpoint) => {
+      if (endpoint.retiring?.dir !== previous.dir) return undefined;
+      delete endpoint.retiring;
       moveEndpoint(
-        latest,
-        latest.EndpointStatus === 'Updating' ? 'InService' : latest.EndpointStatus,
-        latest.FailureReason,
+        endpoint,
+        endpoint.EndpointStatus === 'Updating' ? 'InService' : endpoint.EndpointStatus,
+        endpoint.FailureReason,
       );
-      await this.store.save('endpoints', name, latest);
-    }
+      return endpoint;
+    });
     await stopped;
     return latest;
   }
@@ -288,31 +232,6 @@ export class Hosting {
       .Body as Readable;
     await pipeline(body, createWriteStream(archive));
     await pipeline(createReadStream(archive), extract({ cwd: join(variantDir, 'model') }));
-  }
-
-  /** The server this process follows for a handle, or one found again by the handle. */
-  private async serverOf(handle: ServerHandle): Promise<RunningServer | undefined> {
-    const tracked = this.servers.find((server) => sameServer(server.handle, handle));
-    if (tracked) return tracked;
-    const found = await runtimeOfServer(handle).reattach(handle, this.options.owner);
-    if (found) this.servers.push(found);
-    return found;
-  }
-
-  /** Stops a deployment's servers and removes its folder. */
-  async stopDeployment(deployment: Deployment | undefined): Promise<void> {
-    if (!deployment) return;
-    await Promise.all(
-      deployment.variants.map(async (variant) => {
-        const handle = variant.server;
-        if (!handle) return;
-        const server = await this.serverOf(handle);
-        await server?.stop(30);
-        const index = this.servers.findIndex((s) => sameServer(s.handle, handle));
-        if (index >= 0) this.servers.splice(index, 1);
-      }),
-    );
-    await rm(deployment.dir, { recursive: true, force: true });
   }
 
   /** Where an invocation goes: the TargetVariant, or a variant chosen by weight. */
@@ -331,15 +250,19 @@ export class Hosting {
     server: RunningServer,
     { modified = false }: { modified?: boolean } = {},
   ): Promise<boolean> {
-    const latest = await this.store.load<Endpoint>('endpoints', name);
-    const same = latest?.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
-    if (!latest || !same) {
+    let adopted = false;
+    await this.store.update<Endpoint>('endpoints', name, (latest) => {
+      const same = latest.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
+      if (!same) return undefined;
+      same.server = server.handle;
+      if (modified) latest.LastModifiedTime = epochSeconds();
+      adopted = true;
+      return latest;
+    });
+    if (!adopted) {
       await server.stop(5);
       return false;
     }
-    same.server = server.handle;
-    if (modified) latest.LastModifiedTime = epochSeconds();
-    await this.store.save('endpoints', name, latest);
     this.watch(server, name, variant.name);
     return true;
   }
@@ -357,19 +280,20 @@ export class Hosting {
         const endpoint = await this.store.load<Endpoint>('endpoints', name);
         const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
         if (!endpoint || !variant?.server) return;
-        const alive = await runtimeOfServer(variant.server).reattach(variant.server, this.options.owner);
-        if (alive) return;
+        if (await this.servers.alive(variant.server)) return;
         try {
-          await this.adopt(name, variant, await this.startVariant(variant), { modified: true });
+          await this.adopt(name, variant, await this.servers.start(variant), { modified: true });
         } catch (error) {
-          const latest = await this.store.load<Endpoint>('endpoints', name);
-          if (!latest) return;
-          moveEndpoint(
-            latest,
-            'Failed',
-            `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`,
-          );
-          await this.store.save('endpoints', name, latest);
+          // Unless the endpoint was deleted or redeployed meanwhile (which stopped this attempt).
+          await this.store.update<Endpoint>('endpoints', name, (latest) => {
+            if (!latest.deployment?.variants.some((v) => v.dir === variant.dir)) return undefined;
+            moveEndpoint(
+              latest,
+              'Failed',
+              `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`,
+            );
+            return latest;
+          });
         }
       })().finally(() => this.replacing.delete(key)),
     );
@@ -391,49 +315,20 @@ export class Hosting {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';
         moveEndpoint(endpoint, endpoint.deployment ? 'InService' : 'Failed', interrupted);
         delete endpoint.PendingDeploymentSummary;
-        await this.store.save('endpoints', name, endpoint);
+        await this.store.update<Endpoint>('endpoints', name, () => endpoint);
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
         if (!variant.server) continue;
-        const server = await this.serverOf(variant.server);
+        const server = await this.servers.find(variant.server);
         if (server) this.watch(server, name, variant.name);
         else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, variant.name);
       }
     }
   }
 
-  /**
-   * The endpoints' logs, as CloudWatch Logs keeps them: group /aws/sagemaker/Endpoints/NAME, one
-   * stream per variant of the deployment in service, its lines from the server's output. The
-   * servers write plain lines, so every line carries the time the log was last written.
-   */
+  /** The endpoints' logs (endpoint-logs.ts). */
   async logStreams(): Promise<LogStream[]> {
-    const streams: LogStream[] = [];
-    for (const endpoint of await this.store.loadAll<Endpoint>('endpoints')) {
-      for (const variant of endpoint.deployment?.variants ?? []) {
-        const file = join(variant.dir, 'serve.log');
-        const started = Number(basename(endpoint.deployment?.dir ?? '')) || endpoint.CreationTime * 1000;
-        streams.push({
-          group: endpointLogGroup(endpoint.EndpointName),
-          name: `${variant.name}/i-${createHash('sha256').update(variant.dir).digest('hex').slice(0, 17)}`,
-          creationTime: started,
-          events: async () => {
-            const [text, written] = await Promise.all([
-              readFile(file, 'utf8').catch(() => ''),
-              stat(file).then(
-                (info) => Math.floor(info.mtimeMs),
-                () => started,
-              ),
-            ]);
-            return text
-              .split('\n')
-              .filter((line) => line.length > 0)
-              .map((message) => ({ timestamp: written, message }));
-          },
-        });
-      }
-    }
-    return streams;
+    return endpointLogStreams(await this.store.loadAll<Endpoint>('endpoints'));
   }
 
   /**
@@ -457,6 +352,28 @@ export class Hosting {
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
+}
+
+/** The endpoint's variants as DescribeEndpoint shows them once a config is deployed. */
+function describeVariants(config: EndpointConfig, deployment: Deployment): Endpoint['ProductionVariants'] {
+  const resolvedAt = epochSeconds();
+  return config.ProductionVariants.map((variant) => {
+    const weight = variant.InitialVariantWeight ?? 1;
+    const count = variant.InitialInstanceCount ?? 1;
+    const image = deployment.variants.find((v) => v.name === variant.VariantName)?.image ?? '';
+    return {
+      VariantName: variant.VariantName,
+      DeployedImages: [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: resolvedAt }],
+      CurrentWeight: weight,
+      DesiredWeight: weight,
+      ...(variant.ServerlessConfig
+        ? {
+            CurrentServerlessConfig: variant.ServerlessConfig,
+            DesiredServerlessConfig: variant.ServerlessConfig,
+          }
+        : { CurrentInstanceCount: count, DesiredInstanceCount: count }),
+    };
+  });
 }
 
 /** An endpoint saved by an earlier version (one server: `deployment.server`) in today's shape. */

@@ -1,11 +1,7 @@
 // A training job's log, kept as JSON lines beside the job, and read back the way CloudWatch Logs
 // serves it: one stream per job (JOB/algo-1-EPOCH), events from the head, forward tokens.
 import { appendFileSync, readFileSync } from 'node:fs';
-
-export interface LogEvent {
-  timestamp: number;
-  message: string;
-}
+import type { LogEvent } from '../logs/logs.js';
 
 export class JobLog {
   constructor(readonly file: string) {}

@@ -6,6 +6,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { Operations as SageMakerOperations } from '../generated/sagemaker-wire.js';
+import { resourceOfArn } from '../protocol/account.js';
 import { validation } from '../protocol/aws-error.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
@@ -17,12 +18,6 @@ export interface Tag {
 }
 
 const MAX_TAGS = 50;
-
-/** The kind and name an ARN of this server names: `arn:aws:sagemaker:R:A:endpoint/NAME`. */
-export function resourceOfArn(arn: string): { kind: string; name: string } | undefined {
-  const match = arn.match(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:([a-z-]+)\/(.+)$/);
-  return match ? { kind: match[1] as string, name: (match[2] as string).toLowerCase() } : undefined;
-}
 
 export class TagStore {
   constructor(

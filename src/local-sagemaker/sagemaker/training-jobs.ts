@@ -16,7 +16,7 @@ import type {
   Operations as SageMakerOperations,
 } from '../generated/sagemaker-wire.js';
 import { type LogStream, TRAINING_LOG_GROUP } from '../logs/logs.js';
-import { ACCOUNT } from '../protocol/account.js';
+import { ACCOUNT, resourceOfArn } from '../protocol/account.js';
 import { inUse, validation } from '../protocol/aws-error.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
@@ -25,7 +25,7 @@ import { pathInside } from '../protocol/store-path.js';
 import { parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobLog } from './job-log.js';
-import { resourceOfArn, type TagStore } from './tags.js';
+import type { TagStore } from './tags.js';
 import {
   type CreateRequest,
   checkCreate,

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { runningChecksum } from '../../../src/local-sagemaker/s3/checksums.js';
-import { AwsChunkedDecoder } from '../../../src/local-sagemaker/s3/request-body.js';
+import { AwsChunkedDecoder, isAwsChunked } from '../../../src/local-sagemaker/s3/request-body.js';
 
 const checksumOf = (algorithm: Parameters<typeof runningChecksum>[0], data: string) => {
   const checksum = runningChecksum(algorithm);
@@ -42,5 +42,13 @@ describe('a request body as S3 receives it', () => {
   it('refuses a body whose framing is cut short or is not aws-chunked', async () => {
     await assert.rejects(decode('5\r\nhel', 64), { code: 'IncompleteBody' });
     await assert.rejects(decode('zz\r\nhello\r\n0\r\n\r\n', 64), { code: 'IncompleteBody' });
+  });
+
+  it('takes unsigned aws-chunked bodies and refuses signed ones, whose chunk signatures it does not check', () => {
+    assert.equal(isAwsChunked({ 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' }), true);
+    assert.equal(isAwsChunked({ 'content-encoding': 'gzip, aws-chunked' }), true);
+    assert.equal(isAwsChunked({ 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }), false);
+    for (const signed of ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER'])
+      assert.throws(() => isAwsChunked({ 'x-amz-content-sha256': signed }), { code: 'NotImplemented' });
   });
 });

@@ -3,13 +3,13 @@
 
 import type { Result } from '../../shared/result.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import type { FileHasher } from '../plan/file-hasher.js';
+import { fingerprintOf, type InputSnapshot, snapshotInputs } from '../plan/input-snapshot.js';
+import type { SecretDigester } from '../plan/secret-digest.js';
+import { diffSnapshots, type StaleReason } from '../plan/stale-reason.js';
+import type { TreeListings } from '../plan/tree-listings.js';
 import type { Stage, StageOutputs } from '../stage.js';
 import type { PipelineState, StageState } from '../state/pipeline-state.js';
-import type { FileHasher } from './file-hasher.js';
-import { fingerprintOf, type InputSnapshot, snapshotInputs } from './input-snapshot.js';
-import type { SecretDigester } from './secret-digest.js';
-import { diffSnapshots, type StaleReason } from './stale-reason.js';
-import type { TreeListings } from './tree-listings.js';
 
 /** `--from`, `--to`, `--only`, `--force` of `pipeline run`. */
 export interface Selection {
@@ -19,7 +19,9 @@ export interface Selection {
   force?: boolean;
 }
 
-export type SkipReason = { kind: 'up-to-date' } | { kind: 'not-selected'; by: string };
+import type { SkipReason } from '../state/stage-skip.js';
+
+export type { SkipReason } from '../state/stage-skip.js';
 
 export interface PlannedStage {
   name: string;

@@ -1,0 +1,102 @@
+// The model servers of the endpoints' variants: started on an unpacked model folder (a container,
+// or the programs as a process that outlives this one) and healthy once they answer /ping,
+// followed while they run, found again after a restart of the local SageMaker, and stopped.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
+import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
+import { waitForPing } from '../../runtimes/wait-for-ping.js';
+import { freePort } from '../../shared/free-port.js';
+import type { Deployment, ServingVariant } from './hosting-resources.js';
+import { imageFor } from './training-job-runner.js';
+
+const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
+  a.kind === 'docker' && b.kind === 'docker'
+    ? a.container === b.container
+    : a.kind === 'process' && b.kind === 'process' && a.pid === b.pid;
+
+export interface VariantServerOptions {
+  /** How long a new server may take to answer /ping (SageMaker: 4 minutes). */
+  healthCheckSeconds?: number;
+  /** Labels every serving container as this local SageMaker's (its data folder). */
+  owner?: string;
+}
+
+export class VariantServers {
+  /** Servers this process started or found again, by container or pid. */
+  private readonly servers: RunningServer[] = [];
+
+  constructor(private readonly options: VariantServerOptions) {}
+
+  /** Makes the image of a variant ready to serve, as SageMaker pulls it before a deployment. */
+  async prepareImage(variant: ServingVariant): Promise<void> {
+    const { image } = imageFor(variant.image);
+    try {
+      await runtimeFor(image).prepareImage(image, 'serve');
+    } catch (error) {
+      throw new Error(
+        `The image of production variant ${variant.name} could not be used: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Starts one variant's server on its unpacked model folder and waits for /ping. */
+  async start(
+    variant: ServingVariant,
+    { imageReady = false }: { imageReady?: boolean } = {},
+  ): Promise<RunningServer> {
+    if (!imageReady) await this.prepareImage(variant);
+    const { image } = imageFor(variant.image);
+    const server = await runtimeFor(image).serve({
+      image,
+      modelDir: join(variant.dir, 'model'),
+      port: await freePort(),
+      ...(variant.env ? { env: variant.env } : {}),
+      log: () => undefined,
+      detachedLogFile: join(variant.dir, 'serve.log'),
+      ...(this.options.owner ? { owner: this.options.owner } : {}),
+      ...(variant.serverless ? { memoryMb: variant.serverless.memoryMb } : {}),
+    });
+    try {
+      await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);
+    } catch (error) {
+      await server.stop(5);
+      const log = await readFile(join(variant.dir, 'serve.log'), 'utf8').catch(() => '');
+      throw new Error(
+        `The primary container for production variant ${variant.name} did not pass the ping health check: ${(error as Error).message}${log ? `\n${log.trim().split('\n').slice(-5).join('\n')}` : ''}`,
+      );
+    }
+    this.servers.push(server);
+    return server;
+  }
+
+  /** The server this process follows for a handle, or one found again by the handle. */
+  async find(handle: ServerHandle): Promise<RunningServer | undefined> {
+    const tracked = this.servers.find((server) => sameServer(server.handle, handle));
+    if (tracked) return tracked;
+    const found = await runtimeOfServer(handle).reattach(handle, this.options.owner);
+    if (found) this.servers.push(found);
+    return found;
+  }
+
+  /** Whether the server of a handle still runs (found again, not followed). */
+  async alive(handle: ServerHandle): Promise<boolean> {
+    return (await runtimeOfServer(handle).reattach(handle, this.options.owner)) !== undefined;
+  }
+
+  /** Stops a deployment's servers and removes its folder. */
+  async stopDeployment(deployment: Deployment | undefined): Promise<void> {
+    if (!deployment) return;
+    await Promise.all(
+      deployment.variants.map(async (variant) => {
+        const handle = variant.server;
+        if (!handle) return;
+        const server = await this.find(handle);
+        await server?.stop(30);
+        const index = this.servers.findIndex((s) => sameServer(s.handle, handle));
+        if (index >= 0) this.servers.splice(index, 1);
+      }),
+    );
+    await rm(deployment.dir, { recursive: true, force: true });
+  }
+}
