@@ -1,4 +1,6 @@
 // `pipeline run`, `plan` and `status` end to end through the CLI, with the test stages.
+// The cases are steps of one scenario on one project: each starts from the state the one
+// before it left.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';

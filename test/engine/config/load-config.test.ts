@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { formatDiagnostic } from '../../../src/engine/config/diagnostic.js';
 import { loadConfig } from '../../../src/engine/config/load-config.js';
 import { parseYamlCached } from '../../../src/engine/config/parse-cache.js';
@@ -10,11 +10,13 @@ import { parseYamlWithPositions } from '../../../src/engine/config/yaml-source.j
 import { BASE_CONFIG, TestProject } from '../../rig/project.js';
 
 describe('loadConfig', () => {
+  // A project of its own for each case: nothing one writes (a parse cache, an included file) is
+  // seen by another.
   let project: TestProject;
-  before(async () => {
+  beforeEach(async () => {
     project = await TestProject.create();
   });
-  after(async () => {
+  afterEach(async () => {
     await project.remove();
   });
 

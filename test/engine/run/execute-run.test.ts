@@ -1,12 +1,14 @@
 // Planning and execution in the test's own process, through the engine harness: what runs and
 // why, early cutoff, a failure, an interruption and its resumption, each in milliseconds.
+// The cases are steps of one scenario on one project: each starts from the state the one
+// before it left.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Stage, StageOutputs } from '../../src/engine/stage.js';
-import { StageError } from '../../src/shared/errors.js';
-import { runEngine } from '../rig/engine-harness.js';
-import { TestProject } from '../rig/project.js';
-import { testStages } from '../rig/test-stages.js';
+import type { Stage, StageOutputs } from '../../../src/engine/stage.js';
+import { StageError } from '../../../src/shared/errors.js';
+import { runEngine } from '../../rig/engine-harness.js';
+import { TestProject } from '../../rig/project.js';
+import { testStages } from '../../rig/test-stages.js';
 
 const ALL = ['build', 'upload', 'train', 'deploy'];
 
