@@ -63,10 +63,13 @@ function refusingReservedTags(operations: Record<string, Operation>): Record<str
   return Object.fromEntries(
     Object.entries(operations).map(([name, operation]) => [
       name,
-      (input: Record<string, unknown>) => {
-        refuseReservedTags(input.Tags);
-        return operation(input);
-      },
+      Object.assign(
+        (input: Record<string, unknown>) => {
+          refuseReservedTags(input.Tags);
+          return operation(input);
+        },
+        { honoured: operation.honoured },
+      ),
     ]),
   );
 }

@@ -54,7 +54,9 @@ async function ensureRepository(request: PushRequest): Promise<Repository> {
     ecr.send(
       new CreateRepositoryCommand({
         repositoryName: name,
-        imageScanningConfiguration: { scanOnPush: true },
+        // ECR scans each pushed image; the local registry has no scanner, and its ECR refuses the
+        // setting rather than ignore it.
+        ...(request.connection.target === 'aws' ? { imageScanningConfiguration: { scanOnPush: true } } : {}),
         tags: [{ Key: 'pipeline', Value: request.pipelineName }],
       }),
     ),

@@ -8,6 +8,7 @@ import {
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecr';
 import { execa } from 'execa';
 import { type LocalSageMaker, startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
@@ -58,8 +59,25 @@ describe('local ECR', () => {
     cleanups.push(() => registry.stop());
     const { ecr, server } = await start(registry);
 
-    const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/model' }));
+    const { repository } = await ecr.send(
+      new CreateRepositoryCommand({ repositoryName: 'team/model', tags: [{ Key: 'team', Value: 'ml' }] }),
+    );
     assert.equal(repository?.repositoryUri, `${registry.host}/team/model`);
+    const tagged = await ecr.send(new ListTagsForResourceCommand({ resourceArn: repository?.repositoryArn }));
+    assert.deepEqual(tagged.tags, [{ Key: 'team', Value: 'ml' }]);
+    // The local registry scans nothing: the setting is refused, not kept and ignored.
+    await assert.rejects(
+      ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: 'scanned',
+          imageScanningConfiguration: { scanOnPush: true },
+        }),
+      ),
+      {
+        name: 'InvalidParameterException',
+        message: /imageScanningConfiguration is not supported by the local ECR/,
+      },
+    );
     await assert.rejects(ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/model' })), {
       name: 'RepositoryAlreadyExistsException',
     });

@@ -302,11 +302,24 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
         EndpointName: 'split',
         DesiredWeightsAndCapacities: [
           { VariantName: 'a', DesiredWeight: 0 },
-          { VariantName: 'b', DesiredWeight: 1 },
+          { VariantName: 'b', DesiredWeight: 1, DesiredInstanceCount: 1 },
         ],
       }),
     );
     for (let request = 0; request < 20; request++) assert.equal((await answerOf('split')).variant, 'b');
+    // One server a variant: another count is refused, not recorded and ignored.
+    await assert.rejects(
+      rig.sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: 'split',
+          DesiredWeightsAndCapacities: [{ VariantName: 'b', DesiredInstanceCount: 2 }],
+        }),
+      ),
+      {
+        name: 'ValidationException',
+        message: /DesiredWeightsAndCapacities\[0\]\.DesiredInstanceCount 2 \(it runs 1\)/,
+      },
+    );
   });
 
   it('replaces a model server that died as soon as it dies, as SageMaker replaces an unhealthy instance', async () => {
@@ -432,6 +445,20 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
       }),
     );
     const serverless = { MemorySizeInMB: 2048, MaxConcurrency: 1 };
+    // ProvisionedConcurrency keeps servers warm from the start: never more than MaxConcurrency.
+    await assert.rejects(
+      call('CreateEndpointConfig', {
+        EndpointConfigName: 'cold-provisioned',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'cold',
+            ServerlessConfig: { ...serverless, ProvisionedConcurrency: 2 },
+          },
+        ],
+      }),
+      /ProvisionedConcurrency \(2\) cannot exceed MaxConcurrency \(1\)/,
+    );
     await call('CreateEndpointConfig', {
       EndpointConfigName: 'cold',
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'cold', ServerlessConfig: serverless }],

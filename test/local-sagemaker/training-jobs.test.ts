@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
@@ -249,5 +254,125 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       'job-slow',
       'job-stop',
     ]);
+  });
+
+  it('refuses, naming it, every member it would otherwise accept and not act on', async () => {
+    const refused = (input: CreateTrainingJobCommandInput, message: RegExp) =>
+      assert.rejects(rig.sagemaker.send(new CreateTrainingJobCommand(input)), {
+        name: 'ValidationException',
+        message,
+      });
+    const base = jobRequest('job-refused', {});
+    const channel = base.InputDataConfig?.[0] as NonNullable<
+      CreateTrainingJobCommandInput['InputDataConfig']
+    >[number];
+    const s3 = channel.DataSource?.S3DataSource as NonNullable<
+      NonNullable<typeof channel.DataSource>['S3DataSource']
+    >;
+    await refused(
+      { ...base, CheckpointConfig: { S3Uri: 's3://jobs-bucket/checkpoints/' } },
+      /^CheckpointConfig is not supported by the local SageMaker; remove it, or use target aws$/,
+    );
+    await refused(
+      { ...base, ResourceConfig: { ...base.ResourceConfig, InstanceCount: 2 } as never },
+      /ResourceConfig\.InstanceCount 2 \(it runs 1\) is not supported/,
+    );
+    await refused(
+      { ...base, InputDataConfig: [{ ...channel, InputMode: 'Pipe' }] },
+      /InputDataConfig\[0\]\.InputMode Pipe \(it runs File\)/,
+    );
+    await refused(
+      { ...base, InputDataConfig: [{ ...channel, CompressionType: 'Gzip' }] },
+      /InputDataConfig\[0\]\.CompressionType Gzip \(it runs None\)/,
+    );
+    await refused(
+      { ...base, InputDataConfig: [{ ...channel, RecordWrapperType: 'RecordIO' }] },
+      /InputDataConfig\[0\]\.RecordWrapperType RecordIO \(it runs None\)/,
+    );
+    await refused(
+      {
+        ...base,
+        InputDataConfig: [
+          { ...channel, DataSource: { S3DataSource: { ...s3, S3DataType: 'ManifestFile' } } },
+        ],
+      },
+      /InputDataConfig\[0\]\.DataSource\.S3DataSource\.S3DataType ManifestFile \(it runs S3Prefix\)/,
+    );
+    await refused(
+      { ...base, OutputDataConfig: { ...base.OutputDataConfig, CompressionType: 'NONE' } as never },
+      /OutputDataConfig\.CompressionType NONE \(it runs GZIP\)/,
+    );
+    await refused(
+      {
+        ...base,
+        AlgorithmSpecification: {
+          ...base.AlgorithmSpecification,
+          ContainerEntrypoint: ['python', 'train.py'],
+        } as never,
+        EnableNetworkIsolation: true,
+      },
+      /^AlgorithmSpecification\.ContainerEntrypoint and EnableNetworkIsolation true \(it runs false\) are not supported/,
+    );
+    // What is honoured at its value passes: this job runs.
+    const honoured = await rig.sagemaker.send(
+      new CreateTrainingJobCommand({
+        ...jobRequest('job-honoured', { epochs: '1' }),
+        OutputDataConfig: { ...base.OutputDataConfig, CompressionType: 'GZIP' } as never,
+        EnableInterContainerTrafficEncryption: false,
+        EnableNetworkIsolation: false,
+      }),
+    );
+    assert.match(honoured.TrainingJobArn ?? '', /job-honoured$/);
+    await waitForJob(rig.sagemaker, 'job-honoured');
+  });
+
+  it('serves the jobs’ logs as CloudWatch Logs does: groups, streams in order, events by time and stream', async () => {
+    const group = '/aws/sagemaker/TrainingJobs';
+    const groups = async (input: { logGroupNamePrefix?: string; logGroupNamePattern?: string }) =>
+      (await rig.logs.send(new DescribeLogGroupsCommand(input))).logGroups?.map((g) => g.logGroupName);
+    assert.deepEqual(await groups({ logGroupNamePrefix: '/aws/sagemaker/Train' }), [group]);
+    assert.deepEqual(await groups({ logGroupNamePattern: 'TrainingJobs' }), [group]);
+    assert.deepEqual(await groups({ logGroupNamePrefix: '/aws/nothing' }), []);
+
+    const streams = async (descending: boolean) =>
+      (
+        await rig.logs.send(
+          new DescribeLogStreamsCommand({ logGroupIdentifier: group, orderBy: 'LastEventTime', descending }),
+        )
+      ).logStreams?.map((stream) => stream.logStreamName as string) ?? [];
+    const newestFirst = await streams(true);
+    assert.ok(newestFirst.length >= 2, newestFirst.join(', '));
+    assert.deepEqual(await streams(false), [...newestFirst].reverse());
+
+    const stream = newestFirst.find((name) => name.startsWith('job-ok/')) as string;
+    const all = await rig.logs.send(
+      new GetLogEventsCommand({ logGroupIdentifier: group, logStreamName: stream, startFromHead: true }),
+    );
+    const times = (all.events ?? []).map((event) => event.timestamp as number);
+    assert.ok(times.length > 0);
+    const none = await rig.logs.send(
+      new GetLogEventsCommand({
+        logGroupIdentifier: group,
+        logStreamName: stream,
+        startTime: Math.max(...times) + 1,
+        endTime: Math.max(...times) + 2,
+      }),
+    );
+    assert.deepEqual(none.events, []);
+
+    const filtered = await rig.logs.send(
+      new FilterLogEventsCommand({
+        logGroupIdentifier: group,
+        logStreamNames: [stream],
+        startTime: Math.min(...times),
+        endTime: Math.max(...times) + 1,
+        filterPattern: 'training_rows',
+        interleaved: true,
+      }),
+    );
+    assert.deepEqual(
+      filtered.events?.map((event) => [event.logStreamName, event.message]),
+      [[stream, 'training_rows=800 validation_rows=0 batch_size=25']],
+    );
   });
 });

@@ -6,9 +6,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { requestViolations, type ServiceModel, validationMessage } from '../../shared/service-model.js';
 import { AwsError } from './aws-error.js';
+import { type HonouredMembers, unhonouredMembers, unhonouredMessage } from './honoured-members.js';
 import { type AccessKey, jsonAuthError, verifySigV4 } from './sigv4.js';
 
-export type Operation = (input: Record<string, unknown>) => Promise<unknown> | unknown;
+export interface Operation {
+  (input: Record<string, unknown>): Promise<unknown> | unknown;
+  /** The members of its input it honours (honoured-members.ts); a request with another is refused. */
+  honoured?: readonly string[];
+}
 
 /** A service's handlers typed by the wire types its model generates (generated/*-wire.ts). */
 export type Handlers<Ops> = {
@@ -18,11 +23,21 @@ export type Handlers<Ops> = {
 };
 
 /**
- * Typed handlers as the server calls them. The one place a request body is taken for its wire
- * type: the server has checked it against the operation's input shape in AWS's model first.
+ * Typed handlers as the server calls them, each with the members of its input it honours. The
+ * one place a request body is taken for its wire type: the server has checked it against the
+ * operation's input shape in AWS's model, and refused what the handler does not honour, first.
  */
-export function handlers<Ops>(typed: Handlers<Ops>): Record<string, Operation> {
-  return typed as Record<string, Operation>;
+export function handlers<Ops>(
+  typed: Handlers<Ops>,
+  honoured: HonouredMembers<Ops>,
+): Record<string, Operation> {
+  const table: Record<string, Operation> = {};
+  for (const [name, handler] of Object.entries(typed as Record<string, Operation>)) {
+    const members = (honoured as Record<string, readonly string[] | undefined>)[name];
+    if (!members) throw new Error(`${name} names no honoured members`);
+    table[name] = Object.assign((input: Record<string, unknown>) => handler(input), { honoured: members });
+  }
+  return table;
 }
 
 export interface JsonService {
@@ -141,6 +156,10 @@ export function createJsonServer(services: readonly JsonService[], options: Json
           if (unreadable) throw new AwsError('SerializationException', unreadable);
           if (violations.length > 0)
             throw new AwsError(service.invalidRequest, validationMessage(violations));
+          // Nothing is accepted and then ignored: an operation without a list honours nothing.
+          const refused = unhonouredMembers(input, handler.honoured ?? []);
+          if (refused.length > 0)
+            throw new AwsError(service.invalidRequest, unhonouredMessage(refused, service.title));
           sendJson(response, 200, await handler(input));
           return;
         }

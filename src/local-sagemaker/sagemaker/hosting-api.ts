@@ -18,6 +18,7 @@ import type {
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from '../generated/sagemaker-wire.js';
 import { validation } from '../protocol/aws-error.js';
+import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
@@ -32,10 +33,6 @@ import {
   type EndpointConfig,
   type HostingKind,
   type Model,
-  refuseUnsupported,
-  UNSUPPORTED_CONFIG,
-  UNSUPPORTED_MODEL,
-  UNSUPPORTED_VARIANT,
   type Variant,
 } from './hosting-resources.js';
 import type { TagStore } from './tags.js';
@@ -47,6 +44,66 @@ export interface DeploymentEngine {
   deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void>;
   stopDeployment(deployment: Deployment | undefined): Promise<void>;
 }
+
+const LISTED = [
+  'SortBy',
+  'SortOrder',
+  'NextToken',
+  'MaxResults',
+  'NameContains',
+  'CreationTimeBefore',
+  'CreationTimeAfter',
+] as const;
+
+/**
+ * What the hosting operations honour (protocol/honoured-members.ts): a model is one container
+ * with its model data and environment; a variant one server (or serverless); an update blue/green.
+ */
+const HOSTING_HONOURED: HonouredMembers<SageMakerOperations> = {
+  CreateModel: [
+    'ModelName',
+    'ExecutionRoleArn',
+    'Tags',
+    'PrimaryContainer.Image',
+    'PrimaryContainer.ModelDataUrl',
+    'PrimaryContainer.Environment',
+    'PrimaryContainer.Mode=SingleModel',
+    'EnableNetworkIsolation=false',
+  ],
+  DescribeModel: ['ModelName'],
+  DeleteModel: ['ModelName'],
+  ListModels: LISTED,
+  CreateEndpointConfig: [
+    'EndpointConfigName',
+    'Tags',
+    'ProductionVariants[].VariantName',
+    'ProductionVariants[].ModelName',
+    'ProductionVariants[].InstanceType',
+    'ProductionVariants[].InitialInstanceCount=1',
+    'ProductionVariants[].InitialVariantWeight',
+    'ProductionVariants[].ContainerStartupHealthCheckTimeoutInSeconds',
+    'ProductionVariants[].ServerlessConfig.MemorySizeInMB',
+    'ProductionVariants[].ServerlessConfig.MaxConcurrency',
+    'ProductionVariants[].ServerlessConfig.ProvisionedConcurrency',
+    'AsyncInferenceConfig.OutputConfig.S3OutputPath',
+    'AsyncInferenceConfig.OutputConfig.S3FailurePath',
+    'AsyncInferenceConfig.ClientConfig.MaxConcurrentInvocationsPerInstance',
+  ],
+  DescribeEndpointConfig: ['EndpointConfigName'],
+  DeleteEndpointConfig: ['EndpointConfigName'],
+  ListEndpointConfigs: LISTED,
+  CreateEndpoint: ['EndpointName', 'EndpointConfigName', 'Tags'],
+  DescribeEndpoint: ['EndpointName'],
+  UpdateEndpoint: ['EndpointName', 'EndpointConfigName'],
+  UpdateEndpointWeightsAndCapacities: [
+    'EndpointName',
+    'DesiredWeightsAndCapacities[].VariantName',
+    'DesiredWeightsAndCapacities[].DesiredWeight',
+    'DesiredWeightsAndCapacities[].DesiredInstanceCount=1',
+  ],
+  DeleteEndpoint: ['EndpointName'],
+  ListEndpoints: [...LISTED, 'LastModifiedTimeBefore', 'LastModifiedTimeAfter', 'StatusEquals'],
+};
 
 export class HostingApi {
   private readonly tags: TagStore;
@@ -60,85 +117,88 @@ export class HostingApi {
   }
 
   operations(): Record<string, Operation> {
-    return handlers<SageMakerOperations>({
-      CreateModel: (input) => this.store.exclusively('models', () => this.createModel(input)),
-      DescribeModel: async (input) => this.store.mustLoad<Model>('models', input.ModelName),
-      DeleteModel: (input) => this.remove('models', input.ModelName),
-      ListModels: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<Model>('models'),
-          input,
-          (model) => ({ name: model.ModelName, creationTime: model.CreationTime }),
-          { operation: 'ListModels' },
-        );
-        return {
-          Models: page.map(({ ModelName, ModelArn, CreationTime }) => ({
-            ModelName,
-            ModelArn,
-            CreationTime,
-          })),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-      CreateEndpointConfig: (input) =>
-        this.store.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
-      DescribeEndpointConfig: async (input) =>
-        this.store.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
-      DeleteEndpointConfig: (input) => this.remove('endpoint-configs', input.EndpointConfigName),
-      ListEndpointConfigs: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<EndpointConfig>('endpoint-configs'),
-          input,
-          (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
-          { operation: 'ListEndpointConfigs' },
-        );
-        return {
-          EndpointConfigs: page.map(({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
-            EndpointConfigName,
-            EndpointConfigArn,
-            CreationTime,
-          })),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      },
-      CreateEndpoint: (input) => this.store.exclusively('endpoints', () => this.createEndpoint(input)),
-      DescribeEndpoint: async (input) => {
-        const {
-          deployment: _internal,
-          retiring: _retiring,
-          ...visible
-        } = await this.store.mustLoad<Endpoint>('endpoints', input.EndpointName);
-        return visible;
-      },
-      UpdateEndpoint: (input) => this.updateEndpoint(input),
-      UpdateEndpointWeightsAndCapacities: (input) => this.updateWeights(input),
-      DeleteEndpoint: (input) => this.deleteEndpoint(input),
-      ListEndpoints: async (input) => {
-        const { page, NextToken } = listPage(
-          await this.store.loadAll<Endpoint>('endpoints'),
-          input,
-          (endpoint) => ({
-            name: endpoint.EndpointName,
-            creationTime: endpoint.CreationTime,
-            lastModifiedTime: endpoint.LastModifiedTime,
-            status: endpoint.EndpointStatus,
-          }),
-          { operation: 'ListEndpoints' },
-        );
-        return {
-          Endpoints: page.map(
-            ({ EndpointName, EndpointArn, EndpointStatus, CreationTime, LastModifiedTime }) => ({
-              EndpointName,
-              EndpointArn,
-              EndpointStatus,
+    return handlers<SageMakerOperations>(
+      {
+        CreateModel: (input) => this.store.exclusively('models', () => this.createModel(input)),
+        DescribeModel: async (input) => this.store.mustLoad<Model>('models', input.ModelName),
+        DeleteModel: (input) => this.remove('models', input.ModelName),
+        ListModels: async (input) => {
+          const { page, NextToken } = listPage(
+            await this.store.loadAll<Model>('models'),
+            input,
+            (model) => ({ name: model.ModelName, creationTime: model.CreationTime }),
+            { operation: 'ListModels' },
+          );
+          return {
+            Models: page.map(({ ModelName, ModelArn, CreationTime }) => ({
+              ModelName,
+              ModelArn,
               CreationTime,
-              LastModifiedTime,
+            })),
+            ...(NextToken ? { NextToken } : {}),
+          };
+        },
+        CreateEndpointConfig: (input) =>
+          this.store.exclusively('endpoint-configs', () => this.createEndpointConfig(input)),
+        DescribeEndpointConfig: async (input) =>
+          this.store.mustLoad<EndpointConfig>('endpoint-configs', input.EndpointConfigName),
+        DeleteEndpointConfig: (input) => this.remove('endpoint-configs', input.EndpointConfigName),
+        ListEndpointConfigs: async (input) => {
+          const { page, NextToken } = listPage(
+            await this.store.loadAll<EndpointConfig>('endpoint-configs'),
+            input,
+            (config) => ({ name: config.EndpointConfigName, creationTime: config.CreationTime }),
+            { operation: 'ListEndpointConfigs' },
+          );
+          return {
+            EndpointConfigs: page.map(({ EndpointConfigName, EndpointConfigArn, CreationTime }) => ({
+              EndpointConfigName,
+              EndpointConfigArn,
+              CreationTime,
+            })),
+            ...(NextToken ? { NextToken } : {}),
+          };
+        },
+        CreateEndpoint: (input) => this.store.exclusively('endpoints', () => this.createEndpoint(input)),
+        DescribeEndpoint: async (input) => {
+          const {
+            deployment: _internal,
+            retiring: _retiring,
+            ...visible
+          } = await this.store.mustLoad<Endpoint>('endpoints', input.EndpointName);
+          return visible;
+        },
+        UpdateEndpoint: (input) => this.updateEndpoint(input),
+        UpdateEndpointWeightsAndCapacities: (input) => this.updateWeights(input),
+        DeleteEndpoint: (input) => this.deleteEndpoint(input),
+        ListEndpoints: async (input) => {
+          const { page, NextToken } = listPage(
+            await this.store.loadAll<Endpoint>('endpoints'),
+            input,
+            (endpoint) => ({
+              name: endpoint.EndpointName,
+              creationTime: endpoint.CreationTime,
+              lastModifiedTime: endpoint.LastModifiedTime,
+              status: endpoint.EndpointStatus,
             }),
-          ),
-          ...(NextToken ? { NextToken } : {}),
-        };
+            { operation: 'ListEndpoints' },
+          );
+          return {
+            Endpoints: page.map(
+              ({ EndpointName, EndpointArn, EndpointStatus, CreationTime, LastModifiedTime }) => ({
+                EndpointName,
+                EndpointArn,
+                EndpointStatus,
+                CreationTime,
+                LastModifiedTime,
+              }),
+            ),
+            ...(NextToken ? { NextToken } : {}),
+          };
+        },
       },
-    });
+      HOSTING_HONOURED,
+    );
   }
 
   private async remove(kind: 'models' | 'endpoint-configs', name: string): Promise<Record<string, never>> {
@@ -149,11 +209,6 @@ export class HostingApi {
 
   private async createModel(input: CreateModelInput): Promise<CreateModelOutput> {
     const name = input.ModelName;
-    refuseUnsupported(input, UNSUPPORTED_MODEL, '');
-    if (input.EnableNetworkIsolation === true)
-      throw validation(
-        'EnableNetworkIsolation is not supported by the local SageMaker; remove it, or use target aws',
-      );
     const container = input.PrimaryContainer;
     // The model's input shape allows either PrimaryContainer or Containers; this one runs one.
     if (!container?.Image)
@@ -177,11 +232,9 @@ export class HostingApi {
 
   private async createEndpointConfig(input: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
     const name = input.EndpointConfigName;
-    refuseUnsupported(input, UNSUPPORTED_CONFIG, '');
     const variants: Variant[] = [];
     const seen = new Set<string>();
     for (const [index, variant] of input.ProductionVariants.entries()) {
-      refuseUnsupported(variant, UNSUPPORTED_VARIANT, `ProductionVariants[${index}].`);
       const variantName = variant.VariantName;
       if (seen.has(variantName.toLowerCase()))
         throw validation(
@@ -209,7 +262,6 @@ export class HostingApi {
       EndpointConfigArn: this.store.arn('endpoint-configs', name),
       ProductionVariants: variants.map((variant) => ({ InitialVariantWeight: 1, ...variant })),
       ...(asyncInference ? { AsyncInferenceConfig: asyncInference } : {}),
-      ...(input.KmsKeyId !== undefined ? { KmsKeyId: input.KmsKeyId } : {}),
       CreationTime: epochSeconds(),
     };
     await this.store.save('endpoint-configs', name, config);
@@ -220,7 +272,6 @@ export class HostingApi {
   private async createEndpoint(input: CreateEndpointInput): Promise<CreateEndpointOutput> {
     const name = input.EndpointName;
     const configName = input.EndpointConfigName;
-    refuseUnsupported(input, ['DeploymentConfig'], '');
     const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);
     await this.store.mustNotExist('endpoints', name, 'endpoint');
     const now = epochSeconds();
@@ -240,11 +291,6 @@ export class HostingApi {
 
   private async updateEndpoint(input: UpdateEndpointInput): Promise<UpdateEndpointOutput> {
     const name = input.EndpointName;
-    refuseUnsupported(
-      input,
-      ['DeploymentConfig', 'RetainAllVariantProperties', 'ExcludeRetainedVariantProperties'],
-      '',
-    );
     await this.store.mustLoad<Endpoint>('endpoints', name);
     const configName = input.EndpointConfigName;
     const config = await this.store.mustLoad<EndpointConfig>('endpoint-configs', configName);

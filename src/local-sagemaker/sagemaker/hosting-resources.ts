@@ -35,7 +35,6 @@ export interface EndpointConfig {
   EndpointConfigArn: string;
   ProductionVariants: Variant[];
   AsyncInferenceConfig?: AsyncInferenceConfig;
-  KmsKeyId?: string;
   CreationTime: number;
 }
 
@@ -89,17 +88,6 @@ export interface Deployment {
   asyncInference?: AsyncInferenceConfig;
 }
 
-/** Settings of SageMaker hosting this local one does not run: refused, never stored and ignored. */
-export const UNSUPPORTED_CONFIG = [
-  'DataCaptureConfig',
-  'ExplainerConfig',
-  'ShadowProductionVariants',
-  'VpcConfig',
-  'EnableNetworkIsolation',
-];
-export const UNSUPPORTED_VARIANT = ['ManagedInstanceScaling', 'InstancePools', 'CapacityReservationConfig'];
-export const UNSUPPORTED_MODEL = ['Containers', 'InferenceExecutionConfig', 'VpcConfig'];
-
 /** A variant runs on instances (InstanceType and InitialInstanceCount) or serverless, not both. */
 export function checkCapacity(variant: ProductionVariant, index: number): void {
   const instances = variant.InstanceType !== undefined || variant.InitialInstanceCount !== undefined;
@@ -121,26 +109,15 @@ export function checkCapacity(variant: ProductionVariant, index: number): void {
     );
 }
 
-/** What the local SageMaker runs of an AsyncInferenceConfig; the rest is refused. */
+/** What an AsyncInferenceConfig must hold (its members are checked by the honoured list). */
 export function checkAsyncInference(config: AsyncInferenceConfig, variants: Variant[]): void {
   const output = config.OutputConfig;
-  refuseUnsupported(output, ['NotificationConfig', 'KmsKeyId'], 'AsyncInferenceConfig.OutputConfig.');
   if (!output.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig: S3OutputPath is required.');
   for (const path of [output.S3OutputPath, output.S3FailurePath])
     if (path !== undefined && !/^s3:\/\/[^/]+/.test(path))
       throw validation(`AsyncInferenceConfig.OutputConfig: ${path} is not an s3:// URI.`);
   if (variants.some((variant) => variant.ServerlessConfig))
     throw validation('An endpoint configuration with AsyncInferenceConfig cannot have serverless variants.');
-}
-
-export function refuseUnsupported(input: object, names: readonly string[], where: string): void {
-  for (const name of names) {
-    const value = (input as Record<string, unknown>)[name];
-    if (value !== undefined && value !== null && value !== false)
-      throw validation(
-        `${where}${name} is not supported by the local SageMaker; remove it, or use target aws`,
-      );
-  }
 }
 
 /** The kinds of record hosting keeps in its resource store. */

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { Operations as SageMakerOperations } from '../generated/sagemaker-wire.js';
 import { resourceOfArn } from '../protocol/account.js';
 import { validation } from '../protocol/aws-error.js';
+import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { pathInside } from '../protocol/store-path.js';
@@ -68,38 +69,48 @@ export class TagStore {
   }
 
   operations(): Record<string, Operation> {
-    return handlers<SageMakerOperations>({
-      AddTags: async (input) => {
-        await this.mustExist(input.ResourceArn);
-        await this.add(input.ResourceArn, input.Tags);
-        return { Tags: input.Tags };
+    return handlers<SageMakerOperations>(
+      {
+        AddTags: async (input) => {
+          await this.mustExist(input.ResourceArn);
+          await this.add(input.ResourceArn, input.Tags);
+          return { Tags: input.Tags };
+        },
+        DeleteTags: async (input) => {
+          await this.mustExist(input.ResourceArn);
+          const removed = new Set(input.TagKeys);
+          await this.write(
+            input.ResourceArn,
+            (await this.read(input.ResourceArn)).filter((tag) => !removed.has(tag.Key)),
+          );
+          return {};
+        },
+        ListTags: async (input) => {
+          const arn = input.ResourceArn;
+          await this.mustExist(arn);
+          const tags = await this.read(arn);
+          // Tags keep the order they were added in: sort by an index that never changes.
+          const { page, NextToken } = listPage(
+            tags.map((tag, index) => ({ tag, index })),
+            { MaxResults: input.MaxResults ?? 50, NextToken: input.NextToken, SortOrder: 'Ascending' },
+            ({ tag, index }) => ({ name: tag.Key, creationTime: index }),
+            // A token is good for the same resource's tags only.
+            { operation: `ListTags ${arn}` },
+          );
+          return { Tags: page.map(({ tag }) => tag), ...(NextToken ? { NextToken } : {}) };
+        },
       },
-      DeleteTags: async (input) => {
-        await this.mustExist(input.ResourceArn);
-        const removed = new Set(input.TagKeys);
-        await this.write(
-          input.ResourceArn,
-          (await this.read(input.ResourceArn)).filter((tag) => !removed.has(tag.Key)),
-        );
-        return {};
-      },
-      ListTags: async (input) => {
-        const arn = input.ResourceArn;
-        await this.mustExist(arn);
-        const tags = await this.read(arn);
-        // Tags keep the order they were added in: sort by an index that never changes.
-        const { page, NextToken } = listPage(
-          tags.map((tag, index) => ({ tag, index })),
-          { MaxResults: input.MaxResults ?? 50, NextToken: input.NextToken, SortOrder: 'Ascending' },
-          ({ tag, index }) => ({ name: tag.Key, creationTime: index }),
-          // A token is good for the same resource's tags only.
-          { operation: `ListTags ${arn}` },
-        );
-        return { Tags: page.map(({ tag }) => tag), ...(NextToken ? { NextToken } : {}) };
-      },
-    });
+      TAGS_HONOURED,
+    );
   }
 }
+
+/** What the tag operations honour (protocol/honoured-members.ts). */
+const TAGS_HONOURED: HonouredMembers<SageMakerOperations> = {
+  AddTags: ['ResourceArn', 'Tags'],
+  DeleteTags: ['ResourceArn', 'TagKeys'],
+  ListTags: ['ResourceArn', 'NextToken', 'MaxResults'],
+};
 
 /** Tag keys that start with `aws:` are AWS's own: SageMaker refuses them from a user. */
 export function refuseReservedTags(tags: unknown): void {

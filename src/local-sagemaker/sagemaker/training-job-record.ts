@@ -74,8 +74,6 @@ function needed<T>(value: T | undefined, member: string): T {
 export function checkCreate(input: CreateTrainingJobRequest): CreateRequest {
   const algorithm = needed(input.AlgorithmSpecification, 'algorithmSpecification');
   const image = needed(algorithm.TrainingImage, 'algorithmSpecification.trainingImage');
-  if (algorithm.TrainingInputMode !== 'File')
-    throw validation(`TrainingInputMode ${algorithm.TrainingInputMode} is not supported locally; use File`);
   for (const metric of algorithm.MetricDefinitions ?? []) {
     try {
       new RegExp(metric.Regex);

@@ -18,6 +18,7 @@ import type {
 import { type LogStream, TRAINING_LOG_GROUP } from '../logs/logs.js';
 import { ACCOUNT, resourceOfArn } from '../protocol/account.js';
 import { inUse, validation } from '../protocol/aws-error.js';
+import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
@@ -52,6 +53,55 @@ export interface TrainingJobsOptions {
   /** Which file:// images it runs (as processes of its owner); none when absent. */
   fileImages?: FileImagePolicy;
 }
+
+/**
+ * What the training operations honour (protocol/honoured-members.ts): a job runs one container
+ * in File mode on S3 prefixes, its model packed as model.tar.gz.
+ */
+const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
+  CreateTrainingJob: [
+    'TrainingJobName',
+    'HyperParameters',
+    'Environment',
+    'RoleArn',
+    'Tags',
+    'AlgorithmSpecification.TrainingImage',
+    'AlgorithmSpecification.TrainingInputMode=File',
+    'AlgorithmSpecification.MetricDefinitions',
+    'InputDataConfig[].ChannelName',
+    'InputDataConfig[].ContentType',
+    'InputDataConfig[].InputMode=File',
+    'InputDataConfig[].CompressionType=None',
+    'InputDataConfig[].RecordWrapperType=None',
+    'InputDataConfig[].DataSource.S3DataSource.S3Uri',
+    'InputDataConfig[].DataSource.S3DataSource.S3DataType=S3Prefix',
+    'InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType',
+    'OutputDataConfig.S3OutputPath',
+    'OutputDataConfig.CompressionType=GZIP',
+    'ResourceConfig.InstanceType',
+    'ResourceConfig.InstanceCount=1',
+    'ResourceConfig.VolumeSizeInGB',
+    'StoppingCondition.MaxRuntimeInSeconds',
+    'StoppingCondition.MaxWaitTimeInSeconds',
+    'EnableManagedSpotTraining',
+    'EnableInterContainerTrafficEncryption=false',
+    'EnableNetworkIsolation=false',
+  ],
+  DescribeTrainingJob: ['TrainingJobName'],
+  StopTrainingJob: ['TrainingJobName'],
+  ListTrainingJobs: [
+    'NextToken',
+    'MaxResults',
+    'CreationTimeAfter',
+    'CreationTimeBefore',
+    'LastModifiedTimeAfter',
+    'LastModifiedTimeBefore',
+    'NameContains',
+    'StatusEquals',
+    'SortBy',
+    'SortOrder',
+  ],
+};
 
 export class TrainingJobs {
   /** Running jobs, by name: their live record (the one saved) and how to stop them. */
@@ -110,17 +160,20 @@ export class TrainingJobs {
   }
 
   operations(): Record<string, Operation> {
-    return handlers<SageMakerOperations>({
-      CreateTrainingJob: (input) => {
-        // One create at a time: two of one name at once would both find it free.
-        const created = this.creating.then(() => this.create(input));
-        this.creating = created.catch(() => undefined);
-        return created;
+    return handlers<SageMakerOperations>(
+      {
+        CreateTrainingJob: (input) => {
+          // One create at a time: two of one name at once would both find it free.
+          const created = this.creating.then(() => this.create(input));
+          this.creating = created.catch(() => undefined);
+          return created;
+        },
+        DescribeTrainingJob: (input) => this.describe(input.TrainingJobName),
+        StopTrainingJob: (input) => this.stop(input.TrainingJobName),
+        ListTrainingJobs: (input) => this.list(input),
       },
-      DescribeTrainingJob: (input) => this.describe(input.TrainingJobName),
-      StopTrainingJob: (input) => this.stop(input.TrainingJobName),
-      ListTrainingJobs: (input) => this.list(input),
-    });
+      TRAINING_HONOURED,
+    );
   }
 
   async create(input: CreateTrainingJobRequest): Promise<CreateTrainingJobResponse> {
