@@ -179,9 +179,15 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     const during = await call('DescribeEndpoint', { EndpointName: 'ep' });
     assert.equal(during.EndpointStatus, 'Updating');
     assert.equal(during.EndpointConfigName, 'blue', 'the serving config until the update completes');
+    const pending = during.PendingDeploymentSummary as {
+      EndpointConfigName: string;
+      ProductionVariants: { VariantName: string; DesiredWeight: number; DesiredInstanceCount: number }[];
+    };
+    assert.equal(pending.EndpointConfigName, 'broken');
     assert.deepEqual(
-      (during.PendingDeploymentSummary as { EndpointConfigName: string }).EndpointConfigName,
-      'broken',
+      pending.ProductionVariants.map((v) => [v.VariantName, v.DesiredWeight, v.DesiredInstanceCount]),
+      [['AllTraffic', 1, 1]],
+      'the variants the update will deploy',
     );
     const answers: string[] = [];
     let status = 'Updating';
@@ -306,6 +312,24 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
         ],
       }),
     );
+    // Updating until the new weights take the traffic, as on SageMaker; then every request goes to b.
+    const shifting = await call('DescribeEndpoint', { EndpointName: 'split' });
+    assert.ok(
+      ['Updating', 'InService'].includes(String(shifting.EndpointStatus)),
+      String(shifting.EndpointStatus),
+    );
+    const shifted = (await settled('split')) as {
+      EndpointStatus: string;
+      ProductionVariants: { VariantName: string; CurrentWeight: number; DesiredWeight: number }[];
+    };
+    assert.equal(shifted.EndpointStatus, 'InService');
+    assert.deepEqual(
+      shifted.ProductionVariants.map((v) => [v.VariantName, v.CurrentWeight, v.DesiredWeight]),
+      [
+        ['a', 0, 0],
+        ['b', 1, 1],
+      ],
+    );
     for (let request = 0; request < 20; request++) assert.equal((await answerOf('split')).variant, 'b');
     // One server a variant: another count is refused, not recorded and ignored.
     await assert.rejects(
@@ -319,6 +343,18 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
         name: 'ValidationException',
         message: /DesiredWeightsAndCapacities\[0\]\.DesiredInstanceCount 2 \(it runs 1\)/,
       },
+    );
+    await assert.rejects(
+      rig.sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: 'split',
+          DesiredWeightsAndCapacities: [
+            { VariantName: 'b', DesiredWeight: 1 },
+            { VariantName: 'b', DesiredWeight: 2 },
+          ],
+        }),
+      ),
+      { name: 'ValidationException', message: /"b" appears more than once/ },
     );
   });
 
@@ -584,6 +620,32 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
   });
 
   it('refuses what it does not run, instead of storing it', async () => {
+    await assert.rejects(
+      rig.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: 'no-data',
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: { Image: brokenImage, ModelDataUrl: 's3://no-such-bucket/model.tar.gz' },
+        }),
+      ),
+      {
+        name: 'ValidationException',
+        message: 'Could not find model data at s3://no-such-bucket/model.tar.gz.',
+      },
+    );
+    await assert.rejects(
+      call('CreateEndpointConfig', {
+        EndpointConfigName: 'odd-memory',
+        ProductionVariants: [
+          {
+            VariantName: 'a',
+            ModelName: 'blue',
+            ServerlessConfig: { MemorySizeInMB: 1111, MaxConcurrency: 1 },
+          },
+        ],
+      }),
+      /MemorySizeInMB 1111 is not one of 1024, 2048, 3072, 4096, 5120, 6144/,
+    );
     await assert.rejects(
       rig.sagemaker.send(
         new CreateEndpointConfigCommand({

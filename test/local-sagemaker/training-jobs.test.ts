@@ -374,5 +374,23 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       filtered.events?.map((event) => [event.logStreamName, event.message]),
       [[stream, 'training_rows=800 validation_rows=0 batch_size=25']],
     );
+    // The other forms `aws logs tail --filter-pattern` takes: any of, excluded, a regex.
+    const matched = async (filterPattern: string) =>
+      (
+        await rig.logs.send(
+          new FilterLogEventsCommand({ logGroupName: group, logStreamNames: [stream], filterPattern }),
+        )
+      ).events?.map((event) => event.message) ?? [];
+    const all_ = (all.events ?? []).map((event) => event.message);
+    assert.deepEqual(await matched('?training_rows ?no-such-term'), [
+      'training_rows=800 validation_rows=0 batch_size=25',
+    ]);
+    assert.deepEqual(
+      await matched('-training_rows'),
+      all_.filter((line) => !line?.includes('training_rows')),
+    );
+    assert.deepEqual(await matched('%^training_rows=[0-9]+ %'), [
+      'training_rows=800 validation_rows=0 batch_size=25',
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { ACCOUNT } from '../protocol/account.js';
 import { AwsError, validation } from '../protocol/aws-error.js';
 import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
+import { filterOf } from './filter-pattern.js';
 
 /** One line of a log, as CloudWatch Logs keeps it. */
 export interface LogEvent {
@@ -44,22 +45,6 @@ function offsetToken(
   if (!match || !prefixes.includes(match[1] as string))
     throw new AwsError('InvalidParameterException', `The specified nextToken is invalid: ${String(token)}`);
   return { prefix: match[1] as string, offset: Number(match[2]) };
-}
-
-/**
- * A CloudWatch Logs filter pattern this server can apply: terms that must all appear, a quoted
- * phrase counting as one term. JSON (`{ ... }`) and space-delimited (`[ ... ]`) patterns are
- * refused rather than matched wrongly.
- */
-function filterOf(pattern: unknown): (message: string) => boolean {
-  if (typeof pattern !== 'string' || pattern.trim() === '') return () => true;
-  const text = pattern.trim();
-  if (text.startsWith('{') || text.startsWith('['))
-    throw validation(
-      `The filter pattern ${text} is not supported by the local CloudWatch Logs: use terms or "quoted phrases"`,
-    );
-  const terms = [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((match) => (match[1] ?? match[2]) as string);
-  return (message) => terms.every((term) => message.includes(term));
 }
 
 export function logOperations(streams: LogStreams, region: string): Record<string, Operation> {

@@ -3,6 +3,7 @@
 // each kind, typed by their wire types. It reads and keeps the records; bringing deployments up
 // and down is the Hosting engine's (hosting.ts).
 
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type {
   CreateEndpointConfigInput,
   CreateEndpointConfigOutput,
@@ -23,6 +24,7 @@ import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import type { ResourceStore } from '../protocol/resource-store.js';
+import { parseS3Uri } from '../s3/s3-transfer.js';
 import { moveEndpoint } from './endpoint-status.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import {
@@ -111,7 +113,7 @@ export class HostingApi {
   constructor(
     private readonly engine: DeploymentEngine,
     private readonly store: ResourceStore<HostingKind>,
-    private readonly options: { tags: TagStore; fileImages?: FileImagePolicy },
+    private readonly options: { tags: TagStore; fileImages?: FileImagePolicy; s3: S3Client },
   ) {
     this.tags = options.tags;
   }
@@ -217,6 +219,7 @@ export class HostingApi {
       );
     const image = container.Image;
     checkFileImage(image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
+    if (container.ModelDataUrl) await this.requireModelData(container.ModelDataUrl);
     await this.store.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
@@ -228,6 +231,20 @@ export class HostingApi {
     await this.store.save('models', name, model);
     if (input.Tags) await this.tags.add(model.ModelArn, input.Tags);
     return { ModelArn: model.ModelArn };
+  }
+
+  /** SageMaker refuses a model whose model data is not there when the model is created. */
+  private async requireModelData(url: string): Promise<void> {
+    const { bucket, key } = parseS3Uri(url);
+    const found = await this.options.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (error: { name?: string }) => {
+        if (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'NoSuchBucket')
+          return false;
+        throw error;
+      },
+    );
+    if (!found) throw validation(`Could not find model data at ${url}.`);
   }
 
   private async createEndpointConfig(input: CreateEndpointConfigInput): Promise<CreateEndpointConfigOutput> {
@@ -302,7 +319,20 @@ export class HostingApi {
       if (endpoint.EndpointStatus !== 'InService')
         throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
       moveEndpoint(endpoint, 'Updating');
-      endpoint.PendingDeploymentSummary = { EndpointConfigName: configName, StartTime: epochSeconds() };
+      endpoint.PendingDeploymentSummary = {
+        EndpointConfigName: configName,
+        StartTime: epochSeconds(),
+        ProductionVariants: config.ProductionVariants.map((variant) => ({
+          VariantName: variant.VariantName,
+          DesiredWeight: variant.InitialVariantWeight ?? 1,
+          ...(variant.ServerlessConfig
+            ? { DesiredServerlessConfig: variant.ServerlessConfig }
+            : {
+                DesiredInstanceCount: variant.InitialInstanceCount ?? 1,
+                ...(variant.InstanceType ? { InstanceType: variant.InstanceType } : {}),
+              }),
+        })),
+      };
       return endpoint;
     });
     this.engine.background(this.engine.deploy(name, config, 'update'));
@@ -316,6 +346,10 @@ export class HostingApi {
     const endpoint = await this.store.mustUpdate<Endpoint>('endpoints', name, (endpoint) => {
       if (endpoint.EndpointStatus !== 'InService')
         throw validation(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+      const named = input.DesiredWeightsAndCapacities.map((change) => change.VariantName);
+      const twice = named.find((name, index) => named.indexOf(name) !== index);
+      if (twice !== undefined)
+        throw validation(`The variant "${twice}" appears more than once in DesiredWeightsAndCapacities.`);
       for (const change of input.DesiredWeightsAndCapacities) {
         const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === change.VariantName);
         if (!variant)
@@ -329,16 +363,25 @@ export class HostingApi {
           throw validation(
             'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
           );
-        if (change.DesiredWeight !== undefined) {
-          variant.DesiredWeight = change.DesiredWeight;
-          variant.CurrentWeight = change.DesiredWeight;
-        }
+        if (change.DesiredWeight !== undefined) variant.DesiredWeight = change.DesiredWeight;
       }
-      if ((endpoint.ProductionVariants ?? []).every((variant) => variant.CurrentWeight <= 0))
+      if ((endpoint.ProductionVariants ?? []).every((variant) => variant.DesiredWeight <= 0))
         throw validation('At least one variant of an endpoint must have a weight greater than 0.');
-      endpoint.LastModifiedTime = epochSeconds();
+      // As on SageMaker: Updating until the new weights take the traffic, then InService.
+      moveEndpoint(endpoint, 'Updating');
       return endpoint;
     });
+    this.engine.background(
+      this.store
+        .update<Endpoint>('endpoints', name, (latest) => {
+          if (latest.EndpointStatus !== 'Updating' || latest.PendingDeploymentSummary) return undefined;
+          for (const variant of latest.ProductionVariants ?? [])
+            variant.CurrentWeight = variant.DesiredWeight;
+          moveEndpoint(latest, 'InService');
+          return latest;
+        })
+        .then(() => undefined),
+    );
     return { EndpointArn: endpoint.EndpointArn };
   }
 

@@ -3,6 +3,7 @@
 // not run are refused, never stored and ignored; a variant runs on instances or serverless.
 import type { ServerHandle } from '../../runtimes/container-runtime.js';
 import type {
+  PendingDeploymentSummary,
   ProductionVariant,
   ProductionVariantServerlessConfig,
   AsyncInferenceConfig as WireAsyncInferenceConfig,
@@ -75,7 +76,7 @@ export interface Endpoint {
   CreationTime: number;
   LastModifiedTime: number;
   ProductionVariants?: VariantSummary[];
-  PendingDeploymentSummary?: { EndpointConfigName: string; StartTime: number };
+  PendingDeploymentSummary?: PendingDeploymentSummary;
   /** Internal: the servers of the deployment in service. */
   deployment?: Deployment;
   /** Internal: the deployment an update replaced, until its servers have stopped. */
@@ -96,7 +97,12 @@ export function checkCapacity(variant: ProductionVariant, index: number): void {
       throw validation(
         `ProductionVariants[${index}]: a serverless variant (ServerlessConfig) takes no InstanceType or InitialInstanceCount.`,
       );
-    const { MaxConcurrency, ProvisionedConcurrency } = variant.ServerlessConfig;
+    const { MaxConcurrency, ProvisionedConcurrency, MemorySizeInMB } = variant.ServerlessConfig;
+    // SageMaker takes memory in 1 GB steps, from 1024 to 6144 MB (the model checks the range).
+    if (MemorySizeInMB % 1024 !== 0)
+      throw validation(
+        `ProductionVariants[${index}]: MemorySizeInMB ${MemorySizeInMB} is not one of 1024, 2048, 3072, 4096, 5120, 6144.`,
+      );
     if (ProvisionedConcurrency !== undefined && ProvisionedConcurrency > MaxConcurrency)
       throw validation(
         `ProductionVariants[${index}]: ProvisionedConcurrency (${ProvisionedConcurrency}) cannot exceed MaxConcurrency (${MaxConcurrency}).`,
