@@ -196,6 +196,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       server.closeAllConnections();
       s3.destroy();
       await s3Server.close();
+      hosting.release();
     },
   };
 }

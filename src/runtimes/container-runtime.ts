@@ -51,6 +51,11 @@ export interface RunningServer {
   /** SIGTERM, then SIGKILL after the grace period (SageMaker: 30 s for hosting). */
   stop(graceSeconds?: number): Promise<void>;
   /**
+   * Stops following the server, which keeps running (an endpoint outlives the local SageMaker):
+   * whatever this process holds to learn of its end is let go, so that the process can exit.
+   */
+  release(): void;
+  /**
    * Where the server listens beyond loopback (`0.0.0.0:8080`), asked once it answers /ping: a
    * server that does is not reported healthy. Absent where the runtime confines it already.
    */

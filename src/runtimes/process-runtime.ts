@@ -100,8 +100,9 @@ async function runsFor(pid: number, owner: string): Promise<boolean> {
 
 /** A server process this process did not start (or no longer waits on), followed by its pid. */
 function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningServer {
+  let timer: NodeJS.Timeout | undefined;
   const exited = new Promise<number>((resolve) => {
-    const timer = setInterval(() => {
+    timer = setInterval(() => {
       if (!isProcessAlive(handle.pid)) {
         clearInterval(timer);
         // Not our child: its exit code cannot be known.
@@ -115,6 +116,7 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
     url: `http://127.0.0.1:${handle.port}`,
     exited,
     stop: (graceSeconds = 30) => terminateGroup(handle.pid, graceSeconds),
+    release: () => clearInterval(timer),
     listenersBeyondLoopback: () => listenersBeyondLoopback(handle.pid),
   };
 }
@@ -181,6 +183,8 @@ export const processRuntime: ContainerRuntime = {
         await terminateGroup(pid, graceSeconds);
         await child;
       },
+      // A server started attached is this process's child: it no longer keeps this process alive.
+      release: () => child.unref(),
       listenersBeyondLoopback: () => listenersBeyondLoopback(pid),
     };
   },

@@ -175,6 +175,31 @@ process.on('SIGTERM', () => process.exit(0));
       );
       const listeners = await newListeners(sockets);
       assert.deepEqual(listeners.exposed, [], `listening beyond loopback: ${listeners.exposed}`);
+
+      // A process that follows a live endpoint's container (as `pipeline local serve` does) can
+      // still exit once it lets it go: its `docker wait` child held it alive, and SIGTERM seemed
+      // ignored. The container keeps serving.
+      const served = JSON.parse(
+        await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/fixed-a.json'), 'utf8'),
+      ) as { deployment: { variants: { server: unknown }[] } };
+      const runtime = new URL('../../src/runtimes/docker/docker-runtime.js', import.meta.url).href;
+      const follower = await execa(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { dockerRuntime } = await import(${JSON.stringify(runtime)});
+           const server = await dockerRuntime.reattach(${JSON.stringify(served.deployment.variants[0]?.server)});
+           if (!server) process.exit(3);
+           server.release();`,
+        ],
+        { reject: false, timeout: 60_000 },
+      );
+      assert.equal(follower.exitCode, 0, `the follower did not exit on its own: ${follower.stderr}`);
+      const still = await rig.runtime.send(
+        new InvokeEndpointCommand({ EndpointName: 'fixed-a', Body: '1', ContentType: 'text/plain' }),
+      );
+      assert.equal(still.$metadata.httpStatusCode, 200);
     } finally {
       for (const name of ['fixed-a', 'fixed-b'])
         await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name })).catch(() => undefined);

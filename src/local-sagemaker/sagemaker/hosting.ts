@@ -348,6 +348,11 @@ export class Hosting {
     this.closing = true;
   }
 
+  /** The local SageMaker has closed: what follows the servers is let go, so that it can exit. */
+  release(): void {
+    this.servers.releaseAll();
+  }
+
   /** Waits for deployments in progress (the server is closing). Endpoints keep serving. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);

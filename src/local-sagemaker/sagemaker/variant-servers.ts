@@ -84,6 +84,11 @@ export class VariantServers {
     return (await runtimeOfServer(handle).reattach(handle, this.options.owner)) !== undefined;
   }
 
+  /** Stops following every server (they keep serving): the local SageMaker is closing. */
+  releaseAll(): void {
+    for (const server of this.servers.splice(0)) server.release();
+  }
+
   /** Stops a deployment's servers and removes its folder. */
   async stopDeployment(deployment: Deployment | undefined): Promise<void> {
     if (!deployment) return;

@@ -187,13 +187,16 @@ export const dockerRuntime: ContainerRuntime = {
 
 /** A running serving container, followed by `docker wait` and stopped by name. */
 function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): RunningServer {
-  const exited = execa('docker', ['wait', handle.container], { reject: false, stdin: 'ignore' }).then(
-    (result) => (result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137),
-  );
+  // `docker wait` is a child of this process: while it runs, this process cannot exit.
+  const waiting = execa('docker', ['wait', handle.container], { reject: false, stdin: 'ignore' });
+  const exited = waiting.then((result) => (result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137));
   return {
     handle,
     url: `http://127.0.0.1:${handle.port}`,
     exited,
     stop: (graceSeconds = 30) => stopServer(handle.container, graceSeconds),
+    release: () => {
+      waiting.kill();
+    },
   };
 }
