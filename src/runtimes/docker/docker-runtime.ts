@@ -189,7 +189,9 @@ export const dockerRuntime: ContainerRuntime = {
 function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): RunningServer {
   // `docker wait` is a child of this process: while it runs, this process cannot exit.
   const waiting = execa('docker', ['wait', handle.container], { reject: false, stdin: 'ignore' });
-  const exited = waiting.then((result) => (result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137));
+  const exited = waiting.then((result) =>
+    result.exitCode === 0 ? Number(String(result.stdout).trim()) : 137,
+  );
   return {
     handle,
     url: `http://127.0.0.1:${handle.port}`,
