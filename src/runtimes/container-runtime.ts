@@ -80,4 +80,16 @@ export interface ContainerRuntime {
    * the owner's still.
    */
   reattach(handle: ServerHandle, owner?: string): Promise<RunningServer | undefined>;
+  /**
+   * What a detached server wrote to stdout and stderr, a line each with its time: a container's
+   * from docker's own log, a process's from its log file (whose lines carry the time it was last
+   * written). Empty when there is none.
+   */
+  serverOutput(handle: ServerHandle, logFile: string): Promise<OutputLine[]>;
+}
+
+export interface OutputLine {
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  message: string;
 }

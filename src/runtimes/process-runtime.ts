@@ -20,6 +20,7 @@ import type {
   ServerHandle,
   TrainRequest,
 } from './container-runtime.js';
+import { logFileLines } from './log-file-lines.js';
 import { listenersBeyondLoopback } from './process-listeners.js';
 
 function programDir(image: BuiltImage): string {
@@ -194,4 +195,5 @@ export const processRuntime: ContainerRuntime = {
     if (owner !== undefined && !(await runsFor(handle.pid, owner))) return undefined;
     return followPid(handle);
   },
+  serverOutput: (_handle, logFile) => logFileLines(logFile),
 };

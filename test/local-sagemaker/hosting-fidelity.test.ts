@@ -199,6 +199,9 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
     assert.equal(after.EndpointStatus, 'InService');
     assert.equal(after.EndpointConfigName, 'blue');
     assert.match(String(after.FailureReason), /did not pass the ping health check/);
+    // What the contract expects, and the server's own last words.
+    assert.match(String(after.FailureReason), /answers GET \/ping with 200 on port 8080/);
+    assert.match(String(after.FailureReason), /Its last lines:\nthis model cannot load its weights/);
     assert.ok(answers.length > 0 && answers.every((answer) => answer === 'blue'), answers.join(' '));
     assert.equal((await answerOf('ep')).text, 'blue');
 

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -77,6 +78,24 @@ describe('local SageMaker with the docker runtime', () => {
       new InvokeEndpointCommand({ EndpointName: 'docker-ep', Body: '1,2\n6,6\n', ContentType: 'text/csv' }),
     );
     assert.equal(new TextDecoder().decode(answer.Body).trim().split('\n').length, 2);
+    // What the serving container wrote is its endpoint's log, each line with its own time.
+    const group = '/aws/sagemaker/Endpoints/docker-ep';
+    const [stream] =
+      (await rig.logs.send(new DescribeLogStreamsCommand({ logGroupName: group }))).logStreams ?? [];
+    const events =
+      (
+        await rig.logs.send(
+          new GetLogEventsCommand({
+            logGroupName: group,
+            logStreamName: stream?.logStreamName,
+            startFromHead: true,
+          }),
+        )
+      ).events ?? [];
+    assert.ok(
+      events.some((event) => /serving the model from \/opt\/ml\/model/.test(event.message ?? '')),
+      events.map((event) => event.message).join('\n'),
+    );
 
     await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'docker-ep' }));
     assert.deepEqual(await leftoverContainers(), []);

@@ -1,7 +1,7 @@
 // The model servers of the endpoints' variants: started on an unpacked model folder (a container,
 // or the programs as a process that outlives this one) and healthy once they answer /ping,
 // followed while they run, found again after a restart of the local SageMaker, and stopped.
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
 import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
@@ -57,13 +57,18 @@ export class VariantServers {
       ...(this.options.owner ? { owner: this.options.owner } : {}),
       ...(variant.serverless ? { memoryMb: variant.serverless.memoryMb } : {}),
     });
+    const startupSeconds = variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240;
     try {
-      await waitForPing(server, variant.startupSeconds ?? this.options.healthCheckSeconds ?? 240);
+      await waitForPing(server, startupSeconds);
     } catch (error) {
+      // Its last lines before it is stopped: a stopped container's log goes with it.
+      const output = await runtimeFor(image).serverOutput(server.handle, join(variant.dir, 'serve.log'));
       await server.stop(5);
-      const log = await readFile(join(variant.dir, 'serve.log'), 'utf8').catch(() => '');
+      const last = output.slice(-5).map((line) => line.message);
       throw new Error(
-        `The primary container for production variant ${variant.name} did not pass the ping health check: ${(error as Error).message}${log ? `\n${log.trim().split('\n').slice(-5).join('\n')}` : ''}`,
+        `The primary container for production variant ${variant.name} did not pass the ping health check: ${(error as Error).message}. ` +
+          `A SageMaker model server answers GET /ping with 200 on port 8080 (a program run as a process: on SAGEMAKER_BIND_TO_PORT) within ${startupSeconds} s of \`serve\` starting (ContainerStartupHealthCheckTimeoutInSeconds).` +
+          (last.length > 0 ? ` Its last lines:\n${last.join('\n')}` : ' It wrote nothing.'),
       );
     }
     this.servers.push(server);

@@ -16,6 +16,7 @@ import type {
   ServerHandle,
   TrainRequest,
 } from '../container-runtime.js';
+import { logFileLines } from '../log-file-lines.js';
 import { docker } from './docker-cli.js';
 import { dockerValues } from './docker-env.js';
 
@@ -182,6 +183,26 @@ export const dockerRuntime: ContainerRuntime = {
     if (owner !== undefined && labelled !== owner && (labelled === '' || existsSync(labelled)))
       return undefined;
     return followContainer(handle);
+  },
+  /** Docker keeps a container's output, each line with its time (`docker logs --timestamps`). */
+  async serverOutput(handle, logFile) {
+    if (handle.kind !== 'docker') return logFileLines(logFile);
+    const logs = await execa('docker', ['logs', '--timestamps', handle.container], {
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+    });
+    if (logs.exitCode !== 0) return logFileLines(logFile);
+    return String(logs.all ?? '')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => {
+        const space = line.indexOf(' ');
+        const timestamp = Date.parse(line.slice(0, space));
+        return Number.isNaN(timestamp)
+          ? { timestamp: Date.now(), message: line }
+          : { timestamp, message: line.slice(space + 1) };
+      });
   },
 };
 
