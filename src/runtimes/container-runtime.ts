@@ -18,6 +18,12 @@ export interface TrainRequest {
   stopGraceSeconds?: number;
   /** Who answers for the container (a local SageMaker's data folder): see `removeOwnedContainers`. */
   owner?: string;
+  /**
+   * What runs instead of `train`, as SageMaker runs AlgorithmSpecification's ContainerEntrypoint
+   * and ContainerArguments: the entrypoint (replacing the image's) followed by the arguments, or
+   * the image's entrypoint with the arguments.
+   */
+  command?: { entrypoint?: readonly string[]; arguments?: readonly string[] };
 }
 
 export interface ServeRequest {

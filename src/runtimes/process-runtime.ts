@@ -130,6 +130,10 @@ export const processRuntime: ContainerRuntime = {
   },
 
   async train(request: TrainRequest) {
+    if (request.command)
+      throw new Error(
+        'ContainerEntrypoint and ContainerArguments need a container image: a program folder runs its own train program',
+      );
     const command = await programCommand(request.image, 'train');
     const child = startGroup(command.file, command.args, {
       // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.

@@ -10,22 +10,29 @@ import {
   FilterLogEventsCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   CreateTrainingJobCommand,
   type CreateTrainingJobCommandInput,
+  DeleteEndpointCommand,
   DescribeTrainingJobCommand,
   ListTrainingJobsCommand,
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { list as listTar } from 'tar';
 import { labelledCsv as csv, prepareExampleModel } from '../rig/example-model.js';
 import {
   callChecked,
   type LocalRig,
   putObjects,
+  ROLE,
   startLocalRig,
   trainingJobRequest,
+  waitForEndpoint,
   waitForJob,
 } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
@@ -299,9 +306,10 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       /InputDataConfig\[0\]\.DataSource\.S3DataSource\.S3DataType ManifestFile \(it runs S3Prefix\)/,
     );
     await refused(
-      { ...base, OutputDataConfig: { ...base.OutputDataConfig, CompressionType: 'NONE' } as never },
-      /OutputDataConfig\.CompressionType NONE \(it runs GZIP\)/,
+      { ...base, EnableNetworkIsolation: true },
+      /^EnableNetworkIsolation true \(it runs false\) is not supported by the local SageMaker/,
     );
+    // A program folder runs its own train program: an entrypoint needs a container image.
     await refused(
       {
         ...base,
@@ -309,9 +317,8 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
           ...base.AlgorithmSpecification,
           ContainerEntrypoint: ['python', 'train.py'],
         } as never,
-        EnableNetworkIsolation: true,
       },
-      /^AlgorithmSpecification\.ContainerEntrypoint and EnableNetworkIsolation true \(it runs false\) are not supported/,
+      /ContainerEntrypoint and ContainerArguments need a container image/,
     );
     // What is honoured at its value passes: this job runs.
     const honoured = await rig.sagemaker.send(
@@ -392,5 +399,86 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     assert.deepEqual(await matched('%^training_rows=[0-9]+ %'), [
       'training_rows=800 validation_rows=0 batch_size=25',
     ]);
+  });
+
+  it('leaves a model uncompressed with CompressionType NONE, and serves it through ModelDataSource', async () => {
+    const request = jobRequest('job-uncompressed', { epochs: '1' });
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand({
+        ...request,
+        OutputDataConfig: { ...request.OutputDataConfig, CompressionType: 'NONE' } as never,
+      }),
+    );
+    const job = await waitForJob(rig.sagemaker, 'job-uncompressed');
+    assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+    const artifacts = job.ModelArtifacts?.S3ModelArtifacts as string;
+    assert.match(artifacts, /\/job-uncompressed\/output\/model\/$/);
+    const [, bucket, prefix] = /^s3:\/\/([^/]+)\/(.*)$/.exec(artifacts) as string[];
+    const files = await rig.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    assert.ok((files.KeyCount ?? 0) > 0, 'the model files, each an object');
+    assert.ok(!(files.Contents ?? []).some((object) => object.Key?.endsWith('.tar.gz')));
+
+    const image = request.AlgorithmSpecification?.TrainingImage as string;
+    await assert.rejects(
+      rig.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: 'uncompressed-missing',
+          ExecutionRoleArn: ROLE,
+          PrimaryContainer: {
+            Image: image,
+            ModelDataSource: {
+              S3DataSource: {
+                S3Uri: `s3://${bucket}/nothing-here/`,
+                S3DataType: 'S3Prefix',
+                CompressionType: 'None',
+              },
+            },
+          },
+        }),
+      ),
+      { name: 'ValidationException', message: /Could not find model data at s3:\/\/.*\/nothing-here\// },
+    );
+    await rig.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'uncompressed',
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: {
+          Image: image,
+          ModelDataSource: {
+            S3DataSource: { S3Uri: artifacts, S3DataType: 'S3Prefix', CompressionType: 'None' },
+          },
+        },
+      }),
+    );
+    await rig.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'uncompressed',
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: 'uncompressed',
+            InstanceType: 'ml.t2.medium',
+            InitialInstanceCount: 1,
+          },
+        ],
+      }),
+    );
+    await rig.sagemaker.send(
+      new CreateEndpointCommand({ EndpointName: 'uncompressed', EndpointConfigName: 'uncompressed' }),
+    );
+    try {
+      const endpoint = await waitForEndpoint(rig.sagemaker, 'uncompressed');
+      assert.equal(endpoint.EndpointStatus, 'InService', endpoint.FailureReason);
+      const answer = await rig.runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'uncompressed',
+          Body: '1,2\n6,6\n',
+          ContentType: 'text/csv',
+        }),
+      );
+      assert.equal(new TextDecoder().decode(answer.Body).trim().split('\n').length, 2);
+    } finally {
+      await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'uncompressed' }));
+    }
   });
 });

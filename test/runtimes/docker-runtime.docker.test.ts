@@ -5,7 +5,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -62,6 +66,38 @@ describe('local SageMaker with the docker runtime', () => {
     );
     const job = await waitForJob(rig.sagemaker, 'docker-job');
     assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+
+    // ContainerEntrypoint and ContainerArguments run instead of `train`, as SageMaker runs them.
+    const request = trainingJobRequest({
+      name: 'docker-entrypoint',
+      data: 's3://docker-bucket/train/',
+      hyperparameters: {},
+      image: IMAGE,
+    });
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand({
+        ...request,
+        AlgorithmSpecification: {
+          ...request.AlgorithmSpecification,
+          ContainerEntrypoint: [
+            'node',
+            '-e',
+            "console.log('entrypoint ran with ' + process.argv[1]); require('node:fs').writeFileSync('/opt/ml/model/entrypoint', '')",
+          ],
+          ContainerArguments: ['hello'],
+        } as never,
+      }),
+    );
+    const entry = await waitForJob(rig.sagemaker, 'docker-entrypoint');
+    assert.equal(entry.TrainingJobStatus, 'Completed', entry.FailureReason);
+    const logged = await rig.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamNamePrefix: 'docker-entrypoint/',
+        filterPattern: '"entrypoint ran with hello"',
+      }),
+    );
+    assert.equal(logged.events?.length, 1);
 
     await createModelWithConfig(
       rig.sagemaker,

@@ -1,10 +1,14 @@
 // Moves job data between S3 and a job folder, as SageMaker does: a channel's S3 prefix becomes
 // input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz.
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
 import { inParallel } from '../../shared/in-parallel.js';
+import { listFiles } from '../../shared/list-files.js';
 
 export interface S3Location {
   bucket: string;
@@ -82,4 +86,42 @@ export async function uploadFolderAsTarGz(
   const body = await readFile(archive);
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length }));
   return true;
+}
+
+/** Uploads dir's files under a prefix, keeping their paths (a model left uncompressed); false if none. */
+export async function uploadFolder(s3: S3Client, dir: string, prefixUri: string): Promise<boolean> {
+  const files = (await listFiles(dir).catch(() => [] as string[]))
+    .map((file) => relative(dir, file))
+    .filter((file) => file !== '.gitkeep');
+  const { bucket, key: prefix } = parseS3Uri(prefixUri);
+  await inParallel(files, DOWNLOAD_CONCURRENCY, async (file) => {
+    const body = await readFile(join(dir, file));
+    const Key = `${prefix}${file.split(sep).join('/')}`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
+  });
+  return files.length > 0;
+}
+
+/** Downloads every object under a prefix into dir through the S3 API, keeping the key tree. */
+export async function downloadPrefixOver(s3: S3Client, prefixUri: string, dir: string): Promise<number> {
+  const { bucket, key: prefix } = parseS3Uri(prefixUri);
+  let count = 0;
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }),
+    );
+    const keys = (page.Contents ?? [])
+      .map((object) => object.Key as string)
+      .filter((key) => !key.endsWith('/'));
+    await inParallel(keys, DOWNLOAD_CONCURRENCY, async (key) => {
+      const target = join(dir, key.slice(prefix.length));
+      await mkdir(dirname(target), { recursive: true });
+      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
+      await pipeline(body, createWriteStream(target));
+      count++;
+    });
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
+  return count;
 }

@@ -3,7 +3,7 @@
 // each kind, typed by their wire types. It reads and keeps the records; bringing deployments up
 // and down is the Hosting engine's (hosting.ts).
 
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type {
   CreateEndpointConfigInput,
   CreateEndpointConfigOutput,
@@ -68,6 +68,9 @@ const HOSTING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'Tags',
     'PrimaryContainer.Image',
     'PrimaryContainer.ModelDataUrl',
+    'PrimaryContainer.ModelDataSource.S3DataSource.S3Uri',
+    'PrimaryContainer.ModelDataSource.S3DataSource.S3DataType=S3Prefix',
+    'PrimaryContainer.ModelDataSource.S3DataSource.CompressionType=None',
     'PrimaryContainer.Environment',
     'PrimaryContainer.Mode=SingleModel',
     'EnableNetworkIsolation=false',
@@ -220,6 +223,16 @@ export class HostingApi {
     const image = container.Image;
     checkFileImage(image, this.options.fileImages ?? { roots: [] }, 'PrimaryContainer.Image');
     if (container.ModelDataUrl) await this.requireModelData(container.ModelDataUrl);
+    const uncompressed = container.ModelDataSource?.S3DataSource?.S3Uri;
+    if (uncompressed !== undefined) {
+      if (container.ModelDataUrl)
+        throw validation('PrimaryContainer takes ModelDataUrl or ModelDataSource, not both.');
+      if (!uncompressed.endsWith('/'))
+        throw validation(
+          `ModelDataSource.S3DataSource.S3Uri ${uncompressed} must end with a slash: an S3Prefix names a folder of model files.`,
+        );
+      await this.requireModelData(uncompressed, { prefix: true });
+    }
     await this.store.mustNotExist('models', name, 'model');
     const model: Model = {
       ModelName: name,
@@ -234,10 +247,15 @@ export class HostingApi {
   }
 
   /** SageMaker refuses a model whose model data is not there when the model is created. */
-  private async requireModelData(url: string): Promise<void> {
+  private async requireModelData(url: string, { prefix = false } = {}): Promise<void> {
     const { bucket, key } = parseS3Uri(url);
-    const found = await this.options.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
-      () => true,
+    const look = prefix
+      ? this.options.s3
+          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))
+          .then((page) => (page.KeyCount ?? 0) > 0)
+      : this.options.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true);
+    const found = await look.then(
+      (there) => there,
       (error: { name?: string }) => {
         if (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'NoSuchBucket')
           return false;

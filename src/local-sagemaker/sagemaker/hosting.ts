@@ -27,7 +27,7 @@ import type { LogStream } from '../logs/logs.js';
 import type { Operation } from '../protocol/json-service.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
-import { parseS3Uri } from '../s3/s3-transfer.js';
+import { downloadPrefixOver, parseS3Uri } from '../s3/s3-transfer.js';
 import { endpointLogStreams } from './endpoint-logs.js';
 import { EndpointRouter, type Route, variantKey } from './endpoint-router.js';
 import { moveEndpoint } from './endpoint-status.js';
@@ -138,9 +138,14 @@ export class Hosting {
         };
         // The image is checked (or pulled) while the model downloads: an image that cannot be had
         // fails the deployment now, a serverless variant's too.
-        const { ModelDataUrl } = model.PrimaryContainer;
+        const { ModelDataUrl, ModelDataSource } = model.PrimaryContainer;
+        const uncompressed = ModelDataSource?.S3DataSource?.S3Uri;
         await Promise.all([
-          ModelDataUrl ? this.unpackModel(ModelDataUrl, variantDir) : undefined,
+          ModelDataUrl
+            ? this.unpackModel(ModelDataUrl, variantDir)
+            : uncompressed
+              ? downloadPrefixOver(this.options.s3, uncompressed, join(variantDir, 'model'))
+              : undefined,
           this.servers.prepareImage(serving),
         ]);
         if (variant.ServerlessConfig && !variant.ServerlessConfig.ProvisionedConcurrency) {

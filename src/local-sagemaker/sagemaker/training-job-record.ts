@@ -74,6 +74,10 @@ function needed<T>(value: T | undefined, member: string): T {
 export function checkCreate(input: CreateTrainingJobRequest): CreateRequest {
   const algorithm = needed(input.AlgorithmSpecification, 'algorithmSpecification');
   const image = needed(algorithm.TrainingImage, 'algorithmSpecification.trainingImage');
+  if ((algorithm.ContainerEntrypoint || algorithm.ContainerArguments) && image.startsWith('file://'))
+    throw validation(
+      'AlgorithmSpecification.ContainerEntrypoint and ContainerArguments need a container image: the local SageMaker runs a program folder (file://) as processes, with its own train program',
+    );
   for (const metric of algorithm.MetricDefinitions ?? []) {
     try {
       new RegExp(metric.Regex);
@@ -112,6 +116,8 @@ export function checkCreate(input: CreateTrainingJobRequest): CreateRequest {
       TrainingImage: image,
       TrainingInputMode: algorithm.TrainingInputMode,
       ...(algorithm.MetricDefinitions ? { MetricDefinitions: algorithm.MetricDefinitions } : {}),
+      ...(algorithm.ContainerEntrypoint ? { ContainerEntrypoint: algorithm.ContainerEntrypoint } : {}),
+      ...(algorithm.ContainerArguments ? { ContainerArguments: algorithm.ContainerArguments } : {}),
     },
     RoleArn: input.RoleArn,
     HyperParameters: input.HyperParameters ?? {},

@@ -18,7 +18,7 @@ import {
 import { processRuntime } from '../../runtimes/process-runtime.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import { downloadPrefix, type StoredObjects, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
+import { downloadPrefix, type StoredObjects, uploadFolder, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
 import type { JobLog } from './job-log.js';
 import { outputPrefix, type StopReason, type TrainingJob, transition } from './training-job-record.js';
 
@@ -118,6 +118,18 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
         signal,
         stopGraceSeconds: options.stopGraceSeconds ?? 120,
         ...(options.owner ? { owner: options.owner } : {}),
+        ...(job.AlgorithmSpecification.ContainerEntrypoint || job.AlgorithmSpecification.ContainerArguments
+          ? {
+              command: {
+                ...(job.AlgorithmSpecification.ContainerEntrypoint
+                  ? { entrypoint: job.AlgorithmSpecification.ContainerEntrypoint }
+                  : {}),
+                ...(job.AlgorithmSpecification.ContainerArguments
+                  ? { arguments: job.AlgorithmSpecification.ContainerArguments }
+                  : {}),
+              },
+            }
+          : {}),
       })
       .finally(() => clearTimeout(timer));
     const trainingSeconds = Math.max(1, Math.round((Date.now() - trainingStarted) / 1000));
@@ -126,7 +138,11 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
     await save();
     const output = outputPrefix(job);
     const { scratch } = run;
-    if (await uploadFolderAsTarGz(options.s3, optMl.model(mlDir), `${output}/model.tar.gz`, scratch)) {
+    // As SageMaker: model.tar.gz, or with CompressionType NONE the model's files under model/.
+    if (job.OutputDataConfig.CompressionType === 'NONE') {
+      if (await uploadFolder(options.s3, optMl.model(mlDir), `${output}/model/`))
+        job.ModelArtifacts = { S3ModelArtifacts: `${output}/model/` };
+    } else if (await uploadFolderAsTarGz(options.s3, optMl.model(mlDir), `${output}/model.tar.gz`, scratch)) {
       job.ModelArtifacts = { S3ModelArtifacts: `${output}/model.tar.gz` };
     }
     await uploadFolderAsTarGz(options.s3, optMl.outputData(mlDir), `${output}/output.tar.gz`, scratch);

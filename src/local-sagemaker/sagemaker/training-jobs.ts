@@ -68,6 +68,8 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'AlgorithmSpecification.TrainingImage',
     'AlgorithmSpecification.TrainingInputMode=File',
     'AlgorithmSpecification.MetricDefinitions',
+    'AlgorithmSpecification.ContainerEntrypoint',
+    'AlgorithmSpecification.ContainerArguments',
     'InputDataConfig[].ChannelName',
     'InputDataConfig[].ContentType',
     'InputDataConfig[].InputMode=File',
@@ -77,7 +79,7 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'InputDataConfig[].DataSource.S3DataSource.S3DataType=S3Prefix',
     'InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType',
     'OutputDataConfig.S3OutputPath',
-    'OutputDataConfig.CompressionType=GZIP',
+    'OutputDataConfig.CompressionType=GZIP|NONE',
     'ResourceConfig.InstanceType',
     'ResourceConfig.InstanceCount=1',
     'ResourceConfig.VolumeSizeInGB',
@@ -196,7 +198,12 @@ export class TrainingJobs {
     const job: TrainingJob = {
       ...request,
       TrainingJobArn: arn,
-      ModelArtifacts: { S3ModelArtifacts: `${outputPrefix(request)}/model.tar.gz` },
+      ModelArtifacts: {
+        S3ModelArtifacts:
+          request.OutputDataConfig.CompressionType === 'NONE'
+            ? `${outputPrefix(request)}/model/`
+            : `${outputPrefix(request)}/model.tar.gz`,
+      },
       TrainingJobStatus: 'InProgress',
       SecondaryStatus: 'Starting',
       SecondaryStatusTransitions: [

@@ -113,8 +113,7 @@ export const dockerRuntime: ContainerRuntime = {
         '-v',
         `${request.mlDir}:/opt/ml`,
         ...environment.args,
-        imageRef(request.image),
-        'train',
+        ...trainCommand(request),
       ],
       { reject: false, all: true, stdin: 'ignore', env: environment.env },
     );
@@ -205,6 +204,18 @@ export const dockerRuntime: ContainerRuntime = {
       });
   },
 };
+
+/**
+ * `IMAGE train`, as SageMaker starts a training container, or what the job asked for instead:
+ * `--entrypoint E0 IMAGE E1… A…` for ContainerEntrypoint (and ContainerArguments), `IMAGE A…` for
+ * ContainerArguments alone.
+ */
+function trainCommand(request: TrainRequest): string[] {
+  const { entrypoint = [], arguments: args = [] } = request.command ?? {};
+  const [first, ...rest] = entrypoint;
+  if (first !== undefined) return ['--entrypoint', first, imageRef(request.image), ...rest, ...args];
+  return [imageRef(request.image), ...(args.length > 0 ? args : ['train'])];
+}
 
 /** A running serving container, followed by `docker wait` and stopped by name. */
 function followContainer(handle: Extract<ServerHandle, { kind: 'docker' }>): RunningServer {
