@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
 import { dataBucketOf, dataPrefixOf } from '../src/sagemaker/data-location.js';
@@ -43,6 +44,27 @@ export const upload: Stage = {
     },
     files: Object.values(config.data).map((channel) => ({ path: channel.path })),
   }),
+  drift: async ({ config, projectDir, stateDir, outputs, mayStart }) => {
+    const { channels, bucket } = readUploadOutputs(outputs);
+    const { driftLooksFor, channelDrift } = await import('../src/sagemaker/drift.js');
+    const looks = await driftLooksFor(config, stateDir, mayStart);
+    if (!looks) return undefined;
+    const { readJsonFile } = await import('../src/shared/json-file.js');
+    const { receiptId } = await import('../src/sagemaker/channel-receipts.js');
+    const receiptsFile = pipelinePaths
+      .uploadManifest(stateDir, config.target)
+      .replace(/\.json$/, '.receipts.json');
+    const receipts = await readJsonFile<Record<string, { remoteDigest?: string }>>(receiptsFile, {});
+    for (const [name, { s3Uri }] of Object.entries(channels)) {
+      const channel = config.data[name];
+      if (!channel) continue;
+      const prefix = s3Uri.slice(`s3://${bucket}/`.length);
+      const receipt = receipts[receiptId(bucket, prefix, join(projectDir, channel.path))];
+      const drift = await channelDrift(looks, s3Uri, receipt?.remoteDigest);
+      if (drift) return `channel ${name}: ${drift}`;
+    }
+    return undefined;
+  },
   run: async (ctx): Promise<StageOutputs> => {
     const { config } = ctx;
     const { connect } = await import('../src/sagemaker/aws-connection.js');

@@ -7,9 +7,13 @@ export interface EndpointLook {
   FailureReason?: string;
 }
 
+import type { RemoteObject } from './remote-listing.js';
+
 export interface DriftLooks {
   describeEndpoint(name: string): Promise<EndpointLook | undefined>;
   describeTrainingJob(name: string): Promise<{ TrainingJobStatus?: string } | undefined>;
   objectExists(bucket: string, key: string): Promise<boolean>;
+  /** The objects under a prefix: key, ETag (quoted, as S3 lists it) and size. */
+  listPrefix(bucket: string, prefix: string): Promise<RemoteObject[]>;
   imageExists(repository: string, digest: string): Promise<boolean>;
 }

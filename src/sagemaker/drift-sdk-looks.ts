@@ -1,11 +1,13 @@
 // The drift checks' looks through the AWS SDK (target aws, where calls are signed): what does
 // not exist comes back as undefined or false, by the one error classifier.
+
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import type { DriftLooks } from './drift-looks.js';
+import { listObjects } from './remote-listing.js';
 
 /** The answer of a call, or `missing` when AWS says the thing does not exist. */
 async function orMissing<T, M>(call: () => Promise<T>, missing: M): Promise<T | M> {
@@ -34,6 +36,7 @@ export function sdkLooks(connection: AwsConnection): DriftLooks {
         await connection.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         return true;
       }, false),
+    listPrefix: (bucket, prefix) => listObjects({ s3: connection.s3, bucket, prefix }),
     imageExists: (repository, digest) =>
       orMissing(async () => {
         await connection.ecr.send(

@@ -10,7 +10,9 @@ import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
 import { signedHeaders } from '../shared/sigv4.js';
+import { remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
+import type { RemoteObject } from './remote-listing.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
 export async function endpointDrift(
@@ -42,6 +44,26 @@ export async function trainingDrift(
   const artifact = /^s3:\/\/([^/]+)\/(.+)$/.exec(modelArtifact);
   if (artifact && !(await looks.objectExists(artifact[1] as string, artifact[2] as string)))
     return `the model artifact ${modelArtifact} no longer exists`;
+  return undefined;
+}
+
+/**
+ * Are a channel's objects as its last upload left them? The upload's receipt holds a digest of
+ * every object's key, ETag and size under the prefix: one listing of it tells a deletion, a
+ * replacement or an addition behind the pipeline's back (at 100,000 objects, 100 pages). Without a
+ * receipt (an upload by an older version), an empty prefix is all it can tell.
+ */
+export async function channelDrift(
+  looks: DriftLooks,
+  s3Uri: string,
+  receiptDigest: string | undefined,
+): Promise<string | undefined> {
+  const location = /^s3:\/\/([^/]+)\/(.*)$/.exec(s3Uri);
+  if (!location) return undefined;
+  const objects = await looks.listPrefix(location[1] as string, location[2] as string);
+  if (objects.length === 0) return `no objects are left under ${s3Uri}`;
+  if (receiptDigest !== undefined && remoteDigestOf(objects) !== receiptDigest)
+    return `the objects under ${s3Uri} are not as the last upload left them (changed, added or deleted outside pipeline)`;
   return undefined;
 }
 
@@ -125,7 +147,7 @@ async function localCall(
 /** The local SageMaker's own answers to a missing job or endpoint (ValidationException, in words). */
 const SAGEMAKER_MISSING = /^ValidationException: .*(Could not find|Requested resource not found)/;
 
-function localLooks(facts: LocalDaemon): DriftLooks {
+export function localLooks(facts: LocalDaemon): DriftLooks {
   return {
     describeEndpoint: async (name) =>
       localCall(facts, 'SageMaker.DescribeEndpoint', { EndpointName: name }, SAGEMAKER_MISSING),
@@ -150,6 +172,7 @@ function localLooks(facts: LocalDaemon): DriftLooks {
         throw new Error(`the local S3 answered ${response.status} to HEAD ${bucket}/${key}`);
       return true;
     },
+    listPrefix: (bucket, prefix) => listLocalPrefix(facts, bucket, prefix),
     imageExists: async (repository, digest) =>
       (await localCall(
         facts,
@@ -158,4 +181,41 @@ function localLooks(facts: LocalDaemon): DriftLooks {
         /^(ImageNotFoundException|RepositoryNotFoundException):/,
       )) !== undefined,
   };
+}
+
+/** The objects under a prefix of the local S3, page by page, as plain signed HTTP (no SDK). */
+async function listLocalPrefix(facts: LocalDaemon, bucket: string, prefix: string): Promise<RemoteObject[]> {
+  const { XMLParser } = await import('fast-xml-parser');
+  const parser = new XMLParser({ isArray: (name) => name === 'Contents', parseTagValue: false });
+  const objects: RemoteObject[] = [];
+  let token: string | undefined;
+  do {
+    const query = new URLSearchParams({
+      'list-type': '2',
+      prefix,
+      ...(token ? { 'continuation-token': token } : {}),
+    });
+    const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}?${query}`);
+    const response = await httpRequest(url.href, {
+      method: 'GET',
+      headers: signedHeaders({
+        method: 'GET',
+        url,
+        headers: {},
+        region: facts.region,
+        service: 's3',
+        key: facts.credentials,
+      }),
+    });
+    if (response.status === 404) return [];
+    if (response.status !== 200)
+      throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
+    const page =
+      (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
+        .ListBucketResult ?? {};
+    for (const object of (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ?? [])
+      objects.push({ key: String(object.Key), etag: String(object.ETag), size: Number(object.Size) });
+    token = page.IsTruncated === 'true' ? String(page.NextContinuationToken) : undefined;
+  } while (token);
+  return objects;
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DeleteEndpointCommand,
   DescribeEndpointCommand,
@@ -263,6 +263,53 @@ describe('the cloud stages on the local target (process runtime)', () => {
     assert.deepEqual(await project.stagesRan(), ['deploy', 'invoke']);
     const again = await project.run(['plan', '--to', 'invoke', ...settings], { real: true });
     assert.doesNotMatch(again.stdout, /deploy\s+run/, again.stdout);
+  });
+
+  it('notices a channel’s data deleted outside pipeline: plan says upload must run and why', async () => {
+    const settings = [...PROCESS, '--set', 'training.hyperparameters.epochs=6'];
+    const local = await localTargetOf(project);
+    try {
+      await local.s3.send(
+        new DeleteObjectCommand({
+          Bucket: 'keras-example-artifacts',
+          Key: 'keras-example/validation/testset.csv',
+        }),
+      );
+    } finally {
+      local.close();
+    }
+    const plan = await project.run(['plan', ...settings], { real: true });
+    assert.match(
+      plan.stdout,
+      /upload\s+run\s+channel validation: no objects are left under s3:\/\/keras-example-artifacts\/keras-example\/validation\//,
+      plan.stdout,
+    );
+    const run = await project.run(['run', '--only', 'upload', ...settings], { real: true });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.equal((await project.stageOutputs('upload')).report.filesSent, 1, 'the deleted file, sent again');
+    const again = await project.run(['plan', ...settings], { real: true });
+    assert.match(again.stdout, /upload\s+skip/, again.stdout);
+    // Replaced behind its back with other bytes: the listing differs from the upload's receipt.
+    const other = await localTargetOf(project);
+    try {
+      await other.s3.send(
+        new PutObjectCommand({
+          Bucket: 'keras-example-artifacts',
+          Key: 'keras-example/validation/testset.csv',
+          Body: '1,2,3,4\n',
+        }),
+      );
+    } finally {
+      other.close();
+    }
+    const replaced = await project.run(['plan', ...settings], { real: true });
+    assert.match(
+      replaced.stdout,
+      /upload\s+run\s+channel validation: the objects under .* are not as the last upload left them/,
+      replaced.stdout,
+    );
+    const restored = await project.run(['run', '--only', 'upload', ...settings], { real: true });
+    assert.equal(restored.exitCode, 0, restored.stdout + restored.stderr);
   });
 
   it('destroy asks first, then deletes what the pipeline created and stops the local SageMaker', async () => {
