@@ -54,13 +54,16 @@ export const upload: Stage = {
     const receiptsFile = pipelinePaths
       .uploadManifest(stateDir, config.target)
       .replace(/\.json$/, '.receipts.json');
-    const receipts = await readJsonFile<Record<string, { remoteDigest?: string }>>(receiptsFile, {});
+    const receipts = await readJsonFile<Record<string, { remoteDigest: string; rangeBounds?: string[] }>>(
+      receiptsFile,
+      {},
+    );
     for (const [name, { s3Uri }] of Object.entries(channels)) {
       const channel = config.data[name];
       if (!channel) continue;
       const prefix = s3Uri.slice(`s3://${bucket}/`.length);
       const receipt = receipts[receiptId(bucket, prefix, join(projectDir, channel.path))];
-      const drift = await channelDrift(looks, s3Uri, receipt?.remoteDigest);
+      const drift = await channelDrift(looks, s3Uri, receipt);
       if (drift) return `channel ${name}: ${drift}`;
     }
     return undefined;

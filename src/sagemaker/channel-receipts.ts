@@ -14,6 +14,8 @@ export interface ChannelReceipt {
   files: number;
   bytes: number;
   contentHash: string;
+  /** Every 1,000th key left (remote-listing's rangeBounds): a drift check lists the ranges at once. */
+  rangeBounds?: string[];
 }
 
 export type Receipts = Record<string, ChannelReceipt>;

@@ -13,7 +13,10 @@ export interface DriftLooks {
   describeEndpoint(name: string): Promise<EndpointLook | undefined>;
   describeTrainingJob(name: string): Promise<{ TrainingJobStatus?: string } | undefined>;
   objectExists(bucket: string, key: string): Promise<boolean>;
-  /** The objects under a prefix: key, ETag (quoted, as S3 lists it) and size. */
-  listPrefix(bucket: string, prefix: string): Promise<RemoteObject[]>;
+  /**
+   * The objects under a prefix: key, ETag (quoted, as S3 lists it) and size; with `bounds`, the
+   * ranges between them listed at once.
+   */
+  listPrefix(bucket: string, prefix: string, bounds?: readonly string[]): Promise<RemoteObject[]>;
   imageExists(repository: string, digest: string): Promise<boolean>;
 }

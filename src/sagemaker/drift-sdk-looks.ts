@@ -36,7 +36,8 @@ export function sdkLooks(connection: AwsConnection): DriftLooks {
         await connection.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         return true;
       }, false),
-    listPrefix: (bucket, prefix) => listObjects({ s3: connection.s3, bucket, prefix }),
+    listPrefix: (bucket, prefix, bounds) =>
+      listObjects({ s3: connection.s3, bucket, prefix, ...(bounds ? { bounds } : {}) }),
     imageExists: (repository, digest) =>
       orMissing(async () => {
         await connection.ecr.send(

@@ -9,8 +9,9 @@
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
+import { inParallel } from '../shared/in-parallel.js';
 import { signedHeaders } from '../shared/sigv4.js';
-import { remoteDigestOf } from './channel-receipts.js';
+import { type ChannelReceipt, remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
 import type { RemoteObject } from './remote-listing.js';
 
@@ -56,13 +57,13 @@ export async function trainingDrift(
 export async function channelDrift(
   looks: DriftLooks,
   s3Uri: string,
-  receiptDigest: string | undefined,
+  receipt: Pick<ChannelReceipt, 'remoteDigest' | 'rangeBounds'> | undefined,
 ): Promise<string | undefined> {
   const location = /^s3:\/\/([^/]+)\/(.*)$/.exec(s3Uri);
   if (!location) return undefined;
-  const objects = await looks.listPrefix(location[1] as string, location[2] as string);
+  const objects = await looks.listPrefix(location[1] as string, location[2] as string, receipt?.rangeBounds);
   if (objects.length === 0) return `no objects are left under ${s3Uri}`;
-  if (receiptDigest !== undefined && remoteDigestOf(objects) !== receiptDigest)
+  if (receipt !== undefined && remoteDigestOf(objects) !== receipt.remoteDigest)
     return `the objects under ${s3Uri} are not as the last upload left them (changed, added or deleted outside pipeline)`;
   return undefined;
 }
@@ -172,7 +173,7 @@ export function localLooks(facts: LocalDaemon): DriftLooks {
         throw new Error(`the local S3 answered ${response.status} to HEAD ${bucket}/${key}`);
       return true;
     },
-    listPrefix: (bucket, prefix) => listLocalPrefix(facts, bucket, prefix),
+    listPrefix: (bucket, prefix, bounds) => listLocalPrefix(facts, bucket, prefix, bounds ?? []),
     imageExists: async (repository, digest) =>
       (await localCall(
         facts,
@@ -183,39 +184,63 @@ export function localLooks(facts: LocalDaemon): DriftLooks {
   };
 }
 
-/** The objects under a prefix of the local S3, page by page, as plain signed HTTP (no SDK). */
-async function listLocalPrefix(facts: LocalDaemon, bucket: string, prefix: string): Promise<RemoteObject[]> {
+/**
+ * The objects under a prefix of the local S3, as plain signed HTTP (no SDK): page by page in each
+ * range between the bounds, the ranges at once (as remote-listing.ts lists them through the SDK).
+ */
+async function listLocalPrefix(
+  facts: LocalDaemon,
+  bucket: string,
+  prefix: string,
+  bounds: readonly string[],
+): Promise<RemoteObject[]> {
   const { XMLParser } = await import('fast-xml-parser');
   const parser = new XMLParser({ isArray: (name) => name === 'Contents', parseTagValue: false });
-  const objects: RemoteObject[] = [];
-  let token: string | undefined;
-  do {
-    const query = new URLSearchParams({
-      'list-type': '2',
-      prefix,
-      ...(token ? { 'continuation-token': token } : {}),
-    });
-    const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}?${query}`);
-    const response = await httpRequest(url.href, {
-      method: 'GET',
-      headers: signedHeaders({
+  const ranges = Array.from({ length: bounds.length + 1 }, (_, index) => ({
+    after: bounds[index - 1],
+    upTo: bounds[index],
+    objects: [] as RemoteObject[],
+  }));
+  let missing = false;
+  await inParallel(ranges, 8, async (range) => {
+    let token: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({
+        'list-type': '2',
+        prefix,
+        ...(token ? { 'continuation-token': token } : range.after ? { 'start-after': range.after } : {}),
+      });
+      const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}?${query}`);
+      const response = await httpRequest(url.href, {
         method: 'GET',
-        url,
-        headers: {},
-        region: facts.region,
-        service: 's3',
-        key: facts.credentials,
-      }),
-    });
-    if (response.status === 404) return [];
-    if (response.status !== 200)
-      throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
-    const page =
-      (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
-        .ListBucketResult ?? {};
-    for (const object of (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ?? [])
-      objects.push({ key: String(object.Key), etag: String(object.ETag), size: Number(object.Size) });
-    token = page.IsTruncated === 'true' ? String(page.NextContinuationToken) : undefined;
-  } while (token);
-  return objects;
+        headers: signedHeaders({
+          method: 'GET',
+          url,
+          headers: {},
+          region: facts.region,
+          service: 's3',
+          key: facts.credentials,
+        }),
+      });
+      if (response.status === 404) {
+        missing = true;
+        return;
+      }
+      if (response.status !== 200)
+        throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
+      const page =
+        (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
+          .ListBucketResult ?? {};
+      for (const object of (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ??
+        []) {
+        const key = String(object.Key);
+        if (range.upTo !== undefined && key > range.upTo) return;
+        range.objects.push({ key, etag: String(object.ETag), size: Number(object.Size) });
+      }
+      if (page.IsTruncated !== 'true') return;
+      if (range.upTo !== undefined && range.objects.at(-1)?.key === range.upTo) return;
+      token = String(page.NextContinuationToken);
+    }
+  });
+  return missing ? [] : ranges.flatMap((range) => range.objects);
 }

@@ -19,6 +19,8 @@ export interface ListRequest {
   prefix: string;
   /** The keys the prefix is expected to hold, in any order; none: one range, listed page by page. */
   expectedKeys?: readonly string[];
+  /** The ranges' upper bounds, when known already (rangeBounds of the keys a receipt saw). */
+  bounds?: readonly string[];
   /** Ranges listed at once. */
   concurrency?: number;
   signal?: AbortSignal;
@@ -30,7 +32,7 @@ const PAGE = 1000;
  * Upper bounds of the ranges: every PAGE-th expected key. Only where JavaScript's order of the
  * keys is S3's (UTF-8 bytes): it differs for characters from U+D800 up, so such keys get one range.
  */
-function rangeBounds(expected: readonly string[]): string[] {
+export function rangeBounds(expected: readonly string[]): string[] {
   if (expected.length <= PAGE || expected.some((key) => /[\uD800-\uFFFF]/.test(key))) return [];
   const sorted = [...expected].sort();
   const bounds: string[] = [];
@@ -39,7 +41,7 @@ function rangeBounds(expected: readonly string[]): string[] {
 }
 
 export async function listObjects(request: ListRequest): Promise<RemoteObject[]> {
-  const bounds = rangeBounds(request.expectedKeys ?? []);
+  const bounds = request.bounds ?? rangeBounds(request.expectedKeys ?? []);
   // Range i holds the keys after bounds[i - 1] up to bounds[i], both ends open where there is none.
   const ranges = Array.from({ length: bounds.length + 1 }, (_, index) => ({
     after: bounds[index - 1],

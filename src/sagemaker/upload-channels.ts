@@ -27,7 +27,7 @@ import { type Receipts, receiptId, remoteDigestOf } from './channel-receipts.js'
 import { channelPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
-import { listObjects } from './remote-listing.js';
+import { listObjects, rangeBounds } from './remote-listing.js';
 import { abortStaleUploads } from './stale-uploads.js';
 
 /** Files from this size go multipart, in parts of PART_SIZE, QUEUE_SIZE at a time. */
@@ -302,7 +302,14 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
         size: sizes[index] ?? 0,
       }));
       const { files, bytes, contentHash } = upload;
-      receipts[id] = { localStamp: stamp, remoteDigest: remoteDigestOf(left), files, bytes, contentHash };
+      receipts[id] = {
+        localStamp: stamp,
+        remoteDigest: remoteDigestOf(left),
+        files,
+        bytes,
+        contentHash,
+        rangeBounds: rangeBounds(keys),
+      };
     }
     await writeJsonFile(receiptsFile, receipts);
   }
