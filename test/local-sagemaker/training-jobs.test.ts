@@ -1,6 +1,8 @@
 // The local SageMaker's training jobs, driven by the real AWS SDK v3 clients: jobs that
 // complete, fail, run out of time or are stopped, and SageMaker's validation errors.
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -277,8 +279,11 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       NonNullable<typeof channel.DataSource>['S3DataSource']
     >;
     await refused(
-      { ...base, CheckpointConfig: { S3Uri: 's3://jobs-bucket/checkpoints/' } },
-      /^CheckpointConfig is not supported by the local SageMaker; remove it, or use target aws$/,
+      {
+        ...base,
+        CheckpointConfig: { S3Uri: 's3://jobs-bucket/checkpoints/', LocalPath: '/tmp/checkpoints' },
+      },
+      /^CheckpointConfig\.LocalPath \/tmp\/checkpoints \(it runs \/opt\/ml\/checkpoints\) is not supported by the local SageMaker; remove it, or use target aws$/,
     );
     await refused(
       { ...base, ResourceConfig: { ...base.ResourceConfig, InstanceCount: 2 } as never },
@@ -480,5 +485,66 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     } finally {
       await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'uncompressed' }));
     }
+  });
+
+  it('keeps checkpoints as SageMaker does: there at the start, uploaded while the job runs and at its end', async () => {
+    const image = rig.project.path('images', 'checkpointing');
+    const release = rig.project.path('release-checkpointing');
+    await mkdir(image, { recursive: true });
+    // Reads the checkpoint a previous job left, writes one and waits to be released, writes another.
+    await writeFile(
+      join(image, 'train'),
+      `#!/usr/bin/env node
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const dir = process.env.OPT_ML + '/checkpoints';
+console.log('found: ' + readFileSync(dir + '/previous.txt', 'utf8'));
+writeFileSync(dir + '/epoch-1.txt', 'one');
+const wait = setInterval(() => {
+  if (!existsSync(${JSON.stringify(release)})) return;
+  clearInterval(wait);
+  writeFileSync(dir + '/epoch-2.txt', 'two');
+}, 50);
+`,
+      { mode: 0o755 },
+    );
+    await putObjects(rig.s3, 'jobs-bucket', { 'checkpoints/previous.txt': 'from an earlier job' });
+    const request = jobRequest('job-checkpoints', {});
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand({
+        ...request,
+        AlgorithmSpecification: {
+          ...request.AlgorithmSpecification,
+          TrainingImage: pathToFileURL(image).href,
+        } as never,
+        CheckpointConfig: { S3Uri: 's3://jobs-bucket/checkpoints/', LocalPath: '/opt/ml/checkpoints' },
+      }),
+    );
+    const stored = (key: string) =>
+      rig.s3.send(new GetObjectCommand({ Bucket: 'jobs-bucket', Key: key })).then(
+        async (object) => object.Body?.transformToString(),
+        () => undefined,
+      );
+    // Uploaded while the job still runs (it waits for the release).
+    assert.equal(
+      await waitFor(() => stored('checkpoints/epoch-1.txt'), 'the first checkpoint in S3', 60),
+      'one',
+    );
+    assert.equal(
+      (await rig.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-checkpoints' })))
+        .TrainingJobStatus,
+      'InProgress',
+    );
+    await writeFile(release, '');
+    const job = await waitForJob(rig.sagemaker, 'job-checkpoints');
+    assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+    assert.equal(await stored('checkpoints/epoch-2.txt'), 'two', 'the last checkpoint, at the end');
+    const logged = await rig.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamNamePrefix: 'job-checkpoints/',
+        filterPattern: '"found: from an earlier job"',
+      }),
+    );
+    assert.equal(logged.events?.length, 1, 'the checkpoint there at the start');
   });
 });

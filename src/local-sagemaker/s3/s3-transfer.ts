@@ -93,13 +93,23 @@ export async function uploadFolder(s3: S3Client, dir: string, prefixUri: string)
   const files = (await listFiles(dir).catch(() => [] as string[]))
     .map((file) => relative(dir, file))
     .filter((file) => file !== '.gitkeep');
+  await uploadFiles(s3, dir, files, prefixUri);
+  return files.length > 0;
+}
+
+/** Uploads some of dir's files (paths relative to it) under a prefix, keeping their paths. */
+export async function uploadFiles(
+  s3: S3Client,
+  dir: string,
+  files: readonly string[],
+  prefixUri: string,
+): Promise<void> {
   const { bucket, key: prefix } = parseS3Uri(prefixUri);
   await inParallel(files, DOWNLOAD_CONCURRENCY, async (file) => {
     const body = await readFile(join(dir, file));
     const Key = `${prefix}${file.split(sep).join('/')}`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
   });
-  return files.length > 0;
 }
 
 /** Downloads every object under a prefix into dir through the S3 API, keeping the key tree. */

@@ -135,6 +135,7 @@ export function checkCreate(input: CreateTrainingJobRequest): CreateRequest {
         : {}),
     },
     ...(input.Environment ? { Environment: input.Environment } : {}),
+    ...(input.CheckpointConfig ? { CheckpointConfig: input.CheckpointConfig } : {}),
     ...(spot !== undefined ? { EnableManagedSpotTraining: spot } : {}),
     ...(input.CheckpointConfig ? { CheckpointConfig: input.CheckpointConfig } : {}),
   };

@@ -4,6 +4,7 @@
 // go back up as model.tar.gz and output.tar.gz; the job ends Completed, Failed (the failure file
 // as FailureReason), Stopped or MaxRuntimeExceeded.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BuiltImage, ContainerRuntime } from '../../runtimes/container-runtime.js';
@@ -19,6 +20,7 @@ import { processRuntime } from '../../runtimes/process-runtime.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { downloadPrefix, type StoredObjects, uploadFolder, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
+import { startCheckpointSync } from './checkpoint-sync.js';
 import type { JobLog } from './job-log.js';
 import { outputPrefix, type StopReason, type TrainingJob, transition } from './training-job-record.js';
 
@@ -100,6 +102,9 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
     await writeHyperparameters(mlDir, job.HyperParameters ?? {});
     await writeResourceConfig(mlDir, job.ResourceConfig.InstanceCount);
     await makeOutputFolders(mlDir);
+    const checkpoints = job.CheckpointConfig
+      ? await startCheckpointSync(options.s3, job.CheckpointConfig.S3Uri, join(mlDir, 'checkpoints'))
+      : undefined;
 
     transition(job, 'Training', 'Training image download completed. Training in progress.');
     trainingStarted = Date.now();
@@ -131,7 +136,11 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
             }
           : {}),
       })
-      .finally(() => clearTimeout(timer));
+      .finally(async () => {
+        clearTimeout(timer);
+        // The last checkpoints, whether the job completed, failed or was stopped.
+        await checkpoints?.finish();
+      });
     const trainingSeconds = Math.max(1, Math.round((Date.now() - trainingStarted) / 1000));
 
     transition(job, 'Uploading', 'Uploading generated training model');

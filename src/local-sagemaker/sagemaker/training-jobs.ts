@@ -86,6 +86,8 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'StoppingCondition.MaxRuntimeInSeconds',
     'StoppingCondition.MaxWaitTimeInSeconds',
     'EnableManagedSpotTraining',
+    'CheckpointConfig.S3Uri',
+    'CheckpointConfig.LocalPath=/opt/ml/checkpoints',
     'EnableInterContainerTrafficEncryption=false',
     'EnableNetworkIsolation=false',
   ],
