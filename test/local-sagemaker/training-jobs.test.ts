@@ -305,10 +305,10 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       {
         ...base,
         InputDataConfig: [
-          { ...channel, DataSource: { S3DataSource: { ...s3, S3DataType: 'ManifestFile' } } },
+          { ...channel, DataSource: { S3DataSource: { ...s3, S3DataType: 'AugmentedManifestFile' } } },
         ],
       },
-      /InputDataConfig\[0\]\.DataSource\.S3DataSource\.S3DataType ManifestFile \(it runs S3Prefix\)/,
+      /InputDataConfig\[0\]\.DataSource\.S3DataSource\.S3DataType AugmentedManifestFile \(it runs S3Prefix or ManifestFile\)/,
     );
     await refused(
       { ...base, EnableNetworkIsolation: true },
@@ -546,5 +546,78 @@ const wait = setInterval(() => {
       }),
     );
     assert.equal(logged.events?.length, 1, 'the checkpoint there at the start');
+  });
+
+  it('trains on the objects a manifest file names (S3DataType ManifestFile), and fails on one it cannot find', async () => {
+    const image = rig.project.path('images', 'listing');
+    await mkdir(image, { recursive: true });
+    // Lists its channel's files, relative to the channel's folder.
+    await writeFile(
+      join(image, 'train'),
+      `#!/usr/bin/env node
+const { readdirSync } = require('node:fs');
+const dir = process.env.OPT_ML + '/input/data/training';
+console.log('files: ' + readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => require('node:path').relative(dir, e.parentPath + '/' + e.name)).sort().join(','));
+`,
+      { mode: 0o755 },
+    );
+    await putObjects(rig.s3, 'jobs-bucket', {
+      'manifested/a.csv': '1,2,0\n',
+      'manifested/sub/b.csv': '3,4,1\n',
+      'manifested/c.csv': '5,6,1\n',
+      'manifests/two.json': JSON.stringify([
+        { prefix: 's3://jobs-bucket/manifested/' },
+        'a.csv',
+        'sub/b.csv',
+      ]),
+      'manifests/missing.json': JSON.stringify([{ prefix: 's3://jobs-bucket/manifested/' }, 'gone.csv']),
+    });
+    const run = async (name: string, manifest: string) => {
+      const request = jobRequest(name, {});
+      const channel = request.InputDataConfig?.[0] as NonNullable<
+        CreateTrainingJobCommandInput['InputDataConfig']
+      >[number];
+      await rig.sagemaker.send(
+        new CreateTrainingJobCommand({
+          ...request,
+          AlgorithmSpecification: {
+            ...request.AlgorithmSpecification,
+            TrainingImage: pathToFileURL(image).href,
+          } as never,
+          InputDataConfig: [
+            {
+              ...channel,
+              DataSource: {
+                S3DataSource: {
+                  S3Uri: `s3://jobs-bucket/manifests/${manifest}`,
+                  S3DataType: 'ManifestFile',
+                  S3DataDistributionType: 'FullyReplicated',
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return waitForJob(rig.sagemaker, name);
+    };
+    const job = await run('job-manifest', 'two.json');
+    assert.equal(job.TrainingJobStatus, 'Completed', job.FailureReason);
+    const logged = await rig.logs.send(
+      new FilterLogEventsCommand({
+        logGroupName: '/aws/sagemaker/TrainingJobs',
+        logStreamNamePrefix: 'job-manifest/',
+        filterPattern: 'files:',
+      }),
+    );
+    assert.deepEqual(
+      logged.events?.map((event) => event.message),
+      ['files: a.csv,sub/b.csv'],
+    );
+    const missing = await run('job-manifest-missing', 'missing.json');
+    assert.equal(missing.TrainingJobStatus, 'Failed');
+    assert.match(
+      String(missing.FailureReason),
+      /^ClientError: the manifest file s3:\/\/jobs-bucket\/manifests\/missing\.json names s3:\/\/jobs-bucket\/manifested\/gone\.csv, which does not exist/,
+    );
   });
 });

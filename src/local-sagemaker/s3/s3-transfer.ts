@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { create as createTar } from 'tar';
 import { inParallel } from '../../shared/in-parallel.js';
 import { listFiles } from '../../shared/list-files.js';
+import { isWithin } from '../../shared/path-within.js';
 
 export interface S3Location {
   bucket: string;
@@ -134,4 +135,52 @@ export async function downloadPrefixOver(s3: S3Client, prefixUri: string, dir: s
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
   return count;
+}
+
+/**
+ * Downloads the objects a SageMaker manifest file names into dir, at their paths relative to the
+ * manifest's prefix: `[{"prefix": "s3://bucket/path/"}, "relative/key", ...]` (S3DataType
+ * ManifestFile). Returns the count; a manifest not in that form, or naming an object that is not
+ * there, is an error that says so.
+ */
+export async function downloadManifest(
+  objects: StoredObjects,
+  manifestUri: string,
+  dir: string,
+  scratch: string,
+): Promise<number> {
+  const { bucket, key } = parseS3Uri(manifestUri);
+  await mkdir(scratch, { recursive: true });
+  const copy = join(scratch, 'manifest.json');
+  await objects.copyTo(bucket, key, copy).catch(() => {
+    throw new Error(`the manifest file ${manifestUri} does not exist`);
+  });
+  let entries: unknown;
+  try {
+    entries = JSON.parse(await readFile(copy, 'utf8'));
+  } catch {
+    throw new Error(`the manifest file ${manifestUri} is not JSON`);
+  }
+  const [head, ...paths] = Array.isArray(entries) ? entries : [];
+  const prefix = (head as { prefix?: unknown } | undefined)?.prefix;
+  if (
+    typeof prefix !== 'string' ||
+    !prefix.startsWith('s3://') ||
+    !paths.every((path) => typeof path === 'string')
+  )
+    throw new Error(
+      `the manifest file ${manifestUri} is not a SageMaker manifest: [{"prefix": "s3://bucket/path/"}, "relative/key", ...]`,
+    );
+  const source = parseS3Uri(prefix);
+  await mkdir(dir, { recursive: true });
+  await inParallel(paths as string[], DOWNLOAD_CONCURRENCY, async (path) => {
+    const target = join(dir, path);
+    if (!isWithin(dir, target))
+      throw new Error(`the manifest file ${manifestUri} names ${path}, outside its prefix`);
+    await mkdir(dirname(target), { recursive: true });
+    await objects.copyTo(source.bucket, `${source.key}${path}`, target).catch(() => {
+      throw new Error(`the manifest file ${manifestUri} names ${prefix}${path}, which does not exist`);
+    });
+  });
+  return paths.length;
 }

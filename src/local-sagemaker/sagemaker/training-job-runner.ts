@@ -19,7 +19,13 @@ import {
 import { processRuntime } from '../../runtimes/process-runtime.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import { downloadPrefix, type StoredObjects, uploadFolder, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
+import {
+  downloadManifest,
+  downloadPrefix,
+  type StoredObjects,
+  uploadFolder,
+  uploadFolderAsTarGz,
+} from '../s3/s3-transfer.js';
 import { startCheckpointSync } from './checkpoint-sync.js';
 import type { JobLog } from './job-log.js';
 import { outputPrefix, type StopReason, type TrainingJob, transition } from './training-job-record.js';
@@ -85,12 +91,18 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
     }
     transition(job, 'Downloading', 'Downloading input data');
     await save();
-    for (const channel of job.InputDataConfig ?? [])
-      await downloadPrefix(
-        options.objects,
-        channel.DataSource.S3DataSource.S3Uri,
-        optMl.channel(mlDir, channel.ChannelName),
-      );
+    for (const channel of job.InputDataConfig ?? []) {
+      const { S3Uri, S3DataType } = channel.DataSource.S3DataSource;
+      const target = optMl.channel(mlDir, channel.ChannelName);
+      if (S3DataType === 'ManifestFile')
+        await downloadManifest(
+          options.objects,
+          S3Uri,
+          target,
+          join(run.scratch, 'manifests', channel.ChannelName),
+        );
+      else await downloadPrefix(options.objects, S3Uri, target);
+    }
     await writeInputDataConfig(
       mlDir,
       (job.InputDataConfig ?? []).map((channel) => ({

@@ -76,7 +76,7 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'InputDataConfig[].CompressionType=None',
     'InputDataConfig[].RecordWrapperType=None',
     'InputDataConfig[].DataSource.S3DataSource.S3Uri',
-    'InputDataConfig[].DataSource.S3DataSource.S3DataType=S3Prefix',
+    'InputDataConfig[].DataSource.S3DataSource.S3DataType=S3Prefix|ManifestFile',
     'InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType',
     'OutputDataConfig.S3OutputPath',
     'OutputDataConfig.CompressionType=GZIP|NONE',
