@@ -358,4 +358,37 @@ describe('pipeline local serve', () => {
       await project.remove();
     }
   });
+
+  it('refuses to start over the data folder of a local SageMaker that runs, naming it', async () => {
+    const project = await TestProject.create();
+    // As the background daemon runs: it says where it listens in .pipeline/local/server.json.
+    const first = project.spawn(['local', 'serve', '--json', '--state-file', '.pipeline/local/server.json'], {
+      real: true,
+    });
+    try {
+      let output = '';
+      first.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const facts = await waitFor(async () => {
+        try {
+          return JSON.parse(output) as { pid: number };
+        } catch {
+          return undefined;
+        }
+      }, 'the first local serve to start');
+      const second = await project.run(['local', 'serve', '--json'], { real: true });
+      assert.equal(second.exitCode, 2);
+      assert.match(
+        second.stderr,
+        new RegExp(
+          `the local SageMaker of this folder already runs \\(pid ${facts.pid}, .*give this one a --data-dir of its own`,
+        ),
+      );
+    } finally {
+      first.kill('SIGINT');
+      await first;
+      await project.remove();
+    }
+  });
 });

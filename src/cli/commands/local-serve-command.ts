@@ -45,6 +45,15 @@ export async function localServeCommand(
   }
   const { startLocalSageMaker } = await import('../../local-sagemaker/local-sagemaker.js');
   const dataDir = resolve(io.cwd ?? process.cwd(), options.dataDir);
+  // Two servers over one data folder would each replace the other's model servers and keep
+  // caches of the same S3 files that the other's writes make stale: one at a time.
+  const { findLocalDaemon } = await import('../../local-sagemaker/daemon.js');
+  const running = await findLocalDaemon(dataDir, 5);
+  if (running)
+    return {
+      reason: 'usage',
+      message: `the local SageMaker of this folder already runs (pid ${running.pid}, ${running.endpoint}, S3 ${running.s3Endpoint}) on ${dataDir}: use it (\`pipeline local env\` prints its settings), stop it (\`pipeline destroy\`), or give this one a --data-dir of its own`,
+    };
   const credentials = await serverCredentials(options, io);
   if (!credentials.ok) return { reason: 'usage', message: credentials.error };
   const { key, source } = credentials.value;
