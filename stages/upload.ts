@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import type { Receipts } from '../src/sagemaker/channel-receipts.js';
 import { dataBucketOf, dataPrefixOf } from '../src/sagemaker/data-location.js';
 import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
@@ -50,12 +51,9 @@ export const upload: Stage = {
     const looks = await driftLooksFor(config, stateDir, mayStart);
     if (!looks) return undefined;
     const { readJsonFile } = await import('../src/shared/json-file.js');
-    const { receiptId } = await import('../src/sagemaker/channel-receipts.js');
-    const receiptsFile = pipelinePaths
-      .uploadManifest(stateDir, config.target)
-      .replace(/\.json$/, '.receipts.json');
-    const receipts = await readJsonFile<Record<string, { remoteDigest: string; rangeBounds?: string[] }>>(
-      receiptsFile,
+    const { receiptId, receiptsFileOf } = await import('../src/sagemaker/channel-receipts.js');
+    const receipts = await readJsonFile<Receipts>(
+      receiptsFileOf(pipelinePaths.uploadManifest(stateDir, config.target)),
       {},
     );
     for (const [name, { s3Uri }] of Object.entries(channels)) {

@@ -107,6 +107,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     owner: dataDir,
     region,
     s3,
+    objects: s3Server.objects,
     fileImages: options.fileImages ?? { roots: [] },
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
   });

@@ -2,6 +2,7 @@
 // refuse, from the operations' lists (protocol/honoured-members.ts) and AWS's models: the table
 // of src/local-sagemaker/README.md, and the members a test proves refused.
 import type { ServiceModel } from '../shared/service-model.js';
+import { honouredPaths } from './protocol/honoured-members.js';
 import type { JsonService } from './protocol/json-service.js';
 
 export interface MemberCoverage {
@@ -17,10 +18,8 @@ export function memberCoverage(
   operation: string,
   honoured: readonly string[],
 ): MemberCoverage {
-  const paths = honoured.map((entry) => entry.split('=')[0] as string);
+  const { members, leadsTo } = honouredPaths(honoured);
   const refused: string[] = [];
-  const leadsTo = (path: string) =>
-    paths.some((member) => member.startsWith(`${path}.`) || member.startsWith(`${path}[]`));
   const walk = (shapeName: string, path: string, seen: ReadonlySet<string>): void => {
     const shape = model.shapes[shapeName];
     if (!shape || seen.has(shapeName)) return;
@@ -32,7 +31,7 @@ export function memberCoverage(
     if (shape.type !== 'structure') return;
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
       const member = path === '' ? name : `${path}.${name}`;
-      if (paths.includes(member)) continue;
+      if (members.has(member)) continue;
       if (leadsTo(member)) walk(ref.shape, member, inside);
       else refused.push(member);
     }

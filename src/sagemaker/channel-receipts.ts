@@ -20,6 +20,10 @@ export interface ChannelReceipt {
 
 export type Receipts = Record<string, ChannelReceipt>;
 
+/** Where the receipts of an upload manifest's channels are kept: beside it. */
+export const receiptsFileOf = (manifestFile: string): string =>
+  manifestFile.replace(/\.json$/, '.receipts.json');
+
 /** A receipt's key: the bucket, the channel's prefix and the local folder it mirrors. */
 export const receiptId = (bucket: string, prefix: string, root: string): string =>
   `${bucket}\0${prefix}\0${root}`;

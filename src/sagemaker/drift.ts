@@ -9,11 +9,10 @@
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
-import { inParallel } from '../shared/in-parallel.js';
 import { signedHeaders } from '../shared/sigv4.js';
 import { type ChannelReceipt, remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
-import type { RemoteObject } from './remote-listing.js';
+import { listInRanges, type RemoteObject } from './remote-listing.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
 export async function endpointDrift(
@@ -185,8 +184,8 @@ export function localLooks(facts: LocalDaemon): DriftLooks {
 }
 
 /**
- * The objects under a prefix of the local S3, as plain signed HTTP (no SDK): page by page in each
- * range between the bounds, the ranges at once (as remote-listing.ts lists them through the SDK).
+ * The objects under a prefix of the local S3, as plain signed HTTP (no SDK), in the ranges between
+ * the bounds at once (listInRanges, as the SDK's listing). A bucket that is not there holds none.
  */
 async function listLocalPrefix(
   facts: LocalDaemon,
@@ -196,51 +195,38 @@ async function listLocalPrefix(
 ): Promise<RemoteObject[]> {
   const { XMLParser } = await import('fast-xml-parser');
   const parser = new XMLParser({ isArray: (name) => name === 'Contents', parseTagValue: false });
-  const ranges = Array.from({ length: bounds.length + 1 }, (_, index) => ({
-    after: bounds[index - 1],
-    upTo: bounds[index],
-    objects: [] as RemoteObject[],
-  }));
-  let missing = false;
-  await inParallel(ranges, 8, async (range) => {
-    let token: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({
-        'list-type': '2',
-        prefix,
-        ...(token ? { 'continuation-token': token } : range.after ? { 'start-after': range.after } : {}),
-      });
-      const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}?${query}`);
-      const response = await httpRequest(url.href, {
+  return listInRanges(bounds, 8, async ({ token, startAfter }) => {
+    const query = new URLSearchParams({
+      'list-type': '2',
+      prefix,
+      ...(token ? { 'continuation-token': token } : startAfter ? { 'start-after': startAfter } : {}),
+    });
+    const url = new URL(`${facts.s3Endpoint}/${encodeURIComponent(bucket)}?${query}`);
+    const response = await httpRequest(url.href, {
+      method: 'GET',
+      headers: signedHeaders({
         method: 'GET',
-        headers: signedHeaders({
-          method: 'GET',
-          url,
-          headers: {},
-          region: facts.region,
-          service: 's3',
-          key: facts.credentials,
-        }),
-      });
-      if (response.status === 404) {
-        missing = true;
-        return;
-      }
-      if (response.status !== 200)
-        throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
-      const page =
-        (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
-          .ListBucketResult ?? {};
-      for (const object of (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ??
-        []) {
-        const key = String(object.Key);
-        if (range.upTo !== undefined && key > range.upTo) return;
-        range.objects.push({ key, etag: String(object.ETag), size: Number(object.Size) });
-      }
-      if (page.IsTruncated !== 'true') return;
-      if (range.upTo !== undefined && range.objects.at(-1)?.key === range.upTo) return;
-      token = String(page.NextContinuationToken);
-    }
+        url,
+        headers: {},
+        region: facts.region,
+        service: 's3',
+        key: facts.credentials,
+      }),
+    });
+    if (response.status === 404) return { objects: [], nextToken: undefined };
+    if (response.status !== 200)
+      throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
+    const page =
+      (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
+        .ListBucketResult ?? {};
+    const contents = (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ?? [];
+    return {
+      objects: contents.map((object) => ({
+        key: String(object.Key),
+        etag: String(object.ETag),
+        size: Number(object.Size),
+      })),
+      nextToken: page.IsTruncated === 'true' ? String(page.NextContinuationToken) : undefined,
+    };
   });
-  return missing ? [] : ranges.flatMap((range) => range.objects);
 }

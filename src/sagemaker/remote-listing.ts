@@ -40,37 +40,64 @@ export function rangeBounds(expected: readonly string[]): string[] {
   return bounds;
 }
 
-export async function listObjects(request: ListRequest): Promise<RemoteObject[]> {
-  const bounds = request.bounds ?? rangeBounds(request.expectedKeys ?? []);
+/** One page of a listing: its objects in S3's order, and the token of the next, if there is one. */
+export interface ListedPage {
+  objects: RemoteObject[];
+  nextToken: string | undefined;
+}
+
+/** Where a page starts: after a continuation token, after a key, or at the prefix's first key. */
+export type PageStart = { token?: string; startAfter?: string };
+
+/**
+ * The objects of every range between the bounds, the ranges listed at once, each page by page
+ * from its lower bound until past its upper one: whatever lists a page (the SDK, plain HTTP).
+ */
+export async function listInRanges(
+  bounds: readonly string[],
+  concurrency: number,
+  listPage: (start: PageStart) => Promise<ListedPage>,
+): Promise<RemoteObject[]> {
   // Range i holds the keys after bounds[i - 1] up to bounds[i], both ends open where there is none.
   const ranges = Array.from({ length: bounds.length + 1 }, (_, index) => ({
     after: bounds[index - 1],
     upTo: bounds[index],
     objects: [] as RemoteObject[],
   }));
-  await inParallel(ranges, request.concurrency ?? 8, async (range) => {
+  await inParallel(ranges, concurrency, async (range) => {
     let token: string | undefined;
     for (;;) {
-      const page = await aws(`listing s3://${request.bucket}/${request.prefix}`, () =>
-        request.s3.send(
-          new ListObjectsV2Command({
-            Bucket: request.bucket,
-            Prefix: request.prefix,
-            ...(token ? { ContinuationToken: token } : range.after ? { StartAfter: range.after } : {}),
-          }),
-          { abortSignal: request.signal },
-        ),
-      );
-      for (const object of page.Contents ?? []) {
-        if (!object.Key) continue;
-        if (range.upTo !== undefined && object.Key > range.upTo) return;
-        range.objects.push({ key: object.Key, etag: object.ETag ?? '', size: object.Size ?? 0 });
+      const page = await listPage(token ? { token } : range.after ? { startAfter: range.after } : {});
+      for (const object of page.objects) {
+        if (range.upTo !== undefined && object.key > range.upTo) return;
+        range.objects.push(object);
       }
-      if (!page.IsTruncated || !page.NextContinuationToken) return;
-      const last = page.Contents?.at(-1)?.Key;
-      if (range.upTo !== undefined && last === range.upTo) return;
-      token = page.NextContinuationToken;
+      if (!page.nextToken) return;
+      if (range.upTo !== undefined && page.objects.at(-1)?.key === range.upTo) return;
+      token = page.nextToken;
     }
   });
   return ranges.flatMap((range) => range.objects);
+}
+
+export function listObjects(request: ListRequest): Promise<RemoteObject[]> {
+  const bounds = request.bounds ?? rangeBounds(request.expectedKeys ?? []);
+  return listInRanges(bounds, request.concurrency ?? 8, async ({ token, startAfter }) => {
+    const page = await aws(`listing s3://${request.bucket}/${request.prefix}`, () =>
+      request.s3.send(
+        new ListObjectsV2Command({
+          Bucket: request.bucket,
+          Prefix: request.prefix,
+          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+        }),
+        { abortSignal: request.signal },
+      ),
+    );
+    return {
+      objects: (page.Contents ?? []).flatMap((object) =>
+        object.Key ? [{ key: object.Key, etag: object.ETag ?? '', size: object.Size ?? 0 }] : [],
+      ),
+      nextToken: page.IsTruncated ? page.NextContinuationToken : undefined,
+    };
+  });
 }

@@ -23,7 +23,7 @@ import { readWholeFile } from '../shared/read-whole-file.js';
 import { relativeKey } from '../shared/relative-key.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
-import { type Receipts, receiptId, remoteDigestOf } from './channel-receipts.js';
+import { type Receipts, receiptId, receiptsFileOf, remoteDigestOf } from './channel-receipts.js';
 import { channelPrefixOf } from './data-location.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { uploadMultipart } from './multipart-upload.js';
@@ -149,7 +149,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   const saveManifest = async () => {
     if (manifests) await writeJsonFile(request.manifestFile, manifests);
   };
-  const receiptsFile = request.manifestFile.replace(/\.json$/, '.receipts.json');
+  const receiptsFile = receiptsFileOf(request.manifestFile);
   // None yet, or damaged: every channel is compared file by file, as before receipts.
   const receipts = await readJsonFile<Receipts>(receiptsFile, {});
 

@@ -19,10 +19,11 @@ export interface Unhonoured {
   honouredValues?: readonly string[];
 }
 
-interface HonouredPaths {
+export interface HonouredPaths {
   /** Path → the values honoured, or undefined for any value. */
-  members: Map<string, readonly string[] | undefined>;
-  all: readonly string[];
+  members: ReadonlyMap<string, readonly string[] | undefined>;
+  /** Whether a path is not honoured itself but leads to members that are (walked into). */
+  leadsTo(path: string): boolean;
 }
 
 function parse(honoured: readonly string[]): HonouredPaths {
@@ -32,22 +33,29 @@ function parse(honoured: readonly string[]): HonouredPaths {
     if (at === -1) members.set(entry, undefined);
     else members.set(entry.slice(0, at), entry.slice(at + 1).split('|'));
   }
-  return { members, all: [...members.keys()] };
+  const all = [...members.keys()];
+  return {
+    members,
+    leadsTo: (path) => all.some((member) => member.startsWith(`${path}.`) || member.startsWith(`${path}[]`)),
+  };
 }
 
 const parsed = new WeakMap<readonly string[], HonouredPaths>();
 
-/** A request's members that its operation does not honour. */
-export function unhonouredMembers(input: unknown, honoured: readonly string[]): Unhonoured[] {
+/** An operation's list read once: its paths, the values of each, and what leads to them. */
+export function honouredPaths(honoured: readonly string[]): HonouredPaths {
   let paths = parsed.get(honoured);
   if (!paths) {
     paths = parse(honoured);
     parsed.set(honoured, paths);
   }
-  const { members, all } = paths;
+  return paths;
+}
+
+/** A request's members that its operation does not honour. */
+export function unhonouredMembers(input: unknown, honoured: readonly string[]): Unhonoured[] {
+  const { members, leadsTo } = honouredPaths(honoured);
   const found: Unhonoured[] = [];
-  const leadsTo = (path: string) =>
-    all.some((member) => member.startsWith(`${path}.`) || member.startsWith(`${path}[]`));
   const walk = (value: unknown, path: string, shown: string): void => {
     if (Array.isArray(value)) {
       value.forEach((element, index) => {

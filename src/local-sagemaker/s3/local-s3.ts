@@ -15,7 +15,7 @@ import { S3Error } from './s3-error.js';
 import type { S3Answer, S3Context, S3Request } from './s3-request.js';
 import { dispatch, parsePath } from './s3-router.js';
 import type { StoredObjects } from './s3-transfer.js';
-import { errorDocument } from './s3-xml.js';
+import { errorDocument, PROLOG } from './s3-xml.js';
 
 export interface LocalS3 {
   endpoint: string;
@@ -24,7 +24,6 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
 /** How often a long completion sends a space so that its client keeps waiting. */
 const KEEP_WAITING_MS = 1000;
 

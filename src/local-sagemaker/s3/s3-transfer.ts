@@ -1,11 +1,9 @@
 // Moves job data between S3 and a job folder, as SageMaker does: a channel's S3 prefix becomes
-// input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz.
-import { createWriteStream } from 'node:fs';
+// input/data/CHANNEL with the key tree kept; the model folder becomes one model.tar.gz (or, left
+// uncompressed, its files under a prefix); a manifest's objects become a channel.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { create as createTar } from 'tar';
 import { inParallel } from '../../shared/in-parallel.js';
 import { listFiles } from '../../shared/list-files.js';
@@ -32,6 +30,18 @@ export interface StoredObjects {
   list(bucket: string, prefix: string, startAfter: string): Promise<{ keys: string[]; truncated: boolean }>;
   /** Writes the object's bytes to target. */
   copyTo(bucket: string, key: string, target: string): Promise<void>;
+}
+
+/** Whether any object is under an S3 URI (a bucket that is not there holds none). */
+export async function hasObjectsUnder(s3: S3Client, uri: string): Promise<boolean> {
+  const { bucket, key } = parseS3Uri(uri);
+  return s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })).then(
+    (page) => (page.KeyCount ?? page.Contents?.length ?? 0) > 0,
+    (error: { name?: string }) => {
+      if (error.name === 'NoSuchBucket') return false;
+      throw error;
+    },
+  );
 }
 
 /** Objects copied at once: a channel of many small files is bound by round trips, not bytes. */
@@ -111,30 +121,6 @@ export async function uploadFiles(
     const Key = `${prefix}${file.split(sep).join('/')}`;
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
   });
-}
-
-/** Downloads every object under a prefix into dir through the S3 API, keeping the key tree. */
-export async function downloadPrefixOver(s3: S3Client, prefixUri: string, dir: string): Promise<number> {
-  const { bucket, key: prefix } = parseS3Uri(prefixUri);
-  let count = 0;
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }),
-    );
-    const keys = (page.Contents ?? [])
-      .map((object) => object.Key as string)
-      .filter((key) => !key.endsWith('/'));
-    await inParallel(keys, DOWNLOAD_CONCURRENCY, async (key) => {
-      const target = join(dir, key.slice(prefix.length));
-      await mkdir(dirname(target), { recursive: true });
-      const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
-      await pipeline(body, createWriteStream(target));
-      count++;
-    });
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return count;
 }
 
 /**

@@ -4,7 +4,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { malformedXml, type S3Error } from './s3-error.js';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
+export const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** An element's content: text, nested elements, or a list of elements of the same name. */
 export type XmlValue = string | number | boolean | undefined | XmlElement | XmlElement[] | XmlValue[];

@@ -4,10 +4,10 @@
 // stopped or interrupted job leaves its last checkpoint behind.
 // https://docs.aws.amazon.com/sagemaker/latest/dg/model-checkpoints.html
 import { stat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listFiles } from '../../shared/list-files.js';
-import { downloadPrefixOver, uploadFiles } from '../s3/s3-transfer.js';
+import { downloadPrefix, type StoredObjects, uploadFiles } from '../s3/s3-transfer.js';
 
 /** How often the folder is looked at for new or changed checkpoints while the job runs. */
 const SYNC_EVERY_MS = 1000;
@@ -18,16 +18,21 @@ export interface CheckpointSync {
 }
 
 /** Downloads the checkpoints under s3Uri into dir, then uploads what changes there until finish(). */
-export async function startCheckpointSync(s3: S3Client, s3Uri: string, dir: string): Promise<CheckpointSync> {
+export async function startCheckpointSync(
+  s3: S3Client,
+  objects: StoredObjects,
+  s3Uri: string,
+  dir: string,
+): Promise<CheckpointSync> {
   const prefixUri = s3Uri.endsWith('/') ? s3Uri : `${s3Uri}/`;
-  await downloadPrefixOver(s3, prefixUri, dir);
+  await downloadPrefix(objects, prefixUri, dir);
   // Each file's size and modification time when it was last uploaded (or downloaded).
   const sent = new Map<string, string>();
   const changed = async (): Promise<string[]> => {
     const files = (await listFiles(dir).catch(() => [] as string[])).map((file) => relative(dir, file));
     const fresh: string[] = [];
     for (const file of files) {
-      const info = await stat(`${dir}${sep}${file}`).catch(() => undefined);
+      const info = await stat(join(dir, file)).catch(() => undefined);
       if (!info) continue;
       const version = `${info.size}:${info.mtimeMs}`;
       if (sent.get(file) !== version) {

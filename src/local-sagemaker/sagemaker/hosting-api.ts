@@ -3,7 +3,7 @@
 // each kind, typed by their wire types. It reads and keeps the records; bringing deployments up
 // and down is the Hosting engine's (hosting.ts).
 
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type {
   CreateEndpointConfigInput,
   CreateEndpointConfigOutput,
@@ -24,7 +24,7 @@ import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import type { ResourceStore } from '../protocol/resource-store.js';
-import { parseS3Uri } from '../s3/s3-transfer.js';
+import { hasObjectsUnder, parseS3Uri } from '../s3/s3-transfer.js';
 import { moveEndpoint } from './endpoint-status.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import {
@@ -249,19 +249,16 @@ export class HostingApi {
   /** SageMaker refuses a model whose model data is not there when the model is created. */
   private async requireModelData(url: string, { prefix = false } = {}): Promise<void> {
     const { bucket, key } = parseS3Uri(url);
-    const look = prefix
-      ? this.options.s3
-          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))
-          .then((page) => (page.KeyCount ?? 0) > 0)
-      : this.options.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true);
-    const found = await look.then(
-      (there) => there,
-      (error: { name?: string }) => {
-        if (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'NoSuchBucket')
-          return false;
-        throw error;
-      },
-    );
+    const found = prefix
+      ? await hasObjectsUnder(this.options.s3, url)
+      : await this.options.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+          () => true,
+          (error: { name?: string }) => {
+            if (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'NoSuchBucket')
+              return false;
+            throw error;
+          },
+        );
     if (!found) throw validation(`Could not find model data at ${url}.`);
   }
 

@@ -27,7 +27,7 @@ import type { LogStream } from '../logs/logs.js';
 import type { Operation } from '../protocol/json-service.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
-import { downloadPrefixOver, parseS3Uri } from '../s3/s3-transfer.js';
+import { downloadPrefix, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { endpointLogStreams } from './endpoint-logs.js';
 import { EndpointRouter, type Route, variantKey } from './endpoint-router.js';
 import { moveEndpoint } from './endpoint-status.js';
@@ -52,6 +52,8 @@ export interface HostingOptions {
   dir: string;
   region: string;
   s3: S3Client;
+  /** Its S3's objects where they are stored (a model left uncompressed is copied from there). */
+  objects: StoredObjects;
   /** How long a new deployment may take to answer /ping (SageMaker: 4 minutes). */
   healthCheckSeconds?: number;
   /** Tags given at creation go here; a deleted resource's tags go with it. */
@@ -144,7 +146,7 @@ export class Hosting {
           ModelDataUrl
             ? this.unpackModel(ModelDataUrl, variantDir)
             : uncompressed
-              ? downloadPrefixOver(this.options.s3, uncompressed, join(variantDir, 'model'))
+              ? downloadPrefix(this.options.objects, uncompressed, join(variantDir, 'model'))
               : undefined,
           this.servers.prepareImage(serving),
         ]);

@@ -115,7 +115,12 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
     await writeResourceConfig(mlDir, job.ResourceConfig.InstanceCount);
     await makeOutputFolders(mlDir);
     const checkpoints = job.CheckpointConfig
-      ? await startCheckpointSync(options.s3, job.CheckpointConfig.S3Uri, join(mlDir, 'checkpoints'))
+      ? await startCheckpointSync(
+          options.s3,
+          options.objects,
+          job.CheckpointConfig.S3Uri,
+          join(mlDir, 'checkpoints'),
+        )
       : undefined;
 
     transition(job, 'Training', 'Training image download completed. Training in progress.');

@@ -5,7 +5,7 @@
 
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
@@ -23,7 +23,7 @@ import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { pathInside } from '../protocol/store-path.js';
-import { parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
+import { hasObjectsUnder, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobLog } from './job-log.js';
 import type { TagStore } from './tags.js';
@@ -228,20 +228,12 @@ export class TrainingJobs {
   private async requireChannelData(request: CreateRequest): Promise<void> {
     for (const channel of request.InputDataConfig ?? []) {
       const uri = channel.DataSource.S3DataSource.S3Uri;
-      const { bucket, key } = parseS3Uri(uri);
-      const found = await this.options.s3
-        .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))
-        .then(
-          (page) => (page.KeyCount ?? page.Contents?.length ?? 0) > 0,
-          (error: { name?: string }) => {
-            if (error.name === 'NoSuchBucket') return false;
-            throw error;
-          },
-        );
-      if (!found)
+      if (!(await hasObjectsUnder(this.options.s3, uri))) {
+        const { bucket } = parseS3Uri(uri);
         throw validation(
           `No S3 objects found under S3 URL "${uri}" given in input data source. Please ensure that the bucket exists in the selected region (${this.options.region}), that objects exist under that S3 prefix, and that the role "${request.RoleArn}" has "s3:ListBucket" permissions on bucket "${bucket}".`,
         );
+      }
     }
   }
 
