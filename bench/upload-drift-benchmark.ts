@@ -26,14 +26,12 @@ const runs = Number(values.runs);
 const work = await mkdtemp(join(tmpdir(), 'drift-bench-'));
 const rig = await startS3Rig(join(work, 'local'));
 const looks = localLooks({
-  pid: rig.pid,
   endpoint: rig.endpoint,
   s3Endpoint: rig.endpoint,
   region: 'us-east-1',
   registry: null,
-  dataDir: join(work, 'local'),
-  startedAt: new Date().toISOString(),
   credentials: TEST_KEY,
+  shared: false,
 });
 const rows: string[] = [];
 try {

@@ -52,7 +52,11 @@ export const train: Stage = {
           [LEFT_RUNNING_KEY]:
             `The training job ${jobName} keeps running: \`pipeline run\` re-attaches to it. ` +
             `To stop it instead: aws sagemaker stop-training-job --training-job-name ${jobName}` +
-            (ctx.config.target === 'local' ? ' --endpoint-url (see .pipeline/local/server.json)' : ''),
+            (ctx.config.target !== 'local'
+              ? ''
+              : ctx.config.local.endpoint
+                ? ` --endpoint-url ${ctx.config.local.endpoint}`
+                : ' --endpoint-url (see .pipeline/local/server.json)'),
         }),
       logFile,
       step: ctx.step,

@@ -49,6 +49,11 @@ function withLocalServeOptions(command: Command): Command {
   return command
     .option('--port <port>', 'the SageMaker API port (0: any free one)', '0')
     .option('--s3-port <port>', 'the S3 port (0: any free one)', '0')
+    .option(
+      '--host <address>',
+      'the address both listen on; another than 127.0.0.1 lets other machines reach them (a team or CI service)',
+      '127.0.0.1',
+    )
     .option('--data-dir <path>', 'where jobs, endpoints and S3 data live', '.pipeline/local')
     .option('--region <region>', 'the region in ARNs', 'us-east-1')
     .option('--registry <host:port>', 'a local OCI registry (docker-registry) that backs the ECR calls')

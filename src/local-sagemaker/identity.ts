@@ -11,4 +11,7 @@ export interface LocalSageMakerIdentity {
   pid: number;
   /** The token its starter gave it (PIPELINE_DAEMON_TOKEN), repeated in server.json. */
   token: string | null;
+  /** The region it serves, and the registry behind its ECR: a clone that shares it checks both. */
+  region: string;
+  registry: string | null;
 }

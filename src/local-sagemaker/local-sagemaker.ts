@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { loadServiceModel } from '../shared/service-model.js';
+import { serviceUrl } from '../shared/service-url.js';
 import { ecrOperations } from './ecr/ecr-operations.js';
 import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { logOperations } from './logs/logs.js';
@@ -25,6 +26,8 @@ export interface LocalSageMakerOptions {
   dataDir: string;
   port?: number;
   s3Port?: number;
+  /** The address both servers listen on: 127.0.0.1 unless a team shares the server. */
+  host?: string;
   region?: string;
   stopGraceSeconds?: number;
   healthCheckSeconds?: number;
@@ -76,7 +79,12 @@ function refusingReservedTags(operations: Record<string, Operation>): Record<str
 
 export async function startLocalSageMaker(options: LocalSageMakerOptions): Promise<LocalSageMaker> {
   const region = options.region ?? 'us-east-1';
-  const s3Server: LocalS3 = await startLocalS3(join(options.dataDir, 's3'), options.keys, options.s3Port);
+  const s3Server: LocalS3 = await startLocalS3(
+    join(options.dataDir, 's3'),
+    options.keys,
+    options.s3Port,
+    options.host,
+  );
   // Its containers carry the data folder as it is on disk, as `pipeline destroy` will look for it.
   const dataDir = await realpath(options.dataDir);
   const s3 = new S3Client({
@@ -117,6 +125,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     dataDir,
     pid: process.pid,
     token: options.identityToken ?? null,
+    region,
+    registry: options.registry ?? null,
   };
   const [sagemakerModel, logsModel, ecrModel] = await Promise.all([
     loadServiceModel('sagemaker'),
@@ -176,11 +186,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: serviceUrl(options.host ?? '127.0.0.1', port),
     s3Endpoint: s3Server.endpoint,
     region,
     ...(options.registry ? { registry: options.registry } : {}),

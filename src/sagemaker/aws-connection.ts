@@ -11,7 +11,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
 import type { AccessKey } from '../shared/sigv4.js';
-import { ensureLocalDaemonOf } from './local-daemon-of.js';
+import { ensureLocalSageMakerOf, SharedLocalSageMakerError } from './local-sagemaker-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
 
@@ -89,7 +89,7 @@ export function awsRegion(config: PipelineConfig): string | undefined {
 
 const connections = new Map<string, Promise<AwsConnection>>();
 const connectionKey = (config: PipelineConfig, stateDir: string): string =>
-  `${stateDir}\0${config.target}\0${config.local.registry ?? ''}\0${config.aws.profile ?? ''}`;
+  `${stateDir}\0${config.target}\0${JSON.stringify(config.local)}\0${config.aws.profile ?? ''}`;
 
 /** One connection per state folder and target for the whole CLI run, shared by the stages. */
 export function connect(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
@@ -105,10 +105,12 @@ export function connect(config: PipelineConfig, stateDir: string): Promise<AwsCo
 
 async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnection> {
   if (config.target === 'local') {
-    const region = config.aws.region ?? 'us-east-1';
-    const facts = await ensureLocalDaemonOf(config, stateDir).catch((error: Error) => {
-      throw new StageError('cannot start the local SageMaker', error.message);
+    const facts = await ensureLocalSageMakerOf(config, stateDir).catch((error: Error) => {
+      throw error instanceof SharedLocalSageMakerError
+        ? new StageError('cannot use the shared local SageMaker', error.message)
+        : new StageError('cannot start the local SageMaker', error.message);
     });
+    const region = facts.region;
     return {
       target: 'local',
       region,

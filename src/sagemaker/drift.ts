@@ -7,11 +7,11 @@
 // local SageMaker, S3 and ECR on target local, which take unsigned calls: a no-op run there does
 // not load the SDK at all (half a second of start-up per client on this project's machine).
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
-import type { LocalDaemon } from '../local-sagemaker/daemon.js';
 import { httpRequest } from '../shared/http-request.js';
 import { signedHeaders } from '../shared/sigv4.js';
 import { type ChannelReceipt, remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
+import type { LocalSageMakerAccess } from './local-sagemaker-of.js';
 import { listInRanges, type RemoteObject } from './remote-listing.js';
 
 /** Is the endpoint there, in service, and serving the deployment the state names? */
@@ -88,11 +88,11 @@ export async function driftLooksFor(
   if (config.target === 'local') {
     // One daemon, found (or started) once for every check of the run: each check asking it who
     // it is again would cost a round trip each.
-    const key = `${stateDir}\0${config.aws.region ?? ''}\0${config.local.registry ?? ''}\0${mayStart}`;
-    let found = localDaemons.get(key);
+    const key = `${stateDir}\0${config.aws.region ?? ''}\0${JSON.stringify(config.local)}\0${mayStart}`;
+    let found = localSageMakers.get(key);
     if (!found) {
       found = findLocal(config, stateDir, mayStart);
-      localDaemons.set(key, found);
+      localSageMakers.set(key, found);
     }
     const facts = await found;
     return facts ? localLooks(facts) : undefined;
@@ -105,20 +105,20 @@ export async function driftLooksFor(
   return sdkLooks(await connect(config, stateDir));
 }
 
-const localDaemons = new Map<string, Promise<LocalDaemon | undefined>>();
+const localSageMakers = new Map<string, Promise<LocalSageMakerAccess | undefined>>();
 
 async function findLocal(
   config: PipelineConfig,
   stateDir: string,
   mayStart: boolean,
-): Promise<LocalDaemon | undefined> {
-  const { ensureLocalDaemonOf, findLocalDaemonOf } = await import('./local-daemon-of.js');
-  return mayStart ? ensureLocalDaemonOf(config, stateDir) : findLocalDaemonOf(stateDir);
+): Promise<LocalSageMakerAccess | undefined> {
+  const { ensureLocalSageMakerOf, findLocalSageMakerOf } = await import('./local-sagemaker-of.js');
+  return mayStart ? ensureLocalSageMakerOf(config, stateDir) : findLocalSageMakerOf(config, stateDir);
 }
 
 /** A JSON 1.1 call to a local service: its answer, or undefined when it says "not found". */
 async function localCall(
-  daemon: LocalDaemon,
+  daemon: LocalSageMakerAccess,
   target: string,
   input: Record<string, unknown>,
   missing: RegExp,
@@ -147,7 +147,7 @@ async function localCall(
 /** The local SageMaker's own answers to a missing job or endpoint (ValidationException, in words). */
 const SAGEMAKER_MISSING = /^ValidationException: .*(Could not find|Requested resource not found)/;
 
-export function localLooks(facts: LocalDaemon): DriftLooks {
+export function localLooks(facts: LocalSageMakerAccess): DriftLooks {
   return {
     describeEndpoint: async (name) =>
       localCall(facts, 'SageMaker.DescribeEndpoint', { EndpointName: name }, SAGEMAKER_MISSING),
@@ -188,7 +188,7 @@ export function localLooks(facts: LocalDaemon): DriftLooks {
  * the bounds at once (listInRanges, as the SDK's listing). A bucket that is not there holds none.
  */
 async function listLocalPrefix(
-  facts: LocalDaemon,
+  facts: LocalSageMakerAccess,
   bucket: string,
   prefix: string,
   bounds: readonly string[],

@@ -1,12 +1,13 @@
 // Opens the `s3` state backend of a config: on AWS with the pipeline's region and profile, on an
 // S3-compatible server when state.endpoint names one, and on target local (without an endpoint)
-// in the local S3 of the pipeline's local SageMaker, so that the local target runs the same path.
+// in the local S3 of the pipeline's local SageMaker (its own, or the shared one of local.endpoint),
+// so that the local target runs the same path.
 import '../shared/sdk-defaults.js';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StateBackendError } from '../engine/state/state-backend.js';
 import { awsRegion } from './aws-connection.js';
-import { ensureLocalDaemonOf } from './local-daemon-of.js';
+import { ensureLocalSageMakerOf } from './local-sagemaker-of.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
 import { S3StateBackend, type S3StateLocation } from './s3-state-backend.js';
@@ -24,12 +25,14 @@ async function stateClient(config: PipelineConfig, stateDir: string): Promise<S3
   if (endpoint)
     return createS3Client({ ...RETRY_SETTINGS, region: regionOf, endpoint, forcePathStyle: true });
   if (config.target === 'local') {
-    const facts = await ensureLocalDaemonOf(config, stateDir).catch((error: Error) => {
-      throw new StateBackendError(`cannot start the local S3 that holds the state: ${error.message}`);
+    const facts = await ensureLocalSageMakerOf(config, stateDir).catch((error: Error) => {
+      throw new StateBackendError(
+        `cannot ${config.local.endpoint ? 'reach' : 'start'} the local S3 that holds the state: ${error.message}`,
+      );
     });
     const s3 = createS3Client({
       ...RETRY_SETTINGS,
-      region: regionOf,
+      region: region ?? facts.region,
       endpoint: facts.s3Endpoint,
       forcePathStyle: true,
       credentials: facts.credentials,

@@ -2,8 +2,9 @@
 // calls (the drift checks of a no-op run, asking the local daemon who it is), this costs nothing
 // to load, whereas the first `fetch` of a process loads undici: about 70 ms on this project's
 // machine, a quarter of a no-op run. Where a server makes many (the local SageMaker sending
-// invocations to a model's container), it is a fraction of fetch's cost per request.
-import { type Agent, request } from 'node:http';
+// invocations to a model's container), it is a fraction of fetch's cost per request. An https://
+// URL (a shared local SageMaker behind TLS) loads node:https then, and only then.
+import { type Agent, request as httpOnlyRequest } from 'node:http';
 
 export interface HttpAnswer {
   status: number;
@@ -27,6 +28,9 @@ export interface HttpRequestOptions {
 
 export function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:')
+      ? process.getBuiltinModule('node:https').request
+      : httpOnlyRequest;
     const send = (retried: boolean) => {
       const call = request(url, {
         method: options.method ?? 'GET',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { AWS_CLI_ENV, awsCliAvailable } from '../rig/aws-cli.js';
 import { containerDir, labelledCsv, prepareExampleModel } from '../rig/example-model.js';
 import {
@@ -15,12 +15,13 @@ import {
   waitForEndpoint,
   waitForJob,
 } from '../rig/local-sagemaker.js';
-import { realCli, TestProject, waitFor } from '../rig/project.js';
+import { type ServedLocalSageMaker, startLocalServe } from '../rig/local-serve.js';
+import { TestProject } from '../rig/project.js';
 import { TEST_KEY } from '../rig/test-key.js';
 
 describe('the local SageMaker through the aws CLI', () => {
   let project: TestProject;
-  let server: ResultPromise;
+  let server: ServedLocalSageMaker | undefined;
   let endpoints: { endpoint: string; s3Endpoint: string };
   const aws = (args: string[], endpoint = endpoints.endpoint) =>
     execa('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
@@ -47,27 +48,12 @@ describe('the local SageMaker through the aws CLI', () => {
     await prepareExampleModel();
     project = await TestProject.create();
     // The server takes the key pair of its environment, as a team's CI service does.
-    server = execa('node', [realCli, 'local', 'serve', '--json', '--file-images', containerDir], {
-      cwd: project.dir,
-      reject: false,
-      env: AWS_CLI_ENV,
-    });
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    endpoints = await waitFor(async () => {
-      try {
-        return JSON.parse(output);
-      } catch {
-        return undefined;
-      }
-    }, 'pipeline local serve to start');
+    server = await startLocalServe(project.dir, ['--file-images', containerDir]);
+    endpoints = server;
   });
   after(async () => {
     client?.destroy();
-    server?.kill('SIGINT');
-    await server;
+    await server?.stop();
     await project?.remove();
   });
 

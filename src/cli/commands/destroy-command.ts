@@ -35,7 +35,11 @@ export async function destroyCommand(
   const ledgerPath = ledgerFile(stateDir, config.target);
   const ledger = await readLedger(ledgerPath);
   const localDir = pipelinePaths.localSageMaker(stateDir);
-  const daemon = config.target === 'local' ? await findLocalDaemon(localDir) : undefined;
+  // A shared local SageMaker (local.endpoint) is the team's: this clone deletes its pipeline's
+  // resources there, and never stops it.
+  const ownLocal = config.target === 'local' && !config.local.endpoint;
+  const daemon = ownLocal ? await findLocalDaemon(localDir) : undefined;
+  const remote = config.target === 'aws' || daemon !== undefined || config.local.endpoint !== undefined;
 
   const plan = [
     ...(ledger.endpointName ? [`endpoint ${ledger.endpointName}`] : []),
@@ -71,7 +75,7 @@ export async function destroyCommand(
     const log = (line: string) => writeLine(io.stderr, line);
     try {
       // Unfinished multipart uploads a killed run left in the data channels are billed on AWS.
-      if (config.target === 'aws' || daemon) {
+      if (remote) {
         const { abortStaleUploads } = await import('../../sagemaker/stale-uploads.js');
         const bucket = dataBucketOf(config);
         const connection = await connect(config, stateDir);
@@ -123,7 +127,7 @@ export async function destroyCommand(
     await lock.value.release();
   }
   // After the lock is released: on target local, the shared state may live in this very server.
-  if (config.target === 'local') {
+  if (ownLocal) {
     if (await stopLocalDaemon(localDir)) deleted.push('the local SageMaker');
     // What it could not stop itself (killed while stopping a server or a job) goes now.
     const { removeOwnedContainers } = await import('../../runtimes/docker/docker-runtime.js');

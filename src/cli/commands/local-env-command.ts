@@ -2,7 +2,8 @@
 // this project's local SageMaker and S3, with the key pair it accepts:
 //   eval "$(pipeline local env)"; aws sagemaker list-training-jobs
 // It starts the local SageMaker when it is not running, as `pipeline run` would. The exports hold
-// the pair's secret: they are for the user's own shell, and are printed only on request.
+// the pair's secret: they are for the user's own shell, and are printed only on request. For a
+// shared local SageMaker (local.endpoint) they hold its URLs only: its pair is the user's already.
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand, stateDirOf } from '../open-pipeline.js';
@@ -16,25 +17,33 @@ export async function localEnvCommand(options: CommonOptions, io: CliIo): Promis
       reason: 'usage',
       message: `target is ${config.target}: \`pipeline local env\` is for target local (its AWS clients use your usual credentials already)`,
     };
-  const { ensureLocalDaemonOf } = await import('../../sagemaker/local-daemon-of.js');
-  let daemon: Awaited<ReturnType<typeof ensureLocalDaemonOf>>;
+  const { ensureLocalSageMakerOf } = await import('../../sagemaker/local-sagemaker-of.js');
+  let local: Awaited<ReturnType<typeof ensureLocalSageMakerOf>>;
   try {
-    daemon = await ensureLocalDaemonOf(config, stateDirOf(loaded.value));
+    local = await ensureLocalSageMakerOf(config, stateDirOf(loaded.value));
   } catch (error) {
-    return { reason: 'usage', message: `cannot start the local SageMaker: ${(error as Error).message}` };
+    return {
+      reason: 'usage',
+      message: `cannot ${config.local.endpoint ? 'use the shared' : 'start the'} local SageMaker: ${(error as Error).message}`,
+    };
   }
   // Service-specific endpoints (AWS_ENDPOINT_URL_<SERVICE>) are read by the aws CLI, boto3 and
-  // the AWS SDKs alike; requests to other services still go to AWS.
+  // the AWS SDKs alike; requests to other services still go to AWS. A shared local SageMaker's
+  // key pair is in the user's environment already: it is not printed again.
   const variables: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: daemon.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: daemon.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: daemon.region,
-    AWS_REGION: daemon.region,
-    AWS_ENDPOINT_URL_SAGEMAKER: daemon.endpoint,
-    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: daemon.endpoint,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: daemon.endpoint,
-    AWS_ENDPOINT_URL_ECR: daemon.endpoint,
-    AWS_ENDPOINT_URL_S3: daemon.s3Endpoint,
+    ...(local.shared
+      ? {}
+      : {
+          AWS_ACCESS_KEY_ID: local.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: local.credentials.secretAccessKey,
+        }),
+    AWS_DEFAULT_REGION: local.region,
+    AWS_REGION: local.region,
+    AWS_ENDPOINT_URL_SAGEMAKER: local.endpoint,
+    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: local.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: local.endpoint,
+    AWS_ENDPOINT_URL_ECR: local.endpoint,
+    AWS_ENDPOINT_URL_S3: local.s3Endpoint,
   };
   if (options.json) writeJson(io.stdout, variables);
   else for (const [name, value] of Object.entries(variables)) writeLine(io.stdout, `export ${name}=${value}`);

@@ -3,9 +3,11 @@
 // Runs until Ctrl-C. Endpoints keep serving after it stops; the next start finds them again.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { AccessKey } from '../../local-sagemaker/protocol/sigv4.js';
 import type { Result } from '../../shared/result.js';
+import { isLoopback } from '../../shared/service-url.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
@@ -13,6 +15,7 @@ import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 export interface LocalServeOptions {
   port: string;
   s3Port: string;
+  host: string;
   dataDir: string;
   region: string;
   registry?: string;
@@ -43,6 +46,11 @@ export async function localServeCommand(
   ) {
     return { reason: 'usage', message: `--port and --s3-port take a port number from 0 to 65535` };
   }
+  if (isIP(options.host) === 0 && options.host !== 'localhost')
+    return {
+      reason: 'usage',
+      message: `--host takes an IP address to listen on (127.0.0.1, 0.0.0.0 for every interface), not "${options.host}"`,
+    };
   const { startLocalSageMaker } = await import('../../local-sagemaker/local-sagemaker.js');
   const dataDir = resolve(io.cwd ?? process.cwd(), options.dataDir);
   // Two servers over one data folder would each replace the other's model servers and keep
@@ -67,6 +75,7 @@ export async function localServeCommand(
       identityToken: token,
       port,
       s3Port,
+      host: options.host,
       region: options.region,
       keys: [key],
       fileImages: {
@@ -110,6 +119,11 @@ export async function localServeCommand(
         ? `Requests must be signed with this key pair (generated now; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY before starting to choose your own):\n  export AWS_ACCESS_KEY_ID=${key.accessKeyId}\n  export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`
         : `Requests must be signed with the key pair ${source === 'file' ? `in ${options.credentialsFile}` : 'of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'} (key id ${key.accessKeyId}).`,
     );
+    if (!isLoopback(options.host))
+      writeLine(
+        io.stdout,
+        `Listening on ${options.host}: other machines can reach it, and every request must be signed with this pair. Clones use it with local.endpoint and local.s3Endpoint (this machine's name in place of ${new URL(server.endpoint).hostname}).`,
+      );
     writeLine(io.stdout, 'Ctrl-C stops it; endpoints keep serving and are found again on the next start.');
   }
   await new Promise<void>((done) => {

@@ -68,6 +68,25 @@ export function checkSemantics(
           `state.${key} is used by state.backend s3 only: set backend: s3, or remove it`,
         );
   }
+  const { endpoint: sharedEndpoint, s3Endpoint: sharedS3 } = config.local;
+  if ((sharedEndpoint === undefined) !== (sharedS3 === undefined))
+    report(
+      ['local', sharedEndpoint === undefined ? 's3Endpoint' : 'endpoint'],
+      `local.${sharedEndpoint === undefined ? 's3Endpoint' : 'endpoint'} needs local.${sharedEndpoint === undefined ? 'endpoint' : 's3Endpoint'}: a shared local SageMaker is reached at both URLs \`pipeline local serve\` prints`,
+    );
+  // Two clones each with a local SageMaker of its own, sharing one state: the state names jobs,
+  // endpoints and S3 data that only one of them can see, and the other's drift checks and skips
+  // go wrong (its upload "up to date" over an empty S3, its training job "gone").
+  if (
+    config.target === 'local' &&
+    config.state.backend === 's3' &&
+    config.state.endpoint !== undefined &&
+    sharedEndpoint === undefined
+  )
+    report(
+      ['state', 'endpoint'],
+      "the state is shared (state.endpoint) but the local SageMaker is this clone's own: another clone would read a state naming jobs and data only this one has. Run one `pipeline local serve` for the team and set local.endpoint and local.s3Endpoint to it (the state can then live in its S3, without state.endpoint), or keep state.backend local",
+    );
   if (config.evaluate?.labelFormat === 'name' && !config.evaluate.classNames) {
     report(
       ['evaluate', 'labelFormat'],

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { serviceUrl } from '../../shared/service-url.js';
 import { type AccessKey, s3AuthError, verifySigV4 } from '../protocol/sigv4.js';
 import { listPage } from './list-objects.js';
 import { MultipartUploads } from './multipart-uploads.js';
@@ -79,6 +80,7 @@ export async function startLocalS3(
   directory: string,
   keys: readonly AccessKey[],
   port = 0,
+  host = '127.0.0.1',
 ): Promise<LocalS3> {
   const store = new ObjectStore(directory);
   const context: S3Context = { store, uploads: new MultipartUploads(store), writesInProgress: new Map() };
@@ -112,12 +114,12 @@ export async function startLocalS3(
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const { port: listening } = server.address() as AddressInfo;
 
   return {
-    endpoint: `http://127.0.0.1:${listening}`,
+    endpoint: serviceUrl(host, listening),
     objects: {
       async list(bucket, prefix, startAfter) {
         const page = listPage(store.keys(bucket, prefix), {

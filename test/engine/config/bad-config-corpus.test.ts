@@ -160,6 +160,24 @@ const CASES: Case[] = [
     message: /roleArn/,
   },
   {
+    name: 'a shared state beside a local SageMaker of the clone’s own',
+    yaml: base('state:\n  backend: s3\n  bucket: team-state\n  endpoint: http://127.0.0.1:9000\n'),
+    at: '7:13',
+    message: /the state is shared \(state\.endpoint\) but the local SageMaker is this clone's own/,
+  },
+  {
+    name: 'a shared local SageMaker without its S3',
+    yaml: base('local:\n  endpoint: http://127.0.0.1:4566\n'),
+    at: '5:13',
+    message: /local\.endpoint needs local\.s3Endpoint/,
+  },
+  {
+    name: 'a shared local SageMaker URL with a path',
+    yaml: base('local:\n  endpoint: http://127.0.0.1:4566/sagemaker\n  s3Endpoint: http://127.0.0.1:4567\n'),
+    at: '5:13',
+    message: /endpoint/,
+  },
+  {
     name: 'target aws without role or bucket',
     yaml: base('target: aws\naws:\n  region: us-east-1\n'),
     message: /needs aws\.roleArn/,

@@ -1,15 +1,23 @@
 // The S3 state backend as a team and its CI meet it: two clones of one pipeline (two working
-// folders, as two machines have) share one state, lock and run history under an S3 prefix, on a
-// real S3 server (the local S3, which honours conditional writes as S3 does).
+// folders, as two machines have) share one state, lock and run history under an S3 prefix, in the
+// S3 of the local SageMaker they share (local.endpoint; its S3 honours conditional writes as S3
+// does).
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { readServerFacts, stopLocalDaemon } from '../../../src/local-sagemaker/daemon.js';
+import { type LocalSageMaker, startLocalSageMaker } from '../../../src/local-sagemaker/local-sagemaker.js';
 import { S3StateBackend } from '../../../src/sagemaker/s3-state-backend.js';
-import { localS3Client, startTestS3, type TestS3 } from '../../rig/local-s3.js';
+import { localS3Client } from '../../rig/local-s3.js';
 import { BASE_CONFIG, TestProject, waitFor } from '../../rig/project.js';
 import { daemonKey, TEST_KEY } from '../../rig/test-key.js';
 
@@ -21,16 +29,15 @@ const ENV = {
 
 describe('the S3 state backend', () => {
   let dir: string;
-  let server: TestS3;
+  let server: LocalSageMaker;
   let s3: S3Client;
   const projects: TestProject[] = [];
 
+  const shared = () => `local:\n  endpoint: ${server.endpoint}\n  s3Endpoint: ${server.s3Endpoint}\n`;
   /** A clone of the pipeline whose state lives under `prefix`. */
   async function clone(prefix: string, backend = 's3'): Promise<TestProject> {
     const state =
-      backend === 's3'
-        ? `state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: ${prefix}\n  endpoint: ${server.endpoint}\n`
-        : '';
+      backend === 's3' ? `${shared()}state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: ${prefix}\n` : '';
     const project = await TestProject.create({ 'pipeline.yaml': `${BASE_CONFIG}${state}` });
     projects.push(project);
     return project;
@@ -47,14 +54,16 @@ describe('the S3 state backend', () => {
   before(async () => {
     // The backend's S3 client takes credentials from the usual chain, as on a CI runner.
     Object.assign(process.env, ENV);
-    server = await startTestS3(BUCKET);
-    s3 = server.s3;
     // Working folders of the clones made by hand, beside (never inside) the server's folder.
     dir = await mkdtemp(join(tmpdir(), 'state-clones-'));
+    server = await startLocalSageMaker({ dataDir: join(dir, 'team-sagemaker'), keys: [TEST_KEY] });
+    s3 = localS3Client(server.s3Endpoint, { maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   });
   after(async () => {
     for (const project of projects) await project.remove();
-    await server.stop();
+    s3.destroy();
+    await server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -372,7 +381,7 @@ describe('the S3 state backend', () => {
     const first = await project.runInProcess(['run'], { env: ENV });
     assert.equal(first.exitCode, 0, first.stderr);
     await project.write({
-      'pipeline.yaml': `${BASE_CONFIG}state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: moved\n  endpoint: ${server.endpoint}\n`,
+      'pipeline.yaml': `${BASE_CONFIG}${shared()}state:\n  backend: s3\n  bucket: ${BUCKET}\n  prefix: moved\n`,
     });
     const refused = await project.runInProcess(['run'], { env: ENV });
     assert.equal(refused.exitCode, 3);
