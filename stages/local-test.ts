@@ -10,6 +10,7 @@ import { readEvaluationData } from '../src/review/evaluation-data.js';
 import {
   makeOutputFolders,
   optMl,
+  trainingHosts,
   writeHyperparameters,
   writeInputDataConfig,
   writeResourceConfig,
@@ -48,7 +49,7 @@ async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void
         distribution: settings.distribution,
       })),
     );
-    await writeResourceConfig(jobDir, 1);
+    await writeResourceConfig(jobDir, trainingHosts(1));
     base = hyperparameterStrings(training.hyperparameters);
   }
   // A fresh output side, as a new training job has.

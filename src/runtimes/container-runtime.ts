@@ -24,6 +24,17 @@ export interface TrainRequest {
    * the image's entrypoint with the arguments.
    */
   command?: { entrypoint?: readonly string[]; arguments?: readonly string[] };
+  /**
+   * One host of a job that runs on several: the container joins the job's network under its host
+   * name (algo-1, algo-2, …), which the others resolve. Without it a container has no network.
+   */
+  cluster?: { network: string; host: string };
+}
+
+/** A network of a job's own, on which its hosts reach each other by name and nothing else. */
+export interface JobNetwork {
+  name: string;
+  remove(): Promise<void>;
 }
 
 export interface ServeRequest {
@@ -77,6 +88,11 @@ export interface ContainerRuntime {
    */
   prepareImage(image: BuiltImage, program: 'train' | 'serve'): Promise<void>;
   train(request: TrainRequest): Promise<{ exitCode: number }>;
+  /**
+   * A network for a job's hosts (TrainRequest.cluster). Absent where the runtime cannot give each
+   * host a name of its own (the process runtime: every program is this machine).
+   */
+  jobNetwork?(owner?: string): Promise<JobNetwork>;
   serve(request: ServeRequest): Promise<RunningServer>;
   /** A server started earlier, maybe by another process; undefined when it is gone. */
   /**

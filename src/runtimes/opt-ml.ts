@@ -43,13 +43,20 @@ export async function writeInputDataConfig(
   await writeFile(join(optMl.config(mlDir), 'inputdataconfig.json'), `${JSON.stringify(described)}\n`);
 }
 
-/** input/config/resourceconfig.json: the hosts of the job, this container the first. */
-export async function writeResourceConfig(mlDir: string, instanceCount: number): Promise<void> {
+/** The host names of a job on `instanceCount` instances, as SageMaker names them: algo-1, algo-2, … */
+export const trainingHosts = (instanceCount: number): string[] =>
+  Array.from({ length: instanceCount }, (_, index) => `algo-${index + 1}`);
+
+/** input/config/resourceconfig.json: the hosts of the job, and which of them this container is. */
+export async function writeResourceConfig(
+  mlDir: string,
+  hosts: readonly string[],
+  currentHost = hosts[0] ?? 'algo-1',
+): Promise<void> {
   await mkdir(optMl.config(mlDir), { recursive: true });
-  const hosts = Array.from({ length: instanceCount }, (_, index) => `algo-${index + 1}`);
   await writeFile(
     join(optMl.config(mlDir), 'resourceconfig.json'),
-    `${JSON.stringify({ current_host: 'algo-1', hosts, network_interface_name: 'eth0' })}\n`,
+    `${JSON.stringify({ current_host: currentHost, hosts, network_interface_name: 'eth0' })}\n`,
   );
 }
 

@@ -48,16 +48,34 @@ export async function hasObjectsUnder(s3: S3Client, uri: string): Promise<boolea
 const DOWNLOAD_CONCURRENCY = 16;
 
 /** Downloads every object under the prefix into dir, keeping the key tree; returns the count. */
-export async function downloadPrefix(objects: StoredObjects, uri: string, dir: string): Promise<number> {
+/**
+ * Host `index` of `count` (ShardedByS3Key): of the objects in key order, every count-th from the
+ * index-th, so that each host gets 1/count of them and together they get each object once.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+const inShard = (position: number, shard: Shard | undefined): boolean =>
+  shard === undefined || position % shard.count === shard.index;
+
+export async function downloadPrefix(
+  objects: StoredObjects,
+  uri: string,
+  dir: string,
+  shard?: Shard,
+): Promise<number> {
   const { bucket, key: prefix } = parseS3Uri(uri);
   await mkdir(dir, { recursive: true });
   let count = 0;
+  let position = 0;
   const made = new Set<string>();
   let startAfter = '';
   // A page (up to 1,000 keys) at a time, so memory stays flat however many files the channel has.
   for (;;) {
     const page = await objects.list(bucket, prefix, startAfter);
-    const keys = page.keys.filter((key) => !key.endsWith('/'));
+    const keys = page.keys.filter((key) => !key.endsWith('/')).filter(() => inShard(position++, shard));
     await inParallel(keys, DOWNLOAD_CONCURRENCY, async (key) => {
       // A prefix that names one object (s3://b/data.csv) gives that file its own name.
       const relativeKey =
@@ -134,6 +152,7 @@ export async function downloadManifest(
   manifestUri: string,
   dir: string,
   scratch: string,
+  shard?: Shard,
 ): Promise<number> {
   const { bucket, key } = parseS3Uri(manifestUri);
   await mkdir(scratch, { recursive: true });
@@ -159,7 +178,8 @@ export async function downloadManifest(
     );
   const source = parseS3Uri(prefix);
   await mkdir(dir, { recursive: true });
-  await inParallel(paths as string[], DOWNLOAD_CONCURRENCY, async (path) => {
+  const mine = (paths as string[]).filter((_, position) => inShard(position, shard));
+  await inParallel(mine, DOWNLOAD_CONCURRENCY, async (path) => {
     const target = join(dir, path);
     if (!isWithin(dir, target))
       throw new Error(`the manifest file ${manifestUri} names ${path}, outside its prefix`);
@@ -168,5 +188,5 @@ export async function downloadManifest(
       throw new Error(`the manifest file ${manifestUri} names ${prefix}${path}, which does not exist`);
     });
   });
-  return paths.length;
+  return mine.length;
 }

@@ -7,27 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BuiltImage, ContainerRuntime } from '../../runtimes/container-runtime.js';
+import type { BuiltImage, ContainerRuntime, JobNetwork } from '../../runtimes/container-runtime.js';
 import { dockerRuntime } from '../../runtimes/docker/docker-runtime.js';
-import {
-  makeOutputFolders,
-  optMl,
-  writeHyperparameters,
-  writeInputDataConfig,
-  writeResourceConfig,
-} from '../../runtimes/opt-ml.js';
+import { optMl, trainingHosts } from '../../runtimes/opt-ml.js';
 import { processRuntime } from '../../runtimes/process-runtime.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import {
-  downloadManifest,
-  downloadPrefix,
-  type StoredObjects,
-  uploadFolder,
-  uploadFolderAsTarGz,
-} from '../s3/s3-transfer.js';
+import { type StoredObjects, uploadFolder, uploadFolderAsTarGz } from '../s3/s3-transfer.js';
 import { startCheckpointSync } from './checkpoint-sync.js';
 import type { JobLog } from './job-log.js';
+import { hostsOf, mergedFolder, prepareHost, type TrainingHost } from './training-hosts.js';
 import { outputPrefix, type StopReason, type TrainingJob, transition } from './training-job-record.js';
 
 /** A job that cannot start, with its FailureReason as SageMaker words it. */
@@ -50,11 +39,12 @@ export function imageFor(trainingImage: string): { runtime: ContainerRuntime; im
 
 /** What running a job needs of the store that keeps it. */
 export interface JobRun {
-  /** The job's /opt/ml. */
+  /** The job's /opt/ml (of algo-1; the other hosts' are beside it). */
   mlDir: string;
   /** Where the archives are made before they go up. */
   scratch: string;
-  log: JobLog;
+  /** A host's log stream (JOB/HOST-EPOCH); the job's own lines go to algo-1's. */
+  logOf(host: string): JobLog;
   /** Saves the job's record as it is now. */
   save(): Promise<void>;
   options: { s3: S3Client; objects: StoredObjects; stopGraceSeconds?: number; owner?: string };
@@ -64,16 +54,24 @@ export interface JobRun {
   stop(reason: 'MaxRuntimeExceeded'): void;
 }
 
+/** How the hosts' containers ended: the first to fail, if one did. */
+interface HostsOutcome {
+  failed?: { host: TrainingHost; exitCode: number };
+}
+
 export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<void> {
-  const { mlDir, log, options, signal, stoppedAs, stop } = run;
+  const { mlDir, options, signal, stoppedAs, stop } = run;
   const save = () => run.save();
-  const name = job.TrainingJobName;
+  const hostNames = trainingHosts(job.ResourceConfig.InstanceCount);
+  const hosts = hostsOf(hostNames, mlDir);
+  const jobLog = run.logOf(hostNames[0] as string);
   const metrics = new Map<string, number>();
   const definitions = (job.AlgorithmSpecification.MetricDefinitions ?? []).map((d) => ({
     name: d.Name,
     regex: new RegExp(d.Regex),
   }));
-  const onLine = (line: string) => {
+  // Each host's lines go to its own stream; the metrics are read from all of them.
+  const lineReader = (log: JobLog) => (line: string) => {
     log.append(line);
     for (const definition of definitions) {
       const value = Number(line.match(definition.regex)?.[1]);
@@ -82,6 +80,7 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
   };
   let trainingStarted: number | undefined;
   const { runtime, image } = imageFor(job.AlgorithmSpecification.TrainingImage);
+  let network: JobNetwork | undefined;
   try {
     // As on SageMaker, an image that cannot be had fails the job while it is Starting.
     try {
@@ -91,37 +90,24 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
     }
     transition(job, 'Downloading', 'Downloading input data');
     await save();
-    for (const channel of job.InputDataConfig ?? []) {
-      const { S3Uri, S3DataType } = channel.DataSource.S3DataSource;
-      const target = optMl.channel(mlDir, channel.ChannelName);
-      if (S3DataType === 'ManifestFile')
-        await downloadManifest(
-          options.objects,
-          S3Uri,
-          target,
-          join(run.scratch, 'manifests', channel.ChannelName),
-        );
-      else await downloadPrefix(options.objects, S3Uri, target);
-    }
-    await writeInputDataConfig(
-      mlDir,
-      (job.InputDataConfig ?? []).map((channel) => ({
-        name: channel.ChannelName,
-        ...(channel.ContentType ? { contentType: channel.ContentType } : {}),
-        distribution: channel.DataSource.S3DataSource.S3DataDistributionType ?? 'FullyReplicated',
-      })),
-    );
-    await writeHyperparameters(mlDir, job.HyperParameters ?? {});
-    await writeResourceConfig(mlDir, job.ResourceConfig.InstanceCount);
-    await makeOutputFolders(mlDir);
+    for (const host of hosts) await prepareHost(job, host, hostNames, options.objects, run.scratch);
     const checkpoints = job.CheckpointConfig
-      ? await startCheckpointSync(
-          options.s3,
-          options.objects,
-          job.CheckpointConfig.S3Uri,
-          join(mlDir, 'checkpoints'),
+      ? await Promise.all(
+          hosts.map((host) =>
+            startCheckpointSync(
+              options.s3,
+              options.objects,
+              (job.CheckpointConfig as { S3Uri: string }).S3Uri,
+              join(host.mlDir, 'checkpoints'),
+            ),
+          ),
         )
-      : undefined;
+      : [];
+    if (hosts.length > 1) {
+      // CreateTrainingJob refuses several instances where the runtime cannot network them.
+      if (!runtime.jobNetwork) throw new Error(`the ${runtime.kind} runtime runs one host per job`);
+      network = await runtime.jobNetwork(options.owner);
+    }
 
     transition(job, 'Training', 'Training image download completed. Training in progress.');
     trainingStarted = Date.now();
@@ -131,49 +117,26 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
       () => stop('MaxRuntimeExceeded'),
       job.StoppingCondition.MaxRuntimeInSeconds * 1000,
     );
-    const { exitCode } = await runtime
-      .train({
-        image,
-        mlDir,
-        env: { ...job.Environment, TRAINING_JOB_NAME: name, TRAINING_JOB_ARN: job.TrainingJobArn },
-        log: onLine,
-        signal,
-        stopGraceSeconds: options.stopGraceSeconds ?? 120,
-        ...(options.owner ? { owner: options.owner } : {}),
-        ...(job.AlgorithmSpecification.ContainerEntrypoint || job.AlgorithmSpecification.ContainerArguments
-          ? {
-              command: {
-                ...(job.AlgorithmSpecification.ContainerEntrypoint
-                  ? { entrypoint: job.AlgorithmSpecification.ContainerEntrypoint }
-                  : {}),
-                ...(job.AlgorithmSpecification.ContainerArguments
-                  ? { arguments: job.AlgorithmSpecification.ContainerArguments }
-                  : {}),
-              },
-            }
-          : {}),
-      })
-      .finally(async () => {
-        clearTimeout(timer);
-        // The last checkpoints, whether the job completed, failed or was stopped.
-        await checkpoints?.finish();
-      });
+    const outcome = await trainOnHosts(job, hosts, {
+      runtime,
+      image,
+      network,
+      signal,
+      options,
+      lineOf: (host) => lineReader(run.logOf(host.name)),
+    }).finally(async () => {
+      clearTimeout(timer);
+      // The last checkpoints, whether the job completed, failed or was stopped.
+      await Promise.all(checkpoints.map((sync) => sync.finish()));
+    });
     const trainingSeconds = Math.max(1, Math.round((Date.now() - trainingStarted) / 1000));
 
     transition(job, 'Uploading', 'Uploading generated training model');
     await save();
-    const output = outputPrefix(job);
-    const { scratch } = run;
-    // As SageMaker: model.tar.gz, or with CompressionType NONE the model's files under model/.
-    if (job.OutputDataConfig.CompressionType === 'NONE') {
-      if (await uploadFolder(options.s3, optMl.model(mlDir), `${output}/model/`))
-        job.ModelArtifacts = { S3ModelArtifacts: `${output}/model/` };
-    } else if (await uploadFolderAsTarGz(options.s3, optMl.model(mlDir), `${output}/model.tar.gz`, scratch)) {
-      job.ModelArtifacts = { S3ModelArtifacts: `${output}/model.tar.gz` };
-    }
-    await uploadFolderAsTarGz(options.s3, optMl.outputData(mlDir), `${output}/output.tar.gz`, scratch);
+    await uploadResults(job, hosts, run);
 
     job.TrainingTimeInSeconds = trainingSeconds;
+    // Wall-clock time, as SageMaker reports it: the bill is this times InstanceCount.
     job.BillableTimeInSeconds = trainingSeconds;
     job.FinalMetricDataList = [...metrics].map(([MetricName, Value]) => ({
       MetricName,
@@ -192,13 +155,15 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
         stopReason,
         stopReason === 'Stopped' ? 'Training job stopped' : 'The job exceeded MaxRuntimeInSeconds',
       );
-    } else if (exitCode === 0) {
+    } else if (!outcome.failed) {
       job.TrainingJobStatus = 'Completed';
       transition(job, 'Completed', 'Training job completed');
     } else {
-      const failure = (await readFile(optMl.failure(mlDir), 'utf8').catch(() => '')).trim();
+      const { host, exitCode } = outcome.failed;
+      const failure = (await readFile(optMl.failure(host.mlDir), 'utf8').catch(() => '')).trim();
+      const where = hosts.length > 1 ? ` (on ${host.name})` : '';
       job.TrainingJobStatus = 'Failed';
-      job.FailureReason = `AlgorithmError: ${failure ? failure.slice(0, 1024) : `the training program exited with code ${exitCode}`}`;
+      job.FailureReason = `AlgorithmError: ${failure ? failure.slice(0, 1000) : `the training program exited with code ${exitCode}`}${where}`;
       transition(job, 'Failed', job.FailureReason);
     }
   } catch (error) {
@@ -207,11 +172,86 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
       error instanceof JobSetupError ? error.message : `ClientError: ${(error as Error).message}`
     ).slice(0, 1024);
     transition(job, 'Failed', job.FailureReason);
-    log.append(job.FailureReason);
+    jobLog.append(job.FailureReason);
   } finally {
+    await network?.remove();
     const last = job.SecondaryStatusTransitions.at(-1);
     if (last) last.EndTime = epochSeconds();
     job.TrainingEndTime = epochSeconds();
     await save();
   }
+}
+
+interface HostsRun {
+  runtime: ContainerRuntime;
+  image: BuiltImage;
+  network: JobNetwork | undefined;
+  signal: AbortSignal;
+  options: JobRun['options'];
+  lineOf(host: TrainingHost): (line: string) => void;
+}
+
+/**
+ * Every host's container at once, as SageMaker starts a job's instances. The job ends when all have
+ * ended; the first that fails fails the job, and the others are stopped (they would wait for it).
+ */
+async function trainOnHosts(
+  job: TrainingJob,
+  hosts: readonly TrainingHost[],
+  { runtime, image, network, signal, options, lineOf }: HostsRun,
+): Promise<HostsOutcome> {
+  const peers = new AbortController();
+  const stopPeers = () => peers.abort();
+  signal.addEventListener('abort', stopPeers, { once: true });
+  const outcome: HostsOutcome = {};
+  const { ContainerEntrypoint: entrypoint, ContainerArguments: args } = job.AlgorithmSpecification;
+  try {
+    await Promise.all(
+      hosts.map(async (host) => {
+        const { exitCode } = await runtime.train({
+          image,
+          mlDir: host.mlDir,
+          env: {
+            ...job.Environment,
+            TRAINING_JOB_NAME: job.TrainingJobName,
+            TRAINING_JOB_ARN: job.TrainingJobArn,
+          },
+          log: lineOf(host),
+          signal: peers.signal,
+          stopGraceSeconds: options.stopGraceSeconds ?? 120,
+          ...(options.owner ? { owner: options.owner } : {}),
+          ...(network ? { cluster: { network: network.name, host: host.name } } : {}),
+          ...(entrypoint || args
+            ? { command: { ...(entrypoint ? { entrypoint } : {}), ...(args ? { arguments: args } : {}) } }
+            : {}),
+        });
+        if (exitCode !== 0 && !peers.signal.aborted) {
+          outcome.failed = { host, exitCode };
+          peers.abort();
+        }
+      }),
+    );
+  } finally {
+    signal.removeEventListener('abort', stopPeers);
+  }
+  return outcome;
+}
+
+/**
+ * The model and output go up as SageMaker sends them: model.tar.gz (or with CompressionType NONE
+ * the model's files under model/) and output.tar.gz, each of every host's folder.
+ */
+async function uploadResults(job: TrainingJob, hosts: readonly TrainingHost[], run: JobRun): Promise<void> {
+  const { s3 } = run.options;
+  const output = outputPrefix(job);
+  const { scratch } = run;
+  const model = await mergedFolder(hosts, optMl.model, join(scratch, 'hosts-model'));
+  if (job.OutputDataConfig.CompressionType === 'NONE') {
+    if (await uploadFolder(s3, model, `${output}/model/`))
+      job.ModelArtifacts = { S3ModelArtifacts: `${output}/model/` };
+  } else if (await uploadFolderAsTarGz(s3, model, `${output}/model.tar.gz`, scratch)) {
+    job.ModelArtifacts = { S3ModelArtifacts: `${output}/model.tar.gz` };
+  }
+  const outputData = await mergedFolder(hosts, optMl.outputData, join(scratch, 'hosts-output'));
+  await uploadFolderAsTarGz(s3, outputData, `${output}/output.tar.gz`, scratch);
 }

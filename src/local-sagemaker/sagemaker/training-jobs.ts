@@ -6,6 +6,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { trainingHosts } from '../../runtimes/opt-ml.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
@@ -35,7 +36,7 @@ import {
   type TrainingJob,
   transition,
 } from './training-job-record.js';
-import { runTrainingJob } from './training-job-runner.js';
+import { imageFor, runTrainingJob } from './training-job-runner.js';
 
 export interface TrainingJobsOptions {
   /** Where jobs live: one folder per job with job.json, log.jsonl and the /opt/ml folder. */
@@ -55,8 +56,8 @@ export interface TrainingJobsOptions {
 }
 
 /**
- * What the training operations honour (protocol/honoured-members.ts): a job runs one container
- * in File mode on S3 prefixes, its model packed as model.tar.gz.
+ * What the training operations honour (protocol/honoured-members.ts): a job runs a container per
+ * instance in File mode on S3 prefixes or manifests, its model packed as model.tar.gz or not.
  */
 const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
   CreateTrainingJob: [
@@ -81,7 +82,7 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'OutputDataConfig.S3OutputPath',
     'OutputDataConfig.CompressionType=GZIP|NONE',
     'ResourceConfig.InstanceType',
-    'ResourceConfig.InstanceCount=1',
+    'ResourceConfig.InstanceCount',
     'ResourceConfig.VolumeSizeInGB',
     'StoppingCondition.MaxRuntimeInSeconds',
     'StoppingCondition.MaxWaitTimeInSeconds',
@@ -187,6 +188,12 @@ export class TrainingJobs {
       this.options.fileImages ?? { roots: [] },
       'AlgorithmSpecification.TrainingImage',
     );
+    const image = request.AlgorithmSpecification.TrainingImage;
+    const instances = request.ResourceConfig.InstanceCount;
+    if (instances > 1 && !imageFor(image).runtime.jobNetwork)
+      throw validation(
+        `ResourceConfig.InstanceCount ${instances} with the file:// image ${image} is not supported by the local SageMaker: its programs run as processes of this machine, which is one host. Use a docker image (one container per instance, on a network of the job's own), or InstanceCount 1.`,
+      );
     const name = request.TrainingJobName;
     const arn = `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
     // Names are unique regardless of case, as on SageMaker (the ARN holds the lower-case name).
@@ -300,22 +307,27 @@ export class TrainingJobs {
     };
   }
 
-  /** Every job's log as a CloudWatch Logs stream: /aws/sagemaker/TrainingJobs, JOB/algo-1-EPOCH. */
+  /**
+   * Every job's log as CloudWatch Logs streams: /aws/sagemaker/TrainingJobs, JOB/HOST-EPOCH, one
+   * for each of its hosts (algo-1, algo-2, …).
+   */
   async logStreams(): Promise<LogStream[]> {
     const jobs = await Promise.all((await this.jobNames()).map((name) => this.load(name)));
     return jobs
       .filter((job): job is TrainingJob => job !== undefined)
-      .map((job) => ({
-        group: TRAINING_LOG_GROUP,
-        name: `${job.TrainingJobName}/algo-1-${Math.floor(job.CreationTime)}`,
-        creationTime: Math.floor(job.CreationTime * 1000),
-        events: () => this.logOf(job.TrainingJobName).read(),
-      }));
+      .flatMap((job) =>
+        trainingHosts(job.ResourceConfig.InstanceCount).map((host) => ({
+          group: TRAINING_LOG_GROUP,
+          name: `${job.TrainingJobName}/${host}-${Math.floor(job.CreationTime)}`,
+          creationTime: Math.floor(job.CreationTime * 1000),
+          events: () => this.logOf(job.TrainingJobName, host).read(),
+        })),
+      );
   }
 
-  /** The job's log, for the CloudWatch Logs calls. */
-  logOf(name: string): JobLog {
-    return new JobLog(join(this.jobDir(name), 'log.jsonl'));
+  /** A host's log of the job (algo-1's holds the job's own lines), for the CloudWatch Logs calls. */
+  logOf(name: string, host = 'algo-1'): JobLog {
+    return new JobLog(join(this.jobDir(name), host === 'algo-1' ? 'log.jsonl' : `log-${host}.jsonl`));
   }
 
   async jobNames(): Promise<string[]> {
@@ -334,7 +346,7 @@ export class TrainingJobs {
     void runTrainingJob(job, {
       mlDir: join(this.jobDir(job.TrainingJobName), 'opt-ml'),
       scratch: join(this.jobDir(job.TrainingJobName), 'archives'),
-      log: this.logOf(job.TrainingJobName),
+      logOf: (host) => this.logOf(job.TrainingJobName, host),
       save: () => this.save(job),
       options: this.options,
       signal: controller.signal,

@@ -1,5 +1,6 @@
 // The `docker` runtime: the built image run as SageMaker runs it, `IMAGE train` with the job
-// folder mounted at /opt/ml and no network, `IMAGE serve` with the model at /opt/ml/model on a
+// folder mounted at /opt/ml and no network (a job on several hosts: an internal network of its
+// own, each container under its host name), `IMAGE serve` with the model at /opt/ml/model on a
 // bridge network of its own, its port 8080 published on a loopback port only. Containers and
 // networks are labelled, named and removed when done, so that none is left behind; those of a
 // local SageMaker also carry its data folder, so that what a killed one left can be found.
@@ -108,8 +109,16 @@ export const dockerRuntime: ContainerRuntime = {
         '--name',
         name,
         ...labels(request.owner),
-        '--network',
-        'none',
+        ...(request.cluster
+          ? [
+              '--network',
+              request.cluster.network,
+              '--hostname',
+              request.cluster.host,
+              '--network-alias',
+              request.cluster.host,
+            ]
+          : ['--network', 'none']),
         '-v',
         `${request.mlDir}:/opt/ml`,
         ...environment.args,
@@ -123,6 +132,19 @@ export const dockerRuntime: ContainerRuntime = {
     const result = await child;
     request.signal?.removeEventListener('abort', onAbort);
     return { exitCode: result.exitCode ?? 143 };
+  },
+
+  async jobNetwork(owner?: string) {
+    // Internal: the hosts reach each other (docker's DNS resolves their names) and nothing else,
+    // as a single-host job reaches nothing (--network none).
+    const name = containerName('job');
+    await docker(['network', 'create', '--internal', ...labels(owner), name]);
+    return {
+      name,
+      remove: async () => {
+        await execa('docker', ['network', 'rm', name], { reject: false, stdin: 'ignore' });
+      },
+    };
   },
 
   async serve(request: ServeRequest): Promise<RunningServer> {
