@@ -153,8 +153,30 @@ export async function findLocalDaemonWithKey(
   return withCredentials(facts, dataDir);
 }
 
+/** Where a `pipeline local serve` run by hand says it serves a data folder (never the daemon). */
+export const foregroundFile = (dataDir: string): string => join(dataDir, 'foreground.json');
+
+/** The `pipeline local serve` run by hand over dataDir, if one runs and answers as its record says. */
+export async function findForegroundServe(dataDir: string): Promise<LocalServerFacts | undefined> {
+  let facts: LocalServerFacts;
+  try {
+    facts = JSON.parse(await readFile(foregroundFile(dataDir), 'utf8')) as LocalServerFacts;
+  } catch {
+    return undefined;
+  }
+  if (!isProcessAlive(facts.pid)) return undefined;
+  return (await identify(facts, dataDir, 2)) === 'ours' ? facts : undefined;
+}
+
 /** The running daemon for dataDir, started when there is none (or one with another registry). */
 export async function ensureLocalDaemon(request: LocalDaemonRequest): Promise<LocalDaemon> {
+  // Two servers over one data folder would each replace the other's model servers: a local
+  // serve started by hand over it is used through local.endpoint, or stopped, never doubled.
+  const foreground = await findForegroundServe(request.dataDir);
+  if (foreground)
+    throw new Error(
+      `\`pipeline local serve\` (pid ${foreground.pid}) serves ${request.dataDir}, this project's local SageMaker folder: stop it, or use it with local.endpoint ${foreground.endpoint} and local.s3Endpoint ${foreground.s3Endpoint} (and its key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`,
+    );
   await allowFileImages(fileImagesFile(request.dataDir), request.fileImageRoots ?? []);
   const running = await findLocalDaemon(request.dataDir);
   if (

@@ -23,6 +23,7 @@ import { credentialsFile } from '../../src/local-sagemaker/credentials.js';
 import { type LocalDaemon, stopLocalDaemon } from '../../src/local-sagemaker/daemon.js';
 import { awsCliAvailable } from '../rig/aws-cli.js';
 import { ROLE, trainingJobRequest } from '../rig/local-sagemaker.js';
+import { startLocalServe } from '../rig/local-serve.js';
 import { TestProject, waitFor } from '../rig/project.js';
 
 const NOBODY = 65534;
@@ -388,6 +389,29 @@ describe('pipeline local serve', () => {
     } finally {
       first.kill('SIGINT');
       await first;
+      await project.remove();
+    }
+  });
+
+  it('keeps a project from starting its daemon over the folder a local serve started by hand serves', async () => {
+    const project = await TestProject.create();
+    // By hand, over the project's own folder: .pipeline/local, the default.
+    const served = await startLocalServe(project.dir);
+    try {
+      const daemon = await project.run(['local', 'env'], { real: true });
+      assert.equal(daemon.exitCode, 2, daemon.stdout);
+      assert.ok(
+        daemon.stderr.includes(
+          `\`pipeline local serve\` (pid ${served.process.pid}) serves ${project.path('.pipeline', 'local')}`,
+        ),
+        daemon.stderr,
+      );
+      assert.ok(daemon.stderr.includes(`local.endpoint ${served.endpoint}`), daemon.stderr);
+      const second = await project.run(['local', 'serve', '--json'], { real: true });
+      assert.equal(second.exitCode, 2);
+      assert.match(second.stderr, /already runs/);
+    } finally {
+      await served.stop();
       await project.remove();
     }
   });

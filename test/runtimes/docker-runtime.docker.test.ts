@@ -215,8 +215,8 @@ process.on('SIGTERM', () => process.exit(0));
       assert.equal(hosts.size, 2, 'each endpoint is its own container, both on their 8080');
       const stored = JSON.parse(
         await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/fixed-b.json'), 'utf8'),
-      ) as { deployment: { variants: { server: { container: string } }[] } };
-      const container = stored.deployment.variants[0]?.server.container as string;
+      ) as { deployment: { variants: { servers: { container: string }[] }[] } };
+      const container = stored.deployment.variants[0]?.servers[0]?.container as string;
       const limits = await execa('docker', [
         'inspect',
         '--format',
@@ -236,7 +236,7 @@ process.on('SIGTERM', () => process.exit(0));
       // ignored. The container keeps serving.
       const served = JSON.parse(
         await readFile(rig.project.path('.pipeline/local/sagemaker/hosting/endpoints/fixed-a.json'), 'utf8'),
-      ) as { deployment: { variants: { server: unknown }[] } };
+      ) as { deployment: { variants: { servers: unknown[] }[] } };
       const runtime = new URL('../../src/runtimes/docker/docker-runtime.js', import.meta.url).href;
       const follower = await execa(
         process.execPath,
@@ -244,7 +244,7 @@ process.on('SIGTERM', () => process.exit(0));
           '--input-type=module',
           '-e',
           `const { dockerRuntime } = await import(${JSON.stringify(runtime)});
-           const server = await dockerRuntime.reattach(${JSON.stringify(served.deployment.variants[0]?.server)});
+           const server = await dockerRuntime.reattach(${JSON.stringify(served.deployment.variants[0]?.servers[0])});
            if (!server) process.exit(3);
            server.release();`,
         ],

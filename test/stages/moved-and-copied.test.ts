@@ -18,9 +18,9 @@ const ENDPOINT_RECORD = '.pipeline/local/sagemaker/hosting/endpoints/moved-model
 /** The pid of the endpoint's model server, as the local SageMaker's record names it. */
 async function serverPid(project: TestProject): Promise<number> {
   const record = JSON.parse(await project.read(ENDPOINT_RECORD)) as {
-    deployment: { variants: { server: { pid: number } }[] };
+    deployment: { variants: { servers: { pid: number }[] }[] };
   };
-  return record.deployment.variants[0]?.server.pid as number;
+  return record.deployment.variants[0]?.servers[0]?.pid as number;
 }
 
 async function ranToInvoke(project: TestProject, args: string[] = []): Promise<void> {

@@ -55,12 +55,15 @@ export async function localServeCommand(
   const dataDir = resolve(io.cwd ?? process.cwd(), options.dataDir);
   // Two servers over one data folder would each replace the other's model servers and keep
   // caches of the same S3 files that the other's writes make stale: one at a time.
-  const { findLocalDaemon } = await import('../../local-sagemaker/daemon.js');
-  const running = await findLocalDaemon(dataDir, 5);
+  const { findForegroundServe, findLocalDaemon, foregroundFile } = await import(
+    '../../local-sagemaker/daemon.js'
+  );
+  const daemon = await findLocalDaemon(dataDir, 5);
+  const running = daemon ?? (await findForegroundServe(dataDir));
   if (running)
     return {
       reason: 'usage',
-      message: `the local SageMaker of this folder already runs (pid ${running.pid}, ${running.endpoint}, S3 ${running.s3Endpoint}) on ${dataDir}: use it (\`pipeline local env\` prints its settings), stop it (\`pipeline destroy\`), or give this one a --data-dir of its own`,
+      message: `the local SageMaker of this folder already runs (pid ${running.pid}, ${running.endpoint}, S3 ${running.s3Endpoint}) on ${dataDir}: ${daemon ? 'use it (`pipeline local env` prints its settings), stop it (`pipeline destroy`)' : 'use it, stop it (Ctrl-C where it runs)'}, or give this one a --data-dir of its own`,
     };
   const credentials = await serverCredentials(options, io);
   if (!credentials.ok) return { reason: 'usage', message: credentials.error };
@@ -99,8 +102,10 @@ export async function localServeCommand(
     dataDir,
     token,
   };
-  const stateFile = options.stateFile ? resolve(io.cwd ?? process.cwd(), options.stateFile) : undefined;
-  if (stateFile) await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);
+  // The background daemon says where it listens in its state file; one started by hand says so
+  // in the data folder, so that a project's CLI does not start a daemon over the same folder.
+  const stateFile = resolve(io.cwd ?? process.cwd(), options.stateFile ?? foregroundFile(dataDir));
+  await writeFileAtomic(stateFile, `${JSON.stringify(facts, null, 2)}\n`);
   // A generated pair is shown once, to the user who started the server; one from the environment
   // or a file is theirs already and is never printed.
   if (options.json) writeJson(io.stdout, source === 'generated' ? { ...facts, credentials: key } : facts);
@@ -131,7 +136,7 @@ export async function localServeCommand(
     process.once('SIGTERM', done);
   });
   await server.close();
-  if (stateFile) await rm(stateFile, { force: true });
+  await rm(stateFile, { force: true });
   return undefined;
 }
 

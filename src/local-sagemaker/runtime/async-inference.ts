@@ -131,7 +131,8 @@ export class AsyncInvocations {
         const value = headerOf(request, from);
         if (value !== undefined) invocation.headers[to] = value;
       }
-      this.enqueue(invocation, concurrencyOf(config));
+      // Per instance, as the setting's name says: every instance of the variant takes as many.
+      this.enqueue(invocation, concurrencyOf(config) * route.instances);
       const text = JSON.stringify({ InferenceId: inferenceId });
       response.writeHead(202, {
         'Content-Type': 'application/json',
@@ -202,7 +203,7 @@ export class AsyncInvocations {
       try {
         answer = await callContainer(route.url, body, invocation.headers, invocation.timeoutMs);
       } catch (error) {
-        this.hosting.replaceIfGone(endpoint, route.variant);
+        this.hosting.replaceIfGone(endpoint, route.variant, route.server);
         await this.fail(invocation, `The model container did not answer: ${(error as Error).message}`);
         return;
       } finally {

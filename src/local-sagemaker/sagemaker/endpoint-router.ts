@@ -11,6 +11,10 @@ export type Route =
       kind: 'serve';
       url: string;
       variant: string;
+      /** The instance's server that takes it: replaced if it turns out gone. */
+      server: ServerHandle;
+      /** How many instances serve the variant. */
+      instances: number;
       /** Called when the request is answered: a serverless variant counts requests in flight. */
       done: () => void;
       asyncInference?: AsyncInferenceConfig;
@@ -72,11 +76,15 @@ export class EndpointRouter {
     const variant = chosen as ServingVariant;
     const asyncInference = endpoint.deployment?.asyncInference;
     if (!variant.serverless) {
-      const port = (variant.server as ServerHandle).port;
+      // One of its instances, at random: SageMaker's default routing (RoutingStrategy RANDOM).
+      const server = variant.servers[Math.floor(Math.random() * variant.servers.length)];
+      if (!server) return { kind: 'not-in-service', status: endpoint.EndpointStatus };
       return {
         kind: 'serve',
-        url: `http://127.0.0.1:${port}`,
+        url: `http://127.0.0.1:${server.port}`,
         variant: variant.name,
+        server,
+        instances: variant.servers.length,
         done: () => undefined,
         ...(asyncInference ? { asyncInference } : {}),
       };
@@ -93,8 +101,15 @@ export class EndpointRouter {
       this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
     };
     try {
-      const handle = variant.server ?? (await this.coldStart(name, variant));
-      return { kind: 'serve', url: `http://127.0.0.1:${handle.port}`, variant: variant.name, done };
+      const handle = variant.servers[0] ?? (await this.coldStart(name, variant));
+      return {
+        kind: 'serve',
+        url: `http://127.0.0.1:${handle.port}`,
+        variant: variant.name,
+        server: handle,
+        instances: 1,
+        done,
+      };
     } catch (error) {
       done();
       return { kind: 'cold-start-failed', reason: (error as Error).message };

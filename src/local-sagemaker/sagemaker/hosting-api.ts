@@ -45,6 +45,8 @@ export interface DeploymentEngine {
   background(work: Promise<void>): void;
   deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void>;
   stopDeployment(deployment: Deployment | undefined): Promise<void>;
+  /** Brings a variant to `count` instances; the reason it could not, if it could not. */
+  scale(name: string, variant: string, count: number): Promise<string | undefined>;
 }
 
 const LISTED = [
@@ -84,7 +86,7 @@ const HOSTING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'ProductionVariants[].VariantName',
     'ProductionVariants[].ModelName',
     'ProductionVariants[].InstanceType',
-    'ProductionVariants[].InitialInstanceCount=1',
+    'ProductionVariants[].InitialInstanceCount',
     'ProductionVariants[].InitialVariantWeight',
     'ProductionVariants[].ContainerStartupHealthCheckTimeoutInSeconds',
     'ProductionVariants[].ServerlessConfig.MemorySizeInMB',
@@ -104,7 +106,7 @@ const HOSTING_HONOURED: HonouredMembers<SageMakerOperations> = {
     'EndpointName',
     'DesiredWeightsAndCapacities[].VariantName',
     'DesiredWeightsAndCapacities[].DesiredWeight',
-    'DesiredWeightsAndCapacities[].DesiredInstanceCount=1',
+    'DesiredWeightsAndCapacities[].DesiredInstanceCount',
   ],
   DeleteEndpoint: ['EndpointName'],
   ListEndpoints: [...LISTED, 'LastModifiedTimeBefore', 'LastModifiedTimeAfter', 'StatusEquals'],
@@ -371,13 +373,17 @@ export class HostingApi {
           throw validation(
             `The variant "${change.VariantName}" does not exist in endpoint "${endpoint.EndpointArn}".`,
           );
-        if (
-          change.DesiredInstanceCount !== undefined &&
-          change.DesiredInstanceCount !== variant.CurrentInstanceCount
-        )
-          throw validation(
-            'Changing DesiredInstanceCount is not supported by the local SageMaker: each variant runs one server.',
-          );
+        if (change.DesiredInstanceCount !== undefined) {
+          if (variant.CurrentServerlessConfig)
+            throw validation(
+              `The variant "${change.VariantName}" is serverless: it has no instance count to change.`,
+            );
+          if (change.DesiredInstanceCount < 1)
+            throw validation(
+              `DesiredInstanceCount 0 for the variant "${change.VariantName}" is not supported by the local SageMaker: scaling to zero needs ManagedInstanceScaling, which it does not run.`,
+            );
+          variant.DesiredInstanceCount = change.DesiredInstanceCount;
+        }
         if (change.DesiredWeight !== undefined) variant.DesiredWeight = change.DesiredWeight;
       }
       if ((endpoint.ProductionVariants ?? []).every((variant) => variant.DesiredWeight <= 0))
@@ -387,15 +393,32 @@ export class HostingApi {
       return endpoint;
     });
     this.engine.background(
-      this.store
-        .update<Endpoint>('endpoints', name, (latest) => {
+      (async () => {
+        // Instances added or removed first; the endpoint is InService again once they serve.
+        const failures: string[] = [];
+        for (const change of input.DesiredWeightsAndCapacities) {
+          if (change.DesiredInstanceCount === undefined) continue;
+          const failure = await this.engine.scale(name, change.VariantName, change.DesiredInstanceCount);
+          if (failure) failures.push(`variant ${change.VariantName}: ${failure}`);
+        }
+        await this.store.update<Endpoint>('endpoints', name, (latest) => {
           if (latest.EndpointStatus !== 'Updating' || latest.PendingDeploymentSummary) return undefined;
-          for (const variant of latest.ProductionVariants ?? [])
+          for (const variant of latest.ProductionVariants ?? []) {
             variant.CurrentWeight = variant.DesiredWeight;
-          moveEndpoint(latest, 'InService');
+            const serving = latest.deployment?.variants.find((v) => v.name === variant.VariantName);
+            if (variant.CurrentInstanceCount !== undefined && serving)
+              variant.CurrentInstanceCount = serving.servers.length;
+          }
+          moveEndpoint(
+            latest,
+            'InService',
+            failures.length > 0
+              ? `The instance count could not be changed: ${failures.join('; ')}`.slice(0, 1024)
+              : undefined,
+          );
           return latest;
-        })
-        .then(() => undefined),
+        });
+      })(),
     );
     return { EndpointArn: endpoint.EndpointArn };
   }

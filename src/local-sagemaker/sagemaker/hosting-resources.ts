@@ -57,8 +57,12 @@ export interface ServingVariant {
   name: string;
   /** Seconds the server may take to answer /ping, from the variant's config. */
   startupSeconds?: number;
-  /** Absent for a serverless variant no request has started yet. */
-  server?: ServerHandle;
+  /**
+   * Its instances' servers, one per instance (InitialInstanceCount, or DesiredInstanceCount after
+   * an update); a replacement takes the place of the server it replaces. Empty for a serverless
+   * variant no request has started yet.
+   */
+  servers: ServerHandle[];
   /** A serverless variant: its container's memory limit and how many requests it takes at once. */
   serverless?: { memoryMb: number; maxConcurrency: number };
   /** The folder holding model/ and serve.log; a replacement server starts from it. */

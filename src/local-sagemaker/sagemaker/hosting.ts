@@ -46,7 +46,7 @@ import {
 export type { Route } from './endpoint-router.js';
 
 import type { TagStore } from './tags.js';
-import { VariantServers } from './variant-servers.js';
+import { sameServer, VariantServers } from './variant-servers.js';
 
 export interface HostingOptions {
   dir: string;
@@ -98,7 +98,7 @@ export class Hosting {
     return new HostingApi(this, this.store, this.options).operations();
   }
 
-  /** Starts one variant's server and waits for /ping (a cold start, a replacement). */
+  /** Starts a serverless variant's server and waits for /ping (a cold start). */
   startVariant(variant: ServingVariant): Promise<RunningServer> {
     return this.servers.start(variant);
   }
@@ -127,6 +127,7 @@ export class Hosting {
             ? { startupSeconds: variant.ContainerStartupHealthCheckTimeoutInSeconds }
             : {}),
           dir: variantDir,
+          servers: [],
           image: model.PrimaryContainer.Image,
           ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),
           ...(variant.ServerlessConfig
@@ -154,10 +155,17 @@ export class Hosting {
           variants.push(serving); // started by its first request
           continue;
         }
-        const server = await this.servers.start(serving, { imageReady: true });
-        started.push(server);
-        this.watch(server, endpointName, serving.name);
-        variants.push({ ...serving, server: server.handle });
+        // One server per instance, started together; a serverless variant's provisioned one.
+        const count = variant.ServerlessConfig ? 1 : (variant.InitialInstanceCount ?? 1);
+        const servers = await Promise.allSettled(
+          Array.from({ length: count }, (_, slot) => this.servers.start(serving, { imageReady: true, slot })),
+        );
+        for (const result of servers) if (result.status === 'fulfilled') started.push(result.value);
+        const failed = servers.find((result) => result.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        const running = servers.map((result) => (result as PromiseFulfilledResult<RunningServer>).value);
+        for (const server of running) this.watch(server, endpointName, serving.name);
+        variants.push({ ...serving, servers: running.map((server) => server.handle) });
       }
       return {
         dir,
@@ -247,21 +255,24 @@ export class Hosting {
   }
 
   /**
-   * Records a server started for a variant (a cold start, a replacement) in its endpoint, and
-   * watches it. When the endpoint was deleted or its deployment replaced meanwhile, the server
-   * serves nobody: it is stopped, and the answer is false.
+   * Records a server started for a variant (a cold start, a replacement) in its endpoint, in the
+   * place of the one it replaces (else as the variant's first), and watches it. When the endpoint
+   * was deleted, its deployment replaced or the instance removed meanwhile, the server serves
+   * nobody: it is stopped, and the answer is false.
    */
   async adopt(
     name: string,
     variant: ServingVariant,
     server: RunningServer,
-    { modified = false }: { modified?: boolean } = {},
+    { modified = false, replacing }: { modified?: boolean; replacing?: ServerHandle } = {},
   ): Promise<boolean> {
     let adopted = false;
     await this.store.update<Endpoint>('endpoints', name, (latest) => {
       const same = latest.deployment?.variants.find((v) => v.name === variant.name && v.dir === variant.dir);
       if (!same) return undefined;
-      same.server = server.handle;
+      const slot = replacing ? same.servers.findIndex((handle) => sameServer(handle, replacing)) : 0;
+      if (slot < 0 || (!replacing && same.servers.length > 0)) return undefined;
+      same.servers[slot] = server.handle;
       if (modified) latest.LastModifiedTime = epochSeconds();
       adopted = true;
       return latest;
@@ -275,21 +286,72 @@ export class Hosting {
   }
 
   /**
-   * A variant's server that no longer answers is replaced, as SageMaker replaces an unhealthy
-   * instance: a new server from the same model folder. The endpoint stays InService meanwhile.
+   * Brings a variant of the deployment in service to `count` instances (UpdateEndpointWeightsAnd-
+   * Capacities' DesiredInstanceCount): new servers started beside the serving ones and added once
+   * they answer /ping, or the last ones taken out of routing, then stopped. All or nothing: when a
+   * new server fails, those started with it stop, and the reason is the answer.
    */
-  replaceIfGone(name: string, variantName: string): void {
-    const key = variantKey(name, variantName);
+  async scale(name: string, variantName: string, count: number): Promise<string | undefined> {
+    const endpoint = await this.store.load<Endpoint>('endpoints', name);
+    const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
+    if (!variant) return undefined;
+    const inDeployment = (latest: Endpoint) =>
+      latest.deployment?.variants.find((v) => v.name === variantName && v.dir === variant.dir);
+    const current = variant.servers.length;
+    if (count < current) {
+      let removed: ServerHandle[] = [];
+      await this.store.update<Endpoint>('endpoints', name, (latest) => {
+        const same = inDeployment(latest);
+        if (!same) return undefined;
+        removed = same.servers.splice(count);
+        return latest;
+      });
+      await Promise.all(removed.map((handle) => this.servers.stop(handle)));
+      return undefined;
+    }
+    const results = await Promise.allSettled(
+      Array.from({ length: count - current }, (_, index) =>
+        this.servers.start(variant, { slot: current + index }),
+      ),
+    );
+    const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = results.find((result) => result.status === 'rejected');
+    let added = false;
+    if (!failed)
+      await this.store.update<Endpoint>('endpoints', name, (latest) => {
+        const same = inDeployment(latest);
+        if (!same) return undefined;
+        same.servers.push(...started.map((server) => server.handle));
+        added = true;
+        return latest;
+      });
+    if (!added) {
+      await Promise.all(started.map((server) => server.stop(5)));
+      return failed ? ((failed as PromiseRejectedResult).reason as Error).message : undefined;
+    }
+    for (const server of started) this.watch(server, name, variantName);
+    return undefined;
+  }
+
+  /**
+   * An instance's server that no longer answers is replaced, as SageMaker replaces an unhealthy
+   * instance: a new server from the same model folder, in its place. The endpoint stays InService
+   * meanwhile, its other instances serving.
+   */
+  replaceIfGone(name: string, variantName: string, gone: ServerHandle): void {
+    const key = `${variantKey(name, variantName)}/${gone.port}`;
     if (this.replacing.has(key)) return;
     this.replacing.add(key);
     this.background(
       (async () => {
         const endpoint = await this.store.load<Endpoint>('endpoints', name);
         const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
-        if (!endpoint || !variant?.server) return;
-        if (await this.servers.alive(variant.server)) return;
+        const slot = variant?.servers.findIndex((handle) => sameServer(handle, gone)) ?? -1;
+        if (!endpoint || !variant || slot < 0) return;
+        if (await this.servers.alive(gone)) return;
         try {
-          await this.adopt(name, variant, await this.servers.start(variant), { modified: true });
+          const server = await this.servers.start(variant, { slot });
+          await this.adopt(name, variant, server, { modified: true, replacing: gone });
         } catch (error) {
           // Unless the endpoint was deleted or redeployed meanwhile (which stopped this attempt).
           await this.store.update<Endpoint>('endpoints', name, (latest) => {
@@ -314,10 +376,10 @@ export class Hosting {
   async reconcile(): Promise<void> {
     for (const found of await this.store.loadAll<Endpoint>('endpoints')) {
       const name = found.EndpointName;
+      if (upgradeRecord(found)) await this.store.update<Endpoint>('endpoints', name, () => found);
       // An update whose new deployment was serving while the old one stopped: finish stopping it.
       const endpoint = found.retiring ? await this.retire(name, found.retiring) : found;
       if (!endpoint) continue;
-      upgradeDeployment(endpoint);
       if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';
         moveEndpoint(endpoint, endpoint.deployment ? 'InService' : 'Failed', interrupted);
@@ -325,10 +387,11 @@ export class Hosting {
         await this.store.update<Endpoint>('endpoints', name, () => endpoint);
       }
       for (const variant of endpoint.deployment?.variants ?? []) {
-        if (!variant.server) continue;
-        const server = await this.servers.find(variant.server);
-        if (server) this.watch(server, name, variant.name);
-        else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, variant.name);
+        for (const handle of variant.servers) {
+          const server = await this.servers.find(handle);
+          if (server) this.watch(server, name, variant.name);
+          else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, variant.name, handle);
+        }
       }
     }
   }
@@ -346,7 +409,7 @@ export class Hosting {
    */
   private watch(server: RunningServer, endpoint: string, variant: string): void {
     void server.exited.then(() => {
-      if (!this.closing) this.replaceIfGone(endpoint, variant);
+      if (!this.closing) this.replaceIfGone(endpoint, variant, server.handle);
     });
   }
 
@@ -388,21 +451,39 @@ function describeVariants(config: EndpointConfig, deployment: Deployment): Endpo
   });
 }
 
-/** An endpoint saved by an earlier version (one server: `deployment.server`) in today's shape. */
-function upgradeDeployment(endpoint: Endpoint & { deployment?: { server?: ServerHandle } }): void {
-  const old = endpoint.deployment as
-    | { server?: ServerHandle; dir: string; variants?: ServingVariant[] }
-    | undefined;
-  if (!old || old.variants || !old.server) return;
-  endpoint.deployment = {
-    dir: old.dir,
-    variants: [
-      {
-        name: endpoint.ProductionVariants?.[0]?.VariantName ?? 'AllTraffic',
-        server: old.server,
+/**
+ * An endpoint saved by an earlier version in today's shape: one server for the whole deployment
+ * (`deployment.server`), or one per variant (`variant.server`), become each variant's `servers`.
+ * Whether anything changed.
+ */
+function upgradeRecord(endpoint: Endpoint): boolean {
+  let changed = false;
+  for (const key of ['deployment', 'retiring'] as const) {
+    const old = endpoint[key] as
+      | { server?: ServerHandle; dir: string; variants?: (ServingVariant & { server?: ServerHandle })[] }
+      | undefined;
+    if (!old) continue;
+    if (!old.variants) {
+      endpoint[key] = {
         dir: old.dir,
-        image: '',
-      },
-    ],
-  };
+        variants: [
+          {
+            name: endpoint.ProductionVariants?.[0]?.VariantName ?? 'AllTraffic',
+            servers: old.server ? [old.server] : [],
+            dir: old.dir,
+            image: '',
+          },
+        ],
+      };
+      changed = true;
+      continue;
+    }
+    for (const variant of old.variants) {
+      if (variant.servers) continue;
+      variant.servers = variant.server ? [variant.server] : [];
+      delete variant.server;
+      changed = true;
+    }
+  }
+  return changed;
 }

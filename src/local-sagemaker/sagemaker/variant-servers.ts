@@ -1,6 +1,7 @@
 // The model servers of the endpoints' variants: started on an unpacked model folder (a container,
 // or the programs as a process that outlives this one) and healthy once they answer /ping,
-// followed while they run, found again after a restart of the local SageMaker, and stopped.
+// followed while they run, found again after a restart of the local SageMaker, and stopped. A
+// variant on several instances has a server for each.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
@@ -10,7 +11,7 @@ import { freePort } from '../../shared/free-port.js';
 import type { Deployment, ServingVariant } from './hosting-resources.js';
 import { imageFor } from './training-job-runner.js';
 
-const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
+export const sameServer = (a: ServerHandle, b: ServerHandle): boolean =>
   a.kind === 'docker' && b.kind === 'docker'
     ? a.container === b.container
     : a.kind === 'process' && b.kind === 'process' && a.pid === b.pid;
@@ -40,20 +41,24 @@ export class VariantServers {
     }
   }
 
-  /** Starts one variant's server on its unpacked model folder and waits for /ping. */
+  /**
+   * Starts the server of one of a variant's instances (`slot`: its place in `servers`) on the
+   * variant's unpacked model folder, and waits for /ping.
+   */
   async start(
     variant: ServingVariant,
-    { imageReady = false }: { imageReady?: boolean } = {},
+    { imageReady = false, slot = 0 }: { imageReady?: boolean; slot?: number } = {},
   ): Promise<RunningServer> {
     if (!imageReady) await this.prepareImage(variant);
     const { image } = imageFor(variant.image);
+    const logFile = instanceLogFile(variant, slot);
     const server = await runtimeFor(image).serve({
       image,
       modelDir: join(variant.dir, 'model'),
       port: await freePort(),
       ...(variant.env ? { env: variant.env } : {}),
       log: () => undefined,
-      detachedLogFile: join(variant.dir, 'serve.log'),
+      detachedLogFile: logFile,
       ...(this.options.owner ? { owner: this.options.owner } : {}),
       ...(variant.serverless ? { memoryMb: variant.serverless.memoryMb } : {}),
     });
@@ -62,7 +67,7 @@ export class VariantServers {
       await waitForPing(server, startupSeconds);
     } catch (error) {
       // Its last lines before it is stopped: a stopped container's log goes with it.
-      const output = await runtimeFor(image).serverOutput(server.handle, join(variant.dir, 'serve.log'));
+      const output = await runtimeFor(image).serverOutput(server.handle, logFile);
       await server.stop(5);
       const last = output.slice(-5).map((line) => line.message);
       throw new Error(
@@ -94,19 +99,25 @@ export class VariantServers {
     for (const server of this.servers.splice(0)) server.release();
   }
 
+  /** Stops the server of a handle (an instance removed, or its deployment stopped). */
+  async stop(handle: ServerHandle): Promise<void> {
+    const server = await this.find(handle);
+    await server?.stop(30);
+    const index = this.servers.findIndex((s) => sameServer(s.handle, handle));
+    if (index >= 0) this.servers.splice(index, 1);
+  }
+
   /** Stops a deployment's servers and removes its folder. */
   async stopDeployment(deployment: Deployment | undefined): Promise<void> {
     if (!deployment) return;
     await Promise.all(
-      deployment.variants.map(async (variant) => {
-        const handle = variant.server;
-        if (!handle) return;
-        const server = await this.find(handle);
-        await server?.stop(30);
-        const index = this.servers.findIndex((s) => sameServer(s.handle, handle));
-        if (index >= 0) this.servers.splice(index, 1);
-      }),
+      deployment.variants.flatMap((variant) => variant.servers.map((handle) => this.stop(handle))),
     );
     await rm(deployment.dir, { recursive: true, force: true });
   }
+}
+
+/** Where an instance's server writes (a process; docker keeps a container's output itself). */
+export function instanceLogFile(variant: Pick<ServingVariant, 'dir'>, slot: number): string {
+  return join(variant.dir, slot === 0 ? 'serve.log' : `serve-${slot + 1}.log`);
 }
