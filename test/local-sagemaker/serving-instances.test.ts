@@ -11,8 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -20,7 +18,13 @@ import {
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
 import { isProcessAlive } from '../../src/shared/process-alive.js';
-import { connectRig, type LocalRig, ROLE, startLocalRig, waitForEndpoint } from '../rig/local-sagemaker.js';
+import {
+  connectRig,
+  createModelWithConfig,
+  type LocalRig,
+  startLocalRig,
+  waitForEndpoint,
+} from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 import { TEST_KEY } from '../rig/test-key.js';
 
@@ -70,25 +74,12 @@ describe('a variant on several instances', () => {
     await mkdir(program, { recursive: true });
     await writeFile(join(program, 'serve'), SERVE);
     await chmod(join(program, 'serve'), 0o755);
-    await rig.sagemaker.send(
-      new CreateModelCommand({
-        ModelName: 'pid-model',
-        ExecutionRoleArn: ROLE,
-        PrimaryContainer: { Image: pathToFileURL(program).href },
-      }),
-    );
-    await rig.sagemaker.send(
-      new CreateEndpointConfigCommand({
-        EndpointConfigName: 'fleet-config',
-        ProductionVariants: [
-          {
-            VariantName: 'AllTraffic',
-            ModelName: 'pid-model',
-            InstanceType: 'ml.m5.large',
-            InitialInstanceCount: 2,
-          },
-        ],
-      }),
+    await createModelWithConfig(
+      rig.sagemaker,
+      { model: 'pid-model', config: 'fleet-config' },
+      pathToFileURL(program).href,
+      undefined,
+      2,
     );
     await rig.sagemaker.send(
       new CreateEndpointCommand({ EndpointName: 'fleet', EndpointConfigName: 'fleet-config' }),

@@ -97,12 +97,13 @@ export function waitForJob(
   );
 }
 
-/** A model from a training job's artifact and a one-variant endpoint config that serves it. */
+/** A model from a training job's artifact (if any) and a one-variant endpoint config that serves it. */
 export async function createModelWithConfig(
   sagemaker: SageMakerClient,
   names: { model: string; config: string },
   image: string,
   artifact: string | undefined,
+  instanceCount = 1,
 ): Promise<void> {
   await sagemaker.send(
     new CreateModelCommand({
@@ -119,7 +120,7 @@ export async function createModelWithConfig(
           VariantName: 'AllTraffic',
           ModelName: names.model,
           InstanceType: 'ml.t2.medium',
-          InitialInstanceCount: 1,
+          InitialInstanceCount: instanceCount,
         },
       ],
     }),
