@@ -47,9 +47,10 @@ export const evaluate: Stage = {
     }
     const git = await readGitInfo(ctx.projectDir);
     const dirty = git ? await isWorkTreeDirty(ctx.projectDir) : undefined;
-    const previous = ctx.previousOutputs as
-      | { metrics?: Record<string, number>; params?: Record<string, unknown> }
-      | undefined;
+    // Compared with the latest earlier run that evaluated, as `runs` and `diff` show the history,
+    // whether its gates passed or not (the report says which).
+    const { previousEvaluation } = await import('../src/review/previous-evaluation.js');
+    const previous = await previousEvaluation(ctx.stateDir, ctx.runId);
     const evaluation = await evaluateRun({
       // What the report and summary show, and compare with the previous run: secrets as digests.
       config: ctx.displayConfig,

@@ -1,16 +1,19 @@
 // The evaluate stage's work: predictions against the ground truth, the gates, and the run's
 // metrics.json, report.html and summary.md beside its record in .pipeline/runs/RUN_ID/.
+
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { EvaluateSettings, PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
 import { readEvaluationData } from './evaluation-data.js';
-import { type Change, changes, flatten } from './flatten.js';
+import { experimentParams } from './experiment-params.js';
 import { checkGates, describeMissedGates, type GateResult } from './gates.js';
 import { renderHtmlReport } from './html-report.js';
 import { readPredictions, readTruth, readValues } from './labels.js';
 import { renderMarkdownSummary } from './markdown-summary.js';
+import { HEADLINE_METRICS } from './metric-direction.js';
 import { computeMetrics, flatMetrics, type Metrics } from './metrics.js';
+import type { PreviousEvaluation } from './previous-evaluation.js';
 import {
   computeRegressionMetrics,
   flatRegressionMetrics,
@@ -28,8 +31,8 @@ export interface EvaluateRequest {
   predictionsFile: string;
   trainLogFile?: string;
   jobName?: string;
-  /** The last successful evaluation's outputs: the baseline for deltas. */
-  previous?: { metrics?: Record<string, number>; params?: Record<string, unknown> };
+  /** The latest earlier run that evaluated: the baseline for deltas and changed settings. */
+  previous?: PreviousEvaluation;
   git?: { commit: string; dirty?: boolean };
   log(line: string): void;
 }
@@ -43,12 +46,6 @@ export type Evaluation = {
   files: { metrics: string; report: string; summary: string };
   missed: string[];
 };
-
-/** The settings an experiment is made of, leaf by leaf; what `diff` and the summary compare. */
-export function experimentParams(config: PipelineConfig): Record<string, unknown> {
-  const { environments: _environments, ...rest } = config;
-  return flatten(rest);
-}
 
 function classNamesFor(
   settings: EvaluateSettings,
@@ -150,7 +147,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
   const gates = checkGates(settings.gates, flat);
   const missed = describeMissedGates(gates, Object.keys(flat));
   const params = experimentParams(request.config);
-  const changed: Change[] = request.previous?.params ? changes(request.previous.params, params) : [];
+
   const curves = request.trainLogFile
     ? trainingCurves(
         await readFile(resolve(request.projectDir, request.trainLogFile), 'utf8').catch(() => ''),
@@ -164,7 +161,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
     report: join(request.runDir, 'report.html'),
     summary: join(request.runDir, 'summary.md'),
   };
-  const previous = request.previous?.metrics;
+  const { previous } = request;
   await writeFile(
     files.metrics,
     `${JSON.stringify({ runId: request.runId, metrics: flat, detail: metrics, gates, passed: missed.length === 0 }, null, 2)}\n`,
@@ -183,7 +180,6 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       ...(previous ? { previous } : {}),
       gates,
       curves,
-      changes: changed,
     }),
   );
   await writeFile(
@@ -194,14 +190,11 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       flat,
       ...(previous ? { previous } : {}),
       gates,
-      changes: changed,
       ...(request.jobName ? { jobName: request.jobName } : {}),
     }),
   );
   for (const warning of metrics.warnings) request.log(`note: ${warning}`);
-  const shown = ['accuracy', 'macro_f1', 'log_loss', 'roc_auc', 'mae', 'rmse', 'r2'].filter(
-    (name) => flat[name] !== undefined,
-  );
+  const shown = HEADLINE_METRICS.filter((name) => flat[name] !== undefined);
   request.log(shown.map((name) => `${name}=${(flat[name] as number).toFixed(4)}`).join(' '));
   const rel = (file: string) => relative(request.projectDir, file);
   return {

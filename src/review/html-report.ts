@@ -1,9 +1,11 @@
 // The run's report as one self-contained HTML file (inline CSS and SVG, no script, no network):
 // the gates, the metrics with their change since the previous run, the confusion matrix as a heat
 // map, the training curves, and per-class precision, recall and F1 as bars.
-import type { Change } from './flatten.js';
+
 import type { GateResult } from './gates.js';
+import { changeTone } from './metric-direction.js';
 import type { Metrics } from './metrics.js';
+import type { PreviousEvaluation } from './previous-evaluation.js';
 import type { RegressionMetrics } from './regression-metrics.js';
 import type { Curves } from './training-curves.js';
 
@@ -16,10 +18,10 @@ export interface ReportInput {
   jobName?: string;
   metrics: Metrics | RegressionMetrics;
   flat: Record<string, number>;
-  previous?: Record<string, number>;
+  /** The latest earlier run that evaluated: its metrics, and the settings changed since. */
+  previous?: PreviousEvaluation;
   gates: GateResult[];
   curves: Curves;
-  changes: Change[];
 }
 
 const escapeHtml = (text: string): string =>
@@ -173,11 +175,21 @@ ${legend.join('\n')}
 </svg>`;
 }
 
-function delta(value: number, previous: number | undefined): string {
+/** Which run the changes are measured from, and whether it was a clean baseline. */
+function comparedWith(previous: PreviousEvaluation | undefined): string {
+  if (!previous) return '';
+  const outcome = previous.outcome === 'passed' ? '' : ` (${previous.outcome})`;
+  return `<p class="muted">Compared with run ${escapeHtml(previous.runId)}${outcome}, the latest earlier run that evaluated.</p>`;
+}
+
+/** A metric's change, green when it is better and red when it is worse (metric-direction.ts). */
+function delta(name: string, value: number, previous: number | undefined): string {
   if (previous === undefined) return '<td class="muted">—</td>';
   const change = value - previous;
-  const tone = Math.abs(change) < 1e-12 ? 'muted' : change > 0 ? 'up' : 'down';
-  return `<td class="${tone}">${change >= 0 ? '+' : ''}${fixed(change)}</td>`;
+  const tone = changeTone(name, change);
+  const css = tone === 'same' ? 'muted' : tone;
+  const words = tone === 'better' || tone === 'worse' ? ` <span class="tone">(${tone})</span>` : '';
+  return `<td class="${css}">${change >= 0 ? '+' : ''}${fixed(change)}${words}</td>`;
 }
 
 export function renderHtmlReport(input: ReportInput): string {
@@ -188,17 +200,18 @@ export function renderHtmlReport(input: ReportInput): string {
       : failed.length === 0
         ? '<span class="badge pass">gates passed</span>'
         : `<span class="badge fail">${failed.length} gate${failed.length > 1 ? 's' : ''} missed</span>`;
+  const previousMetrics = input.previous?.metrics;
   const metricRows = Object.entries(input.flat)
     .filter(([name]) => !name.includes('.'))
     .map(
       ([name, value]) =>
-        `<tr><th>${escapeHtml(name)}</th><td>${fixed(value)}</td><td class="muted">${input.previous?.[name] !== undefined ? fixed(input.previous[name] as number) : '—'}</td>${delta(value, input.previous?.[name])}</tr>`,
+        `<tr><th>${escapeHtml(name)}</th><td>${fixed(value)}</td><td class="muted">${previousMetrics?.[name] !== undefined ? fixed(previousMetrics[name] as number) : '—'}</td>${delta(name, value, previousMetrics?.[name])}</tr>`,
     );
   const gateRows = input.gates.map(
     (gate) =>
       `<tr class="${gate.passed ? 'pass' : 'fail'}"><td>${gate.passed ? '✔' : '✘'}</td><td><code>${escapeHtml(gate.gate)}</code></td><td>${gate.value === null ? 'unknown metric' : fixed(gate.value)}</td></tr>`,
   );
-  const changeRows = input.changes.map(
+  const changeRows = (input.previous?.changes ?? []).map(
     (change) =>
       `<tr><td><code>${escapeHtml(change.path)}</code></td><td>${escapeHtml(JSON.stringify(change.before) ?? '—')}</td><td>${escapeHtml(JSON.stringify(change.after) ?? '—')}</td></tr>`,
   );
@@ -226,8 +239,8 @@ export function renderHtmlReport(input: ReportInput): string {
   table { border-collapse: collapse; font-size: 14px; } th, td { padding: 4px 12px 4px 0; text-align: left; }
   th { font-weight: 500; } code { font-size: 13px; }
   .badge { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: 13px; font-weight: 600; }
-  .badge.pass, tr.pass td:first-child, .up { color: #047857; } .badge.pass { background: #d1fae5; }
-  .badge.fail, tr.fail td:first-child, .down { color: #b91c1c; } .badge.fail { background: #fee2e2; }
+  .badge.pass, tr.pass td:first-child, .better { color: #047857; } .badge.pass { background: #d1fae5; }
+  .badge.fail, tr.fail td:first-child, .worse { color: #b91c1c; } .badge.fail { background: #fee2e2; }
   .muted { color: #9ca3af; } .badge.muted { background: #f3f4f6; }
   svg.chart text { font-size: 12px; fill: #374151; } svg.chart text.on-dark { fill: #fff; }
   svg.chart .axis-title { font-weight: 600; } svg.chart .grid { stroke: #e5e7eb; }
@@ -240,7 +253,7 @@ export function renderHtmlReport(input: ReportInput): string {
 <div class="grid-2">
 <section><h2>Metrics</h2><table><thead><tr><th>metric</th><th>this run</th><th>previous</th><th>change</th></tr></thead><tbody>${metricRows.join('')}</tbody></table></section>
 <section><h2>Gates</h2>${gateRows.length > 0 ? `<table><tbody>${gateRows.join('')}</tbody></table>` : '<p class="muted">No gates in evaluate.gates.</p>'}
-<h2 style="margin-top:16px">Changed since the previous run</h2>${changeRows.length > 0 ? `<table><thead><tr><th>setting</th><th>before</th><th>now</th></tr></thead><tbody>${changeRows.join('')}</tbody></table>` : '<p class="muted">Nothing, or no previous run.</p>'}</section>
+<h2 style="margin-top:16px">Changed since the previous run</h2>${comparedWith(input.previous)}${changeRows.length > 0 ? `<table><thead><tr><th>setting</th><th>before</th><th>now</th></tr></thead><tbody>${changeRows.join('')}</tbody></table>` : `<p class="muted">${input.previous ? 'No setting changed.' : 'No earlier run evaluated.'}</p>`}</section>
 </div>
 ${
   'kind' in input.metrics

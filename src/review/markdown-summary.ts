@@ -1,15 +1,16 @@
 // The run's summary in Markdown, fit to post as a pull-request comment: the gates, the metrics
 // with their change since the previous run, and the settings that changed.
-import type { Change } from './flatten.js';
 import type { GateResult } from './gates.js';
+import { changeTone } from './metric-direction.js';
+import type { PreviousEvaluation } from './previous-evaluation.js';
 
 export interface SummaryInput {
   pipeline: string;
   runId: string;
   flat: Record<string, number>;
-  previous?: Record<string, number>;
+  /** The latest earlier run that evaluated: its metrics, and the settings changed since. */
+  previous?: PreviousEvaluation;
   gates: GateResult[];
-  changes: Change[];
   jobName?: string;
 }
 
@@ -22,6 +23,12 @@ const cell = (value: unknown): string => {
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${fence === '``' ? ' ' : ''}${text}${fence === '``' ? ' ' : ''}${fence}`;
 };
+
+/** Markdown has no colour: a change that is better or worse says so (metric-direction.ts). */
+function toneMark(name: string, change: number): string {
+  const tone = changeTone(name, change);
+  return tone === 'better' ? ' 🟢 better' : tone === 'worse' ? ' 🔴 worse' : '';
+}
 
 export function renderMarkdownSummary(input: SummaryInput): string {
   const missed = input.gates.filter((gate) => !gate.passed);
@@ -36,9 +43,9 @@ export function renderMarkdownSummary(input: SummaryInput): string {
   lines.push('| metric | this run | previous | change |', '| --- | ---: | ---: | ---: |');
   for (const [name, value] of Object.entries(input.flat)) {
     if (name.includes('.')) continue;
-    const before = input.previous?.[name];
+    const before = input.previous?.metrics[name];
     lines.push(
-      `| ${name} | ${fixed(value)} | ${before === undefined ? '—' : fixed(before)} | ${before === undefined ? '—' : signed(value - before)} |`,
+      `| ${name} | ${fixed(value)} | ${before === undefined ? '—' : fixed(before)} | ${before === undefined ? '—' : `${signed(value - before)}${toneMark(name, value - before)}`} |`,
     );
   }
   if (input.gates.length > 0) {
@@ -50,10 +57,17 @@ export function renderMarkdownSummary(input: SummaryInput): string {
     }
   }
   lines.push('', '**Changed since the previous run**', '');
-  if (input.changes.length === 0) lines.push('Nothing (or no previous run).');
+  const { previous } = input;
+  if (previous)
+    lines.push(
+      `Compared with run \`${previous.runId}\`${previous.outcome === 'passed' ? '' : ` (${previous.outcome})`}, the latest earlier run that evaluated.`,
+      '',
+    );
+  const changed = previous?.changes ?? [];
+  if (changed.length === 0) lines.push(previous ? 'No setting changed.' : 'No earlier run evaluated.');
   else {
     lines.push('| setting | before | now |', '| --- | --- | --- |');
-    for (const change of input.changes)
+    for (const change of changed)
       lines.push(`| \`${change.path}\` | ${cell(change.before)} | ${cell(change.after)} |`);
   }
   return `${lines.join('\n')}\n`;

@@ -2,8 +2,9 @@
 // and endpoint deployments, and the metrics with their deltas.
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { JsonValue } from '../engine/stage.js';
-import { experimentParams } from './evaluate-run.js';
+import { experimentParams } from './experiment-params.js';
 import { type Change, changes } from './flatten.js';
+import { type ChangeTone, changeTone } from './metric-direction.js';
 import { outputsIn, type RunEntry } from './run-history.js';
 
 export interface MetricDelta {
@@ -11,6 +12,8 @@ export interface MetricDelta {
   a: number | null;
   b: number | null;
   delta: number | null;
+  /** Whether the change is better or worse, by the metric's direction (metric-direction.ts). */
+  tone: ChangeTone | null;
 }
 
 export interface RunDiff {
@@ -89,6 +92,7 @@ export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
         a: before,
         b: after,
         delta: before !== null && after !== null ? after - before : null,
+        tone: before !== null && after !== null ? changeTone(metric, after - before) : null,
       };
     }),
   };

@@ -47,7 +47,15 @@ describe('pipeline init on a terminal', () => {
       const result = await project.runInProcess(['init']);
       assert.equal(result.exitCode, 0, result.stderr);
       assert.doesNotMatch(result.stderr, /\[data\]/);
-      assert.doesNotMatch(await project.read('pipeline.yaml'), /^invoke:/m);
+      const yaml = await project.read('pipeline.yaml');
+      assert.doesNotMatch(yaml, /^invoke:/m);
+      // Held-out rows are never trained on: data/eval is not a channel, and init says why.
+      assert.match(yaml, /^ {2}training:\n {4}path: "data\/training"/m);
+      assert.doesNotMatch(yaml, /path: "data\/eval"/);
+      assert.match(
+        result.stdout,
+        /data\/eval is not a training channel \(held-out rows are not trained on\)/,
+      );
     });
   });
 

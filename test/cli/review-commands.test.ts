@@ -51,6 +51,38 @@ async function writeRun(project: TestProject, run: RunRecord, accuracy?: number)
 }
 
 describe('runs, show and diff', () => {
+  it('colours a metric’s change by its direction in diff: a rise of a loss is worse, and red', async () => {
+    await withProject({}, async (project) => {
+      for (const [id, accuracy, logLoss] of [
+        ['1', 0.9, 0.15],
+        ['2', 0.92, 0.17],
+      ] as const) {
+        await project.write({
+          [`.pipeline/runs/${id}.json`]: JSON.stringify(record(id, 100, `rig-job-${id}`, 'sha256:aaa')),
+          [`.pipeline/runs/${id}/metrics.json`]: JSON.stringify({
+            metrics: { accuracy, log_loss: logLoss },
+            passed: true,
+          }),
+        });
+      }
+      const diff = await project.runInProcess(['diff'], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+      assert.equal(diff.exitCode, 0, diff.stderr);
+      const red = '\u001b[31m';
+      const green = '\u001b[32m';
+      assert.ok(diff.stdout.includes(`${green}(+0.0200, better)`), diff.stdout);
+      assert.ok(diff.stdout.includes(`${red}(+0.0200, worse)`), diff.stdout);
+      const plain = await project.runInProcess(['diff', '--json']);
+      const tones = JSON.parse(plain.stdout).metrics.map((m: { metric: string; tone: string }) => [
+        m.metric,
+        m.tone,
+      ]);
+      assert.deepEqual(tones, [
+        ['accuracy', 'better'],
+        ['log_loss', 'worse'],
+      ]);
+    });
+  });
+
   it('lists runs with what changed and key metrics, shows one, and diffs the last two', async () => {
     await withProject({}, async (project) => {
       await writeRun(project, record('1', 100, 'rig-job-1', 'sha256:aaa'), 0.8);
@@ -90,7 +122,7 @@ describe('runs, show and diff', () => {
         /data\.training: s3:\/\/b\/rig\/training\/ sha256:aaa → s3:\/\/b\/rig\/training\/ sha256:bbb/,
       );
       assert.match(diff.stdout, /train\.jobName: rig-job-2 → rig-job-3/);
-      assert.match(diff.stdout, /accuracy\s+0\.9333 → 1\.0000\s+\(\+0\.0667\)/);
+      assert.match(diff.stdout, /accuracy\s+0\.9333 → 1\.0000\s+\(\+0\.0667, better\)/);
 
       const first = JSON.parse((await project.runInProcess(['diff', '1', 'last', '--json'])).stdout);
       assert.deepEqual(first.params, [{ path: 'training.hyperparameters.epochs', before: 100, after: 200 }]);

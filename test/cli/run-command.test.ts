@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { BASE_CONFIG, TestProject, waitFor, withProject } from '../rig/project.js';
+import { execa } from 'execa';
+import { BASE_CONFIG, TestProject, testCli, waitFor, withProject } from '../rig/project.js';
 
 describe('pipeline run', () => {
   let project: TestProject;
@@ -102,6 +103,24 @@ describe('pipeline run', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /train\s+run/);
     assert.deepEqual(await project.executedSince(before), []);
+  });
+});
+
+describe('pipeline run on a terminal', () => {
+  it('draws skipped stages as skipped (○), not with a warning sign', async () => {
+    await withProject({}, async (project) => {
+      assert.equal((await project.run(['run'])).exitCode, 0);
+      // A real pseudo-terminal (util-linux `script`), 120 columns wide, where listr2 draws its
+      // live view.
+      const result = await execa(
+        'script',
+        ['-qfec', `stty cols 120 rows 40; node ${testCli} run --from train`, '/dev/null'],
+        { cwd: project.dir, env: { CI: '', NO_COLOR: '1', TERM: 'xterm' }, reject: false },
+      );
+      assert.equal(result.exitCode, 0, result.stdout);
+      assert.match(result.stdout, /○ build\r?\n\s+↓ build: not selected by --from train/);
+      assert.doesNotMatch(result.stdout, /⚠/);
+    });
   });
 });
 

@@ -24,6 +24,11 @@ async function requireChromium(t: TestContext): Promise<boolean> {
   return false;
 }
 
+/** What the page-side function uses of the browser's window (this file has no DOM types). */
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { color: string };
+}
+
 describe('the HTML report in a browser', () => {
   it('renders its charts with no console error, and is saved as a screenshot', async (t) => {
     if (!(await requireChromium(t))) return;
@@ -50,10 +55,19 @@ describe('the HTML report in a browser', () => {
       git: { commit: '0123456789abcdef', dirty: true },
       metrics,
       flat,
-      previous: { ...flat, accuracy: 0.5 },
+      // Accuracy rose since (better), log_loss rose too (worse: lower is better).
+      previous: {
+        runId: '20261125T010203.000Z-0000',
+        metrics: {
+          ...flat,
+          accuracy: (flat.accuracy as number) - 0.1,
+          log_loss: (flat.log_loss as number) - 0.05,
+        },
+        changes: [{ path: 'training.hyperparameters.epochs', before: 100, after: 200 }],
+        outcome: 'gates missed',
+      },
       gates: [],
       curves: { loss: [0.9, 0.6, 0.4, 0.3], val_loss: [1, 0.7, 0.5, 0.45], accuracy: [0.4, 0.6, 0.7, 0.71] },
-      changes: [{ path: 'training.hyperparameters.epochs', before: 100, after: 200 }],
     });
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
     const browser = await chromium.launch({
@@ -85,6 +99,21 @@ describe('the HTML report in a browser', () => {
       assert.equal(await page.locator('svg.per-class rect.bar').count(), 9);
       assert.equal(await page.locator('svg.curves polyline.curve').count(), 3);
       assert.equal(await page.title(), 'iris <model> · run 20261126T010203.000Z-abcd');
+      // A change is coloured by the metric's direction: green when better, red when worse.
+      const changeColour = (metric: string) =>
+        page
+          .locator(`tr:has(th:text-is("${metric}")) td`)
+          .nth(2)
+          .evaluate(
+            // Runs in the page: the browser's window, which this file's types do not include.
+            (cell) => (globalThis as unknown as BrowserWindow).getComputedStyle(cell).color,
+          );
+      assert.equal(await changeColour('accuracy'), 'rgb(4, 120, 87)');
+      assert.equal(await changeColour('log_loss'), 'rgb(185, 28, 28)');
+      assert.match(
+        (await page.locator('body').textContent()) ?? '',
+        /Compared with run 20261125T010203\.000Z-0000 \(gates missed\)/,
+      );
       const box = await page.locator('svg.confusion').boundingBox();
       assert.ok(box && box.width > 100 && box.height > 100, 'the heat map has a size');
       await mkdir(join(repoRoot, 'test-output'), { recursive: true });

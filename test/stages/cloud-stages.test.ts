@@ -222,6 +222,46 @@ describe('the cloud stages on the local target (process runtime)', () => {
     const summary = await project.read(report.replace('report.html', 'summary.md'));
     assert.match(summary, /❌ `macro_f1 > 0\.999`/);
     assert.match(summary, /✅ `accuracy >= 0\.5`/);
+    assert.match(summary, /No earlier run evaluated\./);
+    assert.match(
+      result.stdout,
+      /\nMetrics {2}accuracy [0-9.]+ · macro_f1 [0-9.]+ .*\(the first evaluation\)\n/,
+    );
+
+    // The next evaluation (the gate eased) is compared with this one, as `runs` and `diff` compare
+    // them, and says that its gates were missed; the run's summary ends with the metrics' changes
+    // and the report.
+    const next = await project.run(
+      [
+        'run',
+        ...PROCESS,
+        '--set',
+        'training.hyperparameters.epochs=6',
+        '--set',
+        'evaluate.gates=["accuracy >= 0.5"]',
+      ],
+      { real: true },
+    );
+    assert.equal(next.exitCode, 0, next.stdout + next.stderr);
+    assert.deepEqual(await project.stagesRan(), ['evaluate']);
+    const failedRun = summary.match(/run `([^`]+)`/)?.[1] as string;
+    const nextReport = next.stdout.match(/\nReport {3}(\S+report\.html)(\n|$)/)?.[1];
+    assert.ok(nextReport, next.stdout);
+    const nextSummary = await project.read(nextReport.replace('report.html', 'summary.md'));
+    assert.ok(
+      nextSummary.includes(
+        `Compared with run \`${failedRun}\` (gates missed), the latest earlier run that evaluated.`,
+      ),
+      nextSummary,
+    );
+    assert.ok(
+      nextSummary.includes(
+        '| `evaluate.gates` | `["accuracy >= 0.5","macro_f1 > 0.999"]` | `["accuracy >= 0.5"]` |',
+      ),
+      nextSummary,
+    );
+    assert.match(next.stdout, /\nMetrics {2}accuracy [0-9.]+ \(\+0\.0000\) · macro_f1 [0-9.]+ \(\+0\.0000\)/);
+    assert.ok(next.stdout.includes(`(since run ${failedRun} (gates missed))`), next.stdout);
   });
 
   it('says what to do when the predictions evaluate needs were deleted with the run records', async () => {
@@ -331,8 +371,8 @@ describe('the cloud stages on the local target (process runtime)', () => {
       },
     );
     // The endpoint is gone, so the deploy stage counts as never run.
-    assert.match(status.stdout, /deploy\s+run\s+never ran/);
-    assert.match(status.stdout, /invoke\s+run\s+never ran/);
+    assert.match(status.stdout, /deploy\s+run\s+first run/);
+    assert.match(status.stdout, /invoke\s+run\s+first run/);
     const again = await project.run(['destroy', '--yes'], { real: true });
     assert.match(again.stdout, /Nothing to destroy/);
   });

@@ -1,10 +1,12 @@
 // `pipeline diff [A] [B]`: what differs between two runs (by default the last two): settings,
 // data fingerprints, image, jobs and metrics with deltas.
 import type { Change } from '../../review/flatten.js';
+import type { ChangeTone } from '../../review/metric-direction.js';
 import { diffRuns } from '../../review/run-diff.js';
 import { findRun, loadRuns } from '../../review/run-history.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { painter } from '../paint.js';
 import { historyDir, type ReviewOptions } from './runs-command.js';
 
 const show = (value: unknown): string =>
@@ -34,6 +36,9 @@ export async function diffCommand(
     writeJson(io.stdout, diff);
     return undefined;
   }
+  const paint = painter(Boolean(io.stdout.isTTY), io.env);
+  const toned = (tone: ChangeTone | null, text: string) =>
+    tone === 'better' ? paint('green', text) : tone === 'worse' ? paint('red', text) : text;
   const lines = [
     `Run ${diff.a} → ${diff.b}`,
     '',
@@ -49,7 +54,7 @@ export async function diffCommand(
       ? ['  neither run evaluated']
       : diff.metrics.map(
           (m) =>
-            `  ${m.metric.padEnd(20)} ${m.a === null ? '-' : m.a.toFixed(4)} → ${m.b === null ? '-' : m.b.toFixed(4)}${m.delta === null ? '' : `  (${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(4)})`}`,
+            `  ${m.metric.padEnd(20)} ${m.a === null ? '-' : m.a.toFixed(4)} → ${m.b === null ? '-' : m.b.toFixed(4)}${m.delta === null ? '' : `  ${toned(m.tone, `(${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(4)}${m.tone === 'better' || m.tone === 'worse' ? `, ${m.tone}` : ''})`)}`}`,
         )),
   ];
   writeLine(io.stdout, lines.join('\n'));

@@ -115,10 +115,12 @@ async function channelsOf(
   projectDir: string,
   dataDir: string,
   invokeData: string | undefined,
+  heldOut: string | undefined,
 ): Promise<Record<string, string>> {
   const entries = await readdir(resolve(projectDir, dataDir), { withFileTypes: true });
   const holdsInvokeData = (folder: string) =>
-    invokeData !== undefined && !relative(join(dataDir, folder), invokeData).startsWith('..');
+    folder === heldOut ||
+    (invokeData !== undefined && !relative(join(dataDir, folder), invokeData).startsWith('..'));
   const folders = entries
     .filter((entry) => entry.isDirectory() && !holdsInvokeData(entry.name))
     .map((entry) => entry.name)
@@ -137,6 +139,19 @@ async function channelsOf(
     channels[name] = `${dataDir}/${folder}`;
   }
   return channels;
+}
+
+/** Folder names that say their rows are held out for evaluation, not for training. */
+const HELD_OUT = /^(eval|evaluation|evaluate|holdout|held[-_]?out|invoke|inference)$/i;
+
+/**
+ * Without --invoke-data, a subfolder of the data folder named as held-out rows (eval, holdout,
+ * inference, …) is never a channel: held-out rows must not be trained on. Which of its files to
+ * send, and whether they hold a header or the labels, init cannot tell: the user says so.
+ */
+async function heldOutFolder(projectDir: string, dataDir: string): Promise<string | undefined> {
+  const entries = await readdir(resolve(projectDir, dataDir), { withFileTypes: true });
+  return entries.find((entry) => entry.isDirectory() && HELD_OUT.test(entry.name))?.name;
 }
 
 /** SageMaker's channel names: at most 64 of A-Z a-z 0-9 . - _ */
@@ -367,6 +382,7 @@ export async function initCommand(
       reason: 'usage',
       message: `no data folder ${dataDir}: pass --data DIR, the folder of your training data (each subfolder becomes a channel)`,
     };
+  const heldOut = options.invokeData ? undefined : await heldOutFolder(projectDir, dataDir);
   const invokeData = options.invokeData
     ? relative(projectDir, resolve(io.cwd ?? process.cwd(), options.invokeData))
     : undefined;
@@ -404,7 +420,7 @@ export async function initCommand(
   }
   let channels: Record<string, string>;
   try {
-    channels = await channelsOf(projectDir, dataDir, invokeData);
+    channels = await channelsOf(projectDir, dataDir, invokeData, heldOut);
   } catch (error) {
     if (error instanceof InitRefusal) return { reason: 'usage', message: error.message };
     throw error;
@@ -437,6 +453,11 @@ export async function initCommand(
   else {
     writeLine(io.stdout, `wrote ${written} (image from ${relative(projectDir, dockerfile)})`);
     if (ignored) writeLine(io.stdout, 'added .pipeline/ to .gitignore');
+    if (heldOut)
+      writeLine(
+        io.stdout,
+        `${join(dataDir, heldOut)} is not a training channel (held-out rows are not trained on): to send its rows after each deployment and score them, run init again with --invoke-data FILE (and --header, --label-column NAME)`,
+      );
     if (dockerfiles.length > 1)
       writeLine(
         io.stdout,

@@ -1,6 +1,6 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { executeRun } from '../../engine/run/execute-run.js';
 import { planRun, type Selection } from '../../engine/run/plan-run.js';
 import type { RunEventSink } from '../../engine/run/run-event.js';
@@ -13,7 +13,7 @@ import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
-import { formatRunSummary } from '../render/format-run.js';
+import { formatHeadline, formatRunSummary } from '../render/format-run.js';
 import { pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
@@ -126,8 +126,24 @@ export async function runCommand(
 
     if (options.json) writeJson(io.stdout, outcome.record);
     else {
+      const paint = painter(Boolean(io.stdout.isTTY), io.env);
       writeLine(io.stdout, '');
-      writeLine(io.stdout, formatRunSummary(outcome.record, painter(Boolean(io.stdout.isTTY), io.env)));
+      writeLine(io.stdout, formatRunSummary(outcome.record, paint));
+      // What a user wants after every run, which scrolled by in the middle of the output.
+      const after = await readState(stateDir, loaded.config.name);
+      const { headlineOf } = await import('../../review/headline.js');
+      const headline = after.ok ? await headlineOf(outcome.record, after.value, stateDir) : undefined;
+      if (headline) {
+        const cwd = io.cwd ?? process.cwd();
+        writeLine(io.stdout, '');
+        writeLine(
+          io.stdout,
+          formatHeadline(headline, paint, (file) => {
+            const near = relative(cwd, file);
+            return near.startsWith('..') ? file : near;
+          }),
+        );
+      }
     }
     if (outcome.status === 'interrupted')
       return {

@@ -4,6 +4,8 @@ import { describeReason, summarizeReasons } from '../../engine/plan/stale-reason
 import type { PlannedStage } from '../../engine/run/plan-run.js';
 import { describeSkip } from '../../engine/run/run-event.js';
 import type { RunRecord } from '../../engine/state/run-record.js';
+import type { Headline } from '../../review/headline.js';
+import { changeTone } from '../../review/metric-direction.js';
 import type { Paint } from '../paint.js';
 
 export function formatDuration(ms: number): string {
@@ -83,4 +85,29 @@ export function formatRunSummary(record: RunRecord, paint: Paint): string {
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * The lines after a run's summary: its headline metrics, each with its change since the run it
+ * is compared with (green when better, red when worse), and the report's path.
+ */
+export function formatHeadline(headline: Headline, paint: Paint, showPath: (file: string) => string): string {
+  const previous = headline.previous?.metrics;
+  const metrics = headline.metrics.map(([name, value]) => {
+    const before = previous?.[name];
+    if (before === undefined) return `${name} ${value.toFixed(4)}`;
+    const change = value - before;
+    const tone = changeTone(name, change);
+    const text = `${change >= 0 ? '+' : ''}${change.toFixed(4)}${tone === 'better' || tone === 'worse' ? ` ${tone}` : ''}`;
+    return `${name} ${value.toFixed(4)} (${tone === 'better' ? paint('green', text) : tone === 'worse' ? paint('red', text) : text})`;
+  });
+  const source = !headline.fresh
+    ? `evaluate up to date, from run ${headline.runId}`
+    : headline.previous
+      ? `since run ${headline.previous.runId}${headline.previous.outcome === 'passed' ? '' : ` (${headline.previous.outcome})`}`
+      : 'the first evaluation';
+  return [
+    `Metrics  ${metrics.join(' · ')}  ${paint('dim', `(${source})`)}`,
+    `Report   ${showPath(headline.report)}`,
+  ].join('\n');
 }

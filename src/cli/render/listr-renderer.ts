@@ -1,7 +1,14 @@
 // Shows a run's events with listr2: its live renderer on a terminal, plain timestamped lines
 // elsewhere (CI logs). One listr task per planned stage, each waiting for its stage's events;
 // the engine does the work, this only draws.
-import { Listr, type ListrTaskWrapper, PRESET_TIMER, PRESET_TIMESTAMP } from 'listr2';
+import {
+  color,
+  Listr,
+  ListrDefaultRendererLogLevels,
+  type ListrTaskWrapper,
+  PRESET_TIMER,
+  PRESET_TIMESTAMP,
+} from 'listr2';
 import { summarizeReasons } from '../../engine/plan/stale-reason.js';
 import type { PlannedStage } from '../../engine/run/plan-run.js';
 import { describeSkip, type RunEvent, type RunEventSink } from '../../engine/run/run-event.js';
@@ -83,7 +90,15 @@ export function startListrRenderer(
       renderer: 'default',
       fallbackRenderer: 'verbose',
       fallbackRendererCondition: () => !options.interactive,
-      rendererOptions: { timer: PRESET_TIMER, collapseSkips: false, showErrorMessage: true },
+      rendererOptions: {
+        timer: PRESET_TIMER,
+        collapseSkips: false,
+        showErrorMessage: true,
+        // A stage that is up to date is news of nothing wrong: drawn as the summary draws it,
+        // not with listr2's yellow warning sign.
+        icon: { [ListrDefaultRendererLogLevels.SKIPPED_WITHOUT_COLLAPSE]: '○' },
+        color: { [ListrDefaultRendererLogLevels.SKIPPED_WITHOUT_COLLAPSE]: (text) => color.dim(text ?? '') },
+      },
       fallbackRendererOptions: { timer: PRESET_TIMER, timestamp: PRESET_TIMESTAMP, logTitleChange: true },
     },
   );

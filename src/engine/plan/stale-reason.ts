@@ -96,7 +96,7 @@ function showValue(value: unknown): string {
 export function describeReason(reason: StaleReason): string {
   switch (reason.kind) {
     case 'never-ran':
-      return 'never ran';
+      return 'first run';
     case 'failed':
       return `last attempt failed: ${reason.message}`;
     case 'interrupted':
