@@ -1,7 +1,9 @@
 // build: the model's container. It prepares the build context (npm ci and the package's build
 // script, when the context is an npm package), then either builds the docker image, recorded by
 // image id, or, with the process runtime, records a content hash of the programs.
+import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import { FileHasher } from '../src/engine/plan/file-hasher.js';
 import type { Stage, StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
@@ -69,6 +71,37 @@ function explainBuildFailure(error: unknown, network: string | undefined, secret
   );
 }
 
+/**
+ * A build that failed because a base image is not on this machine and the registry cannot be
+ * reached: the image named, with what to do; undefined for any other failure.
+ */
+async function explainUnpullableBase(
+  error: unknown,
+  projectDir: string,
+  image: PipelineConfig['image'],
+): Promise<StageError | undefined> {
+  if (!(error instanceof StageError)) return undefined;
+  const { REGISTRY_TROUBLE, baseImagesOf, baseImageAdvice } = await import(
+    '../src/runtimes/docker/base-image.js'
+  );
+  if (!REGISTRY_TROUBLE.test(`${error.message}\n${error.detail ?? ''}`)) return undefined;
+  const dockerfile = await readFile(resolve(projectDir, image.dockerfile), 'utf8').catch(() => '');
+  const { docker } = await import('../src/runtimes/docker/docker-cli.js');
+  for (const base of baseImagesOf(dockerfile, image.buildArgs)) {
+    const present = await docker(['image', 'inspect', '--format', '{{.Id}}', base]).then(
+      () => true,
+      () => false,
+    );
+    if (!present)
+      return new StageError(
+        `the base image ${base} is not on this machine and cannot be pulled`,
+        `${error.detail ? `${error.detail}\n` : ''}${baseImageAdvice(base)}\n\`pipeline doctor\` checks this before a run.`,
+        { cause: error },
+      );
+  }
+  return undefined;
+}
+
 export const build: Stage = {
   name: 'build',
   description: 'build the container image',
@@ -120,8 +153,11 @@ export const build: Stage = {
           contextDir,
         ],
         { log: ctx.log, signal: ctx.signal, env: { ...buildArgs.env, ...extra.env } },
-      ).catch((error: unknown) => {
-        throw explainBuildFailure(error, options.network, options.secrets.length > 0);
+      ).catch(async (error: unknown) => {
+        throw (
+          (await explainUnpullableBase(error, ctx.projectDir, image)) ??
+          explainBuildFailure(error, options.network, options.secrets.length > 0)
+        );
       });
       const imageId = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]);
       built = { runtime: 'docker', image: tag, imageId };

@@ -21,6 +21,7 @@ export type CliFailure =
   | { reason: 'interrupted'; stage?: string; signal: 'SIGINT' | 'SIGTERM'; leftRunning?: string }
   | { reason: 'unwritable'; file: Unwritable }
   | { reason: 'state-backend'; message: string }
+  | { reason: 'checks-failed'; failed: string[] }
   | { reason: 'internal'; error: unknown };
 
 export interface FailureReport {
@@ -180,6 +181,14 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
         text: `error: ${failure.message}`,
         json: { error: 'state-backend', message: failure.message },
       };
+    case 'checks-failed': {
+      const message = `${failure.failed.length} problem${failure.failed.length > 1 ? 's' : ''} (${failure.failed.join(', ')}): a run cannot work until ${failure.failed.length > 1 ? 'they are' : 'it is'} fixed`;
+      return {
+        exitCode: ExitCode.stageFailed,
+        text: `error: ${message}`,
+        json: { error: 'checks-failed', message, failed: failure.failed },
+      };
+    }
     case 'internal': {
       const error = failure.error;
       const message = error instanceof Error ? error.message : String(error);

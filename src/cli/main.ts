@@ -9,6 +9,7 @@ import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
+import { doctorCommand } from './commands/doctor-command.js';
 import { initCommand } from './commands/init-command.js';
 import { localEnvCommand } from './commands/local-env-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
@@ -161,6 +162,13 @@ const COMMANDS: readonly CommandSpec[] = [
     run: ({ options, io, stages }) => statusCommand(options, io, stages),
   },
   {
+    name: 'doctor',
+    description:
+      'check what a run needs (node, docker, the base image, the local SageMaker or AWS) and say what to fix',
+    options: 'pipeline',
+    run: ({ options, io }) => doctorCommand(options, io),
+  },
+  {
     name: 'validate',
     description: 'check pipeline.yaml and every environment in it',
     options: 'pipeline',
@@ -246,7 +254,7 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
-      `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed, 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)`,
+      `\nStages, in order: ${stageNames}\nExit codes: 0 ok, 1 a stage failed (or a doctor check), 2 bad config or usage, 3 state locked or damaged, 70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)`,
     );
   const parents = new Map<string, Command>();
   const parentDescriptions: Record<string, string> = {
@@ -298,7 +306,9 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
   }
   if (!failure) return ExitCode.ok;
   const report = reportFailure(failure, verbose);
-  if (json && failure.reason !== 'stage-failed' && failure.reason !== 'interrupted') {
+  // A run's record and doctor's report are the JSON of their command, failed or not.
+  const reportedAlready = ['stage-failed', 'interrupted', 'checks-failed'].includes(failure.reason);
+  if (json && !reportedAlready) {
     io.stdout.write(`${JSON.stringify(report.json, null, 2)}\n`);
   }
   io.stderr.write(`${report.text}\n`);

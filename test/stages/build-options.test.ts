@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
+import { freePort } from '../../src/shared/free-port.js';
 import { requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { withProject } from '../rig/project.js';
 
@@ -75,6 +76,29 @@ RUN getent hosts deb.debian.org || (echo "Temporary failure resolving 'deb.debia
         assert.match(result.stderr, /docker build failed/);
         assert.match(result.stderr, /set image\.build\.network: host/);
         assert.ok(!result.stderr.includes('\u001b['), 'no terminal escape codes');
+      },
+    );
+  });
+
+  it('names a base image that is not here and cannot be pulled, and says what to do', async (t) => {
+    if (!(await requireDocker(t))) return;
+    // A registry on a loopback port where nothing listens: docker's pull is refused at once,
+    // as it is on a machine that reaches no registry (nothing is sent off this machine).
+    const missing = `127.0.0.1:${await freePort()}/pipeline-test/missing-base:1`;
+    await withProject(
+      {
+        'pipeline.yaml': config('    network: none').replace(TEST_BASE_IMAGE, missing),
+        'container/Dockerfile': 'ARG BASE_IMAGE=node:20-bookworm-slim\nFROM ${BASE_IMAGE}\nRUN true\n',
+      },
+      async (project) => {
+        const result = await project.run(['run', '--to', 'build'], { real: true });
+        assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+        assert.ok(
+          result.stderr.includes(`the base image ${missing} is not on this machine and cannot be pulled`),
+          result.stderr,
+        );
+        assert.match(result.stderr, /name it in image\.buildArgs\.BASE_IMAGE/);
+        assert.match(result.stderr, /set `runtime: process`/);
       },
     );
   });
