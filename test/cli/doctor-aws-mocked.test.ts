@@ -35,25 +35,30 @@ function clients() {
   };
 }
 
+/** The caller is known, and the role trusts whom `trust` names. */
+function knownCallerAndRole(mocks: ReturnType<typeof clients>['mocks'], trust: string): void {
+  mocks.sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
+  mocks.iam.on(GetRoleCommand).resolves({
+    Role: {
+      RoleName: 'SageMakerRole',
+      Arn: config.aws.roleArn as string,
+      Path: '/',
+      RoleId: 'x',
+      CreateDate: new Date(),
+      AssumeRolePolicyDocument: trust,
+    },
+  });
+}
+
 const byCheck = (results: Awaited<ReturnType<typeof checkAws>>) =>
   Object.fromEntries(results.map((result) => [result.check, result]));
 
 describe('pipeline doctor on target aws (MOCKED AWS clients)', () => {
   it('passes credentials, a role SageMaker may assume, and a bucket these credentials reach', async () => {
     const { clients: made, mocks } = clients();
-    mocks.sts
-      .on(GetCallerIdentityCommand)
-      .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
-    mocks.iam.on(GetRoleCommand).resolves({
-      Role: {
-        RoleName: 'SageMakerRole',
-        Arn: config.aws.roleArn as string,
-        Path: '/',
-        RoleId: 'x',
-        CreateDate: new Date(),
-        AssumeRolePolicyDocument: TRUST,
-      },
-    });
+    knownCallerAndRole(mocks, TRUST);
     mocks.s3.on(HeadBucketCommand).resolves({});
     const results = byCheck(await checkAws(config, 'eu-west-1', async () => made));
     assert.deepEqual(
@@ -88,21 +93,10 @@ describe('pipeline doctor on target aws (MOCKED AWS clients)', () => {
 
   it('finds a role SageMaker may not assume, a bucket that is not there, and no region', async () => {
     const { clients: made, mocks } = clients();
-    mocks.sts
-      .on(GetCallerIdentityCommand)
-      .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ci' });
-    mocks.iam.on(GetRoleCommand).resolves({
-      Role: {
-        RoleName: 'SageMakerRole',
-        Arn: config.aws.roleArn as string,
-        Path: '/',
-        RoleId: 'x',
-        CreateDate: new Date(),
-        AssumeRolePolicyDocument: encodeURIComponent(
-          '{"Statement":[{"Principal":{"Service":"ec2.amazonaws.com"}}]}',
-        ),
-      },
-    });
+    knownCallerAndRole(
+      mocks,
+      encodeURIComponent('{"Statement":[{"Principal":{"Service":"ec2.amazonaws.com"}}]}'),
+    );
     mocks.s3
       .on(HeadBucketCommand)
       .rejects(
