@@ -21,6 +21,7 @@ import { statePullCommand, statePushCommand } from './commands/state-command.js'
 import { statusCommand } from './commands/status-command.js';
 import { unlockCommand } from './commands/unlock-command.js';
 import { validateCommand } from './commands/validate-command.js';
+import { completionCandidates, completionScript, SHELLS, type Shell } from './completion.js';
 import { ExitCode } from './exit-code.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -231,6 +232,23 @@ const COMMANDS: readonly CommandSpec[] = [
     run: ({ options, io }) => localEnvCommand(options, io),
   },
   {
+    name: 'completion',
+    description: 'print the shell completion script (bash, zsh or fish): eval "$(pipeline completion bash)"',
+    options: 'review',
+    argument: { syntax: '<shell>', description: 'bash, zsh or fish' },
+    run: async ({ args, io }) => {
+      const shell = args[0] as Shell;
+      if (!SHELLS.includes(shell))
+        return { reason: 'usage', message: `completion for ${shell}: the shells are ${SHELLS.join(', ')}` };
+      // How this very CLI is run, so that the script works however it was installed (npx, global).
+      const cli = [process.execPath, process.argv[1] ?? 'pipeline']
+        .map((part) => `'${part.replaceAll("'", "'\\''")}'`)
+        .join(' ');
+      io.stdout.write(completionScript(shell, cli));
+      return undefined;
+    },
+  },
+  {
     name: 'local serve',
     description: 'run the local SageMaker and S3 for any AWS client (aws --endpoint-url ...)',
     options: 'local-serve',
@@ -290,6 +308,18 @@ export async function main(argv: string[], stages: readonly Stage[], io: CliIo):
     });
   }
 
+  // What the completion scripts ask: the candidates for the word being typed, from this very
+  // command tree. Never an error: a shell shows nothing rather than a message.
+  if (argv[0] === '__complete') {
+    const candidates = await completionCandidates(
+      program,
+      argv.slice(1),
+      stages.map((stage) => stage.name),
+      io.cwd ?? process.cwd(),
+    ).catch(() => []);
+    for (const candidate of candidates) io.stdout.write(`${candidate}\n`);
+    return ExitCode.ok;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
