@@ -126,6 +126,7 @@ async function main(): Promise<void> {
         batchSize,
         concurrency,
         step: quiet,
+        progress: quiet,
         log: quiet,
         signal,
       });

@@ -118,6 +118,7 @@ export async function startS3Rig(dataDir: string, serverCli = cli): Promise<S3Ri
         // Hashes cached as the engine's are: the stage hashes its inputs before it runs.
         hasher,
         step: () => undefined,
+        progress: () => undefined,
         log: () => undefined,
         signal: new AbortController().signal,
       });

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
             saveJobName: async () => undefined,
             logFile: join(dir, 'train.log'),
             step: quiet,
+            progress: quiet,
             log: quiet,
             signal,
           });

@@ -53,6 +53,7 @@ export const invoke: Stage = {
       batchSize: settings.batchSize,
       concurrency: settings.concurrency,
       step: ctx.step,
+      progress: ctx.progress,
       log: ctx.log,
       signal: ctx.signal,
     });

@@ -60,6 +60,7 @@ export const train: Stage = {
         }),
       logFile,
       step: ctx.step,
+      progress: ctx.progress,
       log: ctx.log,
       signal: ctx.signal,
     });

@@ -84,6 +84,7 @@ export const upload: Stage = {
       createBucket: config.target === 'local',
       hasher: ctx.files,
       step: ctx.step,
+      progress: ctx.progress,
       log: ctx.log,
       signal: ctx.signal,
     });

@@ -50,6 +50,11 @@ export interface StageContext {
   signal: AbortSignal;
   /** The current sub-step, shown live ("waiting for InService"). */
   step(title: string): void;
+  /**
+   * How far the current step is, as counts, rate and time left ("12.5 MiB of 100.0 MiB, …"):
+   * shown with the step, and in a CI log at most every 10 s. A new step clears it.
+   */
+  progress(text: string): void;
   /** A line of the stage's own output (a build log, a training log). */
   log(line: string): void;
   /** Persists a remote handle at once, before a long wait, so that a killed run can re-attach. */

@@ -3,10 +3,12 @@
 // at most `batchSize` rows and under SageMaker's 6 MiB payload limit (a row is never split), a
 // bounded number in flight. Throttling and 5xx answers are retried by the SDK's one retry policy
 // (retry-policy.ts); Ctrl-C ends a request, or its back-off, at once.
+
 import { setMaxListeners } from 'node:events';
 import { InvokeEndpointCommand, type InvokeEndpointCommandOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
+import { ProgressMeter } from '../shared/progress-meter.js';
 import { recordsBody } from '../shared/record-body.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isModelError } from './aws-errors.js';
@@ -25,6 +27,7 @@ export interface InvokeRequest {
   batchSize: number;
   concurrency: number;
   step(title: string): void;
+  progress(text: string): void;
   log(line: string): void;
   signal: AbortSignal;
 }
@@ -163,13 +166,21 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
     predictions[index] = lines;
   };
 
+  const meter = new ProgressMeter({ items: request.rows.length, unit: 'rows' });
+  let lastShown = 0;
   await inParallel(
     batches.map((_, index) => index),
     request.concurrency,
     async (index) => {
       await send(index);
       finished++;
-      request.step(`${finished} of ${batches.length} requests answered`);
+      const [start, end] = batches[index] as [number, number];
+      meter.add(0, end - start);
+      const now = Date.now();
+      if (now - lastShown > 200 || finished === batches.length) {
+        lastShown = now;
+        request.progress(`${finished} of ${batches.length} requests answered, ${meter.describe()}`);
+      }
     },
   );
   // Copied into one array by hand: Array.prototype.flat took 170 ms for a million predictions.

@@ -17,6 +17,7 @@ import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { dataPrefixOf } from './data-location.js';
+import { EpochProgress } from './epoch-progress.js';
 import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
@@ -35,6 +36,7 @@ export interface TrainingJobRequest {
   /** Where the job's log lines are kept (the evaluate stage reads the per-epoch metrics there). */
   logFile: string;
   step(title: string): void;
+  progress(text: string): void;
   log(line: string): void;
   signal: AbortSignal;
 }
@@ -166,10 +168,12 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
   const jobName = await startOrAttach(request);
   await mkdir(dirname(request.logFile), { recursive: true });
   const tail: string[] = [];
+  const epochs = new EpochProgress(request.config.training.hyperparameters);
   const logs = new JobLogStream(
     connection.logs,
     jobName,
     (line) => {
+      epochs.read(line);
       request.log(line);
       tail.push(line);
       if (tail.length > 30) tail.shift();
@@ -199,6 +203,8 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     transitionsShown = transitions.length;
     const elapsed = Math.round((Date.now() - started) / 1000);
     request.step(`${jobName}: ${job.TrainingJobStatus} / ${job.SecondaryStatus} (${elapsed}s)`);
+    const progress = job.SecondaryStatus === 'Training' ? epochs.describe() : undefined;
+    if (progress) request.progress(progress);
     await logs.poll();
     await flushLog();
     if (TERMINAL.has(job.TrainingJobStatus ?? '')) break;

@@ -19,6 +19,7 @@ import { StageError } from '../shared/errors.js';
 import { inParallel } from '../shared/in-parallel.js';
 import { readJsonFile, writeJsonFile } from '../shared/json-file.js';
 import { BrokenLinkError, listFiles } from '../shared/list-files.js';
+import { formatBytes, ProgressMeter } from '../shared/progress-meter.js';
 import { readWholeFile } from '../shared/read-whole-file.js';
 import { relativeKey } from '../shared/relative-key.js';
 import type { AwsConnection } from './aws-connection.js';
@@ -57,6 +58,7 @@ export interface UploadRequest {
   createBucket: boolean;
   hasher: FileHasher;
   step(title: string): void;
+  progress(text: string): void;
   log(line: string): void;
   signal: AbortSignal;
 }
@@ -117,13 +119,6 @@ async function ensureBucket(request: UploadRequest): Promise<void> {
     s3.send(new CreateBucketCommand({ Bucket: request.bucket })),
   );
 }
-
-const formatBytes = (bytes: number): string =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < 1024 ** 2
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
 export async function uploadChannels(request: UploadRequest): Promise<UploadResult> {
   const { s3 } = request.connection;
@@ -226,14 +221,19 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   // Every request in flight listens to the run's abort signal.
   setMaxListeners(SMALL_FILE_CONCURRENCY + QUEUE_SIZE + 16, request.signal);
   const total = toSend.reduce((sum, file) => sum + file.size, 0);
+  const meter = new ProgressMeter({ bytes: total, items: toSend.length, unit: 'files' });
   let done = 0;
   let lastShown = 0;
-  const progress = (bytes: number) => {
+  if (toSend.length > 0)
+    request.step(`uploading ${toSend.length.toLocaleString('en-US')} file${toSend.length === 1 ? '' : 's'}`);
+  /** Bytes sent (a part, or a small file), and a file when one is complete. */
+  const progress = (bytes: number, files = 0) => {
     done += bytes;
+    meter.add(bytes, files);
     const now = Date.now();
-    if (now - lastShown > 200 || done === total) {
+    if (now - lastShown > 200 || meter.done) {
       lastShown = now;
-      request.step(`uploading ${formatBytes(done)} of ${formatBytes(total)} (${toSend.length} files)`);
+      request.progress(meter.describe());
     }
   };
 
@@ -245,7 +245,7 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
       }),
     );
     manifest[file.key] = { sha256: file.sha256, size: file.size, etag: answer.ETag ?? '' };
-    progress(file.size);
+    progress(file.size, 1);
   };
   const sendLarge = async (file: LocalFile) => {
     const etag = await aws(`uploading ${file.key} (multipart)`, () =>
@@ -258,10 +258,11 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
         partSize: PART_SIZE,
         concurrency: QUEUE_SIZE,
         signal: request.signal,
-        onProgress: progress,
+        onProgress: (bytes) => progress(bytes),
       }),
     );
     manifest[file.key] = { sha256: file.sha256, size: file.size, etag };
+    progress(0, 1);
   };
 
   try {

@@ -129,7 +129,7 @@ export class TestProject {
   /** The newest run record: which stages ran, their outputs. */
   async lastRunRecord(): Promise<{
     status: string;
-    stages: Record<string, { action: string; outputs?: StageOutputsForTest }>;
+    stages: Record<string, { action: string; durationMs?: number; outputs?: StageOutputsForTest }>;
   }> {
     const files = (await readdir(this.path('.pipeline', 'runs'))).filter((f) => f.endsWith('.json')).sort();
     return JSON.parse(await this.read(join('.pipeline', 'runs', files[files.length - 1] as string)));

@@ -53,7 +53,12 @@ function awsError(name: string, message: string, status: number): Error {
   });
 }
 
-const quiet = { step: () => undefined, log: () => undefined, signal: new AbortController().signal };
+const quiet = {
+  step: () => undefined,
+  progress: () => undefined,
+  log: () => undefined,
+  signal: new AbortController().signal,
+};
 
 const config = {
   name: 'm',

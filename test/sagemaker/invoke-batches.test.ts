@@ -156,6 +156,7 @@ describe('rows as a JSON document', () => {
         batchSize: 2,
         concurrency: 1,
         step: () => undefined,
+        progress: () => undefined,
         log: () => undefined,
         signal: new AbortController().signal,
       });

@@ -58,6 +58,7 @@ describe('the retry policy', () => {
       batchSize: 10,
       concurrency: 1,
       step: () => undefined,
+      progress: () => undefined,
       log: () => undefined,
       signal,
     });

@@ -37,6 +37,7 @@ describe('comparing a channel of 1,100 files with its prefix', () => {
       createBucket: false,
       hasher: hasher ?? (await FileHasher.open()),
       step: () => undefined,
+      progress: () => undefined,
       log: () => undefined,
       signal: new AbortController().signal,
     });

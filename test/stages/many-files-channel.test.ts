@@ -31,6 +31,22 @@ describe('a channel of 5,000 files on the local target', () => {
         assert.equal(first.exitCode, 0, first.stdout + first.stderr);
         const upload = await project.stageOutputs('upload');
         assert.equal(upload.report.filesSent, FILES, 'every file sent');
+        // The upload's progress in the CI log: counts, the rate and the time left, and not a
+        // line for every file (a step whose numbers change is printed at most every 10 s).
+        const progress = first.stdout.split('\n').filter((line) => /upload: uploading /.test(line));
+        assert.ok(
+          progress.some((line) =>
+            /upload: uploading 5,000 files \([\d.]+ (B|KiB) of [\d.]+ KiB, [\d,]+ of 5,000 files, [\d.]+ (B|KiB|MiB)\/s, about .+ left\)/.test(
+              line,
+            ),
+          ),
+          progress.join('\n'),
+        );
+        const seconds = ((await project.lastRunRecord()).stages.upload?.durationMs ?? 0) / 1000;
+        assert.ok(
+          progress.length <= 2 + Math.floor(seconds / 10),
+          `${progress.length} lines in ${seconds} s:\n${progress.join('\n')}`,
+        );
         // The job's own log, streamed by the train stage: it read every file SageMaker gave it.
         assert.match(first.stdout, /trained on 1 rows/, 'local-test on its mirror');
         assert.match(first.stdout, new RegExp(`trained on ${FILES} rows`), 'the training job on the channel');

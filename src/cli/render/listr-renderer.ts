@@ -14,6 +14,10 @@ import type { PlannedStage } from '../../engine/run/plan-run.js';
 import { describeSkip, type RunEvent, type RunEventSink } from '../../engine/run/run-event.js';
 
 type StageEvent = Extract<RunEvent, { stage: string }>;
+
+/** In a CI log, how often a step's progress is printed again, and how soon after it starts. */
+const PROGRESS_EVERY_MS = 10_000;
+const FIRST_PROGRESS_MS = 2000;
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper is generic over renderer types we do not pin.
 type Task = ListrTaskWrapper<unknown, any, any>;
 
@@ -34,6 +38,9 @@ export function startListrRenderer(
 ): Renderer {
   const channels = new Map<string, StageChannel>(plan.map((stage) => [stage.name, { queued: [] }]));
   const lastStep = new Map<string, string>();
+  /** Each stage's step, and when its progress was last printed. */
+  const steps = new Map<string, string>();
+  const progressShown = new Map<string, number>();
 
   const follow = (name: string, task: Task): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -47,10 +54,24 @@ export function startListrRenderer(
           case 'stage-step': {
             // In a CI log a step that only counts seconds ("InService (12s)") is not news: a
             // line is printed when the rest of it changes, not every second.
+            // A step's first progress line in a CI log comes FIRST_PROGRESS_MS after it starts,
+            // when the rate means something.
+            progressShown.set(name, Date.now() - PROGRESS_EVERY_MS + FIRST_PROGRESS_MS);
             const key = event.title.replace(/\(\d+s\)/g, '');
             if (!options.interactive && key === lastStep.get(name)) break;
             lastStep.set(name, key);
+            steps.set(name, event.title);
             task.title = `${name}: ${event.title}`;
+            break;
+          }
+          case 'stage-progress': {
+            // Live on a terminal; in a CI log at most every PROGRESS_EVERY_MS, so that a long
+            // upload shows its pace without a line per file.
+            const now = Date.now();
+            const shown = progressShown.get(name) ?? 0;
+            if (!options.interactive && now - shown < PROGRESS_EVERY_MS) break;
+            progressShown.set(name, now);
+            task.title = `${name}: ${steps.get(name) ?? ''} (${event.text})`;
             break;
           }
           case 'stage-log':

@@ -12,6 +12,7 @@ export type RunEvent =
   | { type: 'run-start'; runId: string; plan: readonly PlannedStage[] }
   | { type: 'stage-start'; stage: string; reasons: readonly StaleReason[]; resuming?: StageOutputs }
   | { type: 'stage-step'; stage: string; title: string }
+  | { type: 'stage-progress'; stage: string; text: string }
   | { type: 'stage-log'; stage: string; line: string }
   | { type: 'stage-skip'; stage: string; skip: StageSkip }
   | { type: 'stage-success'; stage: string; outputs: StageOutputs; durationMs: number }

@@ -121,7 +121,7 @@ describe('remote faults', () => {
       output += chunk.toString();
     });
     await waitFor(
-      async () => (/uploading [0-9.]+ (KiB|MiB) of/.test(output) ? true : undefined),
+      async () => (/upload: uploading 1 file\b/.test(output) ? true : undefined),
       'the upload to start',
       120,
     );
