@@ -1,4 +1,4 @@
-// The API coverage table of the README and of src/local-sagemaker/README.md is the one the code and AWS's models make: an operation added
+// The API coverage table of docs/local-sagemaker.md and of src/local-sagemaker/README.md is the one the code and AWS's models make: an operation added
 // (or removed) without the table changing fails here. UPDATE_COVERAGE=1 rewrites the table.
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -18,7 +18,7 @@ describe('the API coverage table', () => {
     try {
       const table = coverageTable(rig.server.services, await loadServiceModel('sagemaker-runtime'));
       for (const readmeFile of [
-        join(repoRoot, 'README.md'),
+        join(repoRoot, 'docs', 'local-sagemaker.md'),
         join(repoRoot, 'src', 'local-sagemaker', 'README.md'),
       ]) {
         const readme = await readFile(readmeFile, 'utf8');
