@@ -14,10 +14,13 @@ export interface PackedTool {
 /** The package tarball, in a temporary folder of its own. */
 export async function packTool(): Promise<PackedTool> {
   const packDir = await mkdtemp(join(tmpdir(), 'pipeline-pack-'));
-  // --ignore-scripts: the tests run on the build `npm test` made; `prepare` would build again.
+  // --ignore-scripts: the tests run on the build `npm test` made; `prepare` would build again. The
+  // manifest is stripped of `prepare` as `prepack` strips it (and put back as `postpack` does).
+  const manifest = join(repoRoot, 'scripts', 'pack-manifest.mjs');
+  await execa('node', [manifest, 'strip']);
   const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
     cwd: repoRoot,
-  });
+  }).finally(() => execa('node', [manifest, 'restore']));
   const tarball = join(packDir, (JSON.parse(packed.stdout) as { filename: string }[])[0]?.filename as string);
   return { tarball, remove: () => rm(packDir, { recursive: true, force: true }) };
 }
@@ -30,6 +33,9 @@ export async function installTool(dir: string, tarball: string): Promise<void> {
     { cwd: dir, reject: false },
   );
   if (installed.exitCode !== 0) throw new Error(`npm install ${tarball} failed: ${installed.stderr}`);
+  // The package asks the user to approve nothing: it has no install script.
+  if (/install-scripts/.test(String(installed.stderr)))
+    throw new Error(`npm install ${tarball} warned about install scripts: ${installed.stderr}`);
 }
 
 /** `npx pipeline ARGS` in dir, as CI runs it (no TTY, no colour). */
