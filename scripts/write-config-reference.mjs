@@ -42,13 +42,18 @@ function walk(node, path) {
     const defaultValue = resolved.default;
     const shownDefault =
       defaultValue === undefined ||
-      (typeof defaultValue === 'object' && Object.keys(defaultValue).length === 0 && !Array.isArray(defaultValue))
+      (typeof defaultValue === 'object' &&
+        Object.keys(defaultValue).length === 0 &&
+        !Array.isArray(defaultValue))
         ? ''
         : `\`${JSON.stringify(defaultValue)}\``;
-    rows.push(`| \`${path}\` | ${cell(typeOf(resolved))} | ${shownDefault} | ${cell(resolved.description ?? '')} |`);
+    rows.push(
+      `| \`${path}\` | ${cell(typeOf(resolved))} | ${shownDefault} | ${cell(resolved.description ?? '')} |`,
+    );
   }
   if (resolved.properties)
-    for (const [key, child] of Object.entries(resolved.properties)) walk(child, path ? `${path}.${key}` : key);
+    for (const [key, child] of Object.entries(resolved.properties))
+      walk(child, path ? `${path}.${key}` : key);
   if (resolved.additionalProperties && typeof resolved.additionalProperties === 'object') {
     const child = resolveRef(resolved.additionalProperties);
     if (child.properties) walk(child, `${path}.<name>`);
