@@ -89,6 +89,7 @@ export const push: Stage = {
       dockerConfigDir: dockerConfigDir(ctx.stateDir),
       log: ctx.log,
       step: ctx.step,
+      progress: ctx.progress,
       signal: ctx.signal,
     });
     ctx.log(`pushed ${pushed.imageUri}`);

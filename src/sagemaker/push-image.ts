@@ -15,6 +15,7 @@ import { pipelinePaths } from '../shared/pipeline-paths.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
+import { pushProgress } from './push-progress.js';
 
 export interface PushRequest {
   connection: AwsConnection;
@@ -27,6 +28,7 @@ export interface PushRequest {
   dockerConfigDir: string;
   log(line: string): void;
   step(title: string): void;
+  progress(text: string): void;
   signal: AbortSignal;
 }
 
@@ -91,9 +93,13 @@ export async function pushImage(request: PushRequest): Promise<PushedImage> {
   const target = `${repositoryUri}:${request.tag}`;
   await docker(['tag', request.localImage, target]);
   request.step(`docker push ${target}`);
+  const layers = pushProgress(request.progress);
   const output = await docker(['push', target], {
     env: { DOCKER_CONFIG: request.dockerConfigDir },
-    log: request.log,
+    log: (line) => {
+      request.log(line);
+      layers(line);
+    },
     signal: request.signal,
   });
   let digest = output.match(/digest: (sha256:[0-9a-f]{64})/)?.[1];
