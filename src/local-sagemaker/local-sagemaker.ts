@@ -18,6 +18,7 @@ import { invokeEndpointRoute } from './runtime/invoke-endpoint.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 import type { FileImagePolicy } from './sagemaker/file-images.js';
 import { Hosting } from './sagemaker/hosting.js';
+import { ProcessingJobs } from './sagemaker/processing-jobs.js';
 import { refuseReservedTags, TagStore } from './sagemaker/tags.js';
 import { TrainingJobs } from './sagemaker/training-jobs.js';
 
@@ -96,19 +97,31 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   // Tags of every kind of resource, by ARN; an ARN counts when a job or a hosting resource has it.
   const tags: TagStore = new TagStore(
     join(options.dataDir, 'sagemaker', 'tags'),
-    async (arn): Promise<boolean> => (await hosting.arnExists(arn)) || (await trainingJobs.arnExists(arn)),
+    async (arn): Promise<boolean> =>
+      (await hosting.arnExists(arn)) ||
+      (await trainingJobs.arnExists(arn)) ||
+      (await processingJobs.arnExists(arn)),
   );
-  const trainingJobs: TrainingJobs = new TrainingJobs({
+  // What every kind of job runs with: its S3, its file:// images, its owner label, its stop grace.
+  const jobs = {
     tags,
-    dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
     owner: dataDir,
     region,
     s3,
     objects: s3Server.objects,
     fileImages: options.fileImages ?? { roots: [] },
     ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
+  };
+  const trainingJobs = new TrainingJobs({
+    ...jobs,
+    dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
   });
   await trainingJobs.reconcile();
+  const processingJobs = new ProcessingJobs({
+    ...jobs,
+    dir: join(options.dataDir, 'sagemaker', 'processing-jobs'),
+  });
+  await processingJobs.reconcile();
   const hosting: Hosting = new Hosting({
     tags,
     dir: join(options.dataDir, 'sagemaker', 'hosting'),
@@ -143,6 +156,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       invalidRequest: 'ValidationException',
       operations: refusingReservedTags({
         ...trainingJobs.operations(),
+        ...processingJobs.operations(),
         ...hosting.operations(),
         ...tags.operations(),
       }),
@@ -152,7 +166,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       model: logsModel,
       invalidRequest: 'InvalidParameterException',
       operations: logOperations(
-        async () => [...(await trainingJobs.logStreams()), ...(await hosting.logStreams())],
+        async () => [
+          ...(await trainingJobs.logStreams()),
+          ...(await processingJobs.logStreams()),
+          ...(await hosting.logStreams()),
+        ],
         region,
       ),
     },
@@ -199,7 +217,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     services,
     close: async () => {
       trainingJobs.stopAll();
-      await trainingJobs.idle();
+      processingJobs.stopAll();
+      await Promise.all([trainingJobs.idle(), processingJobs.idle()]);
       hosting.stopWatching();
       await hosting.idle();
       await asyncInvocations.idle();

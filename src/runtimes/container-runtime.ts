@@ -7,8 +7,16 @@ export type BuiltImage =
   | { runtime: 'docker'; image: string; imageId: string }
   | { runtime: 'process'; image: string; programDir: string; contentHash: string };
 
+/** The programs of an image SageMaker runs: a training job's, an endpoint's, a processing job's. */
+export type ImageProgram = 'train' | 'serve' | 'process';
+
 export interface TrainRequest {
   image: BuiltImage;
+  /**
+   * What runs: `train` (a training job; the default), or `process` (a processing job: the image's
+   * own entrypoint, as `docker run IMAGE` runs it; a program folder's `process` program).
+   */
+  program?: 'train' | 'process';
   /** The folder mounted as /opt/ml. */
   mlDir: string;
   env?: Record<string, string>;
@@ -86,7 +94,7 @@ export interface ContainerRuntime {
    * starts; rejects with the reason when it cannot (an image no engine has or can pull, a
    * program folder without the program).
    */
-  prepareImage(image: BuiltImage, program: 'train' | 'serve'): Promise<void>;
+  prepareImage(image: BuiltImage, program: ImageProgram): Promise<void>;
   train(request: TrainRequest): Promise<{ exitCode: number }>;
   /**
    * A network for a job's hosts (TrainRequest.cluster). Absent where the runtime cannot give each

@@ -15,6 +15,7 @@ import { isProcessAlive, signalProcess, terminateProcess } from '../shared/proce
 import type {
   BuiltImage,
   ContainerRuntime,
+  ImageProgram,
   RunningServer,
   ServeRequest,
   ServerHandle,
@@ -46,7 +47,7 @@ async function interpreterFound(path: string): Promise<boolean> {
  */
 export async function programCommand(
   image: BuiltImage,
-  program: 'train' | 'serve',
+  program: ImageProgram,
 ): Promise<{ file: string; args: string[] }> {
   const dir = programDir(image);
   const script = join(dir, 'dist', `${program}.js`);
@@ -125,23 +126,28 @@ function followPid(handle: Extract<ServerHandle, { kind: 'process' }>): RunningS
 export const processRuntime: ContainerRuntime = {
   kind: 'process',
 
-  async prepareImage(image: BuiltImage, program: 'train' | 'serve') {
+  async prepareImage(image: BuiltImage, program: ImageProgram) {
     await programCommand(image, program);
   },
 
   async train(request: TrainRequest) {
-    if (request.command)
+    const program = request.program ?? 'train';
+    // A program folder runs its own program: an entrypoint names a container's; a processing
+    // job's arguments are its program's.
+    if (request.command?.entrypoint || (request.command?.arguments && program === 'train'))
       throw new Error(
-        'ContainerEntrypoint and ContainerArguments need a container image: a program folder runs its own train program',
+        `ContainerEntrypoint${program === 'train' ? ' and ContainerArguments need' : ' needs'} a container image: a program folder runs its own ${program} program`,
       );
-    const command = await programCommand(request.image, 'train');
-    const child = startGroup(command.file, command.args, {
+    const command = await programCommand(request.image, program);
+    const child = startGroup(command.file, [...command.args, ...(request.command?.arguments ?? [])], {
       // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
       env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
     });
     forEachLine(child.all, request.log);
     const onAbort = () => void terminateGroup(child.pid as number, request.stopGraceSeconds ?? 120);
     request.signal?.addEventListener('abort', onAbort, { once: true });
+    // Stopped while it was being set up: an abort before the listener was there fires nothing.
+    if (request.signal?.aborted) onAbort();
     const result = await child;
     request.signal?.removeEventListener('abort', onAbort);
     return { exitCode: result.exitCode ?? (result.signal === 'SIGKILL' ? 137 : 143) };

@@ -1,5 +1,6 @@
 // The CloudWatch Logs calls over the local SageMaker's logs, answered as CloudWatch Logs answers
-// them: training jobs in /aws/sagemaker/TrainingJobs (one stream JOB/algo-1-EPOCH per job) and
+// them: training jobs in /aws/sagemaker/TrainingJobs (one stream JOB/algo-N-EPOCH per host),
+// processing jobs in /aws/sagemaker/ProcessingJobs (JOB/algo-1-EPOCH) and
 // endpoints in /aws/sagemaker/Endpoints/NAME (one stream per variant). DescribeLogGroups,
 // DescribeLogStreams, GetLogEvents (forward and backward tokens) and FilterLogEvents (what
 // `aws logs tail` uses: terms and quoted phrases as filter patterns).
@@ -18,6 +19,7 @@ export interface LogEvent {
 }
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
+export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 export const endpointLogGroup = (endpoint: string): string => `/aws/sagemaker/Endpoints/${endpoint}`;
 
 /** One log stream: where it belongs, when it began, and its events, oldest first. */

@@ -3,11 +3,10 @@
 // folder. A request becomes a record in training-job-record.ts (which also moves its status), and
 // training-job-runner.ts really runs it.
 
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { trainingHosts } from '../../runtimes/opt-ml.js';
-import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
   CreateTrainingJobRequest,
@@ -23,10 +22,10 @@ import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import { pathInside } from '../protocol/store-path.js';
 import { hasObjectsUnder, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
-import { JobLog } from './job-log.js';
+import type { JobLog } from './job-log.js';
+import { JobStore } from './job-store.js';
 import type { TagStore } from './tags.js';
 import {
   type CreateRequest,
@@ -109,50 +108,25 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
 };
 
 export class TrainingJobs {
-  /** Running jobs, by name: their live record (the one saved) and how to stop them. */
-  private readonly active = new Map<string, { job: TrainingJob; stop(reason: StopReason): void }>();
-  private readonly writes = new Map<string, Promise<void>>();
-  private creating: Promise<unknown> = Promise.resolve();
+  private readonly store: JobStore<TrainingJob, StopReason>;
 
-  constructor(private readonly options: TrainingJobsOptions) {}
-
-  private jobDir(name: string): string {
-    return pathInside(this.options.dir, name);
+  constructor(private readonly options: TrainingJobsOptions) {
+    this.store = new JobStore(options.dir, (job) => job.TrainingJobName);
   }
 
-  private async load(name: string): Promise<TrainingJob | undefined> {
-    const running = this.active.get(name);
-    if (running) return running.job;
-    try {
-      return JSON.parse(await readFile(join(this.jobDir(name), 'job.json'), 'utf8')) as TrainingJob;
-    } catch {
-      return undefined;
-    }
+  private load(name: string): Promise<TrainingJob | undefined> {
+    return this.store.load(name);
   }
 
-  /** Writes a job's record; writes to one job are serialised so that none is lost. */
   private save(job: TrainingJob): Promise<void> {
-    job.LastModifiedTime = epochSeconds();
-    const text = `${JSON.stringify(job, null, 2)}\n`;
-    const previous = this.writes.get(job.TrainingJobName) ?? Promise.resolve();
-    const next = previous.then(() =>
-      writeFileAtomic(join(this.jobDir(job.TrainingJobName), 'job.json'), text),
-    );
-    this.writes.set(
-      job.TrainingJobName,
-      next.catch(() => undefined),
-    );
-    return next;
+    return this.store.save(job);
   }
 
   /** Jobs a previous process was running cannot be followed any more: they failed. */
   async reconcile(): Promise<void> {
-    const names = await readdir(this.options.dir).catch(() => [] as string[]);
-    for (const name of names) {
-      const job = await this.load(name);
+    for (const job of await this.store.loadAll()) {
       if (
-        !job ||
-        this.active.has(name) ||
+        this.store.isActive(job.TrainingJobName) ||
         (job.TrainingJobStatus !== 'InProgress' && job.TrainingJobStatus !== 'Stopping')
       )
         continue;
@@ -167,12 +141,8 @@ export class TrainingJobs {
   operations(): Record<string, Operation> {
     return handlers<SageMakerOperations>(
       {
-        CreateTrainingJob: (input) => {
-          // One create at a time: two of one name at once would both find it free.
-          const created = this.creating.then(() => this.create(input));
-          this.creating = created.catch(() => undefined);
-          return created;
-        },
+        // One create at a time: two of one name at once would both find it free.
+        CreateTrainingJob: (input) => this.store.oneAtATime(() => this.create(input)),
         DescribeTrainingJob: (input) => this.describe(input.TrainingJobName),
         StopTrainingJob: (input) => this.stop(input.TrainingJobName),
         ListTrainingJobs: (input) => this.list(input),
@@ -197,7 +167,7 @@ export class TrainingJobs {
     const name = request.TrainingJobName;
     const arn = `arn:aws:sagemaker:${this.options.region}:${ACCOUNT}:training-job/${name.toLowerCase()}`;
     // Names are unique regardless of case, as on SageMaker (the ARN holds the lower-case name).
-    if ((await this.load(name)) || (await this.findByLowerCaseName(name.toLowerCase()))) {
+    if ((await this.load(name)) || (await this.store.findByLowerCaseName(name.toLowerCase()))) {
       throw inUse(
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
       );
@@ -221,7 +191,7 @@ export class TrainingJobs {
       CreationTime: now,
       LastModifiedTime: now,
     };
-    await mkdir(this.jobDir(name), { recursive: true });
+    await mkdir(this.store.jobDir(name), { recursive: true });
     await this.save(job);
     if (input.Tags) await this.options.tags?.add(arn, input.Tags);
     this.execute(job);
@@ -248,13 +218,7 @@ export class TrainingJobs {
   async arnExists(arn: string): Promise<boolean> {
     const resource = resourceOfArn(arn);
     if (resource?.kind !== 'training-job') return false;
-    return (await this.findByLowerCaseName(resource.name))?.TrainingJobArn === arn;
-  }
-
-  private async findByLowerCaseName(name: string): Promise<TrainingJob | undefined> {
-    const names = await this.jobNames();
-    const match = names.find((candidate) => candidate.toLowerCase() === name);
-    return match === undefined ? undefined : this.load(match);
+    return (await this.store.findByLowerCaseName(resource.name))?.TrainingJobArn === arn;
   }
 
   async describe(name: string): Promise<TrainingJob> {
@@ -274,15 +238,12 @@ export class TrainingJobs {
     job.TrainingJobStatus = 'Stopping';
     transition(job, 'Stopping', 'Stopping the training job');
     await this.save(job);
-    this.active.get(job.TrainingJobName)?.stop('Stopped');
+    this.store.stop(job.TrainingJobName, 'Stopped');
     return {};
   }
 
   async list(input: ListTrainingJobsRequest): Promise<ListTrainingJobsResponse> {
-    const names = await readdir(this.options.dir).catch(() => [] as string[]);
-    const jobs = (await Promise.all(names.map((name) => this.load(name)))).filter(
-      (job): job is TrainingJob => job !== undefined,
-    );
+    const jobs = await this.store.loadAll();
     const { page, NextToken } = listPage(
       jobs,
       input,
@@ -312,47 +273,34 @@ export class TrainingJobs {
    * for each of its hosts (algo-1, algo-2, …).
    */
   async logStreams(): Promise<LogStream[]> {
-    const jobs = await Promise.all((await this.jobNames()).map((name) => this.load(name)));
-    return jobs
-      .filter((job): job is TrainingJob => job !== undefined)
-      .flatMap((job) =>
-        trainingHosts(job.ResourceConfig.InstanceCount).map((host) => ({
-          group: TRAINING_LOG_GROUP,
-          name: `${job.TrainingJobName}/${host}-${Math.floor(job.CreationTime)}`,
-          creationTime: Math.floor(job.CreationTime * 1000),
-          events: () => this.logOf(job.TrainingJobName, host).read(),
-        })),
-      );
+    return (await this.store.loadAll()).flatMap((job) =>
+      trainingHosts(job.ResourceConfig.InstanceCount).map((host) => ({
+        group: TRAINING_LOG_GROUP,
+        name: `${job.TrainingJobName}/${host}-${Math.floor(job.CreationTime)}`,
+        creationTime: Math.floor(job.CreationTime * 1000),
+        events: () => this.logOf(job.TrainingJobName, host).read(),
+      })),
+    );
   }
 
   /** A host's log of the job (algo-1's holds the job's own lines), for the CloudWatch Logs calls. */
   logOf(name: string, host = 'algo-1'): JobLog {
-    return new JobLog(join(this.jobDir(name), host === 'algo-1' ? 'log.jsonl' : `log-${host}.jsonl`));
+    return this.store.logOf(name, host === 'algo-1' ? 'log.jsonl' : `log-${host}.jsonl`);
   }
 
-  async jobNames(): Promise<string[]> {
-    return readdir(this.options.dir).catch(() => [] as string[]);
-  }
-
-  /** Starts the job in the background; it is `active` until its final status is saved. */
+  /** Starts the job in the background; it is active until its final status is saved. */
   private execute(job: TrainingJob): void {
-    const controller = new AbortController();
-    let stoppedAs: StopReason | undefined;
-    const stop = (reason: StopReason) => {
-      stoppedAs ??= reason;
-      controller.abort();
-    };
-    this.active.set(job.TrainingJobName, { job, stop });
-    void runTrainingJob(job, {
-      mlDir: join(this.jobDir(job.TrainingJobName), 'opt-ml'),
-      scratch: join(this.jobDir(job.TrainingJobName), 'archives'),
-      logOf: (host) => this.logOf(job.TrainingJobName, host),
-      save: () => this.save(job),
-      options: this.options,
-      signal: controller.signal,
-      stoppedAs: () => stoppedAs,
-      stop,
-    }).finally(() => this.active.delete(job.TrainingJobName));
+    const name = job.TrainingJobName;
+    this.store.run(job, (controls) =>
+      runTrainingJob(job, {
+        mlDir: join(this.store.jobDir(name), 'opt-ml'),
+        scratch: join(this.store.jobDir(name), 'archives'),
+        logOf: (host) => this.logOf(name, host),
+        save: () => this.save(job),
+        options: this.options,
+        ...controls,
+      }),
+    );
   }
 
   /**
@@ -360,12 +308,11 @@ export class TrainingJobs {
    * away, which a re-attaching run takes as a reason to train again; only StopTrainingJob stops.
    */
   stopAll(): void {
-    for (const job of this.active.values()) job.stop('ServerStopped');
+    this.store.stopAll('ServerStopped');
   }
 
   /** Resolves when no job is running any more. */
-  async idle(): Promise<void> {
-    while (this.active.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    await Promise.all(this.writes.values());
+  idle(): Promise<void> {
+    return this.store.idle();
   }
 }

@@ -129,6 +129,8 @@ export const dockerRuntime: ContainerRuntime = {
     forEachLine(child.all, request.log);
     const onAbort = () => void stopContainer(name, request.stopGraceSeconds ?? 120);
     request.signal?.addEventListener('abort', onAbort, { once: true });
+    // Stopped while it was being set up: an abort before the listener was there fires nothing.
+    if (request.signal?.aborted) onAbort();
     const result = await child;
     request.signal?.removeEventListener('abort', onAbort);
     return { exitCode: result.exitCode ?? 143 };
@@ -228,7 +230,8 @@ export const dockerRuntime: ContainerRuntime = {
 };
 
 /**
- * `IMAGE train`, as SageMaker starts a training container, or what the job asked for instead:
+ * `IMAGE train`, as SageMaker starts a training container (`IMAGE`, a processing container), or
+ * what the job asked for instead:
  * `--entrypoint E0 IMAGE E1… A…` for ContainerEntrypoint (and ContainerArguments), `IMAGE A…` for
  * ContainerArguments alone.
  */
@@ -236,6 +239,8 @@ function trainCommand(request: TrainRequest): string[] {
   const { entrypoint = [], arguments: args = [] } = request.command ?? {};
   const [first, ...rest] = entrypoint;
   if (first !== undefined) return ['--entrypoint', first, imageRef(request.image), ...rest, ...args];
+  // A processing job runs the image's own ENTRYPOINT (and CMD, unless arguments replace it).
+  if (request.program === 'process') return [imageRef(request.image), ...args];
   return [imageRef(request.image), ...(args.length > 0 ? args : ['train'])];
 }
 
