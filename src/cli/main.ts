@@ -10,6 +10,7 @@ import type { CliIo } from './cli-io.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { graphCommand } from './commands/graph-command.js';
 import { initCommand } from './commands/init-command.js';
 import { localEnvCommand } from './commands/local-env-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
@@ -161,6 +162,14 @@ const COMMANDS: readonly CommandSpec[] = [
     options: 'pipeline',
     extra: withRefresh,
     run: ({ options, io, stages }) => statusCommand(options, io, stages),
+  },
+  {
+    name: 'graph',
+    description: 'the stages and what each needs, with what a run would do: as text, or --mermaid',
+    options: 'pipeline',
+    extra: (command) =>
+      command.option('--mermaid', 'print a Mermaid flowchart (for a README or a pull request)', false),
+    run: ({ options, io, stages }) => graphCommand(options, io, stages),
   },
   {
     name: 'doctor',
