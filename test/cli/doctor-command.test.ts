@@ -2,12 +2,19 @@
 // what to do and exit 1; a healthy setup exits 0. Registries and servers are on loopback ports,
 // so that no check sends anything off this machine.
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { newAccessKey } from '../../src/local-sagemaker/credentials.js';
+import { startLocalSageMaker } from '../../src/local-sagemaker/local-sagemaker.js';
 import { freePort } from '../../src/shared/free-port.js';
+import { AWS_CLI_ENV } from '../rig/aws-cli.js';
 import { requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { withProject } from '../rig/project.js';
+import { TEST_KEY } from '../rig/test-key.js';
 
 const yaml = (extra: string, runtime = 'process') => `name: doctor-check
 target: local
@@ -86,6 +93,40 @@ describe('pipeline doctor', () => {
         assert.equal(statusOf(report, 'docker'), 'ok');
       },
     );
+  });
+
+  it('finds whether the shared local SageMaker accepts this key pair', async () => {
+    const server = await startLocalSageMaker({
+      dataDir: await mkdtemp(join(tmpdir(), 'team-')),
+      keys: [TEST_KEY],
+    });
+    try {
+      const shared = `local:\n  endpoint: ${server.endpoint}\n  s3Endpoint: ${server.s3Endpoint}\n`;
+      await withProject({ ...FILES, 'pipeline.yaml': yaml(shared) }, async (project) => {
+        const check = async (env: Record<string, string>) => {
+          const result = await project.run(['doctor', '--json'], { real: true, env });
+          const report = JSON.parse(result.stdout) as Report;
+          assert.ok(report.checks, result.stdout + result.stderr);
+          return report.checks.find((c) => c.check === 'local SageMaker');
+        };
+        const accepted = await check(AWS_CLI_ENV);
+        assert.equal(accepted?.status, 'ok', accepted?.detail);
+        assert.match(
+          accepted?.detail ?? '',
+          /shared, at http:\/\/127\.0\.0\.1:\d+ \(region us-east-1\), and it accepts this key pair/,
+        );
+        const other = newAccessKey();
+        const refused = await check({
+          AWS_ACCESS_KEY_ID: other.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: other.secretAccessKey,
+        });
+        assert.equal(refused?.status, 'fail');
+        assert.match(refused?.detail ?? '', /refuses this key pair \(UnrecognizedClientException/);
+        assert.match(refused?.advice ?? '', /the pair its `pipeline local serve` was started with/);
+      });
+    } finally {
+      await server.close();
+    }
   });
 
   it('finds the shared local SageMaker’s port held by another program', async () => {

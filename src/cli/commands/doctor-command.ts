@@ -1,10 +1,8 @@
 // `pipeline doctor`: checks what a run of this pipeline needs, on this machine and at its target,
 // and says what to do about each problem. Exit 0 only when a run can work (warnings allowed).
-import type { PipelineConfig } from '../../engine/config/pipeline-config.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import type { CheckResult } from '../doctor/doctor-check.js';
-import type { AwsClients } from '../doctor/target-checks.js';
 import { loadForCommand, stateDirOf } from '../open-pipeline.js';
 import { type Paint, painter } from '../paint.js';
 
@@ -27,7 +25,9 @@ export async function doctorCommand(options: CommonOptions, io: CliIo): Promise<
   } else {
     const { awsRegion } = await import('../../sagemaker/aws-connection.js');
     const region = awsRegion(config);
-    results.push(...(await target.checkAws(config, region, () => awsClients(config, region))));
+    results.push(
+      ...(await target.checkAws(config, region, async () => target.awsClientsFor(config, region))),
+    );
   }
 
   const failed = results.filter((result) => result.status === 'fail').map((result) => result.check);
@@ -44,21 +44,6 @@ export async function doctorCommand(options: CommonOptions, io: CliIo): Promise<
       formatChecks(config.target, config.runtime, results, painter(Boolean(io.stdout.isTTY), io.env)),
     );
   return failed.length > 0 ? { reason: 'checks-failed', failed } : undefined;
-}
-
-async function awsClients(config: PipelineConfig, region: string | undefined): Promise<AwsClients> {
-  const [{ STSClient }, { IAMClient }, { createS3Client }, { RETRY_SETTINGS }] = await Promise.all([
-    import('@aws-sdk/client-sts'),
-    import('@aws-sdk/client-iam'),
-    import('../../sagemaker/s3-client.js'),
-    import('../../sagemaker/retry-policy.js'),
-  ]);
-  const settings = {
-    ...RETRY_SETTINGS,
-    region,
-    ...(config.aws.profile ? { profile: config.aws.profile } : {}),
-  };
-  return { sts: new STSClient(settings), iam: new IAMClient(settings), s3: createS3Client(settings) };
 }
 
 const MARK = { ok: '✔', warn: '!', fail: '✖', skip: '○' } as const;

@@ -3,23 +3,45 @@
 // credentials (STS GetCallerIdentity), the execution role (IAM GetRole) and the buckets (S3
 // HeadBucket), each failure with AWS's own reason and what to do.
 
-import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { HeadBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { PipelineConfig } from '../../engine/config/pipeline-config.js';
 import { awsErrorName, explainAwsError } from '../../sagemaker/explain-aws-error.js';
+import type { LocalSageMakerAccess } from '../../sagemaker/local-sagemaker-of.js';
+import { RETRY_SETTINGS } from '../../sagemaker/retry-policy.js';
+import { createS3Client } from '../../sagemaker/s3-client.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { type CheckResult, fail, ok, warn } from './doctor-check.js';
 
 export async function checkLocalSageMaker(config: PipelineConfig, stateDir: string): Promise<CheckResult> {
   const { findLocalSageMakerOf } = await import('../../sagemaker/local-sagemaker-of.js');
   if (config.local.endpoint) {
+    let shared: LocalSageMakerAccess | undefined;
     try {
-      const shared = await findLocalSageMakerOf(config, stateDir);
-      return ok('local SageMaker', `shared, at ${shared?.endpoint} (region ${shared?.region})`);
+      shared = await findLocalSageMakerOf(config, stateDir);
     } catch (error) {
       return fail('local SageMaker', (error as Error).message);
     }
+    if (!shared) return fail('local SageMaker', `no answer from ${config.local.endpoint}`);
+    const refused = await refusedCall(shared);
+    if (!refused)
+      return ok(
+        'local SageMaker',
+        `shared, at ${shared.endpoint} (region ${shared.region}), and it accepts this key pair`,
+      );
+    return KEY_REFUSED.has(refused.name)
+      ? fail(
+          'local SageMaker',
+          `the shared local SageMaker at ${shared.endpoint} refuses this key pair (${refused.name}: ${refused.message})`,
+          'export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as the pair its `pipeline local serve` was started with',
+        )
+      : fail(
+          'local SageMaker',
+          `the shared local SageMaker at ${shared.endpoint} or its S3 at ${shared.s3Endpoint} did not answer a call (${refused.name}: ${refused.message})`,
+          'point local.endpoint and local.s3Endpoint at the two URLs `pipeline local serve` prints',
+        );
   }
   const dataDir = pipelinePaths.localSageMaker(stateDir);
   const { findForegroundServe, findLocalDaemon } = await import('../../local-sagemaker/daemon.js');
@@ -33,6 +55,43 @@ export async function checkLocalSageMaker(config: PipelineConfig, stateDir: stri
       `stop it, or use it: local.endpoint ${foreground.endpoint} and local.s3Endpoint ${foreground.s3Endpoint}`,
     );
   return ok('local SageMaker', 'not running: the first stage that needs it starts it');
+}
+
+/** The answers of a SageMaker or an S3 that does not know or believe a key pair. */
+const KEY_REFUSED = new Set([
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+]);
+
+/** How a signed call to the shared local SageMaker and one to its S3 failed, if either did. */
+async function refusedCall(
+  shared: LocalSageMakerAccess,
+): Promise<{ name: string; message: string } | undefined> {
+  const settings = { region: shared.region, credentials: shared.credentials, maxAttempts: 1 };
+  const sagemaker = new SageMakerClient({ ...settings, endpoint: shared.endpoint });
+  const s3 = createS3Client({ ...settings, endpoint: shared.s3Endpoint, forcePathStyle: true });
+  try {
+    await sagemaker.send(new ListTrainingJobsCommand({ MaxResults: 1 }));
+    await s3.send(new ListBucketsCommand({}));
+    return undefined;
+  } catch (error) {
+    return { name: awsErrorName(error), message: (error as Error).message };
+  } finally {
+    sagemaker.destroy();
+    s3.destroy();
+  }
+}
+
+/** The clients the aws checks use, with the config's region and profile. */
+export function awsClientsFor(config: PipelineConfig, region: string | undefined): AwsClients {
+  const settings = {
+    ...RETRY_SETTINGS,
+    region,
+    ...(config.aws.profile ? { profile: config.aws.profile } : {}),
+  };
+  return { sts: new STSClient(settings), iam: new IAMClient(settings), s3: createS3Client(settings) };
 }
 
 export interface AwsClients {
