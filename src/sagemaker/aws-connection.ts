@@ -52,34 +52,40 @@ function clients(settings: ClientSettings, s3Endpoint?: string) {
     s3: createS3Client({ ...base, ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}) }),
   };
   const { profile } = settings;
-  if (profile) {
-    nameProfileInErrors(made.sagemaker, profile);
-    nameProfileInErrors(made.runtime, profile);
-    nameProfileInErrors(made.logs, profile);
-    nameProfileInErrors(made.ecr, profile);
-    nameProfileInErrors(made.s3, profile);
-  }
+  // A credentials failure names the profile: the SDK's own message does not.
+  if (profile) markAllErrors(made, { profile });
   return made;
 }
 
+function markAllErrors(
+  made: Omit<AwsConnection, 'target' | 'region' | 'localRegistry' | 'poll'>,
+  marks: Record<string, string>,
+): void {
+  markErrors(made.sagemaker, marks);
+  markErrors(made.runtime, marks);
+  markErrors(made.logs, marks);
+  markErrors(made.ecr, marks);
+  markErrors(made.s3, marks);
+}
+
 /**
- * A client made for a named profile marks its errors with it (`error.profile`), so that a
- * credentials failure can name the profile: the SDK's own message does not.
+ * A client whose errors carry `marks` (the profile it was made for, the shared local SageMaker it
+ * talks to), so that explainAwsError can say what the SDK's own message does not.
  */
-function nameProfileInErrors<Input extends object, Output extends object>(
+function markErrors<Input extends object, Output extends object>(
   client: { middlewareStack: MiddlewareStack<Input, Output> },
-  profile: string,
+  marks: Record<string, string>,
 ): void {
   client.middlewareStack.add(
     (next) => async (args) => {
       try {
         return await next(args);
       } catch (error) {
-        if (error && typeof error === 'object') Object.assign(error, { profile });
+        if (error && typeof error === 'object') Object.assign(error, marks);
         throw error;
       }
     },
-    { step: 'initialize', name: 'nameProfileInErrors' },
+    { step: 'initialize', name: `markErrors:${Object.keys(marks).join(',')}` },
   );
 }
 
@@ -111,10 +117,16 @@ async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnec
         : new StageError('cannot start the local SageMaker', error.message);
     });
     const region = facts.region;
+    const made = clients(
+      { region, endpoint: facts.endpoint, credentials: facts.credentials },
+      facts.s3Endpoint,
+    );
+    // A shared server is the team's: an error says so, and never to start it anew from here.
+    if (facts.shared) markAllErrors(made, { sharedLocalSageMaker: facts.endpoint });
     return {
       target: 'local',
       region,
-      ...clients({ region, endpoint: facts.endpoint, credentials: facts.credentials }, facts.s3Endpoint),
+      ...made,
       ...(facts.registry ? { localRegistry: facts.registry } : {}),
       // A server on this machine: polling it often costs nothing and shows a change at once
       // (from 200 ms growing to 1 s, an endpoint ready in 2 s was seen up to a second late).

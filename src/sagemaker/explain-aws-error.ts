@@ -61,9 +61,20 @@ export function explainAwsError(error: unknown, doing: string): StageError {
  * its S3) having stopped: say so, where its log is, and that `pipeline run` resumes.
  */
 function connectionRefused(error: unknown): ((doing: string) => StageError) | undefined {
-  const { code, address, port } = (error ?? {}) as { code?: string; address?: string; port?: number };
+  const { code, address, port, sharedLocalSageMaker } = (error ?? {}) as {
+    code?: string;
+    address?: string;
+    port?: number;
+    sharedLocalSageMaker?: string;
+  };
   if (code !== 'ECONNREFUSED') return undefined;
   const where = address ? `${address}:${port ?? ''}` : 'the service';
+  if (sharedLocalSageMaker)
+    return (doing) =>
+      new StageError(
+        `${doing} failed: the shared local SageMaker at ${sharedLocalSageMaker} stopped answering (nothing listens on ${where})`,
+        'It is the team’s `pipeline local serve` (local.endpoint): start it again, then run again; the run re-attaches to what it had started.',
+      );
   const local = address === '127.0.0.1' || address === '::1';
   return (doing) =>
     new StageError(

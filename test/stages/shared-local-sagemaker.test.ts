@@ -177,6 +177,29 @@ describe('a local SageMaker shared by two clones', () => {
     await clone.write({ 'pipeline.yaml': yamlFor() });
   });
 
+  it('says it is the shared server that stopped answering, and never to start it from here', async () => {
+    const [clone] = clones as [TestProject];
+    // Its S3 on a port where nothing listens (a server gone mid-run), the state this clone's own.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await clone.write({
+      'pipeline.yaml': `${pythonPipelineYaml('shared-gone')}local:\n  endpoint: ${server.endpoint}\n  s3Endpoint: ${closed}\n`,
+    });
+    const result = await clone.run(['run', '--to', 'upload'], { real: true, env: AWS_CLI_ENV });
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        `the shared local SageMaker at ${server.endpoint} stopped answering (nothing listens on 127.0.0.1:${new URL(closed).port})`,
+      ),
+      result.stderr,
+    );
+    assert.match(
+      result.stderr,
+      /It is the team’s `pipeline local serve` \(local\.endpoint\): start it again/,
+    );
+    assert.doesNotMatch(result.stderr, /server\.log/);
+    await clone.write({ 'pipeline.yaml': yamlFor() });
+  });
+
   it('destroys a clone’s endpoint on the shared server, and leaves the server running', async () => {
     const [clone] = clones as [TestProject];
     const destroyed = await clone.run(['destroy', '--yes', '--json'], { real: true, env: AWS_CLI_ENV });
