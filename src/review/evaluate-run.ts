@@ -13,7 +13,7 @@ import { readPredictions, readTruth, readValues } from './labels.js';
 import { renderMarkdownSummary } from './markdown-summary.js';
 import { HEADLINE_METRICS } from './metric-direction.js';
 import { computeMetrics, flatMetrics, type Metrics } from './metrics.js';
-import type { PreviousEvaluation } from './previous-evaluation.js';
+import { comparedWith, type PreviousEvaluation } from './previous-evaluation.js';
 import {
   computeRegressionMetrics,
   flatRegressionMetrics,
@@ -164,7 +164,19 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
   const { previous } = request;
   await writeFile(
     files.metrics,
-    `${JSON.stringify({ runId: request.runId, metrics: flat, detail: metrics, gates, passed: missed.length === 0 }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        runId: request.runId,
+        metrics: flat,
+        detail: metrics,
+        gates,
+        passed: missed.length === 0,
+        // What the deltas are measured from: the run's summary shows them without the history.
+        ...(previous ? { comparedWith: comparedWith(previous) } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
   await writeFile(
     files.report,

@@ -7,7 +7,7 @@ import type { PipelineState } from '../engine/state/pipeline-state.js';
 import type { RunRecord } from '../engine/state/run-record.js';
 import { pipelinePaths } from '../shared/pipeline-paths.js';
 import { HEADLINE_METRICS } from './metric-direction.js';
-import type { PreviousEvaluation } from './previous-evaluation.js';
+import type { ComparedWith } from './previous-evaluation.js';
 
 export interface Headline {
   /** The run whose evaluation this is. */
@@ -18,7 +18,7 @@ export interface Headline {
   /** The metrics shown, in order: the usual headline ones, then those the gates name. */
   metrics: [name: string, value: number][];
   /** Only for a fresh evaluation: what it is compared with. */
-  previous?: PreviousEvaluation;
+  previous?: ComparedWith;
   /** report.html, absolute. */
   report: string;
 }
@@ -27,6 +27,8 @@ interface SavedEvaluation {
   metrics: Record<string, number>;
   gates?: { metric: string; passed: boolean }[];
   passed?: boolean;
+  /** The evaluation's baseline, as evaluate found it in the history. */
+  comparedWith?: ComparedWith;
 }
 
 function shown(saved: SavedEvaluation): [string, number][] {
@@ -56,9 +58,7 @@ export async function headlineOf(
     const dir = pipelinePaths.runFiles(stateDir, record.id);
     const saved = await readSaved(join(dir, 'metrics.json'));
     if (!saved) return undefined;
-    // The history is read only when this run evaluated: a run with nothing to do stays quick.
-    const { previousEvaluation } = await import('./previous-evaluation.js');
-    const previous = await previousEvaluation(stateDir, record.id);
+    const previous = saved.comparedWith;
     return {
       runId: record.id,
       fresh: true,

@@ -15,6 +15,11 @@ export interface PreviousEvaluation {
   outcome: 'passed' | 'gates missed' | 'run failed';
 }
 
+/** What a run's metrics.json keeps of its baseline (`comparedWith`): the settings' changes aside. */
+export type ComparedWith = Omit<PreviousEvaluation, 'changes'>;
+
+export const comparedWith = ({ changes: _changes, ...kept }: PreviousEvaluation): ComparedWith => kept;
+
 export async function previousEvaluation(
   stateDir: string,
   runId: string,

@@ -39,8 +39,19 @@ import {
 } from '../rig/local-sagemaker.js';
 import { waitFor } from '../rig/project.js';
 
-const jobRequest = (name: string, hyperparameters: Record<string, string>, maxRuntimeSeconds = 600) =>
-  trainingJobRequest({ name, data: 's3://jobs-bucket/data/training/', hyperparameters, maxRuntimeSeconds });
+/** A job on the example's data; `image` a program folder of the test's own, by path. */
+const jobRequest = (
+  name: string,
+  hyperparameters: Record<string, string>,
+  { maxRuntimeSeconds = 600, image }: { maxRuntimeSeconds?: number; image?: string } = {},
+) =>
+  trainingJobRequest({
+    name,
+    data: 's3://jobs-bucket/data/training/',
+    hyperparameters,
+    maxRuntimeSeconds,
+    ...(image ? { image: pathToFileURL(image).href } : {}),
+  });
 
 describe('local SageMaker training jobs, through the AWS SDK', () => {
   let rig: LocalRig;
@@ -126,7 +137,9 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
   });
 
   it('stops a job at MaxRuntimeInSeconds, keeping the model trained so far', async () => {
-    await rig.sagemaker.send(new CreateTrainingJobCommand(jobRequest('job-slow', { epochs: '100000' }, 3)));
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand(jobRequest('job-slow', { epochs: '100000' }, { maxRuntimeSeconds: 3 })),
+    );
     const job = await waitForJob(rig.sagemaker, 'job-slow');
     assert.equal(job.TrainingJobStatus, 'Stopped');
     assert.equal(job.SecondaryStatus, 'MaxRuntimeExceeded');
@@ -172,12 +185,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
   });
 
   it('fails a job whose image cannot be had while it is Starting, as a ClientError', async () => {
-    const request = jobRequest('job-no-image', {});
-    request.AlgorithmSpecification = {
-      ...request.AlgorithmSpecification,
-      TrainingImage: pathToFileURL(rig.project.path('no-such-image')).href,
-      TrainingInputMode: 'File',
-    };
+    const request = jobRequest('job-no-image', {}, { image: rig.project.path('no-such-image') });
     await rig.sagemaker.send(new CreateTrainingJobCommand(request));
     const created = await rig.sagemaker.send(
       new DescribeTrainingJobCommand({ TrainingJobName: 'job-no-image' }),
@@ -510,14 +518,10 @@ const wait = setInterval(() => {
       { mode: 0o755 },
     );
     await putObjects(rig.s3, 'jobs-bucket', { 'checkpoints/previous.txt': 'from an earlier job' });
-    const request = jobRequest('job-checkpoints', {});
+    const request = jobRequest('job-checkpoints', {}, { image });
     await rig.sagemaker.send(
       new CreateTrainingJobCommand({
         ...request,
-        AlgorithmSpecification: {
-          ...request.AlgorithmSpecification,
-          TrainingImage: pathToFileURL(image).href,
-        } as never,
         CheckpointConfig: { S3Uri: 's3://jobs-bucket/checkpoints/', LocalPath: '/opt/ml/checkpoints' },
       }),
     );
@@ -575,17 +579,13 @@ console.log('files: ' + readdirSync(dir, { recursive: true, withFileTypes: true 
       'manifests/missing.json': JSON.stringify([{ prefix: 's3://jobs-bucket/manifested/' }, 'gone.csv']),
     });
     const run = async (name: string, manifest: string) => {
-      const request = jobRequest(name, {});
+      const request = jobRequest(name, {}, { image });
       const channel = request.InputDataConfig?.[0] as NonNullable<
         CreateTrainingJobCommandInput['InputDataConfig']
       >[number];
       await rig.sagemaker.send(
         new CreateTrainingJobCommand({
           ...request,
-          AlgorithmSpecification: {
-            ...request.AlgorithmSpecification,
-            TrainingImage: pathToFileURL(image).href,
-          } as never,
           InputDataConfig: [
             {
               ...channel,

@@ -48,7 +48,7 @@ export async function doctorCommand(options: CommonOptions, io: CliIo): Promise<
 
 const MARK = { ok: '✔', warn: '!', fail: '✖', skip: '○' } as const;
 
-export function formatChecks(
+function formatChecks(
   target: string,
   runtime: string,
   results: readonly CheckResult[],

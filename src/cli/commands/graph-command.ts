@@ -70,7 +70,7 @@ interface GraphNode {
 }
 
 /** A Mermaid flowchart: an edge from each need, stages that would run in amber, the others green. */
-export function mermaidOf(nodes: readonly GraphNode[]): string {
+function mermaidOf(nodes: readonly GraphNode[]): string {
   // Mermaid's ids are words: a stage's id is its place, its label its name.
   const id = (name: string) => `s${nodes.findIndex((node) => node.name === name)}`;
   const label = (text: string) => text.replaceAll('"', '#quot;');

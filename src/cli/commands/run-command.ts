@@ -130,9 +130,9 @@ export async function runCommand(
       writeLine(io.stdout, '');
       writeLine(io.stdout, formatRunSummary(outcome.record, paint));
       // What a user wants after every run, which scrolled by in the middle of the output.
-      const after = await readState(stateDir, loaded.config.name);
+      // The run kept the state it wrote in state.value: no need to read it again.
       const { headlineOf } = await import('../../review/headline.js');
-      const headline = after.ok ? await headlineOf(outcome.record, after.value, stateDir) : undefined;
+      const headline = await headlineOf(outcome.record, state.value, stateDir);
       if (headline) {
         const cwd = io.cwd ?? process.cwd();
         writeLine(io.stdout, '');

@@ -5,7 +5,9 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { PipelineConfig } from '../../engine/config/pipeline-config.js';
 import { baseImageAdvice, baseImagesOf } from '../../runtimes/docker/base-image.js';
+import { dockerEngineVersion } from '../../runtimes/docker/docker-cli.js';
 import { httpRequest } from '../../shared/http-request.js';
+import { isLoopback } from '../../shared/service-url.js';
 import { type CheckResult, fail, ok, skip, warn } from './doctor-check.js';
 
 const REQUIRED_NODE = 20;
@@ -37,9 +39,9 @@ export async function checkDocker(
 ): Promise<{ results: CheckResult[]; engine: boolean }> {
   if (config.runtime === 'process')
     return { results: [skip('docker', 'runtime: process runs the programs without docker')], engine: false };
-  const version = await dockerSays(['version', '--format', '{{.Server.Version}}']);
+  const version = await dockerEngineVersion(15_000);
   if (!version.ok) {
-    const reason = version.text.split('\n').at(-1) || 'no answer';
+    const { reason } = version;
     return {
       results: [
         config.runtime === 'docker'
@@ -58,7 +60,7 @@ export async function checkDocker(
     };
   }
   const driver = await dockerSays(['info', '--format', '{{.Driver}}']);
-  const results = [ok('docker', `engine ${version.text}`)];
+  const results = [ok('docker', `engine ${version.version}`)];
   if (driver.ok && driver.text === 'vfs')
     results.push(
       warn(
@@ -101,15 +103,12 @@ export async function checkBaseImages(config: PipelineConfig, projectDir: string
   return results;
 }
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
-
 /** local.registry: a registry answers there (checked on this machine's loopback only). */
 export async function checkRegistry(config: PipelineConfig): Promise<CheckResult[]> {
   const registry = config.local.registry;
   if (config.target !== 'local' || !registry) return [];
   const host = registry.replace(/:\d+$/, '');
-  if (!LOOPBACK.test(host))
-    return [skip('local registry', `${registry} is not on this machine: not checked`)];
+  if (!isLoopback(host)) return [skip('local registry', `${registry} is not on this machine: not checked`)];
   const answer = await httpRequest(`http://${registry}/v2/`, { timeoutMs: 5000 }).catch(
     (error: Error) => error,
   );

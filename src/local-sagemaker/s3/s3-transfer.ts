@@ -190,3 +190,19 @@ export async function downloadManifest(
   });
   return mine.length;
 }
+
+/**
+ * A job's input into dir: the objects under an S3 prefix, or those a manifest file names (its
+ * copy kept in `scratch`); `shard` the host's share of them.
+ */
+export function downloadInput(
+  objects: StoredObjects,
+  source: { S3Uri: string; S3DataType?: string },
+  dir: string,
+  scratch: string,
+  shard?: Shard,
+): Promise<number> {
+  return source.S3DataType === 'ManifestFile'
+    ? downloadManifest(objects, source.S3Uri, dir, scratch, shard)
+    : downloadPrefix(objects, source.S3Uri, dir, shard);
+}

@@ -157,13 +157,12 @@ export class Hosting {
         }
         // One server per instance, started together; a serverless variant's provisioned one.
         const count = variant.ServerlessConfig ? 1 : (variant.InitialInstanceCount ?? 1);
-        const servers = await Promise.allSettled(
-          Array.from({ length: count }, (_, slot) => this.servers.start(serving, { imageReady: true, slot })),
+        const running = await this.servers.startInstances(
+          serving,
+          Array.from({ length: count }, (_, slot) => slot),
+          { imageReady: true },
         );
-        for (const result of servers) if (result.status === 'fulfilled') started.push(result.value);
-        const failed = servers.find((result) => result.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
-        const running = servers.map((result) => (result as PromiseFulfilledResult<RunningServer>).value);
+        started.push(...running);
         for (const server of running) this.watch(server, endpointName, serving.name);
         variants.push({ ...serving, servers: running.map((server) => server.handle) });
       }
@@ -309,25 +308,27 @@ export class Hosting {
       await Promise.all(removed.map((handle) => this.servers.stop(handle)));
       return undefined;
     }
-    const results = await Promise.allSettled(
-      Array.from({ length: count - current }, (_, index) =>
-        this.servers.start(variant, { slot: current + index }),
-      ),
-    );
-    const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failed = results.find((result) => result.status === 'rejected');
+    let started: RunningServer[];
+    try {
+      started = await this.servers.startInstances(
+        variant,
+        Array.from({ length: count - current }, (_, index) => current + index),
+      );
+    } catch (error) {
+      return (error as Error).message;
+    }
     let added = false;
-    if (!failed)
-      await this.store.update<Endpoint>('endpoints', name, (latest) => {
-        const same = inDeployment(latest);
-        if (!same) return undefined;
-        same.servers.push(...started.map((server) => server.handle));
-        added = true;
-        return latest;
-      });
+    await this.store.update<Endpoint>('endpoints', name, (latest) => {
+      const same = inDeployment(latest);
+      if (!same) return undefined;
+      same.servers.push(...started.map((server) => server.handle));
+      added = true;
+      return latest;
+    });
+    // The endpoint was deleted or redeployed meanwhile: the new servers serve nobody.
     if (!added) {
       await Promise.all(started.map((server) => server.stop(5)));
-      return failed ? ((failed as PromiseRejectedResult).reason as Error).message : undefined;
+      return undefined;
     }
     for (const server of started) this.watch(server, name, variantName);
     return undefined;

@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type { DescribeProcessingJobResponse } from '../generated/sagemaker-wire.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import { downloadManifest, downloadPrefix, type StoredObjects, uploadFolder } from '../s3/s3-transfer.js';
+import { downloadInput, type StoredObjects, uploadFolder } from '../s3/s3-transfer.js';
 import type { JobLog } from './job-log.js';
 import { imageFor } from './training-job-runner.js';
 
@@ -51,14 +51,7 @@ export async function runProcessingJob(job: ProcessingJob, run: ProcessingRun): 
       if (!s3Input) continue;
       // CreateProcessingJob refuses an input or output without its LocalPath.
       const target = hostPathOf(mlDir, s3Input.LocalPath as string);
-      if (s3Input.S3DataType === 'ManifestFile')
-        await downloadManifest(
-          options.objects,
-          s3Input.S3Uri,
-          target,
-          join(run.scratch, 'manifests', input.InputName),
-        );
-      else await downloadPrefix(options.objects, s3Input.S3Uri, target);
+      await downloadInput(options.objects, s3Input, target, join(run.scratch, 'manifests', input.InputName));
     }
     for (const output of job.ProcessingOutputConfig?.Outputs ?? [])
       if (output.S3Output)

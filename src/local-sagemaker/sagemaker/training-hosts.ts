@@ -13,7 +13,7 @@ import {
   writeInputDataConfig,
   writeResourceConfig,
 } from '../../runtimes/opt-ml.js';
-import { downloadManifest, downloadPrefix, type StoredObjects } from '../s3/s3-transfer.js';
+import { downloadInput, type StoredObjects } from '../s3/s3-transfer.js';
 import type { TrainingJob } from './training-job-record.js';
 
 export interface TrainingHost {
@@ -51,15 +51,13 @@ export async function prepareHost(
       S3DataDistributionType === 'ShardedByS3Key' && hostNames.length > 1
         ? { index: host.index, count: hostNames.length }
         : undefined;
-    if (S3DataType === 'ManifestFile')
-      await downloadManifest(
-        objects,
-        S3Uri,
-        target,
-        join(scratch, 'manifests', host.name, channel.ChannelName),
-        shard,
-      );
-    else await downloadPrefix(objects, S3Uri, target, shard);
+    await downloadInput(
+      objects,
+      { S3Uri, S3DataType },
+      target,
+      join(scratch, 'manifests', host.name, channel.ChannelName),
+      shard,
+    );
   }
   await writeInputDataConfig(
     host.mlDir,

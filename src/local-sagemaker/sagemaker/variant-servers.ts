@@ -80,6 +80,23 @@ export class VariantServers {
     return server;
   }
 
+  /**
+   * The servers of several of a variant's instances (their slots), started together: all of them,
+   * or none (those that started are stopped, and the first failure is thrown).
+   */
+  async startInstances(
+    variant: ServingVariant,
+    slots: readonly number[],
+    { imageReady = false }: { imageReady?: boolean } = {},
+  ): Promise<RunningServer[]> {
+    const results = await Promise.allSettled(slots.map((slot) => this.start(variant, { imageReady, slot })));
+    const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (!failed) return started;
+    await Promise.all(started.map((server) => server.stop(5)));
+    throw failed.reason;
+  }
+
   /** The server this process follows for a handle, or one found again by the handle. */
   async find(handle: ServerHandle): Promise<RunningServer | undefined> {
     const tracked = this.servers.find((server) => sameServer(server.handle, handle));

@@ -4,14 +4,25 @@ import { execa } from 'execa';
 import { StageError } from '../../shared/errors.js';
 import { type LoggedOptions, runLogged } from '../run-logged.js';
 
-/** True when a docker engine answers within the timeout. */
-export async function dockerEngineAnswers(timeoutMs = 5000): Promise<boolean> {
+/** The docker engine's version, or why none answered within the timeout (docker's last line). */
+export async function dockerEngineVersion(
+  timeoutMs = 5000,
+): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
   const result = await execa('docker', ['version', '--format', '{{.Server.Version}}'], {
     reject: false,
     timeout: timeoutMs,
     stdin: 'ignore',
-  }).catch(() => undefined);
-  return result?.exitCode === 0;
+    all: true,
+  }).catch((error: Error) => ({ exitCode: 1, all: error.message }));
+  const text = String(result.all ?? '').trim();
+  return result.exitCode === 0
+    ? { ok: true, version: text }
+    : { ok: false, reason: text.split('\n').at(-1) || 'no answer' };
+}
+
+/** True when a docker engine answers within the timeout. */
+export async function dockerEngineAnswers(timeoutMs = 5000): Promise<boolean> {
+  return (await dockerEngineVersion(timeoutMs)).ok;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape codes is the point.
