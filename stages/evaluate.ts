@@ -8,11 +8,23 @@ import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readInvokeOutputs } from './invoke.js';
 import { readTrainOutputs } from './train.js';
 
+/** A file evaluate wrote (its path relative to the project), from its recorded outputs. */
+const reportFile = (outputs: StageOutputs, name: string): string | undefined => {
+  const files = outputs[REPORT_KEY];
+  const path = files && typeof files === 'object' && !Array.isArray(files) ? files[name] : undefined;
+  return typeof path === 'string' ? path : undefined;
+};
+
 export const evaluate: Stage = {
   name: 'evaluate',
   description: 'score the predictions against the ground truth',
   needs: ['train', 'invoke'],
   version: 2,
+  outs: {
+    metrics: (outputs) => reportFile(outputs, 'metrics'),
+    report: (outputs) => reportFile(outputs, 'report'),
+    summary: (outputs) => reportFile(outputs, 'summary'),
+  },
   inputs: (config) => ({
     config: {
       evaluate: config.evaluate,

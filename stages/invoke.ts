@@ -17,6 +17,12 @@ export const invoke: Stage = {
   name: 'invoke',
   description: 'send the evaluation data to the endpoint',
   needs: ['deploy'],
+  outs: {
+    predictions: (outputs) => {
+      const file = readInvokeOutputs(outputs).report?.predictionsFile;
+      return typeof file === 'string' ? file : undefined;
+    },
+  },
   version: 3,
   inputs: (config) => ({
     config: { invoke: config.invoke, 'evaluate.labelColumn': config.evaluate?.labelColumn },

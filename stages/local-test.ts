@@ -5,6 +5,7 @@
 import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
+import { localChannels } from '../src/engine/graph/stage-graph.js';
 import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
 import { readEvaluationData } from '../src/review/evaluation-data.js';
 import {
@@ -39,7 +40,7 @@ async function prepareJobFolder(ctx: StageContext, jobDir: string): Promise<void
       await readFile(join(optMl.config(jobDir), 'hyperparameters.json'), 'utf8').catch(() => '{}'),
     );
   } else {
-    for (const [channel, settings] of Object.entries(data))
+    for (const [channel, settings] of Object.entries(localChannels(ctx.config)))
       await cp(resolve(ctx.projectDir, settings.path), optMl.channel(jobDir, channel), { recursive: true });
     await writeInputDataConfig(
       jobDir,
@@ -141,7 +142,7 @@ export const localTest: Stage = {
     files: [
       ...(config.localTest.context !== undefined
         ? [{ path: config.localTest.context, exclude: ['model', 'output'] }]
-        : Object.values(config.data).map((channel) => ({ path: channel.path }))),
+        : Object.values(localChannels(config)).map((channel) => ({ path: channel.path }))),
       ...(sampleDataPath(config) ? [{ path: sampleDataPath(config) as string }] : []),
     ],
   }),

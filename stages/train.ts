@@ -1,11 +1,21 @@
 // train: a SageMaker training job on the pushed image and the uploaded channels; its name is
 // saved before the wait so that an interrupted run re-attaches to the same job.
 import { join, relative } from 'node:path';
-import { LEFT_RUNNING_KEY, REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
+import { processingSourceOf } from '../src/engine/graph/stage-graph.js';
+import {
+  LEFT_RUNNING_KEY,
+  REPORT_KEY,
+  type Stage,
+  type StageContext,
+  type StageOutputs,
+} from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readPushOutputs } from './push.js';
 import { readUploadOutputs } from './upload.js';
+import { readUserOuts } from './user-stage.js';
 
 /** What train records: the job, its model artifact, the image it ran, its final metrics. */
 export const readTrainOutputs = outputReader('train', {
@@ -15,6 +25,32 @@ export const readTrainOutputs = outputReader('train', {
   report: 'object?',
 });
 export type TrainOutputs = ReturnType<typeof readTrainOutputs>;
+
+/**
+ * Each channel's S3 prefix: where upload sent it, or, for a channel that reads a processing job's
+ * output, where that job left it (read there, not downloaded and sent again).
+ */
+function channelUrisOf(
+  config: PipelineConfig,
+  uploaded: Record<string, { s3Uri: string }>,
+  upstream: StageContext['upstream'],
+): Record<string, string> {
+  const uris: Record<string, string> = {};
+  for (const [name, channel] of Object.entries(config.data)) {
+    const source = processingSourceOf(config, channel);
+    const s3Uri = source
+      ? readUserOuts(source.stage, upstream[source.stage])[source.out]?.s3Uri
+      : uploaded[name]?.s3Uri;
+    if (s3Uri === undefined)
+      throw new StageError(
+        source
+          ? `${source.stage} recorded no output ${source.out}: run \`pipeline run --from ${source.stage}\``
+          : `upload recorded no channel ${name}: run \`pipeline run --from upload\``,
+      );
+    uris[name] = s3Uri;
+  }
+  return uris;
+}
 
 export const train: Stage = {
   name: 'train',
@@ -43,7 +79,7 @@ export const train: Stage = {
       connection,
       config: ctx.config,
       imageUri,
-      channelUris: Object.fromEntries(Object.entries(uploaded.channels).map(([name, c]) => [name, c.s3Uri])),
+      channelUris: channelUrisOf(ctx.config, uploaded.channels, ctx.upstream),
       bucket: uploaded.bucket,
       ...(typeof resumeJobName === 'string' ? { resumeJobName } : {}),
       saveJobName: (jobName) =>

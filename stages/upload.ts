@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { uploadedChannels } from '../src/engine/graph/stage-graph.js';
 import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
 import type { Receipts } from '../src/sagemaker/channel-receipts.js';
@@ -38,12 +39,12 @@ export const upload: Stage = {
   inputs: (config) => ({
     config: {
       target: config.target,
-      data: config.data,
+      data: uploadedChannels(config),
       'aws.region': config.aws.region,
       'aws.bucket': config.aws.bucket,
       'aws.prefix': dataPrefixOf(config),
     },
-    files: Object.values(config.data).map((channel) => ({ path: channel.path })),
+    files: Object.values(uploadedChannels(config)).map((channel) => ({ path: channel.path })),
   }),
   drift: async ({ config, projectDir, stateDir, outputs, mayStart }) => {
     const { channels, bucket } = readUploadOutputs(outputs);
@@ -57,7 +58,7 @@ export const upload: Stage = {
       {},
     );
     for (const [name, { s3Uri }] of Object.entries(channels)) {
-      const channel = config.data[name];
+      const channel = uploadedChannels(config)[name];
       if (!channel) continue;
       const prefix = s3Uri.slice(`s3://${bucket}/`.length);
       const receipt = receipts[receiptId(bucket, prefix, join(projectDir, channel.path))];
@@ -78,7 +79,7 @@ export const upload: Stage = {
       connection,
       bucket,
       prefix: dataPrefixOf(config),
-      channels: config.data,
+      channels: uploadedChannels(config),
       projectDir: ctx.projectDir,
       manifestFile: pipelinePaths.uploadManifest(ctx.stateDir, config.target),
       createBucket: config.target === 'local',

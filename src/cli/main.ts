@@ -147,6 +147,10 @@ const COMMANDS: readonly CommandSpec[] = [
           '--lock-timeout <duration>',
           'wait up to this long (30s, 5m) for a lock another run holds',
           '0',
+        )
+        .option(
+          '--jobs <n>',
+          "how many of your stages may run at once beside the built-in ones (default: this machine's cores)",
         ),
     run: ({ options, io, stages, argv }) => runCommand(options, io, stages, argv),
   },

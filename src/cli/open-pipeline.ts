@@ -2,7 +2,12 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { userStage } from '../../stages/index.js';
 import { type ConfigErrors, type LoadedConfig, loadConfig } from '../engine/config/load-config.js';
+import type { PipelineConfig } from '../engine/config/pipeline-config.js';
+import { checkStageGraph } from '../engine/graph/check-graph.js';
+import { composeStages } from '../engine/graph/compose-stages.js';
+import { type BuiltInFacts, resolveChannelPaths } from '../engine/graph/stage-graph.js';
 import { stageConfigDiagnostics } from '../engine/plan/check-stage-config.js';
 import { FileHasher } from '../engine/plan/file-hasher.js';
 import { loadSecretKey, SecretDigester } from '../engine/plan/secret-digest.js';
@@ -17,7 +22,10 @@ import type { CliIo, CommonOptions } from './cli-io.js';
 import { pullState, stateBackendOf } from './state-backend-of.js';
 
 export interface OpenPipeline {
+  /** With each data channel that reads a user stage's out given that out's local path. */
   loaded: LoadedConfig;
+  /** The built-in stages with the user's own (pipeline.yaml's `stages:`), in the order they are planned. */
+  stages: readonly Stage[];
   stateDir: string;
   /** Where the state truly lives; stateDir is its working copy, pulled before the state was read. */
   backend: StateBackend;
@@ -34,8 +42,24 @@ export const stateDirOf = (loaded: LoadedConfig): string => stateDirIn(loaded.pr
 
 const cacheFile = pipelinePaths.cache;
 
-export function loadForCommand(options: CommonOptions, io: CliIo, onlyWhereSettings = false) {
+/** What the config check needs to know of the built-in stages (their names, needs and outs). */
+export const builtInFacts = (stages: readonly Stage[]): BuiltInFacts[] =>
+  stages.map((stage) => ({ name: stage.name, needs: stage.needs, outNames: Object.keys(stage.outs ?? {}) }));
+
+/** Loads the config; given the built-in stages, its graph of stages is checked against them. */
+export function loadForCommand(
+  options: CommonOptions,
+  io: CliIo,
+  onlyWhereSettings = false,
+  stages?: readonly Stage[],
+) {
   return loadConfig({
+    ...(stages
+      ? {
+          extraChecks: (config: PipelineConfig, projectDir: string) =>
+            checkStageGraph(config, projectDir, builtInFacts(stages)),
+        }
+      : {}),
     onlyWhereSettings,
     file: options.file,
     parseCacheFile: cacheFile(stateDirIn(dirname(resolve(options.file))), 'parsed-config.v8'),
@@ -76,10 +100,25 @@ export async function stageConfigErrors(
 export async function openPipeline(
   options: CommonOptions,
   io: CliIo,
+  builtIns: readonly Stage[],
   { createSecretKey = false, onlyWhereSettings = false } = {},
 ): Promise<OpenResult> {
-  const loaded = await loadForCommand(options, io, onlyWhereSettings);
-  if (!loaded.ok) return { ok: false, error: { reason: 'config', errors: loaded.error } };
+  // A command that only needs to know where the resources are (destroy) is not stopped by a
+  // broken graph of stages, and runs none of them.
+  const checked = await loadForCommand(
+    options,
+    io,
+    onlyWhereSettings,
+    onlyWhereSettings ? undefined : builtIns,
+  );
+  if (!checked.ok) return { ok: false, error: { reason: 'config', errors: checked.error } };
+  const loaded = {
+    ok: true as const,
+    value: { ...checked.value, config: resolveChannelPaths(checked.value.config) },
+  };
+  const stages = onlyWhereSettings
+    ? builtIns
+    : composeStages(builtIns, loaded.value.config, userStage(builtIns));
   const stateDir = stateDirOf(loaded.value);
   const backend = await stateBackendOf(loaded.value.config, stateDir);
   await pullState(backend, io.stderr);
@@ -94,6 +133,6 @@ export async function openPipeline(
   const secrets = new SecretDigester(key, loaded.value.secrets);
   return {
     ok: true,
-    value: { loaded: loaded.value, stateDir, backend, state: state.value, hasher, secrets },
+    value: { loaded: loaded.value, stages, stateDir, backend, state: state.value, hasher, secrets },
   };
 }

@@ -74,6 +74,8 @@ export interface DriftContext {
   stateDir: string;
   /** The outputs of the stage's last success. */
   outputs: StageOutputs;
+  /** The engine's file hasher: to see whether a file the stage made has changed since. */
+  files: FileHasher;
   /**
    * `run` may start what the check needs (the local SageMaker); `plan` and `status` only look,
    * and skip the check when it is not running.
@@ -86,6 +88,18 @@ export interface Stage {
   description: string;
   /** Stages whose outputs this one reads; they come earlier in the pipeline. */
   needs: readonly string[];
+  /**
+   * Stages that must have ended before this one starts although it reads nothing of theirs (the
+   * built-in stages run one after another): order only, not part of the fingerprint.
+   */
+  after?: readonly string[];
+  /**
+   * Files of its outputs that user stages may read as NAME.OUT (`evaluate.metrics`): each finds
+   * the file's path, relative to the project folder, in the outputs of the stage's last success.
+   */
+  outs?: Readonly<Record<string, (outputs: StageOutputs) => string | undefined>>;
+  /** Defined in pipeline.yaml's `stages:` rather than by the tool. */
+  userDefined?: boolean;
   /** Bump when the stage's behaviour changes, so that results of the old behaviour go stale. */
   version: number;
   inputs(config: PipelineConfig): StageInputs;

@@ -22,6 +22,8 @@ export interface RunEntry {
   status: RecordedStatus | 'killed';
   /** The flat metrics of this run's evaluation, if it evaluated. */
   metrics?: Record<string, number>;
+  /** Of those, the ones user stages wrote (their `metrics` files): shown as columns of their own. */
+  userMetrics?: Record<string, number>;
   gatesPassed?: boolean;
 }
 
@@ -30,19 +32,44 @@ export async function loadRuns(stateDir: string): Promise<Result<RunEntry[], Dam
   if (!records.ok) return records;
   const entries = await Promise.all(
     records.value.map(async (record): Promise<RunEntry> => {
+      const own = userStageMetrics(record);
       try {
         const file = join(runsDir(stateDir), record.id, 'metrics.json');
         const saved = JSON.parse(await readFile(file, 'utf8')) as {
           metrics: Record<string, number>;
           passed: boolean;
         };
-        return { record, status: statusOf(record), metrics: saved.metrics, gatesPassed: saved.passed };
+        return {
+          record,
+          status: statusOf(record),
+          metrics: { ...saved.metrics, ...own },
+          ...(own ? { userMetrics: own } : {}),
+          gatesPassed: saved.passed,
+        };
       } catch {
-        return { record, status: statusOf(record) };
+        return { record, status: statusOf(record), ...(own ? { metrics: own, userMetrics: own } : {}) };
       }
     }),
   );
   return { ok: true, value: entries };
+}
+
+/**
+ * The metrics user stages wrote in this run (their `metrics` files, as each stage recorded them):
+ * a business metric beside accuracy in `runs`, `show` and `diff`.
+ */
+function userStageMetrics(record: RunRecord): Record<string, number> | undefined {
+  let found: Record<string, number> | undefined;
+  for (const stage of Object.values(record.stages)) {
+    const metrics = stage.outputs?.userMetrics;
+    if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) continue;
+    for (const [name, value] of Object.entries(metrics))
+      if (typeof value === 'number') {
+        found ??= {};
+        found[name] = value;
+      }
+  }
+  return found;
 }
 
 export type RunLookup = { ok: true; run: RunEntry } | { ok: false; message: string };

@@ -1,5 +1,6 @@
-// Follows a training job's CloudWatch log streams (one per instance, `JOB/algo-N-...`), handing
+// Follows a training or processing job's CloudWatch log streams (one per instance, `JOB/algo-N-...`), handing
 // each new line over once. Reading logs is a nicety: a failure to read them never fails the job.
+import { appendFile } from 'node:fs/promises';
 import {
   type CloudWatchLogsClient,
   DescribeLogStreamsCommand,
@@ -8,7 +9,11 @@ import {
 import { isNotFound } from './aws-errors.js';
 import { awsErrorName } from './explain-aws-error.js';
 
-const LOG_GROUP = '/aws/sagemaker/TrainingJobs';
+/** Where SageMaker writes each kind of job's log. */
+export const JOB_LOG_GROUPS = {
+  training: '/aws/sagemaker/TrainingJobs',
+  processing: '/aws/sagemaker/ProcessingJobs',
+} as const;
 
 export class JobLogStream {
   private readonly tokens = new Map<string, string | undefined>();
@@ -19,13 +24,17 @@ export class JobLogStream {
     private readonly jobName: string,
     private readonly onLine: (line: string, stream: string) => void,
     private readonly warn: (line: string) => void,
+    private readonly logGroup: string = JOB_LOG_GROUPS.training,
   ) {}
 
   /** Reads every line written since the last call. */
   async poll(): Promise<void> {
     try {
       const { logStreams = [] } = await this.logs.send(
-        new DescribeLogStreamsCommand({ logGroupName: LOG_GROUP, logStreamNamePrefix: `${this.jobName}/` }),
+        new DescribeLogStreamsCommand({
+          logGroupName: this.logGroup,
+          logStreamNamePrefix: `${this.jobName}/`,
+        }),
       );
       for (const stream of logStreams) {
         if (stream.logStreamName) await this.drain(stream.logStreamName, logStreams.length > 1);
@@ -45,7 +54,7 @@ export class JobLogStream {
       const token = this.tokens.get(stream);
       const page = await this.logs.send(
         new GetLogEventsCommand({
-          logGroupName: LOG_GROUP,
+          logGroupName: this.logGroup,
           logStreamName: stream,
           startFromHead: true,
           ...(token ? { nextToken: token } : {}),
@@ -60,5 +69,54 @@ export class JobLogStream {
       this.tokens.set(stream, page.nextForwardToken);
       if ((page.events ?? []).length === 0) return;
     }
+  }
+}
+
+/**
+ * A job's log as a run follows it: each line shown, kept in a file (appended after each poll),
+ * and its last lines kept for the message of a failure.
+ */
+export class FollowedJobLog {
+  private readonly stream: JobLogStream;
+  private readonly lines: string[] = [];
+  private pending: string[] = [];
+
+  constructor(
+    logs: CloudWatchLogsClient,
+    jobName: string,
+    private readonly file: string,
+    show: (line: string) => void,
+    logGroup: string,
+    private readonly keep = 30,
+  ) {
+    this.stream = new JobLogStream(
+      logs,
+      jobName,
+      (line) => {
+        show(line);
+        this.lines.push(line);
+        if (this.lines.length > this.keep) this.lines.shift();
+        this.pending.push(line);
+      },
+      show,
+      logGroup,
+    );
+  }
+
+  /** Reads what is new, and appends it to the file. */
+  async poll(): Promise<void> {
+    await this.stream.poll();
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    await appendFile(this.file, `${lines.join('\n')}\n`);
+  }
+
+  /** Its last lines, for a failure's message: with the way to the whole log. */
+  failureDetail(last = 15): string {
+    return [
+      ...(this.lines.length > 0 ? ['The end of its log:', ...this.lines.slice(-last)] : []),
+      `Its whole log: ${this.file}`,
+    ].join('\n');
   }
 }

@@ -2,7 +2,7 @@
 // re-attached to when an earlier run saved its name), its name saved before any wait, its log
 // streamed, its SecondaryStatus transitions shown, polled with backoff.
 
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   CreateTrainingJobCommand,
@@ -21,7 +21,7 @@ import { EpochProgress } from './epoch-progress.js';
 import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
-import { JobLogStream } from './job-log-stream.js';
+import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
 
 export interface TrainingJobRequest {
   connection: AwsConnection;
@@ -167,27 +167,17 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
   const { connection } = request;
   const jobName = await startOrAttach(request);
   await mkdir(dirname(request.logFile), { recursive: true });
-  const tail: string[] = [];
   const epochs = new EpochProgress(request.config.training.hyperparameters);
-  const logs = new JobLogStream(
+  const logs = new FollowedJobLog(
     connection.logs,
     jobName,
+    request.logFile,
     (line) => {
       epochs.read(line);
       request.log(line);
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-      pending.push(line);
     },
-    request.log,
+    JOB_LOG_GROUPS.training,
   );
-  let pending: string[] = [];
-  const flushLog = async () => {
-    if (pending.length === 0) return;
-    const lines = pending;
-    pending = [];
-    await appendFile(request.logFile, `${lines.join('\n')}\n`);
-  };
 
   const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
   const started = Date.now();
@@ -206,14 +196,12 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     const progress = job.SecondaryStatus === 'Training' ? epochs.describe() : undefined;
     if (progress) request.progress(progress);
     await logs.poll();
-    await flushLog();
     if (TERMINAL.has(job.TrainingJobStatus ?? '')) break;
     await backoff.wait(request.signal);
     if (request.signal.aborted) throw new StageError(`stopped waiting for ${jobName}; it keeps running`);
   }
   // The last lines can land after the status changes.
   await logs.poll();
-  await flushLog();
 
   if (job.TrainingJobStatus !== 'Completed') {
     const overran =
@@ -223,10 +211,7 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     const reason = job.FailureReason ?? overran ?? job.SecondaryStatus ?? 'no reason given';
     throw new StageError(
       `the training job ${jobName} ${job.TrainingJobStatus === 'Stopped' ? 'was stopped' : 'failed'}: ${reason}`,
-      [
-        ...(tail.length > 0 ? ['The end of its log:', ...tail.slice(-15)] : []),
-        `Its whole log: ${request.logFile}`,
-      ].join('\n'),
+      logs.failureDetail(),
     );
   }
   const modelArtifact = job.ModelArtifacts?.S3ModelArtifacts;

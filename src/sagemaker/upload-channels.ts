@@ -12,7 +12,7 @@ import {
   HeadBucketCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import type { DataChannel } from '../engine/config/pipeline-config.js';
+import type { LocalChannel } from '../engine/graph/stage-graph.js';
 import type { FileFacts, FileHasher } from '../engine/plan/file-hasher.js';
 import { hashJson } from '../shared/canonical-json.js';
 import { StageError } from '../shared/errors.js';
@@ -50,7 +50,7 @@ export interface UploadRequest {
   connection: AwsConnection;
   bucket: string;
   prefix: string;
-  channels: Record<string, DataChannel>;
+  channels: Record<string, LocalChannel>;
   projectDir: string;
   /** Remembers what was sent, per bucket and key, across runs (and failed runs). */
   manifestFile: string;

@@ -6,6 +6,7 @@
 // TEST_REPORT makes deploy write a report into the run's folder, as evaluate does.
 import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { localChannels } from '../../src/engine/graph/stage-graph.js';
 import { FileHasher } from '../../src/engine/plan/file-hasher.js';
 import type { Stage, StageContext, StageOutputs } from '../../src/engine/stage.js';
 import { hashJson } from '../../src/shared/canonical-json.js';
@@ -69,14 +70,14 @@ export const testStages: readonly Stage[] = [
     version: 1,
     inputs: (config) => ({
       config: { data: config.data },
-      files: Object.values(config.data).map((channel) => ({ path: channel.path })),
+      files: Object.values(localChannels(config)).map((channel) => ({ path: channel.path })),
     }),
     run: async (ctx) => {
       misbehave('upload');
       await record(ctx, 'upload');
       const uris: StageOutputs = {};
       const hasher = await FileHasher.open();
-      for (const [name, channel] of Object.entries(ctx.config.data)) {
+      for (const [name, channel] of Object.entries(localChannels(ctx.config))) {
         const tree = await hasher.hashTree(resolve(ctx.projectDir, channel.path), ctx.projectDir);
         const content = hashJson(tree);
         uris[name] = `s3://test/${name}/${content?.slice(0, 8)}`;

@@ -26,7 +26,7 @@ export async function destroyCommand(
   stages: readonly Stage[],
 ): Promise<CliFailure | undefined> {
   // Destroying needs to know where the resources are, not the secrets the stages use.
-  const opened = await openPipeline(options, io, { onlyWhereSettings: true });
+  const opened = await openPipeline(options, io, stages, { onlyWhereSettings: true });
   if (!opened.ok) return opened.error;
   const { loaded, stateDir, backend } = opened.value;
   const { config } = loaded;

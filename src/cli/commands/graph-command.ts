@@ -17,11 +17,11 @@ export interface GraphOptions extends CommonOptions {
 export async function graphCommand(
   options: GraphOptions,
   io: CliIo,
-  stages: readonly Stage[],
+  builtIns: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const opened = await openPipeline(options, io);
+  const opened = await openPipeline(options, io, builtIns);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, secrets, stateDir } = opened.value;
+  const { loaded, stages, state, hasher, secrets, stateDir } = opened.value;
   const plan = await planRun(
     stages,
     state,

@@ -10,11 +10,11 @@ import { formatPlan } from '../render/format-run.js';
 export async function planCommand(
   options: CommonOptions & Selection,
   io: CliIo,
-  stages: readonly Stage[],
+  builtIns: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const opened = await openPipeline(options, io);
+  const opened = await openPipeline(options, io, builtIns);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, secrets, stateDir } = opened.value;
+  const { loaded, stages, state, hasher, secrets, stateDir } = opened.value;
   const plan = await planRun(stages, state, loaded, options, {
     hasher,
     secrets,

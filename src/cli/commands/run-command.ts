@@ -1,5 +1,6 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
+import { availableParallelism } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { executeRun } from '../../engine/run/execute-run.js';
 import { planRun, type Selection } from '../../engine/run/plan-run.js';
@@ -21,6 +22,14 @@ export interface RunOptions extends CommonOptions, Selection {
   dryRun: boolean;
   /** How long to wait for a lock another run holds (`30s`, `5m`); 0: fail at once. */
   lockTimeout?: string;
+  /** `--jobs`: how many stages may run at once. */
+  jobs?: string;
+}
+
+/** `--jobs`: a whole number from 1; by default, the cores this process may use. */
+function parseJobs(text: string | undefined): number | undefined {
+  if (text === undefined) return availableParallelism();
+  return /^[1-9][0-9]{0,3}$/.test(text.trim()) ? Number(text) : undefined;
 }
 
 /** `--lock-timeout`: seconds, or a number with s, m or h. */
@@ -35,16 +44,19 @@ export function parseDuration(text: string | undefined): number | undefined {
 export async function runCommand(
   options: RunOptions,
   io: CliIo,
-  stages: readonly Stage[],
+  builtIns: readonly Stage[],
   argv: string[],
 ): Promise<CliFailure | undefined> {
-  if (options.dryRun) return planCommand(options, io, stages);
+  if (options.dryRun) return planCommand(options, io, builtIns);
   // `git status` takes as long as reading the config and planning: it runs beside them.
   const git = inspectGit(dirname(resolve(options.file)));
-  const opened = await openPipeline(options, io, { createSecretKey: true });
+  const opened = await openPipeline(options, io, builtIns, { createSecretKey: true });
   if (!opened.ok) return opened.error;
-  const { loaded, stateDir, hasher, secrets, backend } = opened.value;
+  const { loaded, stages, stateDir, hasher, secrets, backend } = opened.value;
 
+  const jobs = parseJobs(options.jobs);
+  if (jobs === undefined)
+    return { reason: 'usage', message: `--jobs ${options.jobs}: give a whole number of stages, 1 or more` };
   const waitMs = parseDuration(options.lockTimeout);
   if (waitMs === undefined)
     return {
@@ -102,6 +114,8 @@ export async function runCommand(
       const { startListrRenderer } = await import('../render/listr-renderer.js');
       const renderer = startListrRenderer(plan.value, {
         interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
+        // The built-in stages run one after another: side by side only with stages of the user's.
+        concurrent: jobs > 1 && stages.some((stage) => stage.userDefined),
       });
       sink = renderer.sink;
       finished = renderer.finished;
@@ -118,6 +132,7 @@ export async function runCommand(
       secrets,
       argv,
       emit: sink,
+      jobs,
       signal: aborter.signal,
       git,
       persist: () => backend.push(),

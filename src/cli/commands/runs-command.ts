@@ -31,6 +31,15 @@ export async function historyDir(options: ReviewOptions, io: CliIo): Promise<str
 
 export const KEY_METRICS = ['accuracy', 'macro_f1'];
 
+/** The columns of metrics: the key ones, then those user stages wrote (a business metric), a few. */
+export const metricColumns = (runs: readonly RunEntry[]): string[] => [
+  ...KEY_METRICS,
+  ...[...new Set(runs.flatMap((run) => Object.keys(run.userMetrics ?? {})))]
+    .filter((name) => !KEY_METRICS.includes(name))
+    .sort()
+    .slice(0, 4),
+];
+
 function whatChanged(run: RunEntry, previous: RunEntry | undefined): string {
   if (!previous) return 'first run';
   const changed = changes(paramsOf(previous), paramsOf(run));
@@ -77,14 +86,15 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
     return undefined;
   }
   const paint = painter(Boolean(io.stdout.isTTY), io.env);
+  const columns = metricColumns(runs.value);
   const table = pad([
-    ['RUN', 'WHEN', 'COMMIT', 'CHANGED', ...KEY_METRICS.map((m) => m.toUpperCase()), 'STATUS'],
+    ['RUN', 'WHEN', 'COMMIT', 'CHANGED', ...columns.map((m) => m.toUpperCase()), 'STATUS'],
     ...rows.map((row) => [
       row.id,
       row.startedAt.replace('T', ' ').slice(0, 19),
       row.commit ?? '-',
       row.changed.length > 48 ? `${row.changed.slice(0, 47)}…` : row.changed,
-      ...KEY_METRICS.map((metric) =>
+      ...columns.map((metric) =>
         row.metrics?.[metric] !== undefined ? row.metrics[metric].toFixed(4) : '-',
       ),
       row.status,

@@ -25,11 +25,11 @@ const STYLE: Record<StageStatus, Parameters<Paint>[0]> = {
 export async function statusCommand(
   options: CommonOptions,
   io: CliIo,
-  stages: readonly Stage[],
+  builtIns: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const opened = await openPipeline(options, io);
+  const opened = await openPipeline(options, io, builtIns);
   if (!opened.ok) return opened.error;
-  const { loaded, state, hasher, stateDir, secrets, backend } = opened.value;
+  const { loaded, stages, state, hasher, stateDir, secrets, backend } = opened.value;
   const runningHolder = await backend.holder();
   const rows = [];
   for (const stage of stages) {
@@ -49,7 +49,7 @@ export async function statusCommand(
     else if (options.refresh === false) status = 'up-to-date';
     else {
       // Up to date by its inputs: and is what it made still there?
-      const drift = await checkDrift(stage, entry, loaded, stateDir, false);
+      const drift = await checkDrift(stage, entry, loaded, stateDir, false, hasher);
       if (drift.reason) reasons.push(drift.reason);
       status = drift.reason ? 'stale' : 'up-to-date';
     }

@@ -11,7 +11,7 @@ export async function validateCommand(
   io: CliIo,
   stages: readonly Stage[],
 ): Promise<CliFailure | undefined> {
-  const first = await loadForCommand(options, io);
+  const first = await loadForCommand(options, io, false, stages);
   if (!first.ok) return { reason: 'config', errors: first.error };
   // What the stages' services would refuse (SageMaker's limits), in the base config and each
   // environment, is a config error too: found here, not after the build and the upload.
@@ -22,7 +22,7 @@ export async function validateCommand(
   const others = options.env === undefined ? environmentNames(first.value.config) : [];
   const errors: ConfigErrors = { diagnostics: [], sources: new Map() };
   for (const name of others) {
-    const loaded = await loadForCommand({ ...options, env: name }, io);
+    const loaded = await loadForCommand({ ...options, env: name }, io, false, stages);
     const found = loaded.ok ? await stageConfigErrors(stages, loaded.value, io) : loaded.error;
     if (!found) continue;
     for (const diagnostic of found.diagnostics) {

@@ -1,6 +1,7 @@
 // Shows a run's events with listr2: its live renderer on a terminal, plain timestamped lines
 // elsewhere (CI logs). One listr task per planned stage, each waiting for its stage's events;
-// the engine does the work, this only draws.
+// the engine does the work, this only draws. When stages run at once, their tasks are drawn at
+// once (listr2's concurrent mode), each saying what it is doing.
 import {
   color,
   Listr,
@@ -34,7 +35,7 @@ export interface Renderer {
 
 export function startListrRenderer(
   plan: readonly PlannedStage[],
-  options: { interactive: boolean },
+  options: { interactive: boolean; concurrent?: boolean },
 ): Renderer {
   const channels = new Map<string, StageChannel>(plan.map((stage) => [stage.name, { queued: [] }]));
   const lastStep = new Map<string, string>();
@@ -45,6 +46,8 @@ export function startListrRenderer(
   const follow = (name: string, task: Task): Promise<void> =>
     new Promise((resolve, reject) => {
       const channel = channels.get(name) as StageChannel;
+      // Drawn side by side, every stage's task starts at once: one not started yet says so.
+      if (options.concurrent && channel.queued.length === 0) task.title = `${name}: waiting`;
       channel.deliver = (event) => {
         switch (event.type) {
           case 'stage-start':
@@ -104,7 +107,7 @@ export function startListrRenderer(
       rendererOptions: { outputBar: 5, persistentOutput: false },
     })),
     {
-      concurrent: false,
+      concurrent: options.concurrent ?? false,
       exitOnError: false,
       registerSignalListeners: false,
       collectErrors: false,

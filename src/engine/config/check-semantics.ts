@@ -1,6 +1,7 @@
 // Rules the schema cannot say: settings that depend on each other, and files that must exist.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isWithin } from '../../shared/path-within.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
@@ -9,19 +10,39 @@ import { type PositionMap, pointerOf } from './yaml-source.js';
 export interface SemanticContext {
   env: Readonly<Record<string, string | undefined>>;
   secrets: readonly string[];
+  /** More rules (the graph of stages, which needs the built-in stages to be checked against). */
+  extraChecks?: ExtraConfigCheck;
+}
+
+/** A rule given by the caller: the problems it finds, each at a config path. */
+export type ExtraConfigCheck = (
+  config: PipelineConfig,
+  projectDir: string,
+) => { path: (string | number)[]; message: string; atKey?: boolean }[];
+
+/** Whether a user stage's out (or a processing output's download) holds this path. */
+function madeByUserStage(config: PipelineConfig, path: string): boolean {
+  return Object.values(config.stages ?? {}).some((stage) =>
+    [
+      ...Object.values(stage.outs),
+      ...Object.values(stage.processing?.outputs ?? {}).flatMap((output) => output.download ?? []),
+    ].some((out) => isWithin(out, path)),
+  );
 }
 
 export function checkSemantics(
   config: PipelineConfig,
   positions: PositionMap,
   projectDir: string,
-  { env, secrets }: SemanticContext,
+  { env, secrets, extraChecks }: SemanticContext,
 ): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report = (path: (string | number)[], message: string): void => {
+  /** `atKey`: at the setting's name (a whole stage), rather than at its value. */
+  const report = (path: (string | number)[], message: string, atKey = false): void => {
     let pointer = pointerOf(path);
     while (pointer !== '' && !positions.has(pointer)) pointer = pointer.slice(0, pointer.lastIndexOf('/'));
-    diagnostics.push({ message, location: positions.get(pointer)?.value });
+    const position = positions.get(pointer);
+    diagnostics.push({ message, location: (atKey ? position?.key : undefined) ?? position?.value });
   };
   const mustExist = (path: (string | number)[], relative: string, what: string): void => {
     if (!existsSync(resolve(projectDir, relative))) report(path, `${what} "${relative}" does not exist`);
@@ -127,8 +148,12 @@ export function checkSemantics(
   mustExist(['image', 'context'], config.image.context, 'build context');
   mustExist(['image', 'dockerfile'], config.image.dockerfile, 'Dockerfile');
   for (const [channel, settings] of Object.entries(config.data)) {
-    mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
+    // A path a user stage makes exists once it has run (check-graph.ts asks for `from` there).
+    if (settings.path !== undefined && !madeByUserStage(config, settings.path))
+      mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
+  for (const problem of extraChecks?.(config, projectDir) ?? [])
+    report(problem.path, problem.message, problem.atKey);
   if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');
   if (config.localTest.context !== undefined)
     mustExist(

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { Result } from '../../shared/result.js';
-import { checkSemantics } from './check-semantics.js';
+import { checkSemantics, type ExtraConfigCheck } from './check-semantics.js';
 import { compareDiagnostics, type Diagnostic, type SourceTexts } from './diagnostic.js';
 import { interpolate } from './interpolate.js';
 import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
@@ -31,6 +31,8 @@ export interface LoadOptions {
    * such as `destroy`, which need no secret the stages use.
    */
   onlyWhereSettings?: boolean;
+  /** Rules of the caller's beyond the schema and the semantics (the graph of stages). */
+  extraChecks?: ExtraConfigCheck;
 }
 
 /** The top-level keys that say where a pipeline's resources are. */
@@ -171,7 +173,11 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
     ...secretValuesByKey(resolved),
     ...buildSecretValues(resolved, env, projectDir),
   ];
-  const semantic = checkSemantics(resolved, positions, projectDir, { env, secrets });
+  const semantic = checkSemantics(resolved, positions, projectDir, {
+    env,
+    secrets,
+    ...(options.extraChecks ? { extraChecks: options.extraChecks } : {}),
+  });
   if (semantic.length > 0) return fail(redactDiagnostics(semantic, secrets));
   return {
     ok: true,

@@ -40,6 +40,8 @@ export interface RunRequest {
   git: GitInspection;
   /** After each write of the state or the run record: sends them where the state is shared. */
   persist?: () => Promise<unknown>;
+  /** How many stages may run at once (`--jobs`); 1 when unset. */
+  jobs?: number;
 }
 
 export interface RunOutcome {
@@ -69,22 +71,45 @@ interface Execution {
   records: Record<string, StageRecord>;
   /** The config as stages show it: secrets as digests. */
   displayConfig: RunRequest['loaded']['config'];
+  /** The writes of the state and the run record, one after another (stages run at once). */
+  writes: Promise<unknown>;
+}
+
+/** Runs `write` after every write queued before it: two stages ending at once never interleave. */
+function queueWrite<T>(execution: Execution, write: () => Promise<T>): Promise<T> {
+  const next = execution.writes.then(write, write);
+  execution.writes = next.catch(() => undefined);
+  return next;
 }
 
 const outputsOf = (request: RunRequest, name: string): StageOutputs | undefined =>
   request.state.stages[name]?.lastSuccess?.outputs;
 
-async function saveState(request: RunRequest): Promise<void> {
-  await writeState(request.stateDir, request.redactor.value(request.state));
-  await request.persist?.();
+function saveState(execution: Execution): Promise<void> {
+  const { request } = execution;
+  return queueWrite(execution, async () => {
+    await writeState(request.stateDir, request.redactor.value(request.state));
+    await request.persist?.();
+  });
 }
 
 /**
  * The run's record as it stands: written before the first stage runs and after each one, so that
  * even a run killed with -9 leaves a record (status "running", shown as killed later).
  */
-async function saveRecord(execution: Execution, current: RunStatus | 'running'): Promise<RunRecord> {
-  const { request, started, records } = execution;
+function saveRecord(execution: Execution, current: RunStatus | 'running'): Promise<RunRecord> {
+  return queueWrite(execution, () => writeRecord(execution, current));
+}
+
+async function writeRecord(execution: Execution, current: RunStatus | 'running'): Promise<RunRecord> {
+  const { request, started } = execution;
+  // In the plan's order, whatever order the stages ended in.
+  const records = Object.fromEntries(
+    request.plan.flatMap((planned) => {
+      const record = execution.records[planned.name];
+      return record ? [[planned.name, record] as const] : [];
+    }),
+  );
   const { loaded } = request;
   const now = Date.now();
   const git = await request.git.info;
@@ -195,7 +220,7 @@ async function executeStage(
     ...(resumeHandle ? { handle: resumeHandle } : {}),
   };
   entry.lastAttempt = attempt;
-  await saveState(request);
+  await saveState(execution);
   emit({
     type: 'stage-start',
     stage: stage.name,
@@ -221,7 +246,7 @@ async function executeStage(
       log: (line) => emit({ type: 'stage-log', stage: stage.name, line: redactor.text(line) }),
       saveHandle: async (handle) => {
         attempt.handle = redactor.value(handle);
-        await saveState(request);
+        await saveState(execution);
       },
     },
     redactor,
@@ -263,7 +288,7 @@ async function settleAttempt(
         finishedAt,
         durationMs,
       };
-      await saveState(request);
+      await saveState(execution);
       emit({ type: 'stage-success', stage: stage.name, outputs, durationMs });
       records[stage.name] = { action: 'ran', reasons, fingerprint, inputs: snapshot, outputs, durationMs };
       await saveRecord(execution, 'running');
@@ -271,7 +296,7 @@ async function settleAttempt(
     }
     case 'interrupted': {
       Object.assign(attempt, { status: 'interrupted', finishedAt, durationMs });
-      await saveState(request);
+      await saveState(execution);
       emit({
         type: 'stage-interrupted',
         stage: stage.name,
@@ -291,7 +316,7 @@ async function settleAttempt(
     case 'failed': {
       const { message, detail, bug } = end;
       Object.assign(attempt, { status: 'failed', finishedAt, durationMs, error: message });
-      await saveState(request);
+      await saveState(execution);
       emit({ type: 'stage-failure', stage: stage.name, message, durationMs, ...(detail ? { detail } : {}) });
       records[stage.name] = { action: 'failed', reasons, fingerprint, durationMs, error: message };
       return {
@@ -328,22 +353,10 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     started: Date.now(),
     records: {},
     displayConfig: request.secrets.mask(request.loaded.config),
+    writes: Promise.resolve(),
   };
   request.emit({ type: 'run-start', runId: request.runId, plan: request.plan });
-  let stop: Stop | undefined;
-  let recordStarted = false;
-  for (const planned of request.plan) {
-    if (stop || planned.action === 'skip') {
-      recordSkipped(execution, planned, stop);
-      continue;
-    }
-    if (!recordStarted) {
-      recordStarted = true;
-      await saveRecord(execution, 'running');
-    }
-    const stage = request.stages.find((s) => s.name === planned.name) as Stage;
-    stop = await executeStage(execution, planned, stage);
-  }
+  const stop = await runInDependencyOrder(execution);
 
   const status: RunStatus = !stop ? 'succeeded' : stop.interrupted ? 'interrupted' : 'failed';
   const record = await saveRecord(execution, status);
@@ -355,4 +368,59 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     recordFile: runRecordFile(request.stateDir, request.runId),
     ...(stop ? { failure: stop.failure } : {}),
   };
+}
+
+/**
+ * Starts each stage once every stage it waits for (its needs, and `after`) has ended, up to
+ * `jobs` at once, in the plan's order among those ready. After a failure or an interruption no
+ * stage starts; those running end as they end (Ctrl-C interrupts them all).
+ */
+async function runInDependencyOrder(execution: Execution): Promise<Stop | undefined> {
+  const { request } = execution;
+  const jobs = Math.max(1, request.jobs ?? 1);
+  const planned = new Set(request.plan.map((stage) => stage.name));
+  const stageOf = (name: string) => request.stages.find((s) => s.name === name) as Stage;
+  const waitsFor = (name: string) => {
+    const stage = stageOf(name);
+    return [...stage.needs, ...(stage.after ?? [])].filter((other) => planned.has(other));
+  };
+  const ended = new Set<string>();
+  const pending = [...request.plan];
+  const running = new Map<string, Promise<void>>();
+  let stop: Stop | undefined;
+  let recordStarted = false;
+  for (;;) {
+    for (let index = 0; index < pending.length && !stop; ) {
+      const next = pending[index] as PlannedStage;
+      const ready = waitsFor(next.name).every((name) => ended.has(name));
+      if (!ready || (next.action === 'run' && running.size >= jobs)) {
+        index++;
+        continue;
+      }
+      pending.splice(index, 1);
+      if (next.action === 'skip') {
+        recordSkipped(execution, next, undefined);
+        ended.add(next.name);
+        // A stage skipped may make others ready that come before this index: look again.
+        index = 0;
+        continue;
+      }
+      if (!recordStarted) {
+        recordStarted = true;
+        await saveRecord(execution, 'running');
+      }
+      running.set(
+        next.name,
+        executeStage(execution, next, stageOf(next.name)).then((result) => {
+          stop ??= result;
+          running.delete(next.name);
+          ended.add(next.name);
+        }),
+      );
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  for (const left of pending) recordSkipped(execution, left, stop);
+  return stop;
 }

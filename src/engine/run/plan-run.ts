@@ -134,6 +134,7 @@ export async function checkDrift(
   loaded: LoadedConfig,
   stateDir: string,
   mayStart: boolean,
+  files: FileHasher,
 ): Promise<{ reason?: StaleReason; note?: string }> {
   const outputs = previous?.lastSuccess?.outputs;
   if (!stage.drift || !outputs) return {};
@@ -144,6 +145,7 @@ export async function checkDrift(
       stateDir,
       outputs,
       mayStart,
+      files,
     });
     return what ? { reason: { kind: 'drifted', what } } : {};
   } catch (error) {
@@ -179,7 +181,7 @@ export async function planRun(
     const selected = window.selected(index);
     let driftNote: string | undefined;
     if (refresh && reasons.length === 0 && selected && !forcedBy) {
-      const drift = await checkDrift(stage, previous, loaded, stateDir, mayStart);
+      const drift = await checkDrift(stage, previous, loaded, stateDir, mayStart, hasher);
       if (drift.reason) reasons.push(drift.reason);
       driftNote = drift.note;
     }
