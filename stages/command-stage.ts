@@ -131,7 +131,9 @@ async function runCommandStage(
   process.once('exit', endGroup);
   const tail: string[] = [];
   const lines: string[] = [];
-  forEachLine(child.all, (line) => {
+  forEachLine(child.all, (raw) => {
+    // Its environment may hold secrets (env: with a secret variable): never in its log or message.
+    const line = ctx.redact(raw);
     ctx.log(line);
     lines.push(line);
     tail.push(line);

@@ -57,6 +57,8 @@ export interface StageContext {
   progress(text: string): void;
   /** A line of the stage's own output (a build log, a training log). */
   log(line: string): void;
+  /** Text with every secret value replaced: for what a stage writes to a file of its own. */
+  redact(text: string): string;
   /** Persists a remote handle at once, before a long wait, so that a killed run can re-attach. */
   saveHandle(handle: StageOutputs): Promise<void>;
 }

@@ -244,6 +244,7 @@ async function executeStage(
       step: (title) => emit({ type: 'stage-step', stage: stage.name, title: redactor.text(title) }),
       progress: (text) => emit({ type: 'stage-progress', stage: stage.name, text: redactor.text(text) }),
       log: (line) => emit({ type: 'stage-log', stage: stage.name, line: redactor.text(line) }),
+      redact: (text) => redactor.text(text),
       saveHandle: async (handle) => {
         attempt.handle = redactor.value(handle);
         await saveState(execution);
