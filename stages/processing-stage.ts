@@ -105,6 +105,9 @@ async function runProcessingStage(
       else toUpload[input] = { path: where.path as string, distribution: 'FullyReplicated' };
     }
   }
+  const { ensureBucket } = await import('../src/sagemaker/upload-channels.js');
+  // Its outputs go to the bucket even when nothing is uploaded first.
+  await ensureBucket(connection, bucket, config.target === 'local');
   if (Object.keys(toUpload).length > 0) {
     const { uploadChannels } = await import('../src/sagemaker/upload-channels.js');
     const uploaded = await uploadChannels({

@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 
 const SOURCES = ['src', 'assembly', 'tsconfig.json', 'package-lock.json', 'scripts/build.mjs'];
 const STAMP = join('dist', '.build-inputs');
-const ENTRY_POINTS = ['train.js', 'serve.js', 'dense-network.wasm'];
+const ENTRY_POINTS = ['train.js', 'serve.js', 'process.js', 'dense-network.wasm'];
 
 /** The files of a source: itself, or every file under it. */
 function filesOf(path) {

@@ -48,15 +48,48 @@ function pick(
   return picked;
 }
 
-function dataOf(run: RunEntry): Record<string, unknown> {
-  const channels = outputsIn(run, 'upload')?.channels;
-  if (!channels || typeof channels !== 'object' || Array.isArray(channels)) return {};
-  return Object.fromEntries(
-    Object.entries(channels as Record<string, { contentHash?: string; s3Uri?: string }>).map(
-      ([name, channel]) => [`data.${name}`, `${channel.s3Uri ?? '?'} ${channel.contentHash ?? ''}`.trim()],
-    ),
-  );
+/** The user stages' records of a run: each with its kind, outs and job, as the stage recorded them. */
+function userStagesIn(
+  run: RunEntry,
+): [string, { kind: string; outs: Record<string, UserOut>; jobName?: string }][] {
+  return Object.entries(run.record.stages).flatMap(([name, stage]) => {
+    const outputs = stage.outputs as { kind?: unknown; outs?: unknown; jobName?: unknown } | undefined;
+    if ((outputs?.kind !== 'command' && outputs?.kind !== 'processing') || typeof outputs.outs !== 'object')
+      return [];
+    return [
+      [
+        name,
+        {
+          kind: outputs.kind,
+          outs: (outputs.outs ?? {}) as Record<string, UserOut>,
+          ...(typeof outputs.jobName === 'string' ? { jobName: outputs.jobName } : {}),
+        },
+      ],
+    ];
+  });
 }
+type UserOut = { path?: string; s3Uri?: string; hash?: string };
+
+/** The data of a run: each uploaded channel, and each out of a user stage (where it is, what it held). */
+function dataOf(run: RunEntry): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const channels = outputsIn(run, 'upload')?.channels;
+  if (channels && typeof channels === 'object' && !Array.isArray(channels))
+    for (const [name, channel] of Object.entries(
+      channels as Record<string, { contentHash?: string; s3Uri?: string }>,
+    ))
+      data[`data.${name}`] = `${channel.s3Uri ?? '?'} ${channel.contentHash ?? ''}`.trim();
+  for (const [stage, { outs }] of userStagesIn(run))
+    for (const [out, made] of Object.entries(outs))
+      data[`${stage}.${out}`] = `${made.path ?? made.s3Uri ?? '?'} ${made.hash ?? ''}`.trim();
+  return data;
+}
+
+/** The processing jobs of a run's user stages, by `STAGE.jobName`. */
+const userJobsOf = (run: RunEntry): Record<string, unknown> =>
+  Object.fromEntries(
+    userStagesIn(run).flatMap(([stage, { jobName }]) => (jobName ? [[`${stage}.jobName`, jobName]] : [])),
+  );
 
 const IMAGE = {
   'build.imageId': ['build', ['imageId']],
@@ -79,11 +112,18 @@ export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
     data: changes(dataOf(a), dataOf(b)),
     image: changes(pick(a, IMAGE), pick(b, IMAGE)),
     // Job names differ whenever training ran: shown side by side, changed or not.
-    jobs: Object.keys(JOBS).map((path) => ({
-      path,
-      before: pick(a, JOBS)[path],
-      after: pick(b, JOBS)[path],
-    })),
+    jobs: [
+      ...Object.keys(JOBS).map((path) => ({
+        path,
+        before: pick(a, JOBS)[path],
+        after: pick(b, JOBS)[path],
+      })),
+      ...[...new Set([...Object.keys(userJobsOf(a)), ...Object.keys(userJobsOf(b))])].map((path) => ({
+        path,
+        before: userJobsOf(a)[path],
+        after: userJobsOf(b)[path],
+      })),
+    ],
     metrics: names.map((metric) => {
       const before = a.metrics?.[metric] ?? null;
       const after = b.metrics?.[metric] ?? null;

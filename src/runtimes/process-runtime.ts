@@ -132,14 +132,21 @@ export const processRuntime: ContainerRuntime = {
 
   async train(request: TrainRequest) {
     const program = request.program ?? 'train';
-    // A program folder runs its own program: an entrypoint names a container's; a processing
-    // job's arguments are its program's.
-    if (request.command?.entrypoint || (request.command?.arguments && program === 'train'))
+    // A program folder runs its own program, as an image runs the program of that name on its
+    // PATH: an entrypoint may name it (`process`, `/opt/program/bin/process`), not another; a
+    // processing job's arguments are its program's.
+    const entrypoint = request.command?.entrypoint;
+    const namesOwnProgram =
+      entrypoint !== undefined && program !== 'train' && basename(entrypoint[0] ?? '') === program;
+    if ((entrypoint && !namesOwnProgram) || (request.command?.arguments && program === 'train'))
       throw new Error(
-        `ContainerEntrypoint${program === 'train' ? ' and ContainerArguments need' : ' needs'} a container image: a program folder runs its own ${program} program`,
+        program === 'train'
+          ? 'ContainerEntrypoint and ContainerArguments need a container image: a program folder runs its own train program'
+          : `ContainerEntrypoint ${JSON.stringify(entrypoint)} needs a container image: a program folder runs its own ${program} program, which an entrypoint may name (["${program}"])`,
       );
     const command = await programCommand(request.image, program);
-    const child = startGroup(command.file, [...command.args, ...(request.command?.arguments ?? [])], {
+    const args = [...command.args, ...(entrypoint?.slice(1) ?? []), ...(request.command?.arguments ?? [])];
+    const child = startGroup(command.file, args, {
       // PIPELINE_PARENT_PID: the programs stop themselves if this process dies without stopping them.
       env: { ...request.env, OPT_ML: request.mlDir, PIPELINE_PARENT_PID: String(process.pid) },
     });

@@ -101,29 +101,35 @@ async function listLocalFiles(root: string): Promise<string[]> {
   }
 }
 
-async function ensureBucket(request: UploadRequest): Promise<void> {
-  const { s3 } = request.connection;
+/**
+ * The bucket exists, or is made (`create`: the target local's S3 starts empty); on AWS a missing
+ * bucket is the user's to make.
+ */
+export async function ensureBucket(
+  connection: AwsConnection,
+  bucket: string,
+  create: boolean,
+): Promise<void> {
+  const { s3 } = connection;
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: request.bucket }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     return;
   } catch (error) {
-    if (!isNotFound(error)) throw explainAwsError(error, `reaching the bucket ${request.bucket}`);
-    if (!request.createBucket) {
+    if (!isNotFound(error)) throw explainAwsError(error, `reaching the bucket ${bucket}`);
+    if (!create) {
       throw new StageError(
-        `the bucket ${request.bucket} does not exist (or is not in ${request.connection.region})`,
+        `the bucket ${bucket} does not exist (or is not in ${connection.region})`,
         'Create it, or set aws.bucket to a bucket this account can write to.',
       );
     }
   }
-  await aws(`creating the bucket ${request.bucket}`, () =>
-    s3.send(new CreateBucketCommand({ Bucket: request.bucket })),
-  );
+  await aws(`creating the bucket ${bucket}`, () => s3.send(new CreateBucketCommand({ Bucket: bucket })));
 }
 
 export async function uploadChannels(request: UploadRequest): Promise<UploadResult> {
   const { s3 } = request.connection;
   request.step(`checking the bucket ${request.bucket}`);
-  await ensureBucket(request);
+  await ensureBucket(request.connection, request.bucket, request.createBucket);
   request.step('aborting uploads an interrupted run left unfinished');
   for (const name of Object.keys(request.channels)) {
     await abortStaleUploads(

@@ -93,6 +93,22 @@ describe('local SageMaker processing jobs', () => {
       `processing job ${name} to end`,
       60,
     );
+  /** A job's log stream, read over the wire as CloudWatch Logs serves it. */
+  const jobLog = async (name: string): Promise<{ stream: string; messages: string[] }> => {
+    const stream = await waitFor(async () => {
+      const streams = await callChecked(rig.server.endpoint, 'logs', 'DescribeLogStreams', {
+        logGroupName: '/aws/sagemaker/ProcessingJobs',
+        logStreamNamePrefix: `${name}/`,
+      });
+      return (streams.logStreams as { logStreamName: string }[])[0]?.logStreamName;
+    }, 'the job’s log stream');
+    const events = await callChecked(rig.server.endpoint, 'logs', 'GetLogEvents', {
+      logGroupName: '/aws/sagemaker/ProcessingJobs',
+      logStreamName: stream,
+      startFromHead: true,
+    });
+    return { stream, messages: (events.events as { message: string }[]).map((event) => event.message) };
+  };
   const text = async (key: string) =>
     (await rig.s3.send(new GetObjectCommand({ Bucket: 'processing', Key: key }))).Body?.transformToString();
 
@@ -143,23 +159,9 @@ describe('local SageMaker processing jobs', () => {
     });
     assert.deepEqual(tags.Tags, [{ Key: 'stage', Value: 'prepare' }]);
 
-    const stream = await waitFor(async () => {
-      const streams = await callChecked(rig.server.endpoint, 'logs', 'DescribeLogStreams', {
-        logGroupName: '/aws/sagemaker/ProcessingJobs',
-        logStreamNamePrefix: 'split-ok/',
-      });
-      return (streams.logStreams as { logStreamName: string }[])[0]?.logStreamName;
-    }, 'the job’s log stream');
-    assert.match(stream, /^split-ok\/algo-1-\d+$/);
-    const events = await callChecked(rig.server.endpoint, 'logs', 'GetLogEvents', {
-      logGroupName: '/aws/sagemaker/ProcessingJobs',
-      logStreamName: stream,
-      startFromHead: true,
-    });
-    assert.deepEqual(
-      (events.events as { message: string }[]).map((event) => event.message),
-      ['processing split-ok with --test-fraction 0.2'],
-    );
+    const log = await jobLog('split-ok');
+    assert.match(log.stream, /^split-ok\/algo-1-\d+$/);
+    assert.deepEqual(log.messages, ['processing split-ok with --test-fraction 0.2']);
   });
 
   it('fails a job whose program fails, with its exit message; stops one that is stopped', async () => {
@@ -192,6 +194,19 @@ describe('local SageMaker processing jobs', () => {
         ['split-stopped', 'Stopped'],
       ],
     );
+  });
+
+  it('runs a program folder whose entrypoint names its process program, as an image with it on PATH', async () => {
+    const named = request('split-named');
+    named.AppSpecification = {
+      ImageUri: image,
+      ContainerEntrypoint: ['process', '--named'],
+      ContainerArguments: ['x'],
+    };
+    await rig.sagemaker.send(new CreateProcessingJobCommand(named));
+    const job = await finished('split-named');
+    assert.equal(job.ProcessingJobStatus, 'Completed', job.FailureReason);
+    assert.deepEqual((await jobLog('split-named')).messages, ['processing split-named with --named x']);
   });
 
   it('refuses what it does not run, and answers for a job that does not exist as SageMaker does', async () => {

@@ -20,9 +20,37 @@ export function prepareExampleModel(): Promise<void> {
   return prepared;
 }
 
+/** The example's channels as local folders, uploaded by the upload stage, without its prepare stage. */
+const PATH_CHANNELS = `data:
+  training:
+    path: context/input/data/training
+    contentType: text/csv
+  validation:
+    path: context/input/data/validation
+    contentType: text/csv
+
+`;
+
+/**
+ * The example's pipeline.yaml; with `channels: 'paths'`, its data channels are the local folders
+ * the upload stage sends (for the tests of upload and local-test), instead of the outputs of its
+ * prepare stage.
+ */
+export async function examplePipelineYaml(channels: 'prepare' | 'paths' = 'prepare'): Promise<string> {
+  const yaml = await readFile(join(repoRoot, 'pipeline.yaml'), 'utf8');
+  if (channels === 'prepare') return yaml;
+  const start = yaml.indexOf('# Each channel becomes');
+  const end = yaml.indexOf('# The image trained and served');
+  if (start === -1 || end === -1)
+    throw new Error(
+      "the example's pipeline.yaml no longer has its data and stages sections where the rig expects them",
+    );
+  return `${yaml.slice(0, start)}${PATH_CHANNELS}${yaml.slice(end)}`;
+}
+
 /** A project with the repository's pipeline.yaml, context/ and data/, built from its container/. */
-export async function exampleProject(): Promise<TestProject> {
-  const yaml = (await readFile(join(repoRoot, 'pipeline.yaml'), 'utf8'))
+export async function exampleProject(channels: 'prepare' | 'paths' = 'prepare'): Promise<TestProject> {
+  const yaml = (await examplePipelineYaml(channels))
     .replace('context: container\n', `context: ${containerDir}\n`)
     .replace('dockerfile: container/Dockerfile\n', `dockerfile: ${join(containerDir, 'Dockerfile')}\n`);
   const project = await TestProject.create({ 'pipeline.yaml': yaml });

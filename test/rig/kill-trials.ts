@@ -19,7 +19,18 @@ import {
 } from './local-target.js';
 import { type TestProject, waitFor } from './project.js';
 
-export const STAGE_ORDER = ['build', 'local-test', 'push', 'upload', 'train', 'deploy', 'invoke', 'evaluate'];
+/** The example's stages in the order a run reaches them: its own prepare (a processing job) among them. */
+export const STAGE_ORDER = [
+  'build',
+  'local-test',
+  'push',
+  'prepare',
+  'upload',
+  'train',
+  'deploy',
+  'invoke',
+  'evaluate',
+];
 
 /**
  * Resolves when the run's progress output shows `stage` starting and then `linesAfter` more lines
@@ -53,13 +64,14 @@ const inPipelineOrder = (stages: string[]): string[] =>
 
 /**
  * Makes a round's target stages stale, and no more than they need: a new seed (train onwards),
- * a build argument when the round kills build or push, a data row when it kills local-test or
- * upload. Returns the --set arguments of the round's runs.
+ * a build argument when the round kills build or push, a new split when it kills prepare, a data
+ * row when it kills local-test or upload. Returns the --set arguments of the round's runs.
  */
 async function makeStale(project: TestProject, round: number, targets: string[]): Promise<string[]> {
   const args = ['--set', `training.hyperparameters.seed=${round}`];
   if (targets.some((target) => target === 'build' || target === 'push'))
     args.push('--set', `image.buildArgs.TRIAL=build-${round}`);
+  if (targets.includes('prepare')) args.push('--set', `stages.prepare.params.seed=${round}`);
   if (targets.some((target) => target === 'local-test' || target === 'upload')) {
     await appendFile(
       project.path('context/input/data/validation/testset.csv'),
@@ -224,8 +236,8 @@ export function killTrialSuite(backend: TrialBackend): void {
       const base = BASE_ARGS;
       const TRIALS = backend.trials;
       await runToCompletion(project, base);
-      // On S3, the stages where remote work is under way: train, deploy, then upload.
-      const targets = backend.name === 's3' ? ['train', 'deploy', 'upload'] : STAGE_ORDER;
+      // On S3, the stages where remote work is under way: train, deploy, prepare's processing job.
+      const targets = backend.name === 's3' ? ['train', 'deploy', 'prepare'] : STAGE_ORDER;
       const next = random(20261126);
       const killedIn: Record<string, number> = {};
       let finishedEarly = 0;

@@ -60,10 +60,13 @@ export async function destroyLocalTarget(
   if (result.exitCode !== 0) throw new Error(`pipeline destroy failed: ${result.stderr}`);
 }
 
-/** A fresh copy of the example project, its model programs built: a suite's `before`. */
-export async function freshExampleProject(): Promise<TestProject> {
+/**
+ * A fresh copy of the example project, its model programs built: a suite's `before`. With
+ * `paths`, its channels are local folders (see examplePipelineYaml).
+ */
+export async function freshExampleProject(channels: 'prepare' | 'paths' = 'prepare'): Promise<TestProject> {
   await prepareExampleModel();
-  return exampleProject();
+  return exampleProject(channels);
 }
 
 /** Its local target destroyed, then its folder removed, even if destroying failed: a suite's `after`. */

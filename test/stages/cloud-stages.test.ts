@@ -1,5 +1,6 @@
 // push, upload, train, deploy and invoke through the real `pipeline` CLI on the local target:
-// the background local SageMaker, its S3, real training jobs and endpoints, no AWS account.
+// the background local SageMaker, its S3, real training jobs and endpoints, no AWS account. The
+// example with its channels as local folders, so that the upload stage sends them.
 import assert from 'node:assert/strict';
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +23,7 @@ const QUICK = ['--set', 'training.hyperparameters.epochs=5'];
 describe('the cloud stages on the local target (process runtime)', () => {
   let project: TestProject;
   before(async () => {
-    project = await freshExampleProject();
+    project = await freshExampleProject('paths');
   });
   after(() => cleanUpExampleProject(project));
 

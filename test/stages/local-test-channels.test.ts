@@ -10,7 +10,7 @@ import type { TestProject } from '../rig/project.js';
 describe('local-test on the data channels, target local without a role', () => {
   let project: TestProject;
   before(async () => {
-    project = await freshExampleProject();
+    project = await freshExampleProject('paths');
     const yaml = (await project.read('pipeline.yaml'))
       .replace(/^ {2}context: context\n/m, '')
       .replace(/^ {2}roleArn: .*\n/m, '');

@@ -114,8 +114,10 @@ export async function runCommand(
       const { startListrRenderer } = await import('../render/listr-renderer.js');
       const renderer = startListrRenderer(plan.value, {
         interactive: Boolean(io.stdout.isTTY) && !io.env.CI,
-        // The built-in stages run one after another: side by side only with stages of the user's.
-        concurrent: jobs > 1 && stages.some((stage) => stage.userDefined),
+        // The built-in stages run one after another: side by side only with stages of the user's,
+        // and only on a terminal. A CI log prints each stage's lines together, in the plan's order.
+        concurrent:
+          jobs > 1 && stages.some((stage) => stage.userDefined) && Boolean(io.stdout.isTTY) && !io.env.CI,
       });
       sink = renderer.sink;
       finished = renderer.finished;

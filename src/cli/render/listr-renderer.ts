@@ -1,7 +1,9 @@
 // Shows a run's events with listr2: its live renderer on a terminal, plain timestamped lines
 // elsewhere (CI logs). One listr task per planned stage, each waiting for its stage's events;
-// the engine does the work, this only draws. When stages run at once, their tasks are drawn at
-// once (listr2's concurrent mode), each saying what it is doing.
+// the engine does the work, this only draws. When stages run at once on a terminal, their tasks
+// are drawn at once (listr2's concurrent mode), each saying what it is doing; in a CI log a stage's
+// lines are printed together when its turn in the plan comes (those of a stage that ran beside an
+// earlier one wait for it).
 import {
   color,
   Listr,

@@ -4,7 +4,7 @@
 // allow; the built-in stages keep their order and run one after another.
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import type { Stage } from '../stage.js';
-import { channelNeeds, channelSource, type UserStageSettings, userStagesOf } from './stage-graph.js';
+import { channelNeeds, type UserStageSettings, userStagesOf } from './stage-graph.js';
 
 /** Makes the Stage of one user stage (stages/user-stage.ts). */
 export type UserStageFactory = (name: string, settings: UserStageSettings, config: PipelineConfig) => Stage;
@@ -15,17 +15,7 @@ export function composeStages(
   makeUserStage: UserStageFactory,
 ): Stage[] {
   const users = userStagesOf(config).map(([name, settings]) => makeUserStage(name, settings, config));
-  const { local, s3 } = channelNeeds(config);
-  const downloaded = new Set<string>();
-  for (const channel of Object.values(config.data)) {
-    const source = channelSource(channel);
-    if (source && config.stages?.[source.stage]?.processing) downloaded.add(source.stage);
-  }
-  const extraNeeds: Record<string, Set<string>> = {
-    upload: local,
-    'local-test': new Set([...local, ...downloaded]),
-    train: s3,
-  };
+  const extraNeeds: Record<string, Set<string>> = channelNeeds(config);
   const wrapped = builtIns.map((stage, index): Stage => {
     const extra = [...(extraNeeds[stage.name] ?? [])].filter((need) => !stage.needs.includes(need));
     const previous = builtIns[index - 1]?.name;

@@ -105,21 +105,28 @@ export const channelSource = (channel: DataChannel): Reference | undefined =>
   channel.from !== undefined ? parseReference(channel.from) : undefined;
 
 /**
- * The built-in stages that read the data channels' outs, and which producer each then needs:
- * a command's out is a local folder (upload sends it, local-test trains on it), a processing
- * job's output is in S3 already (train reads it there; local-test needs its download).
+ * Which built-in stage needs which user stage through the data channels: upload sends a
+ * command's out; train reads a processing job's output where it is in S3; local-test trains on
+ * the channels' local copies (a command's out, a processing output's download) unless it has a
+ * context of its own.
  */
-export function channelNeeds(config: PipelineConfig): { local: Set<string>; s3: Set<string> } {
-  const local = new Set<string>();
-  const s3 = new Set<string>();
+export function channelNeeds(config: PipelineConfig): Record<'upload' | 'train' | 'local-test', Set<string>> {
+  const needs = { upload: new Set<string>(), train: new Set<string>(), 'local-test': new Set<string>() };
+  const ownContext = config.localTest.context !== undefined;
   for (const channel of Object.values(config.data)) {
     const source = channelSource(channel);
-    if (!source) continue;
-    const producer = config.stages?.[source.stage];
-    if (producer?.processing) s3.add(source.stage);
-    else if (producer) local.add(source.stage);
+    const producer = source && config.stages?.[source.stage];
+    if (!source || !producer) continue;
+    if (producer.processing) {
+      needs.train.add(source.stage);
+      if (!ownContext && producer.processing.outputs[source.out]?.download !== undefined)
+        needs['local-test'].add(source.stage);
+    } else {
+      needs.upload.add(source.stage);
+      if (!ownContext) needs['local-test'].add(source.stage);
+    }
   }
-  return { local, s3 };
+  return needs;
 }
 
 /** Every edge of the graph: stage → the stages it needs (user needs, references, default image). */
@@ -133,10 +140,13 @@ export function edgesOf(
     if (!edges.has(from)) edges.set(from, new Set());
     edges.get(from)?.add(to);
   };
-  for (const stage of builtIns) {
+  builtIns.forEach((stage, index) => {
     edges.set(stage.name, new Set());
     for (const need of stage.needs) add(stage.name, need);
-  }
+    // The built-in stages run one after another (compose-stages.ts): an edge like any need.
+    const previous = builtIns[index - 1];
+    if (previous) add(stage.name, previous.name);
+  });
   const builtInNames = new Set(builtIns.map((stage) => stage.name));
   for (const [name, settings] of userStagesOf(config)) {
     edges.set(name, edges.get(name) ?? new Set());
@@ -146,16 +156,8 @@ export function edgesOf(
       add(name, pushStage);
   }
   for (const use of referencesIn(config)) if (use.reader !== 'data') add(use.reader, use.reference.stage);
-  const { local, s3 } = channelNeeds(config);
-  for (const producer of local)
-    for (const reader of ['upload', 'local-test']) if (builtInNames.has(reader)) add(reader, producer);
-  for (const producer of s3) if (builtInNames.has('train')) add('train', producer);
-  // local-test trains on the download of a processing output a channel reads.
-  for (const channel of Object.values(config.data)) {
-    const source = channelSource(channel);
-    if (source && config.stages?.[source.stage]?.processing && builtInNames.has('local-test'))
-      add('local-test', source.stage);
-  }
+  for (const [reader, producers] of Object.entries(channelNeeds(config)))
+    if (builtInNames.has(reader)) for (const producer of producers) add(reader, producer);
   return edges;
 }
 

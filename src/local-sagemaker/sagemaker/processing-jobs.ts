@@ -4,7 +4,7 @@
 // not run (several instances, Pipe mode, continuous uploads, networking, feature store outputs,
 // dataset definitions) is refused by the honoured-members guard.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
@@ -123,9 +123,16 @@ function checkCreate(input: CreateProcessingJobRequest): void {
   ];
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice !== undefined) throw validation(`The input or output name "${twice}" is used more than once.`);
-  if (input.AppSpecification.ContainerEntrypoint && input.AppSpecification.ImageUri.startsWith('file://'))
+  // A program folder stands for an image whose PATH holds its programs: an entrypoint may name
+  // its process program (["process"], ["/opt/program/bin/process", ...]), and nothing else.
+  const entrypoint = input.AppSpecification.ContainerEntrypoint;
+  if (
+    entrypoint &&
+    input.AppSpecification.ImageUri.startsWith('file://') &&
+    basename(entrypoint[0] ?? '') !== 'process'
+  )
     throw validation(
-      'AppSpecification.ContainerEntrypoint needs a container image: the local SageMaker runs a program folder (file://) as processes, with its own process program',
+      'AppSpecification.ContainerEntrypoint needs a container image: the local SageMaker runs a program folder (file://) as processes, with its own process program (which an entrypoint may name: ["process"])',
     );
 }
 

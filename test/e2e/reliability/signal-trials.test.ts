@@ -22,7 +22,7 @@ const SIGNAL_TRIALS = Number(process.env.SIGNAL_TRIALS ?? 2);
  * pipeline order, each next run resuming the last, and a last run completes it. CI's one round:
  * train, deploy, invoke, evaluate.
  */
-const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'local-test', 'upload'];
+const SIGNAL_TARGETS = ['train', 'deploy', 'invoke', 'evaluate', 'local-test', 'prepare', 'upload'];
 
 describe(`Ctrl-C and SIGTERM during a run, ${SIGNAL_TRIALS} times each`, () => {
   let project: TestProject;

@@ -74,6 +74,12 @@ describe('user stages of kind command', () => {
       assert.match(depPlan.stdout, /upload\s+run\s+.*prepare runs first/);
       await project.runInProcess(['run', '--set', 'stages.prepare.params.fraction=0.3']);
       assert.deepEqual(await project.stagesRan(), ['prepare', 'upload', 'train', 'deploy', 'business']);
+      const diff = JSON.parse((await project.runInProcess(['diff', '--json'])).stdout) as {
+        data: { path: string; before: string; after: string }[];
+      };
+      const out = diff.data.find((change) => change.path === 'prepare.train');
+      assert.ok(out, `diff shows the out that changed: ${JSON.stringify(diff.data)}`);
+      assert.notEqual(out.before, out.after);
 
       await rm(project.path('data/prepared'), { recursive: true });
       const gonePlan = await project.runInProcess(['plan', '--set', 'stages.prepare.params.fraction=0.3']);
@@ -175,7 +181,11 @@ describe('user stages of kind command', () => {
         assert.match(result.stdout, /the token is \*\*\*/);
         assert.doesNotMatch(await project.read('.pipeline/state.json'), /hunter2/);
         const { report } = await project.stageOutputs('talks');
-        assert.match(await project.read(report.logFile), /the token is \*\*\*/, 'its log file has it redacted');
+        assert.match(
+          await project.read(report.logFile),
+          /the token is \*\*\*/,
+          'its log file has it redacted',
+        );
       },
     ));
 });
