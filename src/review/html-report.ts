@@ -2,11 +2,13 @@
 // the gates, the metrics with their change since the previous run, the confusion matrix as a heat
 // map, the training curves, and per-class precision, recall and F1 as bars.
 
+import { escapeHtml } from '../shared/escape-html.js';
 import type { GateResult } from './gates.js';
 import { changeTone } from './metric-direction.js';
 import type { Metrics } from './metrics.js';
 import type { PreviousEvaluation } from './previous-evaluation.js';
 import type { RegressionMetrics } from './regression-metrics.js';
+import { RUN_END_SECTION } from './stage-times.js';
 import type { Curves } from './training-curves.js';
 
 export interface ReportInput {
@@ -24,11 +26,6 @@ export interface ReportInput {
   curves: Curves;
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 const fixed = (value: number, digits = 4): string => value.toFixed(digits);
 const PALETTE = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777'];
 
@@ -265,6 +262,7 @@ ${
 }
 <section><h2>Training curves</h2>${curveCharts.length > 0 ? `<div class="grid-2">${curveCharts.join('')}</div>` : '<p class="muted">The training log had no lines matching training.metricDefinitions.</p>'}</section>
 ${input.metrics.warnings.length > 0 ? `<section class="warnings"><h2>Notes</h2><ul>${input.metrics.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>` : ''}
+${RUN_END_SECTION}
 </body>
 </html>
 `;

@@ -172,6 +172,11 @@ describe('local SageMaker processing jobs', () => {
     assert.equal(failed.ProcessingJobStatus, 'Failed');
     assert.match(failed.FailureReason ?? '', /^AlgorithmError: See job logs for more information/);
     assert.equal(failed.ExitMessage, 'no labels in raw/b.csv');
+    // Every state's answer is checked over the wire against AWS's model: Failed here, InProgress
+    // and Stopped below, Completed above.
+    await callChecked(rig.server.endpoint, 'sagemaker', 'DescribeProcessingJob', {
+      ProcessingJobName: 'split-fails',
+    });
 
     await rig.sagemaker.send(new CreateProcessingJobCommand(request('split-stopped', { SLEEP: '1' })));
     await waitFor(async () => {
@@ -180,9 +185,15 @@ describe('local SageMaker processing jobs', () => {
         ? true
         : undefined;
     }, 'the sleeping job to run');
+    await callChecked(rig.server.endpoint, 'sagemaker', 'DescribeProcessingJob', {
+      ProcessingJobName: 'split-stopped',
+    });
     await rig.sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: 'split-stopped' }));
     const stopped = await finished('split-stopped');
     assert.equal(stopped.ProcessingJobStatus, 'Stopped');
+    await callChecked(rig.server.endpoint, 'sagemaker', 'DescribeProcessingJob', {
+      ProcessingJobName: 'split-stopped',
+    });
     const listed = await rig.sagemaker.send(
       new ListProcessingJobsCommand({ SortBy: 'Name', SortOrder: 'Ascending' }),
     );

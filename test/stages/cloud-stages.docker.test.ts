@@ -2,7 +2,7 @@
 // registry (Debian's docker-registry), trained and served by digest in containers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeProcessingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
 import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import {
@@ -62,6 +62,21 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
         new DescribeTrainingJobCommand({ TrainingJobName: train.jobName }),
       );
       assert.equal(job.AlgorithmSpecification?.TrainingImage, push.imageUri);
+      // The example's prepare stage: a processing job of the pushed image, run by docker, whose
+      // outputs the training job read where they are in S3.
+      const prepare = await project.stageOutputs('prepare');
+      const processing = await local.sagemaker.send(
+        new DescribeProcessingJobCommand({ ProcessingJobName: prepare.jobName }),
+      );
+      assert.equal(processing.ProcessingJobStatus, 'Completed');
+      assert.equal(processing.AppSpecification?.ImageUri, push.imageUri);
+      assert.deepEqual(
+        Object.fromEntries(
+          (job.InputDataConfig ?? []).map((c) => [c.ChannelName, c.DataSource?.S3DataSource?.S3Uri]),
+        ),
+        { training: prepare.outs.training.s3Uri, validation: prepare.outs.validation.s3Uri },
+      );
+      assert.match(result.stdout, /split 20000 rows: 16000 for training, 4000 for validation/);
     } finally {
       local.close();
     }

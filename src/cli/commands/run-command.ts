@@ -1,7 +1,7 @@
 // `pipeline run`: plan under the lock, then execute with live progress; Ctrl-C stops waiting,
 // keeps what completed and leaves remote work to be re-attached to by the next run.
 import { availableParallelism } from 'node:os';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { executeRun } from '../../engine/run/execute-run.js';
 import { planRun, type Selection } from '../../engine/run/plan-run.js';
 import type { RunEventSink } from '../../engine/run/run-event.js';
@@ -10,6 +10,7 @@ import { inspectGit } from '../../engine/state/git-info.js';
 import { Redactor } from '../../engine/state/redact.js';
 import { newRunId } from '../../engine/state/run-record.js';
 import { readState } from '../../engine/state/state-store.js';
+import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
@@ -140,6 +141,14 @@ export async function runCommand(
       persist: () => backend.push(),
     });
     await finished;
+    // The report evaluate wrote in this run gets the stages' times and the metrics of the stages
+    // after it, known only now.
+    const evaluated = outcome.record.stages.evaluate?.action;
+    if (evaluated === 'ran' || evaluated === 'failed') {
+      const { completeReport } = await import('../../review/stage-times.js');
+      const file = join(pipelinePaths.runFiles(stateDir, outcome.record.id), 'report.html');
+      if (await completeReport(file, outcome.record)) await backend.push();
+    }
 
     if (options.json) writeJson(io.stdout, outcome.record);
     else {
