@@ -57,13 +57,28 @@ export function processingStage(
       ],
     }),
     run: (ctx) => runProcessingStage(ctx, name, settings, processing, builtIns),
-    drift: async ({ projectDir, outputs, files }) => {
-      for (const [out, recorded] of Object.entries(readUserOuts(name, outputs))) {
+    drift: async ({ config, projectDir, stateDir, outputs, files, mayStart }) => {
+      const recordedOuts = Object.entries(readUserOuts(name, outputs));
+      for (const [out, recorded] of recordedOuts) {
         if (recorded.path === undefined) continue;
         const now = await hashOut(files, projectDir, recorded.path);
         if (now === null) return `the download of its output ${out} (${recorded.path}) is gone`;
         if (now !== recorded.hash)
           return `the download of its output ${out} (${recorded.path}) changed since ${name} made it`;
+      }
+      // What the job left in S3, which later stages read there: still as it was?
+      const { driftLooksFor, channelDrift } = await import('../src/sagemaker/drift.js');
+      const looks = await driftLooksFor(config, stateDir, mayStart);
+      if (!looks) return undefined;
+      for (const [out, recorded] of recordedOuts) {
+        if (!recorded.s3Uri || !recorded.remoteDigest || !recorded.objects) continue;
+        const drift = await channelDrift(
+          looks,
+          `${recorded.s3Uri}/`,
+          { remoteDigest: recorded.remoteDigest },
+          'its job',
+        );
+        if (drift) return `its output ${out}: ${drift}`;
       }
       return undefined;
     },
@@ -207,11 +222,22 @@ async function runProcessingStage(
     signal: ctx.signal,
   });
 
+  const { listObjects } = await import('../src/sagemaker/remote-listing.js');
+  const { remoteDigestOf } = await import('../src/sagemaker/channel-receipts.js');
+  const { parseS3Uri } = await import('../src/sagemaker/download-prefix.js');
   const outs: Record<string, RecordedOut> = {};
   for (const [output, settingsOfOutput] of Object.entries(processing.outputs)) {
     const s3Uri = result.outputs[output];
     if (!s3Uri) throw new StageError(`the processing job ${result.jobName} reported no output ${output}`);
-    outs[output] = { s3Uri };
+    // Its receipt: what the job left, so that a drift check sees it deleted or changed.
+    const where = parseS3Uri(s3Uri);
+    const objects = await listObjects({
+      s3: connection.s3,
+      bucket: where.bucket,
+      prefix: `${where.prefix}/`,
+      signal: ctx.signal,
+    });
+    outs[output] = { s3Uri, objects: objects.length, remoteDigest: remoteDigestOf(objects) };
     if (settingsOfOutput.download !== undefined) {
       const { downloadPrefix } = await import('../src/sagemaker/download-prefix.js');
       ctx.step(`downloading ${output} to ${settingsOfOutput.download}`);
@@ -223,7 +249,7 @@ async function runProcessingStage(
       );
       ctx.log(`downloaded ${output}: ${got.files} files to ${settingsOfOutput.download}`);
       const hash = await hashOut(ctx.files, ctx.projectDir, settingsOfOutput.download);
-      outs[output] = { s3Uri, path: settingsOfOutput.download, ...(hash !== null ? { hash } : {}) };
+      outs[output] = { ...outs[output], path: settingsOfOutput.download, ...(hash !== null ? { hash } : {}) };
     }
   }
   ctx.log(`${result.jobName} completed in ${result.seconds}s`);

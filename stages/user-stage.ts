@@ -19,6 +19,9 @@ export interface RecordedOut {
   path?: string;
   /** A processing output's S3 prefix. */
   s3Uri?: string;
+  /** A processing output's objects when its job ended: how many, and their keys' and ETags' digest. */
+  objects?: number;
+  remoteDigest?: string;
   hash?: string;
 }
 

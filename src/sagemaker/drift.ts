@@ -57,13 +57,15 @@ export async function channelDrift(
   looks: DriftLooks,
   s3Uri: string,
   receipt: Pick<ChannelReceipt, 'remoteDigest' | 'rangeBounds'> | undefined,
+  /** What left the objects there, for the message. */
+  leftBy = 'the last upload',
 ): Promise<string | undefined> {
   const location = /^s3:\/\/([^/]+)\/(.*)$/.exec(s3Uri);
   if (!location) return undefined;
   const objects = await looks.listPrefix(location[1] as string, location[2] as string, receipt?.rangeBounds);
   if (objects.length === 0) return `no objects are left under ${s3Uri}`;
   if (receipt !== undefined && remoteDigestOf(objects) !== receipt.remoteDigest)
-    return `the objects under ${s3Uri} are not as the last upload left them (changed, added or deleted outside pipeline)`;
+    return `the objects under ${s3Uri} are not as ${leftBy} left them (changed, added or deleted outside pipeline)`;
   return undefined;
 }
 

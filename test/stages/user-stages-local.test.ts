@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
@@ -131,6 +132,23 @@ describe('user stages on the local target', () => {
     await project.run(['run', '--to', 'train', ...params], { real: true });
     // Made again the same: what reads it is up to date with it.
     assert.deepEqual(await project.stagesRan(), ['gather']);
+
+    // An object of the job's output deleted in S3, behind the pipeline's back: prepare runs again.
+    const { outs } = await project.stageOutputs('prepare');
+    const target = await localTargetOf(project);
+    try {
+      const [, bucket, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(outs.training.s3Uri) ?? [];
+      await target.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}/train.csv` }));
+    } finally {
+      target.close();
+    }
+    const deletedPlan = await project.run(['plan', '--to', 'train', ...params], { real: true });
+    assert.match(
+      deletedPlan.stdout,
+      /prepare\s+run\s+its output training: no objects are left under s3:\/\/keras-example-artifacts\/keras-example\/processing\/prepare\//,
+    );
+    await project.run(['run', '--to', 'train', ...params], { real: true });
+    assert.deepEqual(await project.stagesRan(), ['prepare', 'train']);
     assert.equal((await readFile(project.path('data/raw/rows.csv'), 'utf8')).split('\n').length, 18001);
   });
 });
@@ -173,13 +191,15 @@ describe('a processing job and a kill -9 of its run', () => {
       60,
     );
     const target = await localTargetOf(project);
+    let resumed: ReturnType<TestProject['spawn']> | undefined;
     try {
       await waitFor(
         async () => {
-          const job = await target.sagemaker.send(
-            new DescribeProcessingJobCommand({ ProcessingJobName: jobName }),
-          );
-          return job.ProcessingJobStatus === 'InProgress' || undefined;
+          // The name is saved before the job is created: until then, there is no job to describe.
+          const job = await target.sagemaker
+            .send(new DescribeProcessingJobCommand({ ProcessingJobName: jobName }))
+            .catch(() => undefined);
+          return job?.ProcessingJobStatus === 'InProgress' || undefined;
         },
         'the job to be in progress',
         60,
@@ -187,7 +207,7 @@ describe('a processing job and a kill -9 of its run', () => {
       killed.kill('SIGKILL');
       await killed;
 
-      const resumed = project.spawn(['run', '--only', 'slow'], { real: true });
+      resumed = project.spawn(['run', '--only', 'slow'], { real: true });
       let output = '';
       resumed.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
@@ -210,6 +230,10 @@ describe('a processing job and a kill -9 of its run', () => {
       );
     } finally {
       target.close();
+      // Whatever failed, no run is left holding the lock the clean-up needs.
+      await writeFile(project.path('barrier'), '');
+      killed.kill('SIGKILL');
+      await resumed;
     }
   });
 });
