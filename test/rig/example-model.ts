@@ -59,6 +59,32 @@ export async function exampleProject(channels: 'prepare' | 'paths' = 'prepare'):
   return project;
 }
 
+/**
+ * The example with a command stage before its prepare stage: `gather` copies the raw rows into
+ * data/raw (its out), and prepare's processing job reads them from there. A chain of a command, a
+ * processing job and the training job that reads the job's output in S3.
+ */
+export async function addGatherStage(project: TestProject): Promise<void> {
+  const yaml = (await project.read('pipeline.yaml'))
+    .replace(
+      'stages:\n',
+      `stages:
+  gather:
+    description: collect the raw rows
+    command: sh gather.sh
+    deps: [gather.sh, context/input/data/training]
+    outs: { rows: data/raw }
+`,
+    )
+    .replace('raw: { path: context/input/data/training }', 'raw: { from: gather.rows }');
+  if (!yaml.includes('raw: { from: gather.rows }'))
+    throw new Error("the example's prepare stage no longer reads raw: { path: context/input/data/training }");
+  await project.write({
+    'pipeline.yaml': yaml,
+    'gather.sh': 'mkdir -p data/raw\ncp context/input/data/training/trainset.csv data/raw/rows.csv\n',
+  });
+}
+
 export interface JobFolder {
   hyperparameters?: Record<string, string>;
   channels: Record<string, Record<string, string>>;

@@ -1,10 +1,12 @@
 // The whole path with the docker runtime: the image built, pushed through the local ECR to a real
-// registry (Debian's docker-registry), trained and served by digest in containers.
+// registry (Debian's docker-registry), trained and served by digest in containers; before training, a
+// command stage and the example's processing job, run by docker, whose output the training job reads.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DescribeProcessingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { execa } from 'execa';
 import { leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
+import { addGatherStage } from '../rig/example-model.js';
 import {
   cleanUpExampleProject,
   destroyLocalTarget,
@@ -20,6 +22,8 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
   let registry: LocalRegistry | undefined;
   before(async () => {
     project = await freshExampleProject();
+    // A command stage before the example's processing job: the whole chain on docker.
+    await addGatherStage(project);
   });
   after(async () => {
     await cleanUpExampleProject(project);
@@ -77,6 +81,11 @@ describe('the cloud stages on the local target (docker runtime, local registry)'
         { training: prepare.outs.training.s3Uri, validation: prepare.outs.validation.s3Uri },
       );
       assert.match(result.stdout, /split 20000 rows: 16000 for training, 4000 for validation/);
+      assert.equal((await project.stageOutputs('gather')).outs.rows.path, 'data/raw');
+      assert.match(
+        processing.ProcessingInputs?.[0]?.S3Input?.S3Uri ?? '',
+        /\/processing\/prepare\/input\/raw\/$/,
+      );
     } finally {
       local.close();
     }

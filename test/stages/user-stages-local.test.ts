@@ -11,6 +11,7 @@ import {
   DescribeTrainingJobCommand,
   ListProcessingJobsCommand,
 } from '@aws-sdk/client-sagemaker';
+import { addGatherStage } from '../rig/example-model.js';
 import {
   cleanUpExampleProject,
   destroyLocalTarget,
@@ -21,31 +22,11 @@ import { BASE_CONFIG, TestProject, waitFor } from '../rig/project.js';
 
 const ARGS = ['--set', 'runtime=process', '--set', 'training.hyperparameters.epochs=3'];
 
-/** The example's pipeline.yaml with a command stage before prepare: prepare reads its out. */
-const withGather = (yaml: string): string =>
-  yaml
-    .replace(
-      'stages:\n',
-      `stages:
-  gather:
-    description: collect the raw rows
-    command: sh gather.sh
-    deps: [gather.sh, context/input/data/training]
-    outs: { rows: data/raw }
-`,
-    )
-    .replace('raw: { path: context/input/data/training }', 'raw: { from: gather.rows }');
-
 describe('user stages on the local target', () => {
   let project: TestProject;
   before(async () => {
     project = await freshExampleProject();
-    const yaml = withGather(await project.read('pipeline.yaml'));
-    assert.match(yaml, /from: gather\.rows/);
-    await project.write({
-      'pipeline.yaml': yaml,
-      'gather.sh': 'mkdir -p data/raw\ncp context/input/data/training/trainset.csv data/raw/rows.csv\n',
-    });
+    await addGatherStage(project);
   });
   after(() => cleanUpExampleProject(project));
 

@@ -33,8 +33,12 @@ export async function graphCommand(
   if (!plan.ok) return { reason: 'plan', failure: plan.error };
   const nodes = stages.map((stage) => {
     const planned = plan.value.find((entry) => entry.name === stage.name);
+    const settings = loaded.config.stages?.[stage.name];
     return {
       name: stage.name,
+      ...(stage.userDefined
+        ? { kind: settings?.processing ? ('processing' as const) : ('command' as const) }
+        : {}),
       needs: [...stage.needs],
       action: planned?.action ?? 'skip',
       why: planned && planned.action === 'run' ? summarizeReasons(planned.reasons, 1) : 'up to date',
@@ -44,7 +48,8 @@ export async function graphCommand(
   else if (options.mermaid) writeLine(io.stdout, mermaidOf(nodes));
   else {
     const paint = painter(Boolean(io.stdout.isTTY), io.env);
-    const width = Math.max(...nodes.map((node) => node.name.length));
+    const shown = (node: GraphNode) => (node.kind ? `${node.name} (${node.kind})` : node.name);
+    const width = Math.max(...nodes.map((node) => shown(node).length));
     const needsWidth = Math.max(...nodes.map((node) => needsText(node.needs).length));
     writeLine(
       io.stdout,
@@ -53,7 +58,7 @@ export async function graphCommand(
     for (const node of nodes)
       writeLine(
         io.stdout,
-        `  ${node.action === 'run' ? paint('yellow', '●') : paint('green', '○')} ${node.name.padEnd(width)}  ${paint('dim', needsText(node.needs).padEnd(needsWidth))}  ${node.action === 'run' ? node.why : paint('dim', node.why)}`,
+        `  ${node.action === 'run' ? paint('yellow', '●') : paint('green', '○')} ${shown(node).padEnd(width)}  ${paint('dim', needsText(node.needs).padEnd(needsWidth))}  ${node.action === 'run' ? node.why : paint('dim', node.why)}`,
       );
   }
   return undefined;
@@ -64,6 +69,8 @@ const needsText = (needs: readonly string[]): string =>
 
 interface GraphNode {
   name: string;
+  /** A user stage's kind; none for a built-in stage. */
+  kind?: 'command' | 'processing';
   needs: string[];
   action: 'run' | 'skip';
   why: string;
@@ -75,7 +82,14 @@ function mermaidOf(nodes: readonly GraphNode[]): string {
   const id = (name: string) => `s${nodes.findIndex((node) => node.name === name)}`;
   const label = (text: string) => text.replaceAll('"', '#quot;');
   const lines = ['flowchart LR'];
-  for (const node of nodes) lines.push(`  ${id(node.name)}["${label(node.name)}"]`);
+  // A command is drawn as a stadium, a processing job as a subroutine, a built-in stage as a box.
+  const shape = (node: GraphNode) =>
+    node.kind === 'command'
+      ? `(["${label(node.name)}"])`
+      : node.kind === 'processing'
+        ? `[["${label(node.name)}"]]`
+        : `["${label(node.name)}"]`;
+  for (const node of nodes) lines.push(`  ${id(node.name)}${shape(node)}`);
   for (const node of nodes) for (const need of node.needs) lines.push(`  ${id(need)} --> ${id(node.name)}`);
   lines.push('  classDef run fill:#fef3c7,stroke:#d97706', '  classDef skip fill:#ecfdf5,stroke:#059669');
   for (const action of ['run', 'skip'] as const) {

@@ -91,6 +91,19 @@ describe('user stages of kind command', () => {
         'the out made again, the same: nothing after it runs',
       );
 
+      const only = await project.runInProcess([
+        'run',
+        '--only',
+        'business',
+        '--set',
+        'stages.prepare.params.fraction=0.3',
+      ]);
+      assert.equal(only.exitCode, 0, only.stderr);
+      assert.deepEqual(await project.stagesRan(), ['business'], '--only takes a user stage');
+      const unknown = await project.runInProcess(['plan', '--from', 'prepar']);
+      assert.equal(unknown.exitCode, 2);
+      assert.match(unknown.stderr, /prepare/, 'the stages named include the user stages');
+
       const history = await project.runInProcess(['runs']);
       assert.match(history.stdout, /LIFT\.REVENUE/, "a user stage's metric is a column of `runs`");
       assert.match(history.stdout, /0\.2500/);
