@@ -18,6 +18,7 @@ import { invokeEndpointRoute } from './runtime/invoke-endpoint.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
 import type { FileImagePolicy } from './sagemaker/file-images.js';
 import { Hosting } from './sagemaker/hosting.js';
+import { ModelPackages } from './sagemaker/model-packages.js';
 import { ProcessingJobs } from './sagemaker/processing-jobs.js';
 import { refuseReservedTags, TagStore } from './sagemaker/tags.js';
 import { TrainingJobs } from './sagemaker/training-jobs.js';
@@ -100,7 +101,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     async (arn): Promise<boolean> =>
       (await hosting.arnExists(arn)) ||
       (await trainingJobs.arnExists(arn)) ||
-      (await processingJobs.arnExists(arn)),
+      (await processingJobs.arnExists(arn)) ||
+      (await modelPackages.arnExists(arn)),
   );
   // What every kind of job runs with: its S3, its file:// images, its owner label, its stop grace.
   const jobs = {
@@ -122,6 +124,11 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     dir: join(options.dataDir, 'sagemaker', 'processing-jobs'),
   });
   await processingJobs.reconcile();
+  const modelPackages = new ModelPackages({
+    tags,
+    region,
+    dir: join(options.dataDir, 'sagemaker', 'registry'),
+  });
   const hosting: Hosting = new Hosting({
     tags,
     dir: join(options.dataDir, 'sagemaker', 'hosting'),
@@ -157,6 +164,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       operations: refusingReservedTags({
         ...trainingJobs.operations(),
         ...processingJobs.operations(),
+        ...modelPackages.operations(),
         ...hosting.operations(),
         ...tags.operations(),
       }),
