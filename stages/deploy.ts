@@ -9,6 +9,9 @@ export const readDeployOutputs = outputReader('deploy', {
   endpointName: 'string',
   deploymentName: 'string',
   modelArtifact: 'string',
+  /** deploy.strategy gated: the serving model the candidate was deployed beside. */
+  champion: 'object?',
+  candidateVariant: 'string?',
 });
 export type DeployOutputs = ReturnType<typeof readDeployOutputs>;
 
@@ -24,13 +27,16 @@ export const deploy: Stage = {
   run: async (ctx): Promise<StageOutputs> => {
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { deployEndpoint } = await import('../src/sagemaker/deploy-endpoint.js');
+    const { deployCandidate } = await import('../src/sagemaker/candidate-deploy.js');
     const { ledgerFile } = await import('../src/sagemaker/deployments-ledger.js');
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeDeployment = ctx.resumeHandle?.deploymentName;
     const { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
     const { modelArtifact } = readTrainOutputs(ctx.upstream.train);
-    const deployment = await deployEndpoint({
+    // Gated: beside the serving model, with no traffic, until evaluate has judged it.
+    const deploy = ctx.config.deploy.strategy === 'gated' ? deployCandidate : deployEndpoint;
+    const deployment = await deploy({
       connection,
       config: ctx.config,
       imageUri,
@@ -43,17 +49,20 @@ export const deploy: Stage = {
       signal: ctx.signal,
     });
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
-    return { ...deployment, modelArtifact };
+    return { ...deployment, modelArtifact } as StageOutputs;
   },
   checkConfig: async (config) => {
     const { deploymentRequestProblems } = await import('../src/sagemaker/request-check.js');
     return deploymentRequestProblems(config);
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
-    const { endpointName, deploymentName } = outputs;
+    const { endpointName, deploymentName, champion } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
     const { driftLooksFor, endpointDrift } = await import('../src/sagemaker/drift.js');
+    const { candidateConfigOf } = await import('../src/sagemaker/deploy-endpoint.js');
     const looks = await driftLooksFor(config, stateDir, mayStart);
-    return looks ? endpointDrift(looks, endpointName, deploymentName) : undefined;
+    // A candidate not yet judged serves beside the champion; once promoted, alone.
+    const asCandidate = champion ? candidateConfigOf(deploymentName) : undefined;
+    return looks ? endpointDrift(looks, endpointName, deploymentName, asCandidate) : undefined;
   },
 };

@@ -1,10 +1,12 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
 import { resolve } from 'node:path';
-import { REPORT_KEY, type Stage, type StageOutputs } from '../src/engine/stage.js';
+import { REPORT_KEY, type Stage, type StageContext, type StageOutputs } from '../src/engine/stage.js';
+import type { Champion } from '../src/sagemaker/candidate-deploy.js';
 import { StageError } from '../src/shared/errors.js';
 import { pathExists } from '../src/shared/path-exists.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
+import { readDeployOutputs } from './deploy.js';
 import { readInvokeOutputs } from './invoke.js';
 import { readTrainOutputs } from './train.js';
 
@@ -15,10 +17,35 @@ const reportFile = (outputs: StageOutputs, name: string): string | undefined => 
   return typeof path === 'string' ? path : undefined;
 };
 
+/** Promotes the candidate that passed, or rolls back the one that did not (candidate-deploy.ts). */
+async function judge(ctx: StageContext, passed: boolean): Promise<string | undefined> {
+  const deployed = readDeployOutputs(ctx.upstream.deploy);
+  const champion = deployed.champion as Champion | undefined;
+  if (!champion) return undefined;
+  const { connect } = await import('../src/sagemaker/aws-connection.js');
+  const { judgeCandidate } = await import('../src/sagemaker/candidate-deploy.js');
+  const { ledgerFile } = await import('../src/sagemaker/deployments-ledger.js');
+  const verdict = await judgeCandidate(
+    {
+      connection: await connect(ctx.config, ctx.stateDir),
+      config: ctx.config,
+      ledgerFile: ledgerFile(ctx.stateDir, ctx.config.target),
+      deploymentName: deployed.deploymentName,
+      champion,
+      step: ctx.step,
+      log: ctx.log,
+      signal: ctx.signal,
+    },
+    passed,
+  );
+  ctx.log(`the candidate ${deployed.deploymentName}: ${verdict}`);
+  return verdict;
+}
+
 export const evaluate: Stage = {
   name: 'evaluate',
   description: 'score the predictions against the ground truth',
-  needs: ['train', 'invoke'],
+  needs: ['train', 'deploy', 'invoke'],
   version: 2,
   outs: {
     metrics: (outputs) => reportFile(outputs, 'metrics'),
@@ -46,7 +73,10 @@ export const evaluate: Stage = {
     }
     const { evaluateRun } = await import('../src/review/evaluate-run.js');
     const { readGitInfo, isWorkTreeDirty } = await import('../src/engine/state/git-info.js');
-    const predictionsFile = readInvokeOutputs(ctx.upstream.invoke).report?.predictionsFile;
+    const invoked = readInvokeOutputs(ctx.upstream.invoke).report;
+    const predictionsFile = invoked?.predictionsFile;
+    const championPredictionsFile =
+      typeof invoked?.championPredictionsFile === 'string' ? invoked.championPredictionsFile : undefined;
     if (typeof predictionsFile !== 'string') {
       throw new StageError('the invoke stage recorded no predictions file: run `pipeline run --from invoke`');
     }
@@ -71,6 +101,7 @@ export const evaluate: Stage = {
       runDir: pipelinePaths.runFiles(ctx.stateDir, ctx.runId),
       runId: ctx.runId,
       predictionsFile,
+      ...(championPredictionsFile ? { championPredictionsFile } : {}),
       ...(typeof logFile === 'string' ? { trainLogFile: logFile } : {}),
       jobName: trained.jobName,
       ...(previous ? { previous } : {}),
@@ -78,11 +109,26 @@ export const evaluate: Stage = {
       log: ctx.log,
     });
     ctx.log(`report: ${evaluation.files.report}`);
+    // deploy.strategy gated: the gates' verdict decides who serves.
+    const verdict = championPredictionsFile ? await judge(ctx, evaluation.missed.length === 0) : undefined;
     if (evaluation.missed.length > 0) {
-      throw new StageError(evaluation.missed.join('\n'), `The report: ${evaluation.files.report}`);
+      throw new StageError(
+        evaluation.missed.join('\n'),
+        [
+          ...(verdict === 'rolled back'
+            ? ['The candidate was removed: the serving model keeps all the traffic.']
+            : []),
+          `The report: ${evaluation.files.report}`,
+        ].join('\n'),
+      );
     }
     const { missed: _missed, files, params, ...made } = evaluation;
     // The config values are JSON already: they came from YAML.
-    return { ...made, params: params as StageOutputs, [REPORT_KEY]: files };
+    return {
+      ...(made as StageOutputs),
+      params: params as StageOutputs,
+      ...(verdict ? { verdict } : {}),
+      [REPORT_KEY]: files,
+    };
   },
 };

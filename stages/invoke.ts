@@ -47,29 +47,47 @@ export const invoke: Stage = {
         : {}),
     });
     if (rows.length === 0) throw new StageError(`${settings.data} has no rows to send`);
-    const { endpointName } = readDeployOutputs(ctx.upstream.deploy);
+    const deployed = readDeployOutputs(ctx.upstream.deploy);
+    const { endpointName } = deployed;
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
-    const result = await invokeInBatches({
-      connection,
-      endpointName,
-      rows,
-      contentType: settings.contentType,
-      accept: settings.accept,
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      step: ctx.step,
-      progress: ctx.progress,
-      log: ctx.log,
-      signal: ctx.signal,
-    });
+    // A candidate not yet judged (deploy.strategy gated): the same rows to it and to the champion.
+    const { candidateOnEndpoint } = await import('../src/sagemaker/candidate-deploy.js');
+    const champion = deployed.champion as { variant?: string } | undefined;
+    const judging =
+      champion?.variant !== undefined &&
+      typeof deployed.candidateVariant === 'string' &&
+      (await candidateOnEndpoint(connection, endpointName, deployed.deploymentName));
+    const ask = (targetVariant?: string) =>
+      invokeInBatches({
+        connection,
+        endpointName,
+        ...(targetVariant ? { targetVariant } : {}),
+        rows,
+        contentType: settings.contentType,
+        accept: settings.accept,
+        batchSize: settings.batchSize,
+        concurrency: settings.concurrency,
+        step: ctx.step,
+        progress: ctx.progress,
+        log: ctx.log,
+        signal: ctx.signal,
+      });
+    const result = await ask(judging ? (deployed.candidateVariant as string) : undefined);
     const runFiles = pipelinePaths.runFiles(ctx.stateDir, ctx.runId);
-    const file = join(runFiles, 'predictions.txt');
     await mkdir(runFiles, { recursive: true });
+    const file = join(runFiles, 'predictions.txt');
     await writeFile(file, `${result.predictions.join('\n')}\n`);
     ctx.log(
       `${rows.length} predictions in ${result.requests} requests (${result.retries} retried): ${relative(ctx.projectDir, file)}`,
     );
+    let championFile: string | undefined;
+    if (judging) {
+      const served = await ask(champion?.variant);
+      championFile = join(runFiles, 'champion-predictions.txt');
+      await writeFile(championFile, `${served.predictions.join('\n')}\n`);
+      ctx.log(`the serving model's ${rows.length} predictions: ${relative(ctx.projectDir, championFile)}`);
+    }
     return {
       endpointName,
       rows: rows.length,
@@ -77,6 +95,7 @@ export const invoke: Stage = {
       // The file is this run's own; what it holds is the hash above.
       [REPORT_KEY]: {
         predictionsFile: relative(ctx.projectDir, file),
+        ...(championFile ? { championPredictionsFile: relative(ctx.projectDir, championFile) } : {}),
         requests: result.requests,
         retries: result.retries,
       },

@@ -29,6 +29,11 @@ export interface EvaluateRequest {
   runDir: string;
   runId: string;
   predictionsFile: string;
+  /**
+   * deploy.strategy gated: the serving model's predictions for the same rows (sent to its variant),
+   * scored beside the candidate's; the gates against `champion` compare with them.
+   */
+  championPredictionsFile?: string;
   trainLogFile?: string;
   jobName?: string;
   /** The latest earlier run that evaluated: the baseline for deltas and changed settings. */
@@ -39,6 +44,8 @@ export interface EvaluateRequest {
 
 export type Evaluation = {
   metrics: Record<string, number>;
+  /** The serving model's metrics on the same rows, when it was evaluated beside the candidate. */
+  championMetrics?: Record<string, number>;
   gates: GateResult[];
   params: Record<string, unknown>;
   classes: string[];
@@ -101,10 +108,11 @@ async function groundTruthOf(request: EvaluateRequest): Promise<{ text: string; 
 /** The predictions scored against the truth: classes, or values for a regression. */
 async function score(
   request: EvaluateRequest,
+  predictionsFile = request.predictionsFile,
 ): Promise<{ metrics: Metrics | RegressionMetrics; flat: Record<string, number>; classes: string[] }> {
   const { settings } = request;
   const { text: truthText, name: truthName } = await groundTruthOf(request);
-  const predictionsText = await readFile(resolve(request.projectDir, request.predictionsFile), 'utf8');
+  const predictionsText = await readFile(resolve(request.projectDir, predictionsFile), 'utf8');
   const mustMatch = (truthRows: number, predictionRows: number): void => {
     if (truthRows !== predictionRows)
       throw new StageError(
@@ -114,7 +122,7 @@ async function score(
   };
   if (settings.task === 'regression') {
     const truth = readValues(truthText, truthName);
-    const predicted = readValues(predictionsText, request.predictionsFile, settings.predictionField);
+    const predicted = readValues(predictionsText, predictionsFile, settings.predictionField);
     mustMatch(truth.length, predicted.length);
     const metrics = computeRegressionMetrics(truth, predicted);
     return { metrics, flat: flatRegressionMetrics(metrics), classes: [] };
@@ -122,7 +130,7 @@ async function score(
   const truth = readTruth(truthText, truthName, settings.labelFormat, settings.classNames);
   const predictions = readPredictions(
     predictionsText,
-    request.predictionsFile,
+    predictionsFile,
     settings.classNames,
     settings.predictionField,
   );
@@ -144,7 +152,10 @@ async function score(
 export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation> {
   const { settings } = request;
   const { metrics, flat, classes } = await score(request);
-  const gates = checkGates(settings.gates, flat);
+  const championMetrics = request.championPredictionsFile
+    ? (await score(request, request.championPredictionsFile)).flat
+    : undefined;
+  const gates = checkGates(settings.gates, flat, championMetrics);
   const missed = describeMissedGates(gates, Object.keys(flat));
   const params = experimentParams(request.config);
 
@@ -168,6 +179,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       {
         runId: request.runId,
         metrics: flat,
+        ...(championMetrics ? { champion: championMetrics } : {}),
         detail: metrics,
         gates,
         passed: missed.length === 0,
@@ -192,6 +204,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       ...(previous ? { previous } : {}),
       gates,
       curves,
+      ...(championMetrics ? { champion: championMetrics } : {}),
     }),
   );
   await writeFile(
@@ -203,14 +216,22 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       ...(previous ? { previous } : {}),
       gates,
       ...(request.jobName ? { jobName: request.jobName } : {}),
+      ...(championMetrics ? { champion: championMetrics } : {}),
     }),
   );
   for (const warning of metrics.warnings) request.log(`note: ${warning}`);
   const shown = HEADLINE_METRICS.filter((name) => flat[name] !== undefined);
   request.log(shown.map((name) => `${name}=${(flat[name] as number).toFixed(4)}`).join(' '));
   const rel = (file: string) => relative(request.projectDir, file);
+  if (championMetrics) {
+    const shownChampion = HEADLINE_METRICS.filter((name) => championMetrics[name] !== undefined);
+    request.log(
+      `the serving model on the same rows: ${shownChampion.map((name) => `${name}=${(championMetrics[name] as number).toFixed(4)}`).join(' ')}`,
+    );
+  }
   return {
     metrics: flat,
+    ...(championMetrics ? { championMetrics } : {}),
     gates,
     params,
     classes,

@@ -24,6 +24,8 @@ export interface ReportInput {
   previous?: PreviousEvaluation;
   gates: GateResult[];
   curves: Curves;
+  /** deploy.strategy gated: the serving model's metrics on the same rows, shown beside the candidate's. */
+  champion?: Record<string, number>;
 }
 
 const fixed = (value: number, digits = 4): string => value.toFixed(digits);
@@ -198,15 +200,16 @@ export function renderHtmlReport(input: ReportInput): string {
         ? '<span class="badge pass">gates passed</span>'
         : `<span class="badge fail">${failed.length} gate${failed.length > 1 ? 's' : ''} missed</span>`;
   const previousMetrics = input.previous?.metrics;
+  const { champion } = input;
   const metricRows = Object.entries(input.flat)
     .filter(([name]) => !name.includes('.'))
     .map(
       ([name, value]) =>
-        `<tr><th>${escapeHtml(name)}</th><td>${fixed(value)}</td><td class="muted">${previousMetrics?.[name] !== undefined ? fixed(previousMetrics[name] as number) : '—'}</td>${delta(name, value, previousMetrics?.[name])}</tr>`,
+        `<tr><th>${escapeHtml(name)}</th><td>${fixed(value)}</td>${champion ? `<td>${champion[name] !== undefined ? fixed(champion[name] as number) : '—'}</td>${delta(name, value, champion[name])}` : ''}<td class="muted">${previousMetrics?.[name] !== undefined ? fixed(previousMetrics[name] as number) : '—'}</td>${delta(name, value, previousMetrics?.[name])}</tr>`,
     );
   const gateRows = input.gates.map(
     (gate) =>
-      `<tr class="${gate.passed ? 'pass' : 'fail'}"><td>${gate.passed ? '✔' : '✘'}</td><td><code>${escapeHtml(gate.gate)}</code></td><td>${gate.value === null ? 'unknown metric' : fixed(gate.value)}</td></tr>`,
+      `<tr class="${gate.skipped ? 'muted' : gate.passed ? 'pass' : 'fail'}"><td>${gate.skipped ? '○' : gate.passed ? '✔' : '✘'}</td><td><code>${escapeHtml(gate.gate)}</code></td><td>${gate.skipped ? escapeHtml(gate.skipped) : gate.value === null ? 'unknown metric' : `${fixed(gate.value)}${gate.relative && !Number.isNaN(gate.threshold) ? ` <span class="muted">(against ${fixed(gate.threshold)})</span>` : ''}`}</td></tr>`,
   );
   const changeRows = (input.previous?.changes ?? []).map(
     (change) =>
@@ -248,7 +251,7 @@ export function renderHtmlReport(input: ReportInput): string {
 <h1>${escapeHtml(input.pipeline)} ${verdict}</h1>
 <div class="meta">run ${escapeHtml(input.runId)} · target ${escapeHtml(input.target)} · ${escapeHtml(input.createdAt)}${input.git ? ` · commit ${escapeHtml(input.git.commit.slice(0, 12))}${input.git.dirty ? ' (dirty)' : ''}` : ''}${input.jobName ? ` · training job ${escapeHtml(input.jobName)}` : ''} · ${input.metrics.rows} rows</div>
 <div class="grid-2">
-<section><h2>Metrics</h2><table><thead><tr><th>metric</th><th>this run</th><th>previous</th><th>change</th></tr></thead><tbody>${metricRows.join('')}</tbody></table></section>
+<section><h2>Metrics</h2><table><thead><tr><th>metric</th><th>${champion ? 'candidate' : 'this run'}</th>${champion ? '<th>champion</th><th>against it</th>' : ''}<th>previous</th><th>change</th></tr></thead><tbody>${metricRows.join('')}</tbody></table></section>
 <section><h2>Gates</h2>${gateRows.length > 0 ? `<table><tbody>${gateRows.join('')}</tbody></table>` : '<p class="muted">No gates in evaluate.gates.</p>'}
 <h2 style="margin-top:16px">Changed since the previous run</h2>${comparedWith(input.previous)}${changeRows.length > 0 ? `<table><thead><tr><th>setting</th><th>before</th><th>now</th></tr></thead><tbody>${changeRows.join('')}</tbody></table>` : `<p class="muted">${input.previous ? 'No setting changed.' : 'No earlier run evaluated.'}</p>`}</section>
 </div>

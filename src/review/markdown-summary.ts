@@ -12,6 +12,8 @@ export interface SummaryInput {
   previous?: PreviousEvaluation;
   gates: GateResult[];
   jobName?: string;
+  /** deploy.strategy gated: the serving model's metrics on the same rows. */
+  champion?: Record<string, number>;
 }
 
 const fixed = (value: number): string => value.toFixed(4);
@@ -40,19 +42,32 @@ export function renderMarkdownSummary(input: SummaryInput): string {
         : ` ❌ ${missed.length} gate(s) missed`;
   const lines = [`### ${input.pipeline}: run \`${input.runId}\`${verdict}`, ''];
   if (input.jobName) lines.push(`Training job \`${input.jobName}\`.`, '');
-  lines.push('| metric | this run | previous | change |', '| --- | ---: | ---: | ---: |');
-  for (const [name, value] of Object.entries(input.flat)) {
-    if (name.includes('.')) continue;
-    const before = input.previous?.metrics[name];
+  const { champion } = input;
+  lines.push(
+    champion
+      ? '| metric | candidate | champion | against it | previous | change |'
+      : '| metric | this run | previous | change |',
+    champion ? '| --- | ---: | ---: | ---: | ---: | ---: |' : '| --- | ---: | ---: | ---: |',
+  );
+  const compared = (metric: string, value: number, base: number | undefined) =>
+    base === undefined ? '—' : `${signed(value - base)}${toneMark(metric, value - base)}`;
+  for (const [metric, value] of Object.entries(input.flat)) {
+    if (metric.includes('.')) continue;
+    const before = input.previous?.metrics[metric];
+    const championCells = champion
+      ? ` ${champion[metric] === undefined ? '—' : fixed(champion[metric] as number)} | ${compared(metric, value, champion[metric])} |`
+      : '';
     lines.push(
-      `| ${name} | ${fixed(value)} | ${before === undefined ? '—' : fixed(before)} | ${before === undefined ? '—' : `${signed(value - before)}${toneMark(name, value - before)}`} |`,
+      `| ${metric} | ${fixed(value)} |${championCells} ${before === undefined ? '—' : fixed(before)} | ${compared(metric, value, before)} |`,
     );
   }
   if (input.gates.length > 0) {
     lines.push('', '**Gates**', '');
     for (const gate of input.gates) {
       lines.push(
-        `- ${gate.passed ? '✅' : '❌'} \`${gate.gate}\`: ${gate.value === null ? 'unknown metric' : fixed(gate.value)}`,
+        gate.skipped
+          ? `- ⚪ \`${gate.gate}\`: skipped, ${gate.skipped}`
+          : `- ${gate.passed ? '✅' : '❌'} \`${gate.gate}\`: ${gate.value === null ? 'unknown metric' : fixed(gate.value)}${gate.relative && !Number.isNaN(gate.threshold) ? ` (against ${fixed(gate.threshold)})` : ''}`,
       );
     }
   }

@@ -47,7 +47,7 @@ export type Deployment = {
 
 export const endpointNameOf = (config: PipelineConfig): string => config.deploy.endpointName ?? config.name;
 
-async function describeEndpoint(
+export async function describeEndpoint(
   connection: AwsConnection,
   name: string,
 ): Promise<DescribeEndpointOutput | undefined> {
@@ -60,7 +60,7 @@ async function describeEndpoint(
 }
 
 /** Whether a model or endpoint config of this name exists (an interrupted run may have made it). */
-async function exists(connection: AwsConnection, kind: 'model' | 'endpoint config', name: string) {
+export async function exists(connection: AwsConnection, kind: 'model' | 'endpoint config', name: string) {
   try {
     if (kind === 'model') await connection.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
     else await connection.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
@@ -80,9 +80,9 @@ async function createModelAndConfig(request: DeployRequest, name: string): Promi
   if (!(await exists(connection, 'endpoint config', name))) await createEndpointConfig(request, name, tags);
 }
 
-type Tags = { Key: string; Value: string }[];
+export type Tags = { Key: string; Value: string }[];
 
-async function createModel(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+export async function createModel(request: DeployRequest, name: string, tags: Tags): Promise<void> {
   const { connection, config } = request;
   request.step(`creating the model ${name}`);
   await aws(`creating the model ${name}`, () =>
@@ -103,7 +103,11 @@ async function createModel(request: DeployRequest, name: string, tags: Tags): Pr
   );
 }
 
-async function createEndpointConfig(request: DeployRequest, name: string, tags: Tags): Promise<void> {
+export async function createEndpointConfig(
+  request: Pick<DeployRequest, 'connection' | 'config' | 'step'>,
+  name: string,
+  tags: Tags,
+): Promise<void> {
   const { connection, config } = request;
   request.step(`creating the endpoint config ${name}`);
   await aws(`creating the endpoint config ${name}`, () =>
@@ -129,9 +133,12 @@ async function createEndpointConfig(request: DeployRequest, name: string, tags: 
 
 const SETTLING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
 
+/** What waiting on an endpoint needs: the connection, where to say so, and Ctrl-C. */
+export type EndpointWatch = Pick<DeployRequest, 'connection' | 'step' | 'signal'>;
+
 /** Polls the endpoint until it is no longer changing (or gone). */
-async function settle(
-  request: DeployRequest,
+export async function settle(
+  request: EndpointWatch,
   name: string,
   doing: string,
 ): Promise<DescribeEndpointOutput | undefined> {
@@ -148,15 +155,26 @@ async function settle(
   }
 }
 
-/** Deletes a model and endpoint config of one name; already gone is fine, other failures are logged. */
+/** deploy.strategy gated: the variant a candidate serves beside the champion, with no traffic. */
+export const CANDIDATE_VARIANT = 'Candidate';
+/** The endpoint config of a deployment as a candidate beside the champion. */
+export const candidateConfigOf = (deploymentName: string): string => `${deploymentName}-c`;
+
+/**
+ * Deletes a model and endpoint config of one name (and its candidate config, if it had one);
+ * already gone is fine, other failures are logged.
+ */
 export async function deleteDeployment(
   connection: AwsConnection,
   name: string,
   log: (line: string) => void,
 ): Promise<void> {
   const { sagemaker } = connection;
+  const deleteConfig = (config: string) => () =>
+    sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: config }));
   for (const [what, call] of [
-    ['endpoint config', () => sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }))],
+    ['endpoint config', deleteConfig(candidateConfigOf(name))],
+    ['endpoint config', deleteConfig(name)],
     ['model', () => sagemaker.send(new DeleteModelCommand({ ModelName: name }))],
   ] as const) {
     try {

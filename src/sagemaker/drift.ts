@@ -14,11 +14,15 @@ import type { DriftLooks } from './drift-looks.js';
 import type { LocalSageMakerAccess } from './local-sagemaker-of.js';
 import { listInRanges, type RemoteObject } from './remote-listing.js';
 
-/** Is the endpoint there, in service, and serving the deployment the state names? */
+/**
+ * Is the endpoint there, in service, and serving the deployment the state names (or, for a gated
+ * deploy, the config that holds it as a candidate beside the champion: `alsoServes`)?
+ */
 export async function endpointDrift(
   looks: DriftLooks,
   endpointName: string,
   deploymentName: string,
+  alsoServes?: string,
 ): Promise<string | undefined> {
   const endpoint = await looks.describeEndpoint(endpointName);
   if (!endpoint) return `endpoint ${endpointName} no longer exists`;
@@ -26,7 +30,7 @@ export async function endpointDrift(
     const why = endpoint.FailureReason ? ` (${endpoint.FailureReason})` : '';
     return `endpoint ${endpointName} is ${endpoint.EndpointStatus ?? 'in no known state'}${why}`;
   }
-  if (endpoint.EndpointConfigName !== deploymentName) {
+  if (endpoint.EndpointConfigName !== deploymentName && endpoint.EndpointConfigName !== alsoServes) {
     return `endpoint ${endpointName} serves ${endpoint.EndpointConfigName}, not ${deploymentName}`;
   }
   return undefined;

@@ -21,6 +21,8 @@ export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 1024;
 export interface InvokeRequest {
   connection: Pick<AwsConnection, 'runtime'>;
   endpointName: string;
+  /** One production variant to ask (TargetVariant), instead of the one the weights pick. */
+  targetVariant?: string;
   rows: readonly string[];
   contentType: string;
   accept: string;
@@ -129,6 +131,7 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
         request.connection.runtime.send(
           new InvokeEndpointCommand({
             EndpointName: request.endpointName,
+            ...(request.targetVariant ? { TargetVariant: request.targetVariant } : {}),
             ContentType: request.contentType,
             Accept: request.accept,
             Body: Buffer.from(body),

@@ -114,6 +114,21 @@ export function checkSemantics(
       'labelFormat "name" needs evaluate.classNames, in the model\'s output order',
     );
   }
+  if (config.deploy.strategy !== 'gated') {
+    // Compared with the serving model, which only a gated deploy evaluates beside the candidate.
+    (config.evaluate?.gates ?? []).forEach((gate, index) => {
+      if (/\bchampion\b/.test(gate))
+        report(
+          ['evaluate', 'gates', index],
+          `gate "${gate}" compares with the serving model: it needs deploy.strategy: gated, which evaluates the candidate beside it`,
+        );
+    });
+    if (config.deploy.shift)
+      report(
+        ['deploy', 'shift'],
+        'deploy.shift moves traffic from the serving model to a candidate that passed its gates: it needs deploy.strategy: gated',
+      );
+  }
   if (config.evaluate && !config.invoke) {
     report(['evaluate'], 'evaluate needs an invoke section: it scores the predictions invoke collects');
   }
