@@ -53,18 +53,8 @@ export function checkGates(
     if (!match) throw new Error(`not a gate: ${gate}`);
     const [, metric = '', operator = '', text = ''] = match;
     const offset = championOffset(text);
-    if (offset !== undefined && !champion)
-      return {
-        gate,
-        metric,
-        operator,
-        threshold: Number.NaN,
-        relative: { offset },
-        value: metrics[metric] ?? null,
-        passed: true,
-        margin: null,
-        skipped: 'no model serves yet: the first deploy is gated on the absolute gates alone',
-      };
+    // A gate against the champion with nothing to compare with: skipped on the first deploy (no
+    // champion), missed when the champion lacks the metric.
     const base = offset !== undefined ? champion?.[metric] : undefined;
     if (offset !== undefined && base === undefined)
       return {
@@ -74,8 +64,11 @@ export function checkGates(
         threshold: Number.NaN,
         relative: { offset },
         value: metrics[metric] ?? null,
-        passed: false,
+        passed: !champion,
         margin: null,
+        ...(!champion
+          ? { skipped: 'no model serves yet: the first deploy is gated on the absolute gates alone' }
+          : {}),
       };
     const threshold = offset !== undefined ? (base as number) + offset : Number(text);
     const relative = offset !== undefined ? { relative: { offset } } : {};
