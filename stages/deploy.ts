@@ -1,6 +1,9 @@
 // deploy: model, endpoint config and endpoint (created, or updated in place without downtime).
-import type { Stage, StageOutputs } from '../src/engine/stage.js';
+import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
+import type { ApprovedVersion } from '../src/sagemaker/model-registry.js';
+import { StageError } from '../src/shared/errors.js';
 import { readPushOutputs } from './push.js';
 import { readTrainOutputs } from './train.js';
 
@@ -14,6 +17,22 @@ export const readDeployOutputs = outputReader('deploy', {
   candidateVariant: 'string?',
 });
 export type DeployOutputs = ReturnType<typeof readDeployOutputs>;
+
+/** The latest approved version of the pipeline's model, or a failure that says how to approve one. */
+async function approvedVersion(ctx: StageContext, connection: AwsConnection): Promise<ApprovedVersion> {
+  const { latestApproved, modelGroupOf } = await import('../src/sagemaker/model-registry.js');
+  ctx.step('finding the latest approved version');
+  const approved = await latestApproved(connection, ctx.config);
+  if (!approved)
+    throw new StageError(
+      `deploy.requireApproval: no version of ${modelGroupOf(ctx.config)} is approved in the model registry`,
+      'Each run whose gates pass registers its model there, waiting for approval: `pipeline approve RUN` approves it (`pipeline runs` lists the runs).',
+    );
+  ctx.log(
+    `serving version ${approved.version} of ${modelGroupOf(ctx.config)}, approved${approved.runId ? ` (registered by run ${approved.runId})` : ''}`,
+  );
+  return approved;
+}
 
 export const deploy: Stage = {
   name: 'deploy',
@@ -32,8 +51,11 @@ export const deploy: Stage = {
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     const resumeDeployment = ctx.resumeHandle?.deploymentName;
-    const { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
-    const { modelArtifact } = readTrainOutputs(ctx.upstream.train);
+    let { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
+    let { modelArtifact } = readTrainOutputs(ctx.upstream.train);
+    // deploy.requireApproval: the latest version a person approved, not this run's model.
+    const approved = ctx.config.deploy.requireApproval ? await approvedVersion(ctx, connection) : undefined;
+    if (approved) ({ imageUri, modelArtifact } = approved);
     // Gated: beside the serving model, with no traffic, until evaluate has judged it.
     const deploy = ctx.config.deploy.strategy === 'gated' ? deployCandidate : deployEndpoint;
     const deployment = await deploy({
@@ -49,20 +71,36 @@ export const deploy: Stage = {
       signal: ctx.signal,
     });
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
-    return { ...deployment, modelArtifact } as StageOutputs;
+    return {
+      ...deployment,
+      modelArtifact,
+      ...(approved
+        ? { modelPackageArn: approved.modelPackageArn, modelPackageVersion: approved.version }
+        : {}),
+    } as StageOutputs;
   },
   checkConfig: async (config) => {
     const { deploymentRequestProblems } = await import('../src/sagemaker/request-check.js');
     return deploymentRequestProblems(config);
   },
   drift: async ({ config, stateDir, outputs, mayStart }) => {
-    const { endpointName, deploymentName, champion } = outputs;
+    const { endpointName, deploymentName, champion, modelPackageArn, modelPackageVersion } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
     const { driftLooksFor, endpointDrift } = await import('../src/sagemaker/drift.js');
     const { candidateConfigOf } = await import('../src/sagemaker/deploy-endpoint.js');
     const looks = await driftLooksFor(config, stateDir, mayStart);
+    if (!looks) return undefined;
     // A candidate not yet judged serves beside the champion; once promoted, alone.
     const asCandidate = champion ? candidateConfigOf(deploymentName) : undefined;
-    return looks ? endpointDrift(looks, endpointName, deploymentName, asCandidate) : undefined;
+    const drift = await endpointDrift(looks, endpointName, deploymentName, asCandidate);
+    if (drift || !config.deploy.requireApproval) return drift;
+    // Serving approved versions only: has a newer one been approved (or this one revoked)?
+    const { connect } = await import('../src/sagemaker/aws-connection.js');
+    const { latestApproved, modelGroupOf } = await import('../src/sagemaker/model-registry.js');
+    const latest = await latestApproved(await connect(config, stateDir), config);
+    if (latest?.modelPackageArn === modelPackageArn) return undefined;
+    return latest
+      ? `version ${latest.version} of ${modelGroupOf(config)} is the latest approved; the endpoint serves ${typeof modelPackageVersion === 'number' ? `version ${modelPackageVersion}` : 'another model'}`
+      : `no version of ${modelGroupOf(config)} is approved any longer`;
   },
 };

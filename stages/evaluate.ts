@@ -2,13 +2,15 @@
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
 import { resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageContext, type StageOutputs } from '../src/engine/stage.js';
+import type { Evaluation } from '../src/review/evaluate-run.js';
 import type { Champion } from '../src/sagemaker/candidate-deploy.js';
+import type { RegisteredVersion } from '../src/sagemaker/model-registry.js';
 import { StageError } from '../src/shared/errors.js';
 import { pathExists } from '../src/shared/path-exists.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readDeployOutputs } from './deploy.js';
 import { readInvokeOutputs } from './invoke.js';
-import { readTrainOutputs } from './train.js';
+import { readTrainOutputs, type TrainOutputs } from './train.js';
 
 /** A file evaluate wrote (its path relative to the project), from its recorded outputs. */
 const reportFile = (outputs: StageOutputs, name: string): string | undefined => {
@@ -40,6 +42,39 @@ async function judge(ctx: StageContext, passed: boolean): Promise<string | undef
   );
   ctx.log(`the candidate ${deployed.deploymentName}: ${verdict}`);
   return verdict;
+}
+
+/**
+ * A model that passed its gates becomes the next version of the pipeline's group in the model
+ * registry, waiting for approval. Not in an environment that serves approved versions only: what
+ * it evaluated is a version already.
+ */
+async function register(
+  ctx: StageContext,
+  evaluation: Evaluation,
+  trained: TrainOutputs,
+  commit: string | undefined,
+): Promise<RegisteredVersion | undefined> {
+  if (ctx.config.deploy.requireApproval) return undefined;
+  const { connect } = await import('../src/sagemaker/aws-connection.js');
+  const { registerModel, modelGroupOf } = await import('../src/sagemaker/model-registry.js');
+  const { readFile } = await import('node:fs/promises');
+  ctx.step('registering the model');
+  const registered = await registerModel({
+    connection: await connect(ctx.config, ctx.stateDir),
+    config: ctx.config,
+    runId: ctx.runId,
+    imageUri: trained.imageUri,
+    modelArtifact: trained.modelArtifact,
+    metricsJson: await readFile(resolve(ctx.projectDir, evaluation.files.metrics), 'utf8'),
+    metrics: evaluation.metrics,
+    ...(commit ? { commit } : {}),
+    log: ctx.log,
+  });
+  ctx.log(
+    `registered as version ${registered.version} of ${modelGroupOf(ctx.config)}, waiting for approval: \`pipeline approve ${ctx.runId}\``,
+  );
+  return registered;
 }
 
 export const evaluate: Stage = {
@@ -122,12 +157,16 @@ export const evaluate: Stage = {
         ].join('\n'),
       );
     }
+    const registered = await register(ctx, evaluation, trained, git?.commit);
     const { missed: _missed, files, params, ...made } = evaluation;
     // The config values are JSON already: they came from YAML.
     return {
       ...(made as StageOutputs),
       params: params as StageOutputs,
       ...(verdict ? { verdict } : {}),
+      ...(registered
+        ? { modelPackageArn: registered.modelPackageArn, modelPackageVersion: registered.version }
+        : {}),
       [REPORT_KEY]: files,
     };
   },

@@ -7,6 +7,7 @@ import { StateBackendError } from '../engine/state/state-backend.js';
 import { unwritableFile } from '../shared/unwritable.js';
 import { type CliFailure, reportFailure } from './cli-failure.js';
 import type { CliIo } from './cli-io.js';
+import { approveCommand } from './commands/approve-command.js';
 import { destroyCommand } from './commands/destroy-command.js';
 import { diffCommand } from './commands/diff-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
@@ -215,6 +216,22 @@ const COMMANDS: readonly CommandSpec[] = [
     options: 'review',
     argument: { syntax: '[runs...]', description: 'two runs (default: the last two)' },
     run: ({ options, args, io }) => diffCommand(args, options, io),
+  },
+  {
+    name: 'approve',
+    description: 'approve the model a run registered (its gates passed): deploy.requireApproval serves it',
+    options: 'pipeline',
+    argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
+    extra: (command) => command.option('--reason <text>', 'why, kept with the version in the model registry'),
+    run: ({ options, args, io }) => approveCommand(args[0] as string, 'Approved', options, io),
+  },
+  {
+    name: 'reject',
+    description: 'reject the model a run registered: it is never served where approval is required',
+    options: 'pipeline',
+    argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
+    extra: (command) => command.option('--reason <text>', 'why, kept with the version in the model registry'),
+    run: ({ options, args, io }) => approveCommand(args[0] as string, 'Rejected', options, io),
   },
   {
     name: 'unlock',

@@ -40,9 +40,13 @@ describe('the GitHub Actions example', () => {
     assert.equal(workflow.jobs.run?.concurrency?.['cancel-in-progress'], false);
     assert.match(runs('run'), /--lock-timeout/);
 
-    const commands = [...`${runs('plan')}\n${runs('run')}`.matchAll(/npx pipeline ([^|\n)]+)/g)].map((m) =>
-      (m[1] ?? '').trim().split(/\s+/),
-    );
+    // Approval: a protected environment's job approves the run's model, then serves approved ones.
+    assert.match(runs('serve'), /npx pipeline approve --env prod "\$\{\{ needs\.run\.outputs\.run_id \}\}"/);
+    assert.match(runs('serve'), /npx pipeline run --env serve/);
+    assert.equal((workflow.jobs.serve as { environment?: string } | undefined)?.environment, 'production');
+    const commands = [
+      ...`${runs('plan')}\n${runs('run')}\n${runs('serve')}`.matchAll(/npx pipeline ([^|\n)]+)/g),
+    ].map((m) => (m[1] ?? '').trim().split(/\s+/));
     assert.ok(commands.length >= 4);
     await withProject({}, async (project) => {
       for (const args of commands) {
