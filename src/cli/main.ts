@@ -217,22 +217,31 @@ const COMMANDS: readonly CommandSpec[] = [
     argument: { syntax: '[runs...]', description: 'two runs (default: the last two)' },
     run: ({ options, args, io }) => diffCommand(args, options, io),
   },
-  {
-    name: 'approve',
-    description: 'approve the model a run registered (its gates passed): deploy.requireApproval serves it',
-    options: 'pipeline',
-    argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
-    extra: (command) => command.option('--reason <text>', 'why, kept with the version in the model registry'),
-    run: ({ options, args, io }) => approveCommand(args[0] as string, 'Approved', options, io),
-  },
-  {
-    name: 'reject',
-    description: 'reject the model a run registered: it is never served where approval is required',
-    options: 'pipeline',
-    argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
-    extra: (command) => command.option('--reason <text>', 'why, kept with the version in the model registry'),
-    run: ({ options, args, io }) => approveCommand(args[0] as string, 'Rejected', options, io),
-  },
+  // The two verdicts on the model a run registered: one spec each, the same options.
+  ...(
+    [
+      [
+        'approve',
+        'Approved',
+        'approve the model a run registered (its gates passed): deploy.requireApproval serves it',
+      ],
+      [
+        'reject',
+        'Rejected',
+        'reject the model a run registered: it is never served where approval is required',
+      ],
+    ] as const
+  ).map(
+    ([name, status, description]): CommandSpec => ({
+      name,
+      description,
+      options: 'pipeline',
+      argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
+      extra: (command) =>
+        command.option('--reason <text>', 'why, kept with the version in the model registry'),
+      run: ({ options, args, io }) => approveCommand(args[0] as string, status, options, io),
+    }),
+  ),
   {
     name: 'unlock',
     description: 'remove a lock whose holder is gone (its id is in the "holds the lock" message)',
