@@ -16,6 +16,7 @@ import { initCommand } from './commands/init-command.js';
 import { localEnvCommand } from './commands/local-env-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
+import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { runsCommand } from './commands/runs-command.js';
 import { showCommand } from './commands/show-command.js';
@@ -209,6 +210,15 @@ const COMMANDS: readonly CommandSpec[] = [
     options: 'review',
     argument: { syntax: '<run>', description: 'a run id, a unique prefix of one, `last` or `last~N`' },
     run: ({ options, args, io }) => showCommand(args[0] as string, options, io),
+  },
+  {
+    name: 'report',
+    description:
+      'one HTML page across every run: metrics over runs, which model served when, what each run changed',
+    options: 'review',
+    extra: (command) =>
+      command.option('-o, --output <file>', 'where to write it (default: .pipeline/experiments.html)'),
+    run: ({ options, io }) => reportCommand(options, io),
   },
   {
     name: 'diff',

@@ -2,27 +2,13 @@
 // charts are there with the right number of cells, bars and curves, and a screenshot is saved
 // under test-output/ for a human to look at.
 import assert from 'node:assert/strict';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { chromium } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { renderHtmlReport } from '../../src/review/html-report.js';
 import { computeMetrics, flatMetrics } from '../../src/review/metrics.js';
+import { requireChromium, withPage } from '../rig/browser.js';
 import { repoRoot } from '../rig/project.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-async function requireChromium(t: TestContext): Promise<boolean> {
-  const there = await access(CHROMIUM).then(
-    () => true,
-    () => false,
-  );
-  if (there) return true;
-  if (process.env.CI) throw new Error('CI=true but /usr/bin/chromium is missing: .ci/run installs it');
-  t.skip('Debian chromium is not installed (apt-get install chromium)');
-  return false;
-}
 
 /** What the page-side function uses of the browser's window (this file has no DOM types). */
 interface BrowserWindow {
@@ -69,32 +55,7 @@ describe('the HTML report in a browser', () => {
       gates: [],
       curves: { loss: [0.9, 0.6, 0.4, 0.3], val_loss: [1, 0.7, 0.5, 0.45], accuracy: [0.4, 0.6, 0.7, 0.71] },
     });
-    const dir = await mkdtemp(join(tmpdir(), 'report-'));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    try {
-      const file = join(dir, 'report.html');
-      await writeFile(file, html);
-      const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      page.on('request', (request) => {
-        if (!request.url().startsWith('file://')) problems.push(`network request: ${request.url()}`);
-      });
-      await page.goto(`file://${file}`);
+    await withPage(html, async (page, problems) => {
       assert.equal(await page.locator('svg.confusion rect.cell').count(), 9);
       assert.equal(await page.locator('svg.per-class rect.bar').count(), 9);
       assert.equal(await page.locator('svg.curves polyline.curve').count(), 3);
@@ -119,9 +80,6 @@ describe('the HTML report in a browser', () => {
       await mkdir(join(repoRoot, 'test-output'), { recursive: true });
       await page.screenshot({ path: join(repoRoot, 'test-output', 'report.png'), fullPage: true });
       assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
