@@ -262,12 +262,11 @@ export async function rollBackCandidate(request: JudgedCandidate): Promise<void>
   request.log(
     `${champion.deploymentName} serves ${endpointName} alone again; the candidate ${deploymentName} is deleted`,
   );
-  await deleteDeployment(connection, deploymentName, request.log);
+  // This candidate, and any an earlier attempt left behind: the champion is all that serves.
   const ledger = await readLedger(request.ledgerFile);
-  await writeLedger(request.ledgerFile, {
-    endpointName,
-    deployments: ledger.deployments.filter((other) => other !== deploymentName),
-  });
+  for (const other of new Set([...ledger.deployments, deploymentName]))
+    if (other !== champion.deploymentName) await deleteDeployment(connection, other, request.log);
+  await writeLedger(request.ledgerFile, { endpointName, deployments: [champion.deploymentName] });
 }
 
 async function deleteConfigQuietly(connection: AwsConnection, name: string, log: (line: string) => void) {
@@ -288,7 +287,11 @@ export type Verdict = 'promoted' | 'rolled back' | 'promoted earlier';
 export async function judgeCandidate(request: JudgedCandidate, passed: boolean): Promise<Verdict> {
   const endpointName = endpointNameOf(request.config);
   const now = await settle(request, endpointName, 'waiting for an earlier change');
-  if (now?.EndpointConfigName === request.deploymentName) return 'promoted earlier';
+  if (now?.EndpointConfigName === request.deploymentName) {
+    // Moved by an attempt killed before it had cleaned up: the champion's leftovers go now.
+    await promoteCandidate(request);
+    return passed ? 'promoted' : 'promoted earlier';
+  }
   if (passed) {
     await promoteCandidate(request);
     return 'promoted';

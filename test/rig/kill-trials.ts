@@ -211,6 +211,8 @@ export interface TrialBackend {
   trials: number;
   /** Appended to the example's pipeline.yaml. */
   yaml: string;
+  /** More `--set` arguments of every run (the deploy strategy). */
+  sets?: readonly string[];
 }
 
 /**
@@ -233,7 +235,7 @@ export function killTrialSuite(backend: TrialBackend): void {
     it('recovers every time, with one job per training and nothing orphaned', {
       timeout: 3_600_000,
     }, async () => {
-      const base = BASE_ARGS;
+      const base = [...BASE_ARGS, ...(backend.sets ?? []).flatMap((set) => ['--set', set])];
       const TRIALS = backend.trials;
       await runToCompletion(project, base);
       // On S3, the stages where remote work is under way: train, deploy, prepare's processing job.

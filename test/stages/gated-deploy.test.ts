@@ -10,6 +10,7 @@ import {
   ListEndpointConfigsCommand,
   ListModelsCommand,
 } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 
@@ -54,6 +55,34 @@ describe('deploy.strategy gated: the candidate judged beside the champion before
     } finally {
       target.close();
     }
+  }
+
+  /**
+   * Sends one evaluation row to the endpoint (as a client would: no TargetVariant) again and again
+   * until `until` settles: which variant answered each request, and with what.
+   */
+  async function askWhile(until: Promise<unknown>): Promise<{ variant: string; body: string }[]> {
+    const row = ((await project.read('data/eval/eval_data.csv')).split('\n')[0] as string).trim();
+    const target = await localTargetOf(project);
+    const answers: { variant: string; body: string }[] = [];
+    let done = false;
+    void until.finally(() => {
+      done = true;
+    });
+    try {
+      do {
+        const answer = await target.runtime.send(
+          new InvokeEndpointCommand({ EndpointName: 'keras-example', ContentType: 'text/csv', Body: row }),
+        );
+        answers.push({
+          variant: answer.InvokedProductionVariant ?? '?',
+          body: Buffer.from(answer.Body ?? []).toString(),
+        });
+      } while (!done);
+    } finally {
+      target.close();
+    }
+    return answers;
   }
 
   it('refuses a gate against the champion without the gated strategy', async () => {
@@ -106,8 +135,16 @@ describe('deploy.strategy gated: the candidate judged beside the champion before
 
   it('rolls back a candidate that misses a gate: the champion keeps all the traffic, exit 1', async () => {
     const champion = (await project.stageOutputs('deploy')).deploymentName;
-    const result = await project.run(BAD, { real: true });
+    const [before] = await askWhile(Promise.resolve());
+    const attempt = project.run(BAD, { real: true });
+    const during = await askWhile(attempt);
+    const result = await attempt;
     assert.equal(result.exitCode, 1, result.stdout);
+    // Every request during the attempt, and after it, was answered by the champion.
+    const afterwards = await askWhile(new Promise((resolve) => setTimeout(resolve, 200)));
+    assert.ok(during.length > 1 && afterwards.length > 0);
+    for (const answer of [...during, ...afterwards]) assert.deepEqual(answer, before);
+    assert.equal(before?.variant, 'AllTraffic');
     assert.match(
       result.stderr,
       /gate "accuracy >= champion - 0\.01" missed: accuracy is [0-9.]+, [0-9.]+ short \(the champion's, - 0\.01: [0-9.]+\)/,
@@ -126,7 +163,7 @@ describe('deploy.strategy gated: the candidate judged beside the champion before
   });
 
   it('carries a run killed during the canary to the end state on the next run', async () => {
-    const shift = ['--set', 'deploy.shift={"canary":"20%","wait":"5s"}'];
+    const shift = ['--set', 'deploy.shift={"canary":"50%","wait":"5s"}'];
     const args = [...GOOD(7), ...shift];
     const killed = project.spawn(args, { real: true });
     let output = '';
@@ -134,9 +171,16 @@ describe('deploy.strategy gated: the candidate judged beside the champion before
       output += chunk.toString();
     });
     await waitFor(
-      async () => /canary: 20% of the traffic goes to/.test(output) || undefined,
+      async () => /canary: 50% of the traffic goes to/.test(output) || undefined,
       'the canary',
       180,
+    );
+    // During the wait both variants answer requests, half each.
+    const canary = await askWhile(new Promise((resolve) => setTimeout(resolve, 1000)));
+    assert.deepEqual(
+      [...new Set(canary.map((answer) => answer.variant))].sort(),
+      ['AllTraffic', 'Candidate'],
+      `${canary.length} requests during the canary`,
     );
     killed.kill('SIGKILL');
     await killed;
@@ -144,8 +188,8 @@ describe('deploy.strategy gated: the candidate judged beside the champion before
     assert.deepEqual(
       halfway.variants.map(([name, weight]) => [name, Number(weight).toFixed(1)]),
       [
-        ['AllTraffic', '0.8'],
-        ['Candidate', '0.2'],
+        ['AllTraffic', '0.5'],
+        ['Candidate', '0.5'],
       ],
       'killed with the traffic split',
     );
