@@ -1,4 +1,5 @@
 // deploy: model, endpoint config and endpoint (created, or updated in place without downtime).
+import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
 import type { Stage, StageContext, StageOutputs } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
 import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
@@ -34,6 +35,13 @@ async function approvedVersion(ctx: StageContext, connection: AwsConnection): Pr
   return approved;
 }
 
+/**
+ * Whether a new model is deployed as a candidate for evaluate to judge: deploy.strategy gated,
+ * with an evaluate section to judge it (without one, nothing would, and it takes the traffic).
+ */
+const judged = (config: PipelineConfig): boolean =>
+  config.deploy.strategy === 'gated' && config.evaluate !== undefined;
+
 export const deploy: Stage = {
   name: 'deploy',
   description: 'deploy the model to an endpoint',
@@ -43,6 +51,10 @@ export const deploy: Stage = {
     config: { deploy: config.deploy, 'aws.roleArn': config.aws.roleArn, target: config.target },
     files: [],
   }),
+  note: (config) =>
+    config.deploy.strategy === 'gated' && !judged(config)
+      ? 'no evaluate section to judge a candidate: the new model takes the traffic, as deploy.strategy replace does'
+      : undefined,
   run: async (ctx): Promise<StageOutputs> => {
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { deployEndpoint } = await import('../src/sagemaker/deploy-endpoint.js');
@@ -57,7 +69,7 @@ export const deploy: Stage = {
     const approved = ctx.config.deploy.requireApproval ? await approvedVersion(ctx, connection) : undefined;
     if (approved) ({ imageUri, modelArtifact } = approved);
     // Gated: beside the serving model, with no traffic, until evaluate has judged it.
-    const deploy = ctx.config.deploy.strategy === 'gated' ? deployCandidate : deployEndpoint;
+    const deploy = judged(ctx.config) ? deployCandidate : deployEndpoint;
     const deployment = await deploy({
       connection,
       config: ctx.config,

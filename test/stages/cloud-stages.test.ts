@@ -24,6 +24,14 @@ describe('the cloud stages on the local target (process runtime)', () => {
   let project: TestProject;
   before(async () => {
     project = await freshExampleProject('paths');
+    // The replace strategy's deploy: each new model takes the endpoint alone (the gated default,
+    // a candidate beside the serving model, has a suite of its own: gated-deploy.test.ts).
+    const yaml = (await project.read('pipeline.yaml')).replace(
+      '  instanceCount: 1\n\ninvoke:',
+      '  instanceCount: 1\n  strategy: replace\n\ninvoke:',
+    );
+    assert.match(yaml, /strategy: replace/);
+    await project.write({ 'pipeline.yaml': yaml });
   });
   after(() => cleanUpExampleProject(project));
 

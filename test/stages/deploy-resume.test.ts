@@ -12,7 +12,8 @@ import { ledgerFile, readLedger } from '../../src/sagemaker/deployments-ledger.j
 import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
 import { type TestProject, waitFor } from '../rig/project.js';
 
-const SETS = ['runtime=process', 'training.hyperparameters.epochs=2'];
+// The replace strategy's deploy, resumed (a gated deploy's candidate is gated-deploy.test.ts's).
+const SETS = ['runtime=process', 'training.hyperparameters.epochs=2', 'deploy.strategy=replace'];
 
 describe('resuming an interrupted deploy', () => {
   let project: TestProject;

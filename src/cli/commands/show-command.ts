@@ -47,6 +47,13 @@ export async function showCommand(
     for (const [name, value] of Object.entries(metrics))
       lines.push(`  ${name.padEnd(20)} ${value.toFixed(4)}`);
   }
+  // deploy.strategy gated and the model registry: what the run decided, and what it registered.
+  const evaluated = record.stages.evaluate?.outputs;
+  if (typeof evaluated?.verdict === 'string') lines.push('', `Candidate: ${evaluated.verdict}`);
+  if (typeof evaluated?.modelPackageArn === 'string')
+    lines.push(
+      `Registered: ${typeof evaluated.modelPackageVersion === 'number' ? `version ${evaluated.modelPackageVersion}, ` : ''}${evaluated.modelPackageArn} (\`pipeline approve ${record.id}\` approves it)`,
+    );
   if (hasReport) lines.push('', `Report: ${relative(io.cwd ?? process.cwd(), report)}`);
   writeLine(io.stdout, lines.join('\n'));
   return undefined;

@@ -8,9 +8,10 @@
 // `npm run soak` runs 200). Everything checked is this project's, so the trials run beside other tests.
 import { killTrialSuite } from '../../rig/kill-trials.js';
 
-// Gated: each round's new model is deployed as a candidate beside the serving one and promoted by
-// evaluate, so that kills land in the candidate's deploy, its evaluation and its promotion, and
-// each recovers to one of the two end states (the end checks: one model, one config, InService).
+// Gated (the default, said here so that the trials keep covering it): each round's new model is
+// deployed as a candidate beside the serving one and promoted by evaluate, so that kills land in
+// the candidate's deploy, its evaluation and its promotion, and each recovers to one of the two
+// end states (the end checks: one model, one config, InService).
 killTrialSuite({
   name: 'local',
   trials: Number(process.env.KILL_TRIALS ?? 9),

@@ -9,4 +9,6 @@ killTrialSuite({
   name: 's3',
   trials: Number(process.env.KILL_TRIALS_S3 ?? 2),
   yaml: 'state:\n  backend: s3\n  bucket: kill-trials-state\n',
+  // The replace strategy's deploy here; the local trials run the gated default.
+  sets: ['deploy.strategy=replace'],
 });
