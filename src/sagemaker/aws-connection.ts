@@ -36,13 +36,18 @@ interface ClientSettings {
   profile?: string;
 }
 
+/** What every AWS client of the tool is made with: one retry policy, the region, who calls. */
+export const clientBase = (
+  settings: Omit<ClientSettings, 'endpoint' | 'region'> & { region: string | undefined },
+) => ({
+  ...RETRY_SETTINGS,
+  region: settings.region,
+  ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  ...(settings.profile ? { profile: settings.profile } : {}),
+});
+
 function clients(settings: ClientSettings, s3Endpoint?: string) {
-  const base = {
-    ...RETRY_SETTINGS,
-    region: settings.region,
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    ...(settings.profile ? { profile: settings.profile } : {}),
-  };
+  const base = clientBase(settings);
   const at = settings.endpoint ? { endpoint: settings.endpoint } : {};
   const made = {
     sagemaker: new SageMakerClient({ ...base, ...at }),

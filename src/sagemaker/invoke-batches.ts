@@ -170,7 +170,6 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
   };
 
   const meter = new ProgressMeter({ items: request.rows.length, unit: 'rows' });
-  let lastShown = 0;
   await inParallel(
     batches.map((_, index) => index),
     request.concurrency,
@@ -179,11 +178,8 @@ export async function invokeInBatches(request: InvokeRequest): Promise<InvokeRes
       finished++;
       const [start, end] = batches[index] as [number, number];
       meter.add(0, end - start);
-      const now = Date.now();
-      if (now - lastShown > 200 || finished === batches.length) {
-        lastShown = now;
+      if (meter.due())
         request.progress(`${finished} of ${batches.length} requests answered, ${meter.describe()}`);
-      }
     },
   );
   // Copied into one array by hand: Array.prototype.flat took 170 ms for a million predictions.

@@ -229,18 +229,13 @@ export async function uploadChannels(request: UploadRequest): Promise<UploadResu
   const total = toSend.reduce((sum, file) => sum + file.size, 0);
   const meter = new ProgressMeter({ bytes: total, items: toSend.length, unit: 'files' });
   let done = 0;
-  let lastShown = 0;
   if (toSend.length > 0)
     request.step(`uploading ${toSend.length.toLocaleString('en-US')} file${toSend.length === 1 ? '' : 's'}`);
   /** Bytes sent (a part, or a small file), and a file when one is complete. */
   const progress = (bytes: number, files = 0) => {
     done += bytes;
     meter.add(bytes, files);
-    const now = Date.now();
-    if (now - lastShown > 200 || meter.done) {
-      lastShown = now;
-      request.progress(meter.describe());
-    }
+    if (meter.due()) request.progress(meter.describe());
   };
 
   const sendSmall = async (file: LocalFile) => {

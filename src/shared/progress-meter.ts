@@ -52,6 +52,19 @@ export class ProgressMeter {
       this.samples.shift();
   }
 
+  private lastShown = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Whether it is time to show the progress again: at most every `everyMs`, and always once done
+   * (the last update gets through however soon it comes).
+   */
+  due(everyMs = 200): boolean {
+    const at = this.now();
+    if (at - this.lastShown < everyMs && !this.done) return false;
+    this.lastShown = at;
+    return true;
+  }
+
   get done(): boolean {
     const { bytes, items } = this.totals;
     return (bytes === undefined || this.bytes >= bytes) && (items === undefined || this.items >= items);

@@ -36,6 +36,21 @@ describe('the progress meter', () => {
     assert.equal(meter.describe(), '10 B of 1000 B');
   });
 
+  it('is due at most every 200 ms, and always once done, so that the last update gets through', () => {
+    let now = 1000;
+    const meter = new ProgressMeter({ items: 3 }, () => now);
+    meter.add(0, 1);
+    assert.equal(meter.due(), true, 'the first update');
+    now += 50;
+    meter.add(0, 1);
+    assert.equal(meter.due(), false, '50 ms later: not yet');
+    now += 200;
+    assert.equal(meter.due(), true);
+    now += 10;
+    meter.add(0, 1);
+    assert.equal(meter.due(), true, 'done: shown however soon');
+  });
+
   it('writes sizes as people read them', () => {
     assert.deepEqual([0, 1536, 5 * 1024 ** 2, 3 * 1024 ** 3].map(formatBytes), [
       '0 B',

@@ -8,9 +8,9 @@ import { HeadBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/c
 import { ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { PipelineConfig } from '../../engine/config/pipeline-config.js';
+import { clientBase } from '../../sagemaker/aws-connection.js';
 import { awsErrorName, explainAwsError } from '../../sagemaker/explain-aws-error.js';
 import type { LocalSageMakerAccess } from '../../sagemaker/local-sagemaker-of.js';
-import { RETRY_SETTINGS } from '../../sagemaker/retry-policy.js';
 import { createS3Client } from '../../sagemaker/s3-client.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import { type CheckResult, fail, ok, warn } from './doctor-check.js';
@@ -86,11 +86,7 @@ async function refusedCall(
 
 /** The clients the aws checks use, with the config's region and profile. */
 export function awsClientsFor(config: PipelineConfig, region: string | undefined): AwsClients {
-  const settings = {
-    ...RETRY_SETTINGS,
-    region,
-    ...(config.aws.profile ? { profile: config.aws.profile } : {}),
-  };
+  const settings = clientBase({ region, ...(config.aws.profile ? { profile: config.aws.profile } : {}) });
   return { sts: new STSClient(settings), iam: new IAMClient(settings), s3: createS3Client(settings) };
 }
 
