@@ -4,11 +4,15 @@
 // champion removed) or rolls it back (the champion keeps all the traffic). Each step starts from
 // what the endpoint serves now, so a run killed anywhere is carried to one of the two end states
 // by the next: never left half-weighted.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   CreateEndpointConfigCommand,
   DeleteEndpointConfigCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelCommand,
   type ProductionVariant,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -70,6 +74,25 @@ async function championOf(
   };
 }
 
+/**
+ * The candidate's config starts the champion again beside it: on this machine's own local
+ * SageMaker, a champion whose program folder is gone (the project moved) cannot start, and the
+ * candidate could not be judged. Said before anything changes, with the way out.
+ */
+async function championCanServe(request: DeployRequest, champion: Champion): Promise<void> {
+  const { connection, config } = request;
+  if (connection.target !== 'local' || config.local.endpoint !== undefined) return;
+  const model = await aws(`describing the model ${champion.deploymentName}`, () =>
+    connection.sagemaker.send(new DescribeModelCommand({ ModelName: champion.deploymentName })),
+  );
+  const image = model.PrimaryContainer?.Image;
+  if (!image?.startsWith('file://') || existsSync(fileURLToPath(image))) return;
+  throw new StageError(
+    `the serving model ${champion.deploymentName} runs the programs in ${fileURLToPath(image)}, which are gone (did the project move?): a candidate cannot be judged beside it`,
+    'Serve the new model alone once: `pipeline run --set deploy.strategy=replace`; later runs judge their candidates beside it again.',
+  );
+}
+
 /** Deploys the candidate beside the champion (or alone, the first time). */
 export async function deployCandidate(request: DeployRequest): Promise<CandidateDeployment> {
   const { connection, config } = request;
@@ -84,6 +107,7 @@ export async function deployCandidate(request: DeployRequest): Promise<Candidate
   const candidateConfig = candidateConfigOf(name);
   if (servingNow === name) return deployEndpoint(request);
   const champion = await championOf(connection, servingNow);
+  await championCanServe(request, champion);
   if (champion.deploymentName === name)
     throw new StageError(
       `the endpoint ${endpointName} serves ${name} already: there is no candidate to judge`,

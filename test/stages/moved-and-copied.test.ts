@@ -55,6 +55,38 @@ describe('a moved or copied project', () => {
     }
   });
 
+  it('says how to deploy after a move, when the serving model’s programs moved with the project', async () => {
+    const evaluated = `${pythonPipelineYaml('moved-gated').replace('  data: data/eval.csv\n', '  data: data/labelled.csv\n  header: true\n')}evaluate:\n  labelColumn: label\n  labelFormat: index\n`;
+    const original = await TestProject.create({ ...FILES, 'pipeline.yaml': evaluated }, 'gated-before');
+    await makeExecutable(original);
+    let moved: TestProject | undefined;
+    try {
+      await ranToInvoke(original);
+      moved = await original.moveTo('gated-after');
+      // Gated (the default): the candidate's config would start the champion from the old folder.
+      const refused = await moved.run(['run', '--set', 'training.hyperparameters.depth=4'], { real: true });
+      assert.equal(refused.exitCode, 1, refused.stdout);
+      assert.match(
+        refused.stderr,
+        /the serving model moved-gated-\S+ runs the programs in \S+gated-before\/container, which are gone \(did the project move\?\)/,
+      );
+      assert.match(refused.stderr, /pipeline run --set deploy\.strategy=replace/);
+      await ranToInvoke(moved, [
+        '--set',
+        'training.hyperparameters.depth=4',
+        '--set',
+        'deploy.strategy=replace',
+      ]);
+      // Then candidates are judged beside the model the moved project serves.
+      await ranToInvoke(moved, ['--set', 'training.hyperparameters.depth=5']);
+      assert.equal((await moved.stageOutputs('evaluate')).verdict, 'promoted');
+    } finally {
+      await (moved ?? original).run(['destroy', '--yes'], { real: true });
+      await stopLocalDaemon((moved ?? original).path('.pipeline', 'local'));
+      await (moved ?? original).remove();
+    }
+  });
+
   it('destroys a copy without stopping the original’s model server, and never signals a reused pid', async () => {
     const original = await TestProject.create(FILES, 'original');
     await makeExecutable(original);
