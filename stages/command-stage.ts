@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { PipelineConfig } from '../src/engine/config/pipeline-config.js';
-import type { UserStageSettings } from '../src/engine/graph/stage-graph.js';
+import { referenceVariable, type UserStageSettings } from '../src/engine/graph/stage-graph.js';
 import type { FileHasher } from '../src/engine/plan/file-hasher.js';
 import { REPORT_KEY, type Stage, type StageContext, type StageOutputs } from '../src/engine/stage.js';
 import { hashJson } from '../src/shared/canonical-json.js';
@@ -16,7 +16,6 @@ import {
   locateOut,
   type RecordedOut,
   readUserOuts,
-  referenceVariable,
   resolvedParams,
   sharedInputs,
   userStageNeeds,

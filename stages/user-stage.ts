@@ -39,10 +39,6 @@ export function resolvedParams(settings: UserStageSettings, config: PipelineConf
   );
 }
 
-/** `PIPELINE_FROM_PREPARE_TRAIN` for prepare.train: the variable a command reads an out's place from. */
-export const referenceVariable = ({ stage, out }: Reference): string =>
-  `PIPELINE_FROM_${`${stage}_${out}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-
 /**
  * Where an out of an upstream stage is: a local path (relative to the project folder) when there
  * is one, else its S3 URI. Built-in stages' outs are found by their own `outs` readers.

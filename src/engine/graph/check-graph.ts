@@ -12,7 +12,9 @@ import {
   findCycle,
   formatReference,
   outsOf,
+  parseReference,
   referencesIn,
+  referenceVariable,
   userStagesOf,
 } from './stage-graph.js';
 
@@ -104,6 +106,19 @@ export function checkStageGraph(
         );
     }
     checkDeps(config, projectDir, name, settings, report);
+    // Two outs a command reads must not meet in one variable (a-b.x and a_b.x would).
+    const variables = new Map<string, string>();
+    settings.deps.forEach((dep, index) => {
+      if (typeof dep === 'string') return;
+      const variable = referenceVariable(parseReference(dep.from));
+      const other = variables.get(variable);
+      if (other !== undefined && other !== dep.from)
+        report(
+          [...at, 'deps', index, 'from'],
+          `${dep.from} and ${other} would both be given to the command as ${variable}: rename one of the stages or outs`,
+        );
+      else variables.set(variable, dep.from);
+    });
   }
 
   for (const [channel, settings] of Object.entries(config.data)) {

@@ -27,6 +27,10 @@ export const parseReference = (text: string): Reference => {
 
 export const formatReference = ({ stage, out }: Reference): string => `${stage}.${out}`;
 
+/** `PIPELINE_FROM_PREPARE_TRAIN` for prepare.train: the variable a command reads an out's place from. */
+export const referenceVariable = ({ stage, out }: Reference): string =>
+  `PIPELINE_FROM_${`${stage}_${out}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
 /** An out as its readers see it. */
 export type OutKind =
   /** A file or folder of the project a command makes. */

@@ -125,6 +125,14 @@ const CASES: BrokenGraph[] = [
     says: /stage a has gates but no metrics file/,
   },
   {
+    name: 'two outs read into one variable',
+    yaml: configWith(
+      'stages:\n  p:\n    command: echo\n    outs: { a-b: data/x, a_b: data/y }\n  q:\n    command: echo\n    deps: [{ from: p.a-b }, { from: p.a_b }]\n',
+    ),
+    at: '21:37',
+    says: /p\.a_b and p\.a-b would both be given to the command as PIPELINE_FROM_P_A_B/,
+  },
+  {
     name: 'command settings on a processing stage',
     yaml: configWith('stages:\n  a:\n    processing: {}\n    outs: { x: data/x }\n'),
     at: '18:11',
