@@ -22,6 +22,7 @@ import { ModelPackages } from './sagemaker/model-packages.js';
 import { ProcessingJobs } from './sagemaker/processing-jobs.js';
 import { refuseReservedTags, TagStore } from './sagemaker/tags.js';
 import { TrainingJobs } from './sagemaker/training-jobs.js';
+import { TransformJobs } from './sagemaker/transform-jobs.js';
 
 export interface LocalSageMakerOptions {
   /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */
@@ -102,7 +103,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       (await hosting.arnExists(arn)) ||
       (await trainingJobs.arnExists(arn)) ||
       (await processingJobs.arnExists(arn)) ||
-      (await modelPackages.arnExists(arn)),
+      (await modelPackages.arnExists(arn)) ||
+      (await transformJobs.arnExists(arn)),
   );
   // What every kind of job runs with: its S3, its file:// images, its owner label, its stop grace.
   const jobs = {
@@ -140,6 +142,15 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     ...(options.healthCheckSeconds !== undefined ? { healthCheckSeconds: options.healthCheckSeconds } : {}),
   });
   await hosting.reconcile();
+  const transformJobs = new TransformJobs({
+    dir: join(options.dataDir, 'sagemaker', 'transform-jobs'),
+    region,
+    s3,
+    tags,
+    owner: dataDir,
+    models: hosting,
+  });
+  await transformJobs.reconcile();
   const identity: LocalSageMakerIdentity = {
     service: 'pipeline-local-sagemaker',
     dataDir,
@@ -165,6 +176,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         ...trainingJobs.operations(),
         ...processingJobs.operations(),
         ...modelPackages.operations(),
+        ...transformJobs.operations(),
         ...hosting.operations(),
         ...tags.operations(),
       }),
@@ -177,6 +189,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         async () => [
           ...(await trainingJobs.logStreams()),
           ...(await processingJobs.logStreams()),
+          ...(await transformJobs.logStreams()),
           ...(await hosting.logStreams()),
         ],
         region,
@@ -226,7 +239,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     close: async () => {
       trainingJobs.stopAll();
       processingJobs.stopAll();
-      await Promise.all([trainingJobs.idle(), processingJobs.idle()]);
+      transformJobs.stopAll();
+      await Promise.all([trainingJobs.idle(), processingJobs.idle(), transformJobs.idle()]);
       hosting.stopWatching();
       await hosting.idle();
       await asyncInvocations.idle();

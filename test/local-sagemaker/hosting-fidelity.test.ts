@@ -697,9 +697,9 @@ describe('local SageMaker hosting, as SageMaker documents it', () => {
           /Value 'ml.huge' at 'productionVariants.1.member.instanceType' failed to satisfy constraint: Member must satisfy enum value set/,
       },
     );
-    await assert.rejects(call('CreateTransformJob', { TransformJobName: 'x' }), {
+    await assert.rejects(call('CreateCompilationJob', { CompilationJobName: 'x' }), {
       name: 'UnknownOperationException',
-      message: /CreateTransformJob is not supported by the local SageMaker/,
+      message: /CreateCompilationJob is not supported by the local SageMaker/,
     });
   });
 });

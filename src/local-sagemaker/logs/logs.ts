@@ -20,6 +20,7 @@ export interface LogEvent {
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
+export const TRANSFORM_LOG_GROUP = '/aws/sagemaker/TransformJobs';
 export const endpointLogGroup = (endpoint: string): string => `/aws/sagemaker/Endpoints/${endpoint}`;
 
 /** One log stream: where it belongs, when it began, and its events, oldest first. */

@@ -70,6 +70,20 @@ function offsetOf(nextToken: unknown, query: string): number {
   );
 }
 
+/** The members of a List*Jobs request, which every kind of job honours alike. */
+export const LIST_JOBS_MEMBERS = [
+  'NextToken',
+  'MaxResults',
+  'CreationTimeAfter',
+  'CreationTimeBefore',
+  'LastModifiedTimeAfter',
+  'LastModifiedTimeBefore',
+  'NameContains',
+  'StatusEquals',
+  'SortBy',
+  'SortOrder',
+] as const;
+
 /** What a List request may say about its page: each List operation's input has these members. */
 export interface ListRequest {
   NameContains?: unknown;

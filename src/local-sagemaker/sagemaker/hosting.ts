@@ -239,6 +239,28 @@ export class Hosting {
     return latest;
   }
 
+  /** That a model exists: SageMaker's answer for one that does not otherwise. */
+  async mustHaveModel(modelName: string): Promise<void> {
+    await this.store.mustLoad<Model>('models', modelName);
+  }
+
+  /**
+   * A model as a transform job serves it: its image and environment, and its artifact unpacked
+   * under `dir`/model (SageMaker's answer for a model that does not exist otherwise).
+   */
+  async prepareModel(
+    modelName: string,
+    dir: string,
+  ): Promise<{ image: string; env?: Record<string, string> }> {
+    const model = await this.store.mustLoad<Model>('models', modelName);
+    await mkdir(join(dir, 'model'), { recursive: true });
+    const { ModelDataUrl, ModelDataSource, Image, Environment } = model.PrimaryContainer;
+    const uncompressed = ModelDataSource?.S3DataSource?.S3Uri;
+    if (ModelDataUrl) await this.unpackModel(ModelDataUrl, dir);
+    else if (uncompressed) await downloadPrefix(this.options.objects, uncompressed, join(dir, 'model'));
+    return { image: Image, ...(Environment ? { env: Environment } : {}) };
+  }
+
   private async unpackModel(uri: string, variantDir: string): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
     const archive = join(variantDir, 'model.tar.gz');

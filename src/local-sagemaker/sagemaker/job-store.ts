@@ -1,10 +1,12 @@
-// Where the local SageMaker keeps its jobs (training, processing): a folder per job holding its
+// Where the local SageMaker keeps its jobs (training, processing, transform): a folder per job holding its
 // record (job.json, written whole and one write at a time, so that none is lost), its log and its
 // /opt/ml; the jobs running in this process, their live records and how to stop them; and the
 // creates of one kind made one at a time (two of one name at once would both find it free).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
+import type { LogStream } from '../logs/logs.js';
+import { resourceOfArn } from '../protocol/account.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { pathInside } from '../protocol/store-path.js';
 import { JobLog } from './job-log.js';
@@ -17,7 +19,7 @@ export interface JobControls<R extends string> {
   stop(reason: R): void;
 }
 
-export class JobStore<J extends { LastModifiedTime?: number }, R extends string> {
+export class JobStore<J extends { LastModifiedTime?: number; CreationTime: number }, R extends string> {
   /** Running jobs, by name: their live record (the one saved) and how to stop them. */
   private readonly active = new Map<string, { job: J; stop(reason: R): void }>();
   private readonly writes = new Map<string, Promise<void>>();
@@ -119,5 +121,23 @@ export class JobStore<J extends { LastModifiedTime?: number }, R extends string>
   /** A job's log (one file per stream). */
   logOf(name: string, file = 'log.jsonl'): JobLog {
     return new JobLog(join(this.jobDir(name), file));
+  }
+
+  /** Whether the ARN names a job of this store: of its `kind`, by its lower-case name, exactly. */
+  async arnExists(arn: string, kind: string, arnOf: (job: J) => string): Promise<boolean> {
+    const resource = resourceOfArn(arn);
+    if (resource?.kind !== kind) return false;
+    const job = await this.findByLowerCaseName(resource.name);
+    return job !== undefined && arnOf(job) === arn;
+  }
+
+  /** Each job's one log stream in `group`, named as SageMaker names it: JOB/algo-1-EPOCH. */
+  async singleHostLogStreams(group: string): Promise<LogStream[]> {
+    return (await this.loadAll()).map((job) => ({
+      group,
+      name: `${this.nameOf(job)}/algo-1-${Math.floor(job.CreationTime)}`,
+      creationTime: Math.floor(job.CreationTime * 1000),
+      events: () => this.logOf(this.nameOf(job)).read(),
+    }));
   }
 }

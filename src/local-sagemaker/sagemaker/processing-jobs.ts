@@ -15,11 +15,11 @@ import type {
   Operations as SageMakerOperations,
 } from '../generated/sagemaker-wire.js';
 import { type LogStream, PROCESSING_LOG_GROUP } from '../logs/logs.js';
-import { ACCOUNT, resourceOfArn } from '../protocol/account.js';
+import { ACCOUNT } from '../protocol/account.js';
 import { inUse, validation } from '../protocol/aws-error.js';
 import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
-import { listPage } from '../protocol/list-page.js';
+import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import type { StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
@@ -68,18 +68,7 @@ const PROCESSING_HONOURED: HonouredMembers<SageMakerOperations> = {
   ],
   DescribeProcessingJob: ['ProcessingJobName'],
   StopProcessingJob: ['ProcessingJobName'],
-  ListProcessingJobs: [
-    'NextToken',
-    'MaxResults',
-    'CreationTimeAfter',
-    'CreationTimeBefore',
-    'LastModifiedTimeAfter',
-    'LastModifiedTimeBefore',
-    'NameContains',
-    'StatusEquals',
-    'SortBy',
-    'SortOrder',
-  ],
+  ListProcessingJobs: LIST_JOBS_MEMBERS,
 };
 
 /** SageMaker Processing's container paths: inputs and outputs live under /opt/ml/processing. */
@@ -255,20 +244,13 @@ export class ProcessingJobs {
   }
 
   /** Whether the ARN names a processing job of this store. */
-  async arnExists(arn: string): Promise<boolean> {
-    const resource = resourceOfArn(arn);
-    if (resource?.kind !== 'processing-job') return false;
-    return (await this.store.findByLowerCaseName(resource.name))?.ProcessingJobArn === arn;
+  arnExists(arn: string): Promise<boolean> {
+    return this.store.arnExists(arn, 'processing-job', (job) => job.ProcessingJobArn);
   }
 
   /** Each job's log: /aws/sagemaker/ProcessingJobs, JOB/algo-1-EPOCH. */
-  async logStreams(): Promise<LogStream[]> {
-    return (await this.store.loadAll()).map((job) => ({
-      group: PROCESSING_LOG_GROUP,
-      name: `${job.ProcessingJobName}/algo-1-${Math.floor(job.CreationTime)}`,
-      creationTime: Math.floor(job.CreationTime * 1000),
-      events: () => this.store.logOf(job.ProcessingJobName).read(),
-    }));
+  logStreams(): Promise<LogStream[]> {
+    return this.store.singleHostLogStreams(PROCESSING_LOG_GROUP);
   }
 
   /** The server is closing: running jobs fail as jobs whose server went away. */

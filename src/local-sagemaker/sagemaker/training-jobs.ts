@@ -16,11 +16,11 @@ import type {
   Operations as SageMakerOperations,
 } from '../generated/sagemaker-wire.js';
 import { type LogStream, TRAINING_LOG_GROUP } from '../logs/logs.js';
-import { ACCOUNT, resourceOfArn } from '../protocol/account.js';
+import { ACCOUNT } from '../protocol/account.js';
 import { inUse, validation } from '../protocol/aws-error.js';
 import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
-import { listPage } from '../protocol/list-page.js';
+import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { hasObjectsUnder, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
@@ -93,18 +93,7 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
   ],
   DescribeTrainingJob: ['TrainingJobName'],
   StopTrainingJob: ['TrainingJobName'],
-  ListTrainingJobs: [
-    'NextToken',
-    'MaxResults',
-    'CreationTimeAfter',
-    'CreationTimeBefore',
-    'LastModifiedTimeAfter',
-    'LastModifiedTimeBefore',
-    'NameContains',
-    'StatusEquals',
-    'SortBy',
-    'SortOrder',
-  ],
+  ListTrainingJobs: LIST_JOBS_MEMBERS,
 };
 
 export class TrainingJobs {
@@ -215,10 +204,8 @@ export class TrainingJobs {
   }
 
   /** Whether the ARN names a training job of this store. */
-  async arnExists(arn: string): Promise<boolean> {
-    const resource = resourceOfArn(arn);
-    if (resource?.kind !== 'training-job') return false;
-    return (await this.store.findByLowerCaseName(resource.name))?.TrainingJobArn === arn;
+  arnExists(arn: string): Promise<boolean> {
+    return this.store.arnExists(arn, 'training-job', (job) => job.TrainingJobArn);
   }
 
   async describe(name: string): Promise<TrainingJob> {
