@@ -58,6 +58,27 @@ export const invoke: Stage = {
       champion?.variant !== undefined &&
       typeof deployed.candidateVariant === 'string' &&
       (await candidateOnEndpoint(connection, endpointName, deployed.deploymentName));
+    // invoke.via transform: a batch transform job on the deployed model (on the candidate's and the
+    // champion's models each, when a candidate is being judged), in place of requests to the endpoint.
+    const viaTransform = settings.via === 'transform';
+    const transform = async (modelName: string, label: string) => {
+      const { transformRows } = await import('../src/sagemaker/batch-transform.js');
+      const saved = ctx.resumeHandle?.[`${label}Job`];
+      const done = await transformRows({
+        connection,
+        config: ctx.config,
+        modelName,
+        rows,
+        runId: ctx.runId,
+        label,
+        ...(typeof saved === 'string' ? { resumeJobName: saved } : {}),
+        saveJobName: (name) => ctx.saveHandle({ ...(ctx.resumeHandle ?? {}), [`${label}Job`]: name }),
+        step: ctx.step,
+        log: ctx.log,
+        signal: ctx.signal,
+      });
+      return { predictions: done.predictions, requests: 0, retries: 0, transformJob: done.jobName };
+    };
     const ask = (targetVariant?: string) =>
       invokeInBatches({
         connection,
@@ -73,17 +94,23 @@ export const invoke: Stage = {
         log: ctx.log,
         signal: ctx.signal,
       });
-    const result = await ask(judging ? (deployed.candidateVariant as string) : undefined);
+    const result = viaTransform
+      ? await transform(deployed.deploymentName, 'candidate')
+      : await ask(judging ? (deployed.candidateVariant as string) : undefined);
     const runFiles = pipelinePaths.runFiles(ctx.stateDir, ctx.runId);
     await mkdir(runFiles, { recursive: true });
     const file = join(runFiles, 'predictions.txt');
     await writeFile(file, `${result.predictions.join('\n')}\n`);
     ctx.log(
-      `${rows.length} predictions in ${result.requests} requests (${result.retries} retried): ${relative(ctx.projectDir, file)}`,
+      'transformJob' in result
+        ? `${rows.length} predictions by the transform job ${result.transformJob}: ${relative(ctx.projectDir, file)}`
+        : `${rows.length} predictions in ${result.requests} requests (${result.retries} retried): ${relative(ctx.projectDir, file)}`,
     );
     let championFile: string | undefined;
     if (judging) {
-      const served = await ask(champion?.variant);
+      const served = viaTransform
+        ? await transform((deployed.champion as { deploymentName: string }).deploymentName, 'champion')
+        : await ask(champion?.variant);
       championFile = join(runFiles, 'champion-predictions.txt');
       await writeFile(championFile, `${served.predictions.join('\n')}\n`);
       ctx.log(`the serving model's ${rows.length} predictions: ${relative(ctx.projectDir, championFile)}`);
@@ -98,6 +125,7 @@ export const invoke: Stage = {
         ...(championFile ? { championPredictionsFile: relative(ctx.projectDir, championFile) } : {}),
         requests: result.requests,
         retries: result.retries,
+        ...('transformJob' in result ? { transformJob: result.transformJob as string } : {}),
       },
     };
   },
