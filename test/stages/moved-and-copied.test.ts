@@ -33,6 +33,7 @@ describe('a moved or copied project', () => {
     const original = await TestProject.create(FILES, 'before');
     await makeExecutable(original);
     let moved: TestProject | undefined;
+    let destroyedAll = false;
     try {
       await ranToInvoke(original);
       const daemon = await readServerFacts(original.path('.pipeline', 'local'));
@@ -46,10 +47,13 @@ describe('a moved or copied project', () => {
       await ranToInvoke(moved, ['--set', 'training.hyperparameters.depth=4']);
       assert.match(await moved.read('.pipeline/state.json'), /"programDir": "container"/);
       const destroyed = await moved.run(['destroy', '--yes'], { real: true });
+      destroyedAll = destroyed.exitCode === 0;
       assert.equal(destroyed.exitCode, 0, destroyed.stderr);
       await waitFor(async () => (isProcessAlive(daemon.pid) ? undefined : true), 'the old daemon to stop');
       await assert.rejects(readFile(original.path('.pipeline', 'local', 'server.log')), { code: 'ENOENT' });
     } finally {
+      // A failure before the destroy above leaves the endpoint's model server: it goes too.
+      if (!destroyedAll) await (moved ?? original).run(['destroy', '--yes'], { real: true });
       await stopLocalDaemon((moved ?? original).path('.pipeline', 'local'));
       await (moved ?? original).remove();
     }
