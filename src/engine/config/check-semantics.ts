@@ -1,9 +1,9 @@
 // Rules the schema cannot say: settings that depend on each other, and files that must exist.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isWithin } from '../../shared/path-within.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PipelineConfig } from './pipeline-config.js';
+import { makerOf } from './user-outs.js';
 import { type PositionMap, pointerOf } from './yaml-source.js';
 
 /** What the rules read besides the config: the environment, and the secret values found so far. */
@@ -19,16 +19,6 @@ export type ExtraConfigCheck = (
   config: PipelineConfig,
   projectDir: string,
 ) => { path: (string | number)[]; message: string; atKey?: boolean }[];
-
-/** Whether a user stage's out (or a processing output's download) holds this path. */
-function madeByUserStage(config: PipelineConfig, path: string): boolean {
-  return Object.values(config.stages ?? {}).some((stage) =>
-    [
-      ...Object.values(stage.outs),
-      ...Object.values(stage.processing?.outputs ?? {}).flatMap((output) => output.download ?? []),
-    ].some((out) => isWithin(out, path)),
-  );
-}
 
 export function checkSemantics(
   config: PipelineConfig,
@@ -164,7 +154,7 @@ export function checkSemantics(
   mustExist(['image', 'dockerfile'], config.image.dockerfile, 'Dockerfile');
   for (const [channel, settings] of Object.entries(config.data)) {
     // A path a user stage makes exists once it has run (check-graph.ts asks for `from` there).
-    if (settings.path !== undefined && !madeByUserStage(config, settings.path))
+    if (settings.path !== undefined && !makerOf(config, settings.path))
       mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
   for (const problem of extraChecks?.(config, projectDir) ?? [])

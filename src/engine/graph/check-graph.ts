@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isWithin } from '../../shared/path-within.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
+import { type LocalOut, localOutsOf, makerOf } from '../config/user-outs.js';
 import {
   type BuiltInFacts,
   edgesOf,
@@ -198,10 +199,7 @@ function checkDeps(
   settings: NonNullable<PipelineConfig['stages']>[string],
   report: (path: (string | number)[], message: string) => void,
 ): void {
-  const ownOuts = Object.values(settings.outs);
-  const ownDownloads = Object.values(settings.processing?.outputs ?? {}).flatMap((o) =>
-    o.download ? [o.download] : [],
-  );
+  const own = localOutsOf(config).flatMap((made) => (made.stage === name ? [made.path] : []));
   const localInputs = Object.entries(settings.processing?.inputs ?? {}).flatMap(([input, source]) =>
     source.path !== undefined
       ? [{ path: source.path, at: ['processing', 'inputs', input, 'path'] as (string | number)[] }]
@@ -215,7 +213,7 @@ function checkDeps(
   ];
   for (const { path, at } of deps) {
     const where = ['stages', name, ...at];
-    const mine = [...ownOuts, ...ownDownloads].find((out) => isWithin(out, path) || isWithin(path, out));
+    const mine = own.find((out) => isWithin(out, path) || isWithin(path, out));
     if (mine !== undefined) {
       report(
         where,
@@ -223,7 +221,7 @@ function checkDeps(
       );
       continue;
     }
-    const made = producerOfPath(config, path, name);
+    const made = makerOf(config, path, name);
     if (made) {
       report(
         where,
@@ -236,55 +234,27 @@ function checkDeps(
   }
 }
 
-/** The user stage whose out holds `path`, other than `except`. */
-export function producerOfPath(
-  config: PipelineConfig,
-  path: string,
-  except?: string,
-): { stage: string; out: string } | undefined {
-  for (const [stage, settings] of userStagesOf(config)) {
-    if (stage === except) continue;
-    for (const [out, made] of Object.entries(settings.outs)) if (isWithin(made, path)) return { stage, out };
-    for (const [out, output] of Object.entries(settings.processing?.outputs ?? {}))
-      if (output.download !== undefined && isWithin(output.download, path)) return { stage, out };
-  }
-  return undefined;
-}
-
 /** No two outs (of one stage or two) are the same path or one inside the other. */
 function checkOutsOverlap(
   config: PipelineConfig,
   report: (path: (string | number)[], message: string) => void,
 ): void {
-  const seen: { stage: string; out: string; path: string }[] = [];
-  for (const [stage, settings] of userStagesOf(config)) {
-    const made = [
-      ...Object.entries(settings.outs).map(([out, path]) => ({
-        out,
-        path,
-        at: ['stages', stage, 'outs', out],
-      })),
-      ...Object.entries(settings.processing?.outputs ?? {}).flatMap(([out, output]) =>
-        output.download !== undefined
-          ? [{ out, path: output.download, at: ['stages', stage, 'processing', 'outputs', out, 'download'] }]
-          : [],
-      ),
-    ];
-    for (const { out, path, at } of made) {
-      const clash = seen.find((other) => isWithin(other.path, path) || isWithin(path, other.path));
-      if (clash)
-        report(
-          at,
-          clash.stage === stage
-            ? `outs ${clash.out} and ${out} of stage ${stage} overlap (${clash.path}, ${path}): each out is a path of its own`
-            : `${path} is written by two stages: ${clash.stage} (out ${clash.out}, ${clash.path}) and ${stage}: each out has one maker`,
-        );
-      else seen.push({ stage, out, path });
-    }
+  const seen: LocalOut[] = [];
+  for (const made of localOutsOf(config)) {
+    const { stage, out, path } = made;
+    const clash = seen.find((other) => isWithin(other.path, path) || isWithin(path, other.path));
+    if (clash)
+      report(
+        made.at,
+        clash.stage === stage
+          ? `outs ${clash.out} and ${out} of stage ${stage} overlap (${clash.path}, ${path}): each out is a path of its own`
+          : `${path} is written by two stages: ${clash.stage} (out ${clash.out}, ${clash.path}) and ${stage}: each out has one maker`,
+      );
+    else seen.push(made);
   }
   for (const [channel, settings] of Object.entries(config.data)) {
     if (settings.path === undefined) continue;
-    const made = producerOfPath(config, settings.path);
+    const made = makerOf(config, settings.path);
     if (made)
       report(
         ['data', channel, 'path'],
