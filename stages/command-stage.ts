@@ -31,6 +31,26 @@ export async function hashOut(files: FileHasher, projectDir: string, path: strin
   return entries.length === 0 || entries.every((hash) => hash === null) ? null : hashJson(tree);
 }
 
+/**
+ * Whether an out a stage made here is gone or changed since (`what` names it in the answer: "its
+ * out rows", "the download of its output training"), for the stage's drift check.
+ */
+export async function localOutDrift(
+  stage: string,
+  outs: Record<string, RecordedOut>,
+  files: FileHasher,
+  projectDir: string,
+  what: (out: string) => string,
+): Promise<string | undefined> {
+  for (const [out, recorded] of Object.entries(outs)) {
+    if (recorded.path === undefined) continue;
+    const now = await hashOut(files, projectDir, recorded.path);
+    if (now === null) return `${what(out)} (${recorded.path}) is gone`;
+    if (now !== recorded.hash) return `${what(out)} (${recorded.path}) changed since ${stage} made it`;
+  }
+  return undefined;
+}
+
 /** Numbers of a metrics document, nested objects flattened with dots. */
 export function numbersOf(
   value: unknown,
@@ -69,15 +89,8 @@ export function commandStage(
       files: settings.deps.flatMap((dep) => (typeof dep === 'string' ? [{ path: dep }] : [])),
     }),
     run: (ctx) => runCommandStage(ctx, name, settings, command, builtIns),
-    drift: async ({ projectDir, outputs, files }) => {
-      for (const [out, recorded] of Object.entries(readUserOuts(name, outputs))) {
-        if (recorded.path === undefined) continue;
-        const now = await hashOut(files, projectDir, recorded.path);
-        if (now === null) return `its out ${out} (${recorded.path}) is gone`;
-        if (now !== recorded.hash) return `its out ${out} (${recorded.path}) changed since ${name} made it`;
-      }
-      return undefined;
-    },
+    drift: ({ projectDir, outputs, files }) =>
+      localOutDrift(name, readUserOuts(name, outputs), files, projectDir, (out) => `its out ${out}`),
   };
 }
 

@@ -52,12 +52,13 @@ export const invoke: Stage = {
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
     // A candidate not yet judged (deploy.strategy gated): the same rows to it and to the champion.
-    const { candidateOnEndpoint } = await import('../src/sagemaker/candidate-deploy.js');
     const champion = deployed.champion as { variant?: string } | undefined;
     const judging =
       champion?.variant !== undefined &&
       typeof deployed.candidateVariant === 'string' &&
-      (await candidateOnEndpoint(connection, endpointName, deployed.deploymentName));
+      (await (
+        await import('../src/sagemaker/candidate-deploy.js')
+      ).candidateOnEndpoint(connection, endpointName, deployed.deploymentName));
     // invoke.via transform: a batch transform job on the deployed model (on the candidate's and the
     // champion's models each, when a candidate is being judged), in place of requests to the endpoint.
     const viaTransform = settings.via === 'transform';

@@ -15,7 +15,7 @@ import {
 } from '../src/engine/stage.js';
 import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
-import { hashOut } from './command-stage.js';
+import { hashOut, localOutDrift } from './command-stage.js';
 import { readPushOutputs } from './push.js';
 import {
   locateOut,
@@ -58,24 +58,25 @@ export function processingStage(
     }),
     run: (ctx) => runProcessingStage(ctx, name, settings, processing, builtIns),
     drift: async ({ config, projectDir, stateDir, outputs, files, mayStart }) => {
-      const recordedOuts = Object.entries(readUserOuts(name, outputs));
-      for (const [out, recorded] of recordedOuts) {
-        if (recorded.path === undefined) continue;
-        const now = await hashOut(files, projectDir, recorded.path);
-        if (now === null) return `the download of its output ${out} (${recorded.path}) is gone`;
-        if (now !== recorded.hash)
-          return `the download of its output ${out} (${recorded.path}) changed since ${name} made it`;
-      }
+      const recorded = readUserOuts(name, outputs);
+      const downloaded = await localOutDrift(
+        name,
+        recorded,
+        files,
+        projectDir,
+        (out) => `the download of its output ${out}`,
+      );
+      if (downloaded) return downloaded;
       // What the job left in S3, which later stages read there: still as it was?
       const { driftLooksFor, channelDrift } = await import('../src/sagemaker/drift.js');
       const looks = await driftLooksFor(config, stateDir, mayStart);
       if (!looks) return undefined;
-      for (const [out, recorded] of recordedOuts) {
-        if (!recorded.s3Uri || !recorded.remoteDigest || !recorded.objects) continue;
+      for (const [out, made] of Object.entries(recorded)) {
+        if (!made.s3Uri || !made.remoteDigest || !made.objects) continue;
         const drift = await channelDrift(
           looks,
-          `${recorded.s3Uri}/`,
-          { remoteDigest: recorded.remoteDigest },
+          `${made.s3Uri}/`,
+          { remoteDigest: made.remoteDigest },
           'its job',
         );
         if (drift) return `its output ${out}: ${drift}`;

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   CreateEndpointConfigCommand,
-  DeleteEndpointConfigCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -21,7 +20,6 @@ import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
 import { uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
 import {
   CANDIDATE_VARIANT,
   candidateConfigOf,
@@ -30,6 +28,7 @@ import {
   type Deployment,
   type DeployRequest,
   deleteDeployment,
+  deleteEndpointConfig,
   deployEndpoint,
   type EndpointWatch,
   endpointNameOf,
@@ -274,7 +273,7 @@ export async function promoteCandidate(request: JudgedCandidate): Promise<void> 
   for (const old of ledger.deployments.filter((other) => other !== deploymentName))
     await deleteDeployment(connection, old, request.log);
   // The candidate config has done its work: the deployment keeps its own.
-  await deleteConfigQuietly(connection, candidateConfigOf(deploymentName), request.log);
+  await deleteEndpointConfig(connection, candidateConfigOf(deploymentName), request.log);
   await writeLedger(request.ledgerFile, { endpointName, deployments: [deploymentName] });
 }
 
@@ -291,14 +290,6 @@ export async function rollBackCandidate(request: JudgedCandidate): Promise<void>
   for (const other of new Set([...ledger.deployments, deploymentName]))
     if (other !== champion.deploymentName) await deleteDeployment(connection, other, request.log);
   await writeLedger(request.ledgerFile, { endpointName, deployments: [champion.deploymentName] });
-}
-
-async function deleteConfigQuietly(connection: AwsConnection, name: string, log: (line: string) => void) {
-  try {
-    await connection.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
-  } catch (error) {
-    if (!isNotFound(error)) log(`could not delete the endpoint config ${name}: ${(error as Error).message}`);
-  }
 }
 
 /** What evaluate did with the candidate its gates judged. */

@@ -169,19 +169,34 @@ export async function deleteDeployment(
   name: string,
   log: (line: string) => void,
 ): Promise<void> {
-  const { sagemaker } = connection;
-  const deleteConfig = (config: string) => () =>
-    sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: config }));
-  for (const [what, call] of [
-    ['endpoint config', deleteConfig(candidateConfigOf(name))],
-    ['endpoint config', deleteConfig(name)],
-    ['model', () => sagemaker.send(new DeleteModelCommand({ ModelName: name }))],
-  ] as const) {
-    try {
-      await call();
-    } catch (error) {
-      if (!isNotFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
-    }
+  await deleteEndpointConfig(connection, candidateConfigOf(name), log);
+  await deleteEndpointConfig(connection, name, log);
+  await deleteQuietly('model', name, log, () =>
+    connection.sagemaker.send(new DeleteModelCommand({ ModelName: name })),
+  );
+}
+
+/** Deletes an endpoint config; already gone is fine, other failures are logged. */
+export const deleteEndpointConfig = (
+  connection: AwsConnection,
+  name: string,
+  log: (line: string) => void,
+): Promise<void> =>
+  deleteQuietly('endpoint config', name, log, () =>
+    connection.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })),
+  );
+
+/** A delete that may find nothing there (fine); any other failure is logged, not thrown. */
+async function deleteQuietly(
+  what: string,
+  name: string,
+  log: (line: string) => void,
+  call: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!isNotFound(error)) log(`could not delete the ${what} ${name}: ${(error as Error).message}`);
   }
 }
 
