@@ -62,6 +62,8 @@ export const invoke: Stage = {
     // invoke.via transform: a batch transform job on the deployed model (on the candidate's and the
     // champion's models each, when a candidate is being judged), in place of requests to the endpoint.
     const viaTransform = settings.via === 'transform';
+    // Billed as the jobs' instances ran: the run's cost reads it (src/review/run-cost.ts).
+    let transformSeconds = 0;
     const transform = async (modelName: string, label: string) => {
       const { transformRows } = await import('../src/sagemaker/batch-transform.js');
       const saved = ctx.resumeHandle?.[`${label}Job`];
@@ -78,6 +80,7 @@ export const invoke: Stage = {
         log: ctx.log,
         signal: ctx.signal,
       });
+      transformSeconds += done.seconds;
       return { predictions: done.predictions, requests: 0, retries: 0, transformJob: done.jobName };
     };
     const ask = (targetVariant?: string) =>
@@ -126,7 +129,9 @@ export const invoke: Stage = {
         ...(championFile ? { championPredictionsFile: relative(ctx.projectDir, championFile) } : {}),
         requests: result.requests,
         retries: result.retries,
-        ...('transformJob' in result ? { transformJob: result.transformJob as string } : {}),
+        ...('transformJob' in result
+          ? { transformJob: result.transformJob as string, transformSeconds }
+          : {}),
       },
     };
   },

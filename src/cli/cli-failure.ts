@@ -22,6 +22,8 @@ export type CliFailure =
   | { reason: 'unwritable'; file: Unwritable }
   | { reason: 'state-backend'; message: string }
   | { reason: 'checks-failed'; failed: string[] }
+  | { reason: 'remote'; message: string }
+  | { reason: 'over-budget'; breaches: { setting: string; limit: number; message: string }[] }
   | { reason: 'internal'; error: unknown };
 
 export interface FailureReport {
@@ -187,6 +189,21 @@ export function reportFailure(failure: CliFailure, verbose: boolean): FailureRep
         exitCode: ExitCode.stageFailed,
         text: `error: ${message}`,
         json: { error: 'checks-failed', message, failed: failure.failed },
+      };
+    }
+    case 'remote':
+      return {
+        exitCode: ExitCode.stageFailed,
+        text: `error: ${failure.message}`,
+        json: { error: 'remote', message: failure.message },
+      };
+    case 'over-budget': {
+      const lines = failure.breaches.map((breach) => `error: ${breach.message}`);
+      lines.push('Nothing was started. Lower the settings, or raise the budget in pipeline.yaml.');
+      return {
+        exitCode: ExitCode.stageFailed,
+        text: lines.join('\n'),
+        json: { error: 'over-budget', breaches: failure.breaches },
       };
     }
     case 'internal': {

@@ -2,7 +2,7 @@
 export const ExitCode = {
   /** Everything asked for ran or was up to date. */
   ok: 0,
-  /** A stage failed (or an evaluation gate missed). */
+  /** A stage failed (or an evaluation gate missed), or the run was over its budget. */
   stageFailed: 1,
   /** Bad pipeline.yaml, bad arguments, an unknown stage name. */
   usage: 2,

@@ -16,6 +16,7 @@ import { initCommand } from './commands/init-command.js';
 import { localEnvCommand } from './commands/local-env-command.js';
 import { localServeCommand } from './commands/local-serve-command.js';
 import { planCommand } from './commands/plan-command.js';
+import { pricesCommand } from './commands/prices-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { runsCommand } from './commands/runs-command.js';
@@ -189,6 +190,21 @@ const COMMANDS: readonly CommandSpec[] = [
     description: 'check pipeline.yaml and every environment in it',
     options: 'pipeline',
     run: ({ options, io, stages }) => validateCommand(options, io, stages),
+  },
+  {
+    name: 'prices',
+    description:
+      "the price table the plan's projected costs, each run's cost and the budget read; --update reads it from AWS's Price List",
+    options: 'pipeline',
+    extra: (command) =>
+      command
+        .option('--update', "read SageMaker's on-demand prices from AWS's Price List into the table", false)
+        .option(
+          '--region <region>',
+          'a region to price with --update (repeatable; default: the config’s)',
+          (value: string, previous: string[] = []) => [...previous, value],
+        ),
+    run: ({ options, io }) => pricesCommand(options, io),
   },
   {
     name: 'destroy',

@@ -3,8 +3,10 @@
 // from when to when), and every run with its status, its metrics and the settings it changed
 // since the run before it, linked to its own report.
 import { escapeHtml } from '../shared/escape-html.js';
+import { formatUsd } from '../shared/price-table.js';
 import { type Change, changes } from './flatten.js';
 import { HEADLINE_METRICS } from './metric-direction.js';
+import { recordedCost } from './run-cost.js';
 import { paramsOf } from './run-diff.js';
 import { outputsIn, type RunEntry } from './run-history.js';
 
@@ -67,10 +69,12 @@ function metricChart(
   name: string,
   runs: readonly RunEntry[],
   reportOf: ExperimentsInput['reportOf'],
+  pointOf: (run: RunEntry) => number | undefined = (run) => run.metrics?.[name],
 ): string {
-  const points = runs.flatMap((run, index) =>
-    run.metrics?.[name] !== undefined ? [{ run, index, value: run.metrics[name] as number }] : [],
-  );
+  const points = runs.flatMap((run, index) => {
+    const value = pointOf(run);
+    return value !== undefined ? [{ run, index, value }] : [];
+  });
   const width = 480;
   const height = 220;
   const margin = { left: 56, right: 16, top: 28, bottom: 36 };
@@ -103,9 +107,13 @@ const shownChange = (change: Change): string =>
 export function renderExperimentsReport(input: ExperimentsInput): string {
   const { runs } = input;
   const metrics = chartedMetrics(runs);
-  const charts = metrics
-    .map((name) => metricChart(name, runs, input.reportOf))
-    .filter((chart) => chart.includes('class="point"'));
+  const costOf = (run: RunEntry) => recordedCost(run.record)?.jobsUsd;
+  // Cost per run beside the metrics: what each experiment's jobs were billed (runs that were priced).
+  const charts = [
+    ...metrics.map((name) => metricChart(name, runs, input.reportOf)),
+    metricChart('cost of the jobs (USD)', runs, input.reportOf, costOf),
+  ].filter((chart) => chart.includes('class="point"'));
+  const priced = runs.some((run) => costOf(run) !== undefined);
   const reigns = championHistory(runs);
   const link = (runId: string) => {
     const report = input.reportOf(runId);
@@ -130,7 +138,13 @@ export function renderExperimentsReport(input: ExperimentsInput): string {
         : run.gatesPassed
           ? ' <span class="pass">gates passed</span>'
           : ' <span class="fail">gates missed</span>';
-    return `<tr><td>${link(run.record.id)}</td><td>${escapeHtml(run.record.startedAt.replace('T', ' ').slice(0, 19))}</td><td>${escapeHtml(run.status)}${gates}</td><td>${run.record.git ? `<code>${escapeHtml(run.record.git.commit.slice(0, 8))}</code>` : '—'}</td>${cells.join('')}<td>${before ? (changed.length > 0 ? changed.map(shownChange).join('<br>') : '<span class="muted">nothing</span>') : '<span class="muted">first run</span>'}</td></tr>`;
+    const cost = costOf(run);
+    const costCell = priced
+      ? cost === undefined
+        ? '<td class="muted">—</td>'
+        : `<td>${formatUsd(cost)}</td>`
+      : '';
+    return `<tr><td>${link(run.record.id)}</td><td>${escapeHtml(run.record.startedAt.replace('T', ' ').slice(0, 19))}</td><td>${escapeHtml(run.status)}${gates}</td><td>${run.record.git ? `<code>${escapeHtml(run.record.git.commit.slice(0, 8))}</code>` : '—'}</td>${cells.join('')}${costCell}<td>${before ? (changed.length > 0 ? changed.map(shownChange).join('<br>') : '<span class="muted">nothing</span>') : '<span class="muted">first run</span>'}</td></tr>`;
   });
   return `<!doctype html>
 <html lang="en">
@@ -159,7 +173,7 @@ ${charts.length > 0 ? `<div class="charts">${charts.join('\n')}</div>` : '<p cla
 <h2>Which model served when</h2>
 ${reignRows.length > 0 ? `<table><thead><tr><th>run</th><th>deployment</th><th>from</th><th>until</th><th>how</th></tr></thead><tbody>${reignRows.join('')}</tbody></table>` : '<p class="muted">No run has deployed yet.</p>'}
 <h2>Runs, newest first</h2>
-<table><thead><tr><th>run</th><th>started</th><th>status</th><th>commit</th>${metrics.map((name) => `<th>${escapeHtml(name)}</th>`).join('')}<th>changed since the run before</th></tr></thead><tbody>${runRows.join('')}</tbody></table>
+<table><thead><tr><th>run</th><th>started</th><th>status</th><th>commit</th>${metrics.map((name) => `<th>${escapeHtml(name)}</th>`).join('')}${priced ? '<th>cost (USD)</th>' : ''}<th>changed since the run before</th></tr></thead><tbody>${runRows.join('')}</tbody></table>
 </body>
 </html>
 `;

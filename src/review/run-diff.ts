@@ -5,6 +5,7 @@ import type { JsonValue } from '../engine/stage.js';
 import { experimentParams } from './experiment-params.js';
 import { type Change, changes } from './flatten.js';
 import { type ChangeTone, changeTone } from './metric-direction.js';
+import { recordedCost } from './run-cost.js';
 import { outputsIn, type RunEntry } from './run-history.js';
 
 export interface MetricDelta {
@@ -23,6 +24,8 @@ export interface RunDiff {
   data: Change[];
   image: Change[];
   jobs: Change[];
+  /** What each run's jobs cost and its endpoint per day, at the prices recorded with it. */
+  cost: Change[];
   metrics: MetricDelta[];
 }
 
@@ -103,6 +106,13 @@ const JOBS = {
   'deploy.deploymentName': ['deploy', ['deploymentName']],
 } as Record<string, [string, string[]]>;
 
+/** A run's cost figures in dollars, rounded to the cent's hundredth (absent when it was not priced). */
+function costFigures(run: RunEntry): Record<string, number | undefined> {
+  const cost = recordedCost(run.record);
+  const round = (usd: number | undefined) => (usd === undefined ? undefined : Number(usd.toFixed(4)));
+  return { jobsUsd: round(cost?.jobsUsd), endpointUsdPerDay: round(cost?.endpoint?.usdPerDay) };
+}
+
 export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
   const names = [...new Set([...Object.keys(a.metrics ?? {}), ...Object.keys(b.metrics ?? {})])];
   return {
@@ -124,6 +134,11 @@ export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
         after: userJobsOf(b)[path],
       })),
     ],
+    cost: ['jobsUsd', 'endpointUsdPerDay'].map((path) => ({
+      path,
+      before: costFigures(a)[path],
+      after: costFigures(b)[path],
+    })),
     metrics: names.map((metric) => {
       const before = a.metrics?.[metric] ?? null;
       const after = b.metrics?.[metric] ?? null;

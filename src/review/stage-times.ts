@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import type { RunRecord } from '../engine/state/run-record.js';
 import { escapeHtml } from '../shared/escape-html.js';
+import { formatUsd } from '../shared/price-table.js';
 import { writeFileAtomic } from '../shared/write-file-atomic.js';
+import { recordedCost } from './run-cost.js';
 
 const START = '<!-- pipeline:run-end -->';
 const END = '<!-- /pipeline:run-end -->';
@@ -30,15 +32,73 @@ export function runEndHtml(record: RunRecord): string {
         `<tr><td>${escapeHtml(metric)}</td><td>${escapeHtml(String(value))}</td><td>${escapeHtml(name)}</td></tr>`,
     );
   });
+  const cost = recordedCost(record);
   return [
     `<table><thead><tr><th>stage</th><th>in this run</th><th>time</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
     `<p class="muted">The run ${escapeHtml(record.status)} in ${seconds(record.durationMs)}.</p>`,
+    ...(cost ? [costHtml(cost)] : []),
     ...(userMetrics.length > 0
       ? [
           `<h2 style="margin-top:16px">Metrics of your stages</h2><table><thead><tr><th>metric</th><th>value</th><th>stage</th></tr></thead><tbody>${userMetrics.join('')}</tbody></table>`,
         ]
       : []),
   ].join('');
+}
+
+function costHtml(cost: NonNullable<ReturnType<typeof recordedCost>>): string {
+  const rows = Object.entries(cost.jobs).map(
+    ([stage, job]) =>
+      `<tr><td>${escapeHtml(stage)}</td><td>${job.instances} × ${escapeHtml(job.instanceType)} (${job.use})</td><td>${job.seconds} s</td><td>${job.usd === undefined ? 'no price' : formatUsd(job.usd)}</td></tr>`,
+  );
+  const endpoint =
+    cost.endpoint?.usdPerDay !== undefined
+      ? `<p>The endpoint: ${cost.endpoint.instances} × ${escapeHtml(cost.endpoint.instanceType)}, ${formatUsd(cost.endpoint.usdPerDay)} per day.</p>`
+      : '';
+  return [
+    `<h2 style="margin-top:16px">Cost</h2>`,
+    rows.length > 0
+      ? `<table><thead><tr><th>job</th><th>instances</th><th>billed</th><th>USD</th></tr></thead><tbody>${rows.join('')}</tbody></table><p>Jobs: <b>${formatUsd(cost.jobsUsd)}</b>${cost.projectedWorstUsd !== undefined ? ` (at most ${formatUsd(cost.projectedWorstUsd)} projected)` : ''}.</p>`
+      : '<p>No job billed in this run.</p>',
+    endpoint,
+    `<p class="muted">On demand in ${escapeHtml(cost.region)}, at the prices of ${escapeHtml(cost.prices.retrievedAt.slice(0, 10))} (${escapeHtml(cost.prices.source)}).</p>`,
+  ].join('');
+}
+
+/** The Markdown summary's cost section, marked so a summary is completed once. */
+const SUMMARY_COST = '<!-- pipeline:cost -->';
+
+export function costMarkdown(record: RunRecord): string | undefined {
+  const cost = recordedCost(record);
+  if (!cost) return undefined;
+  const lines = [SUMMARY_COST, '', '### Cost', ''];
+  const jobs = Object.entries(cost.jobs);
+  if (jobs.length > 0) {
+    lines.push('| job | instances | billed | USD |', '|---|---|---|---|');
+    for (const [stage, job] of jobs)
+      lines.push(
+        `| ${stage} | ${job.instances} × ${job.instanceType} (${job.use}) | ${job.seconds} s | ${job.usd === undefined ? 'no price' : formatUsd(job.usd)} |`,
+      );
+    lines.push(
+      '',
+      `Jobs: **${formatUsd(cost.jobsUsd)}**${cost.projectedWorstUsd !== undefined ? ` (at most ${formatUsd(cost.projectedWorstUsd)} projected)` : ''}.`,
+    );
+  } else lines.push('No job billed in this run.');
+  if (cost.endpoint?.usdPerDay !== undefined)
+    lines.push(
+      '',
+      `Endpoint: ${cost.endpoint.instances} × ${cost.endpoint.instanceType}, ${formatUsd(cost.endpoint.usdPerDay)} per day.`,
+    );
+  lines.push('', `On demand in ${cost.region}, prices of ${cost.prices.retrievedAt.slice(0, 10)}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Appends the cost to the run's summary.md (once); a run without a summary or a cost is left as it is. */
+export async function completeSummary(summaryFile: string, record: RunRecord): Promise<boolean> {
+  const markdown = await readFile(summaryFile, 'utf8').catch(() => undefined);
+  const cost = costMarkdown(record);
+  if (markdown === undefined || !cost || markdown.includes(SUMMARY_COST)) return false;
+  await writeFileAtomic(summaryFile, `${markdown.trimEnd()}\n\n${cost}`);
+  return true;
 }
 
 /** Fills the report's run-end section from the run's final record; a report without one is left as it is. */

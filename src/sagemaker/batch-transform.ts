@@ -36,6 +36,8 @@ export interface TransformRequest {
 export interface TransformResult {
   jobName: string;
   predictions: string[];
+  /** From TransformStartTime to TransformEndTime: what the job's instances are billed for. */
+  seconds: number;
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
@@ -135,5 +137,9 @@ export async function transformRows(request: TransformRequest): Promise<Transfor
     throw new StageError(
       `the transform job ${jobName} answered ${predictions.length} predictions for ${request.rows.length} rows (s3://${bucket}/${outputKey})`,
     );
-  return { jobName, predictions };
+  const seconds =
+    job.TransformStartTime && job.TransformEndTime
+      ? Math.max(0, Math.round((job.TransformEndTime.getTime() - job.TransformStartTime.getTime()) / 1000))
+      : 0;
+  return { jobName, predictions, seconds };
 }

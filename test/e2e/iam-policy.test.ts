@@ -15,6 +15,7 @@ const SERVICE_PREFIX: Record<string, string | null> = {
   ecr: 'ecr',
   'cloudwatch-logs': 'logs',
   iam: 'iam',
+  pricing: 'pricing',
   // GetCallerIdentity needs no permission.
   sts: null,
 };

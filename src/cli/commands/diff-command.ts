@@ -49,6 +49,10 @@ export async function diffCommand(
     ...diff.jobs.map(
       (c) => `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
     ),
+    'Cost (USD):',
+    ...diff.cost.map(
+      (c) => `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
+    ),
     'Metrics:',
     ...(diff.metrics.length === 0
       ? ['  neither run evaluated']

@@ -5,7 +5,9 @@ import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline } from '../open-pipeline.js';
 import { painter } from '../paint.js';
+import { formatPlanCost } from '../render/format-cost.js';
 import { formatPlan } from '../render/format-run.js';
+import { planCost } from '../run-costs.js';
 
 export async function planCommand(
   options: CommonOptions & Selection,
@@ -24,6 +26,7 @@ export async function planCommand(
   });
   await hasher.save();
   if (!plan.ok) return { reason: 'plan', failure: plan.error };
+  const cost = await planCost(loaded, plan.value);
   if (options.json) {
     writeJson(io.stdout, {
       pipeline: loaded.config.name,
@@ -37,6 +40,12 @@ export async function planCommand(
         forced,
         fingerprint: fingerprint ?? null,
       })),
+      cost: {
+        table: cost.table ?? null,
+        problem: cost.problem ?? null,
+        projection: cost.projection ?? null,
+        overBudget: cost.breaches,
+      },
     });
     return undefined;
   }
@@ -47,5 +56,7 @@ export async function planCommand(
     `Plan for ${paint('bold', loaded.config.name)} (target ${loaded.config.target}${env})`,
   );
   writeLine(io.stdout, formatPlan(plan.value, paint));
+  const costText = formatPlanCost(cost, loaded.config.target, paint);
+  if (costText) writeLine(io.stdout, `\n${costText}`);
   return undefined;
 }

@@ -15,7 +15,9 @@ import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, type CommonOptions, type StopSignal, writeJson, writeLine } from '../cli-io.js';
 import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
+import { formatCostLine } from '../render/format-cost.js';
 import { formatHeadline, formatRunSummary } from '../render/format-run.js';
+import { planCost, recordRunCost } from '../run-costs.js';
 import { pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
@@ -106,6 +108,9 @@ export async function runCommand(
     const running = new Set(plan.value.filter((stage) => stage.action === 'run').map((stage) => stage.name));
     const refused = await stageConfigErrors(stages, loaded, io, running);
     if (refused) return { reason: 'config', errors: refused };
+    // The budget is checked against the projection before anything starts.
+    const cost = await planCost(loaded, plan.value);
+    if (cost.breaches.length > 0) return { reason: 'over-budget', breaches: cost.breaches };
 
     const anythingRuns = plan.value.some((stage) => stage.action === 'run');
     let sink: RunEventSink = () => undefined;
@@ -141,13 +146,21 @@ export async function runCommand(
       persist: () => backend.push(),
     });
     await finished;
+    // The billed seconds are known only now: the record gets what the run cost.
+    const costed = await recordRunCost(loaded, stateDir, outcome.record, state.value, cost);
+    if (costed) {
+      outcome.record = costed;
+      await backend.push();
+    }
     // The report evaluate wrote in this run gets the stages' times and the metrics of the stages
     // after it, known only now.
     const evaluated = outcome.record.stages.evaluate?.action;
     if (evaluated === 'ran' || evaluated === 'failed') {
-      const { completeReport } = await import('../../review/stage-times.js');
-      const file = join(pipelinePaths.runFiles(stateDir, outcome.record.id), 'report.html');
-      if (await completeReport(file, outcome.record)) await backend.push();
+      const { completeReport, completeSummary } = await import('../../review/stage-times.js');
+      const runFiles = pipelinePaths.runFiles(stateDir, outcome.record.id);
+      const reported = await completeReport(join(runFiles, 'report.html'), outcome.record);
+      const summarized = await completeSummary(join(runFiles, 'summary.md'), outcome.record);
+      if (reported || summarized) await backend.push();
     }
 
     if (options.json) writeJson(io.stdout, outcome.record);
@@ -155,6 +168,9 @@ export async function runCommand(
       const paint = painter(Boolean(io.stdout.isTTY), io.env);
       writeLine(io.stdout, '');
       writeLine(io.stdout, formatRunSummary(outcome.record, paint));
+      const { recordedCost } = await import('../../review/run-cost.js');
+      const cost = recordedCost(outcome.record);
+      if (cost) writeLine(io.stdout, formatCostLine(cost));
       // What a user wants after every run, which scrolled by in the middle of the output.
       // The run kept the state it wrote in state.value: no need to read it again.
       const { headlineOf } = await import('../../review/headline.js');

@@ -2,9 +2,11 @@
 // since the run before, key metrics and status. `--json` gives the same rows as data.
 import { dirname, resolve } from 'node:path';
 import { changes } from '../../review/flatten.js';
+import { recordedCost } from '../../review/run-cost.js';
 import { paramsOf } from '../../review/run-diff.js';
 import { loadRuns, type RunEntry } from '../../review/run-history.js';
 import { stateDirIn } from '../../shared/pipeline-paths.js';
+import { formatUsd } from '../../shared/price-table.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
 import { loadForCommand } from '../open-pipeline.js';
@@ -59,6 +61,8 @@ export function runRows(runs: readonly RunEntry[]) {
       .filter(([, stage]) => stage.action === 'ran' || stage.action === 'failed')
       .map(([name]) => name),
     metrics: run.metrics ?? null,
+    /** The jobs' cost in USD at the prices of the run's day; null when it was not priced. */
+    costUsd: recordedCost(run.record)?.jobsUsd ?? null,
     status: run.status,
   }));
 }
@@ -87,8 +91,18 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
   }
   const paint = painter(Boolean(io.stdout.isTTY), io.env);
   const columns = metricColumns(runs.value);
+  // A cost column once a run was priced (a price table existed): no column of dashes before that.
+  const priced = rows.some((row) => row.costUsd !== null);
   const table = pad([
-    ['RUN', 'WHEN', 'COMMIT', 'CHANGED', ...columns.map((m) => m.toUpperCase()), 'STATUS'],
+    [
+      'RUN',
+      'WHEN',
+      'COMMIT',
+      'CHANGED',
+      ...columns.map((m) => m.toUpperCase()),
+      ...(priced ? ['COST'] : []),
+      'STATUS',
+    ],
     ...rows.map((row) => [
       row.id,
       row.startedAt.replace('T', ' ').slice(0, 19),
@@ -97,6 +111,7 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
       ...columns.map((metric) =>
         row.metrics?.[metric] !== undefined ? row.metrics[metric].toFixed(4) : '-',
       ),
+      ...(priced ? [row.costUsd === null ? '-' : formatUsd(row.costUsd)] : []),
       row.status,
     ]),
   ]);

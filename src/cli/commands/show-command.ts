@@ -1,9 +1,11 @@
 import { join, relative } from 'node:path';
+import { recordedCost } from '../../review/run-cost.js';
 import { findRun, loadRuns } from '../../review/run-history.js';
 import { pathExists } from '../../shared/path-exists.js';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
 import type { CliFailure } from '../cli-failure.js';
 import { type CliIo, writeJson, writeLine } from '../cli-io.js';
+import { formatRunCost } from '../render/format-cost.js';
 import { formatDuration } from '../render/format-run.js';
 import { historyDir, type ReviewOptions } from './runs-command.js';
 
@@ -54,6 +56,8 @@ export async function showCommand(
     lines.push(
       `Registered: ${typeof evaluated.modelPackageVersion === 'number' ? `version ${evaluated.modelPackageVersion}, ` : ''}${evaluated.modelPackageArn} (\`pipeline approve ${record.id}\` approves it)`,
     );
+  const cost = recordedCost(record);
+  if (cost) lines.push('', formatRunCost(cost));
   if (hasReport) lines.push('', `Report: ${relative(io.cwd ?? process.cwd(), report)}`);
   writeLine(io.stdout, lines.join('\n'));
   return undefined;

@@ -7,7 +7,7 @@ import type { Result } from '../../shared/result.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { InputSnapshot } from '../plan/input-snapshot.js';
 import type { StaleReason } from '../plan/stale-reason.js';
-import type { StageOutputs } from '../stage.js';
+import type { JsonValue, StageOutputs } from '../stage.js';
 import type { GitInfo } from './git-info.js';
 import type { StageSkip } from './stage-skip.js';
 import { runRecordProblem } from './state-file-shape.js';
@@ -44,6 +44,11 @@ export interface RunRecord {
   git?: GitInfo;
   config: unknown;
   stages: Record<string, StageRecord>;
+  /**
+   * What the run cost, and was projected to cost, at the project's prices: written by the CLI when
+   * the run ends (src/review/run-cost.ts gives its shape; the engine knows nothing of prices).
+   */
+  cost?: { [key: string]: JsonValue };
 }
 
 export const runsDir = pipelinePaths.runs;
