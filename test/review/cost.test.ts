@@ -10,6 +10,8 @@ import type { PipelineState } from '../../src/engine/state/pipeline-state.js';
 import type { RunRecord } from '../../src/engine/state/run-record.js';
 import { budgetBreaches, projectCost } from '../../src/review/cost-projection.js';
 import { costOfRun, recordedCost } from '../../src/review/run-cost.js';
+import { diffRuns } from '../../src/review/run-diff.js';
+import { costMarkdown, runEndHtml } from '../../src/review/stage-times.js';
 import { priceOfEntry } from '../../src/sagemaker/price-list.js';
 import {
   formatUsd,
@@ -143,6 +145,41 @@ describe('cost', () => {
     assert.deepEqual(cost.prices, { retrievedAt: FIXTURE_TABLE.retrievedAt, source: FIXTURE_TABLE.source });
     assert.deepEqual(recordedCost({ ...record, cost: JSON.parse(JSON.stringify(cost)) }), cost);
     assert.equal(recordedCost(record), undefined);
+  });
+
+  it('the run’s summary, report and diff show what it cost', () => {
+    const priced = (id: string, jobsUsd: number) =>
+      ({
+        id,
+        status: 'succeeded',
+        config: { name: 'p' },
+        stages: { train: { action: 'ran', reasons: [] } },
+        cost: {
+          region: 'us-east-1',
+          prices: { retrievedAt: FIXTURE_TABLE.retrievedAt, source: FIXTURE_TABLE.source },
+          jobs: {
+            train: { use: 'training', instanceType: 'ml.m5.large', instances: 2, seconds: 900, usd: jobsUsd },
+          },
+          jobsUsd,
+          unpriced: [],
+          endpoint: { instanceType: 'ml.m5.large', instances: 3, since: 'x', hours: 1, usdPerDay: 18 },
+          projectedWorstUsd: 0.8,
+        },
+      }) as unknown as RunRecord;
+    const markdown = costMarkdown(priced('b', 0.1)) ?? '';
+    assert.match(markdown, /### Cost/);
+    assert.match(markdown, /\| train \| 2 × ml\.m5\.large \(training\) \| 900 s \| \$0\.10 \|/);
+    assert.match(markdown, /Jobs: \*\*\$0\.10\*\* \(at most \$0\.80 projected\)/);
+    assert.match(markdown, /Endpoint: 3 × ml\.m5\.large, \$18\.00 per day/);
+    assert.match(runEndHtml(priced('b', 0.1)), /<h2[^>]*>Cost<\/h2>.*<td>\$0\.10<\/td>/);
+    const diff = diffRuns(
+      { record: priced('a', 0.05), status: 'succeeded' },
+      { record: priced('b', 0.1), status: 'succeeded' },
+    );
+    assert.deepEqual(diff.cost, [
+      { path: 'jobsUsd', before: 0.05, after: 0.1 },
+      { path: 'endpointUsdPerDay', before: 18, after: 18 },
+    ]);
   });
 
   it('reads and writes the table, and says what is wrong with a damaged one', async () => {
