@@ -23,6 +23,7 @@ import { ProcessingJobs } from './sagemaker/processing-jobs.js';
 import { refuseReservedTags, TagStore } from './sagemaker/tags.js';
 import { TrainingJobs } from './sagemaker/training-jobs.js';
 import { TransformJobs } from './sagemaker/transform-jobs.js';
+import { TuningJobs } from './sagemaker/tuning-jobs.js';
 
 export interface LocalSageMakerOptions {
   /** .pipeline/local: s3/ holds the S3 data, sagemaker/ the jobs and endpoints. */
@@ -104,7 +105,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       (await trainingJobs.arnExists(arn)) ||
       (await processingJobs.arnExists(arn)) ||
       (await modelPackages.arnExists(arn)) ||
-      (await transformJobs.arnExists(arn)),
+      (await transformJobs.arnExists(arn)) ||
+      (await tuningJobs.arnExists(arn)),
   );
   // What every kind of job runs with: its S3, its file:// images, its owner label, its stop grace.
   const jobs = {
@@ -121,6 +123,13 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     dir: join(options.dataDir, 'sagemaker', 'training-jobs'),
   });
   await trainingJobs.reconcile();
+  const tuningJobs = new TuningJobs({
+    tags,
+    region,
+    training: trainingJobs,
+    dir: join(options.dataDir, 'sagemaker', 'tuning-jobs'),
+  });
+  await tuningJobs.reconcile();
   const processingJobs = new ProcessingJobs({
     ...jobs,
     dir: join(options.dataDir, 'sagemaker', 'processing-jobs'),
@@ -174,6 +183,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       invalidRequest: 'ValidationException',
       operations: refusingReservedTags({
         ...trainingJobs.operations(),
+        ...tuningJobs.operations(),
         ...processingJobs.operations(),
         ...modelPackages.operations(),
         ...transformJobs.operations(),
@@ -237,10 +247,17 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     hosting,
     services,
     close: async () => {
+      // Tuning jobs first: they would otherwise see their training jobs end and launch others.
+      tuningJobs.stopAll();
       trainingJobs.stopAll();
       processingJobs.stopAll();
       transformJobs.stopAll();
-      await Promise.all([trainingJobs.idle(), processingJobs.idle(), transformJobs.idle()]);
+      await Promise.all([
+        tuningJobs.idle(),
+        trainingJobs.idle(),
+        processingJobs.idle(),
+        transformJobs.idle(),
+      ]);
       hosting.stopWatching();
       await hosting.idle();
       await asyncInvocations.idle();

@@ -11,12 +11,16 @@ export interface Listed {
   creationTime: number;
   lastModifiedTime?: number;
   status?: string;
+  /** A tuning job's training job: its final objective (ListTrainingJobsForHyperParameterTuningJob). */
+  objective?: number;
 }
 
 const SORT_KEYS: Record<string, (item: Listed) => string | number> = {
   Name: (item) => item.name,
   CreationTime: (item) => item.creationTime,
   Status: (item) => item.status ?? '',
+  // Jobs without an objective sort after those with one, whichever the order.
+  FinalObjectiveMetricValue: (item) => item.objective ?? Number.NEGATIVE_INFINITY,
 };
 
 /** Seconds since the epoch, from a request timestamp (epoch seconds, or an ISO string). */

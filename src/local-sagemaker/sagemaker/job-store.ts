@@ -24,6 +24,8 @@ export class JobStore<J extends { LastModifiedTime?: number; CreationTime: numbe
   private readonly active = new Map<string, { job: J; stop(reason: R): void }>();
   private readonly writes = new Map<string, Promise<void>>();
   private creating: Promise<unknown> = Promise.resolve();
+  /** Each job run here: settled when its runner has ended (its final record saved). */
+  private readonly runs = new Map<string, Promise<void>>();
 
   constructor(
     readonly dir: string,
@@ -99,9 +101,21 @@ export class JobStore<J extends { LastModifiedTime?: number; CreationTime: numbe
     };
     const name = this.nameOf(job);
     this.active.set(name, { job, stop });
-    void runner({ signal: controller.signal, stoppedAs: () => stoppedAs, stop }).finally(() =>
+    const ran = runner({ signal: controller.signal, stoppedAs: () => stoppedAs, stop }).finally(() =>
       this.active.delete(name),
     );
+    // `ended` settles either way; a runner that throws stays an unhandled rejection (a bug to see).
+    this.runs.set(
+      name,
+      new Promise<void>((resolve) => {
+        void ran.finally(resolve);
+      }),
+    );
+  }
+
+  /** Settles when the job has ended, if it runs here; at once for any other. */
+  ended(name: string): Promise<void> {
+    return this.runs.get(name) ?? Promise.resolve();
   }
 
   stop(name: string, reason: R): void {

@@ -52,6 +52,8 @@ export interface JobRun {
   /** Why the job was ended early, if it was. */
   stoppedAs(): StopReason | undefined;
   stop(reason: 'MaxRuntimeExceeded'): void;
+  /** Each line the job's containers print, as it comes (a tuning job watches its objective). */
+  onLine?(line: string): void;
 }
 
 /** How the hosts' containers ended: the first to fail, if one did. */
@@ -73,6 +75,7 @@ export async function runTrainingJob(job: TrainingJob, run: JobRun): Promise<voi
   // Each host's lines go to its own stream; the metrics are read from all of them.
   const lineReader = (log: JobLog) => (line: string) => {
     log.append(line);
+    run.onLine?.(line);
     for (const definition of definitions) {
       const value = Number(line.match(definition.regex)?.[1]);
       if (Number.isFinite(value)) metrics.set(definition.name, value);

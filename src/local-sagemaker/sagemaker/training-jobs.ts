@@ -98,6 +98,8 @@ const TRAINING_HONOURED: HonouredMembers<SageMakerOperations> = {
 
 export class TrainingJobs {
   private readonly store: JobStore<TrainingJob, StopReason>;
+  /** Who reads a job's lines as they come, by job name (a tuning job, for early stopping). */
+  private readonly lineWatchers = new Map<string, (line: string) => void>();
 
   constructor(private readonly options: TrainingJobsOptions) {
     this.store = new JobStore(options.dir, (job) => job.TrainingJobName);
@@ -140,7 +142,8 @@ export class TrainingJobs {
     );
   }
 
-  async create(input: CreateTrainingJobRequest): Promise<CreateTrainingJobResponse> {
+  /** `tuningJobArn`: the tuning job that launched it (DescribeTrainingJob's TuningJobArn). */
+  async create(input: CreateTrainingJobRequest, tuningJobArn?: string): Promise<CreateTrainingJobResponse> {
     const request = checkCreate(input);
     checkFileImage(
       request.AlgorithmSpecification.TrainingImage,
@@ -166,6 +169,7 @@ export class TrainingJobs {
     const job: TrainingJob = {
       ...request,
       TrainingJobArn: arn,
+      ...(tuningJobArn ? { TuningJobArn: tuningJobArn } : {}),
       ModelArtifacts: {
         S3ModelArtifacts:
           request.OutputDataConfig.CompressionType === 'NONE'
@@ -285,9 +289,22 @@ export class TrainingJobs {
         logOf: (host) => this.logOf(name, host),
         save: () => this.save(job),
         options: this.options,
+        onLine: (line) => this.lineWatchers.get(name)?.(line),
         ...controls,
       }),
     );
+  }
+
+  /** Calls `watcher` with each line the job prints from now on (set it before the job starts). */
+  watchLines(name: string, watcher: (line: string) => void): void {
+    this.lineWatchers.set(name, watcher);
+  }
+
+  /** Settles when the job has ended (its final record saved), if it runs in this process. */
+  async ended(name: string): Promise<TrainingJob> {
+    await this.store.ended(name);
+    this.lineWatchers.delete(name);
+    return this.describe(name);
   }
 
   /**
