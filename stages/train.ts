@@ -11,6 +11,7 @@ import {
   type StageOutputs,
 } from '../src/engine/stage.js';
 import { outputReader } from '../src/engine/stage-outputs.js';
+import type { AwsConnection } from '../src/sagemaker/aws-connection.js';
 import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { readPushOutputs } from './push.js';
@@ -52,6 +53,75 @@ function channelUrisOf(
   return uris;
 }
 
+/** The hint a killed run leaves for a remote job it leaves running. */
+function leftRunning(config: PipelineConfig, what: string, stop: string): string {
+  return (
+    `The ${what} keeps running: \`pipeline run\` re-attaches to it. To stop it instead: ${stop}` +
+    (config.target !== 'local'
+      ? ''
+      : config.local.endpoint
+        ? ` --endpoint-url ${config.local.endpoint}`
+        : ' --endpoint-url (see .pipeline/local/server.json)')
+  );
+}
+
+/** train with a tuning section: the tuning job, and the best of its training jobs as the model. */
+async function tune(
+  ctx: StageContext,
+  connection: AwsConnection,
+  job: { imageUri: string; channelUris: Record<string, string>; bucket: string; logFile: string },
+): Promise<StageOutputs> {
+  const { runTuningJob } = await import('../src/sagemaker/tuning-job.js');
+  const resume = ctx.resumeHandle?.tuningJobName;
+  const previous = ctx.previousOutputs?.tuningJobName;
+  const result = await runTuningJob({
+    connection,
+    config: ctx.config,
+    ...job,
+    ...(typeof resume === 'string' ? { resumeTuningJobName: resume } : {}),
+    ...(typeof previous === 'string' ? { previousTuningJobName: previous } : {}),
+    saveTuningJobName: (tuningJobName) =>
+      ctx.saveHandle({
+        tuningJobName,
+        [LEFT_RUNNING_KEY]: leftRunning(
+          ctx.config,
+          `tuning job ${tuningJobName}`,
+          `aws sagemaker stop-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name ${tuningJobName}`,
+        ),
+      }),
+    step: ctx.step,
+    progress: ctx.progress,
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+  const {
+    trainingSeconds,
+    billableSeconds,
+    trials,
+    strategy,
+    objective,
+    bestHyperparameters,
+    tuningJobName,
+    ...made
+  } = result;
+  return {
+    ...made,
+    imageUri: job.imageUri,
+    tuningJobName,
+    [REPORT_KEY]: {
+      trainingSeconds,
+      billableSeconds,
+      logFile: relative(ctx.projectDir, job.logFile),
+      tuning: {
+        strategy,
+        objective,
+        best: { name: made.jobName, hyperparameters: bestHyperparameters },
+        trials: trials.map((trial) => ({ ...trial })),
+      },
+    },
+  };
+}
+
 export const train: Stage = {
   name: 'train',
   description: 'run the SageMaker training job',
@@ -60,6 +130,8 @@ export const train: Stage = {
   inputs: (config) => ({
     config: {
       training: config.training,
+      // Absent without a tuning section: an existing training's fingerprint is unchanged.
+      tuning: config.tuning,
       'aws.roleArn': config.aws.roleArn,
       'aws.prefix': config.aws.prefix,
       target: config.target,
@@ -73,8 +145,15 @@ export const train: Stage = {
     const { imageUri } = readPushOutputs(ctx.upstream.push, ctx.projectDir);
     ctx.step('connecting');
     const connection = await connect(ctx.config, ctx.stateDir);
-    const resumeJobName = ctx.resumeHandle?.jobName;
     const logFile = join(pipelinePaths.runFiles(ctx.stateDir, ctx.runId), 'train.log');
+    if (ctx.config.tuning)
+      return tune(ctx, connection, {
+        imageUri,
+        channelUris: channelUrisOf(ctx.config, uploaded.channels, ctx.upstream),
+        bucket: uploaded.bucket,
+        logFile,
+      });
+    const resumeJobName = ctx.resumeHandle?.jobName;
     const result = await runTrainingJob({
       connection,
       config: ctx.config,
@@ -85,14 +164,11 @@ export const train: Stage = {
       saveJobName: (jobName) =>
         ctx.saveHandle({
           jobName,
-          [LEFT_RUNNING_KEY]:
-            `The training job ${jobName} keeps running: \`pipeline run\` re-attaches to it. ` +
-            `To stop it instead: aws sagemaker stop-training-job --training-job-name ${jobName}` +
-            (ctx.config.target !== 'local'
-              ? ''
-              : ctx.config.local.endpoint
-                ? ` --endpoint-url ${ctx.config.local.endpoint}`
-                : ' --endpoint-url (see .pipeline/local/server.json)'),
+          [LEFT_RUNNING_KEY]: leftRunning(
+            ctx.config,
+            `training job ${jobName}`,
+            `aws sagemaker stop-training-job --training-job-name ${jobName}`,
+          ),
         }),
       logFile,
       step: ctx.step,

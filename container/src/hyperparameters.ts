@@ -50,10 +50,14 @@ const DEFAULTS: Record<string, string> = {
   seed: '42',
 };
 
+const TUNING_OBJECTIVE = '_tuning_objective_metric';
+
 export function parseHyperparameters(raw: Record<string, unknown>): Hyperparameters {
   const problems: string[] = [];
   const known = new Set(Object.keys(DEFAULTS));
   for (const key of Object.keys(raw)) {
+    // SageMaker's own, given to every training job of a tuning job: the metric being tuned.
+    if (key === TUNING_OBJECTIVE) continue;
     if (!known.has(key)) problems.push(`unknown hyperparameter "${key}" (known: ${[...known].join(', ')})`);
   }
   const text = (key: string): string => {

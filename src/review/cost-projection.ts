@@ -81,15 +81,21 @@ export function projectCost(
   }
   if (running.has('train')) {
     const { instanceType, instanceCount, maxRuntimeSeconds, spot } = config.training;
+    // A tuning job runs up to maxJobs training jobs (a grid, each combination once), each at worst.
+    const jobs = tuningJobsOf(config);
+    const notes = [
+      ...(jobs > 1 ? [`a tuning job of up to ${jobs} training jobs`] : []),
+      ...(spot.enabled
+        ? ['managed spot: billed at the spot price, usually well below this on-demand figure']
+        : []),
+    ];
     bill(
       'train',
       'training',
       instanceType,
-      instanceCount,
+      instanceCount * jobs,
       maxRuntimeSeconds,
-      spot.enabled
-        ? 'managed spot: billed at the spot price, usually well below this on-demand figure'
-        : undefined,
+      notes.join('; ') || undefined,
     );
   }
   if (running.has('deploy')) {
@@ -124,6 +130,15 @@ export function projectCost(
     ...(endpoint?.usdPerDay !== undefined ? { endpointUsdPerDay: endpoint.usdPerDay } : {}),
     unpriced,
   };
+}
+
+/** How many training jobs train runs: one, or a tuning job's most. */
+export function tuningJobsOf(config: PipelineConfig): number {
+  const { tuning } = config;
+  if (!tuning) return 1;
+  if (tuning.strategy === 'Grid')
+    return Object.values(tuning.ranges).reduce((product, range) => product * (range.values?.length ?? 1), 1);
+  return tuning.maxJobs ?? 1;
 }
 
 /** A budget setting the projection goes over (or cannot be checked against), said as the refusal. */

@@ -84,6 +84,23 @@ export async function trainingRequestProblems(config: PipelineConfig): Promise<C
     check.value(['training', 'metricDefinitions', index, 'regex'], 'MetricRegex', metric.regex);
   });
   if (config.aws.roleArn !== undefined) check.value(['aws', 'roleArn'], 'RoleArn', config.aws.roleArn);
+  const { tuning } = config;
+  if (tuning) {
+    check.value(['tuning', 'maxJobs'], 'MaxNumberOfTrainingJobs', tuning.maxJobs);
+    check.value(['tuning', 'maxParallelJobs'], 'MaxParallelTrainingJobs', tuning.maxParallelJobs);
+    check.value(['tuning', 'seed'], 'RandomSeed', tuning.seed);
+    check.value(
+      ['tuning', 'completion', 'maxJobsNotImproving'],
+      'MaxNumberOfTrainingJobsNotImproving',
+      tuning.completion?.maxJobsNotImproving,
+    );
+    if (config.target === 'local' && tuning.strategy === 'Hyperband')
+      check.problems.push({
+        path: ['tuning', 'strategy'],
+        message:
+          'the Hyperband strategy is not supported by the local SageMaker: use Bayesian, Random or Grid, or target aws',
+      });
+  }
   return check.problems;
 }
 

@@ -1,6 +1,7 @@
 // Rules the schema cannot say: settings that depend on each other, and files that must exist.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { tuningProblems } from './check-tuning.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PipelineConfig } from './pipeline-config.js';
 import { makerOf } from './user-outs.js';
@@ -157,6 +158,7 @@ export function checkSemantics(
     if (settings.path !== undefined && !makerOf(config, settings.path))
       mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
+  for (const problem of tuningProblems(config)) report(problem.path, problem.message);
   for (const problem of extraChecks?.(config, projectDir) ?? [])
     report(problem.path, problem.message, problem.atKey);
   if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');

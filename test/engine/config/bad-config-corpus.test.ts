@@ -142,6 +142,46 @@ const CASES: Case[] = [
     message: /maxWaitSeconds/,
   },
   {
+    name: 'a tuning objective no metric definition reads',
+    yaml: base(
+      "training:\n  metricDefinitions:\n    - { name: loss, regex: 'loss=([0-9.]+)' }\ntuning:\n  objective: { metric: accuracy }\n  maxJobs: 4\n  ranges:\n    lr: { min: 0.001, max: 0.1 }\n",
+    ),
+    at: '8:24',
+    message: /the objective accuracy is not one of training\.metricDefinitions \(loss\)/,
+  },
+  {
+    name: 'a tuning range with neither numbers nor values',
+    yaml: base(
+      "training:\n  metricDefinitions:\n    - { name: loss, regex: 'loss=([0-9.]+)' }\ntuning:\n  objective: { metric: loss, type: Minimize }\n  maxJobs: 4\n  ranges:\n    lr: { scaling: Logarithmic }\n",
+    ),
+    at: '11:9',
+    message: /tuning\.ranges\.lr: give min and max \(a number range\) or values \(categorical\)/,
+  },
+  {
+    name: 'a logarithmic tuning range from 0',
+    yaml: base(
+      "training:\n  metricDefinitions:\n    - { name: loss, regex: 'loss=([0-9.]+)' }\ntuning:\n  objective: { metric: loss }\n  maxJobs: 4\n  ranges:\n    lr: { min: 0, max: 0.1, scaling: Logarithmic }\n",
+    ),
+    at: '11:38',
+    message: /Logarithmic scaling needs min above 0/,
+  },
+  {
+    name: 'a grid over a number range, and a tuned hyperparameter also set',
+    yaml: base(
+      "training:\n  hyperparameters:\n    lr: 0.01\n  metricDefinitions:\n    - { name: loss, regex: 'loss=([0-9.]+)' }\ntuning:\n  strategy: Grid\n  objective: { metric: loss }\n  ranges:\n    lr: { min: 0.001, max: 0.1 }\n",
+    ),
+    message:
+      /lr is tuned and also set in training\.hyperparameters[\s\S]*the Grid strategy takes categorical ranges \(values\) only/,
+  },
+  {
+    name: 'a Random search without maxJobs',
+    yaml: base(
+      "training:\n  metricDefinitions:\n    - { name: loss, regex: 'loss=([0-9.]+)' }\ntuning:\n  strategy: Random\n  objective: { metric: loss }\n  ranges:\n    opt: { values: [adam, sgd] }\n",
+    ),
+    at: '8:13',
+    message: /tuning\.maxJobs is needed with the Random strategy/,
+  },
+  {
     name: 'a bucket name with capitals',
     yaml: base('aws:\n  bucket: My_Bucket\n'),
     at: '5:11',
