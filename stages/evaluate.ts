@@ -1,8 +1,10 @@
 // evaluate: metrics of the predictions against the ground truth, and the gates they must pass.
 // Its files (metrics.json, report.html, summary.md) are written even when a gate is missed.
+
 import { resolve } from 'node:path';
 import { REPORT_KEY, type Stage, type StageContext, type StageOutputs } from '../src/engine/stage.js';
 import type { Evaluation } from '../src/review/evaluate-run.js';
+import { tuningOf } from '../src/review/tuning-review.js';
 import type { Champion } from '../src/sagemaker/candidate-deploy.js';
 import type { RegisteredVersion } from '../src/sagemaker/model-registry.js';
 import { StageError } from '../src/shared/errors.js';
@@ -128,6 +130,7 @@ export const evaluate: Stage = {
     // whether its gates passed or not (the report says which).
     const { previousEvaluation } = await import('../src/review/previous-evaluation.js');
     const previous = await previousEvaluation(ctx.stateDir, ctx.runId);
+    const tuning = tuningOf(ctx.upstream.train);
     const evaluation = await evaluateRun({
       // What the report and summary show, and compare with the previous run: secrets as digests.
       config: ctx.displayConfig,
@@ -139,6 +142,7 @@ export const evaluate: Stage = {
       ...(championPredictionsFile ? { championPredictionsFile } : {}),
       ...(typeof logFile === 'string' ? { trainLogFile: logFile } : {}),
       jobName: trained.jobName,
+      ...(tuning ? { tuning } : {}),
       ...(previous ? { previous } : {}),
       ...(git ? { git: { commit: git.commit, ...(dirty !== undefined ? { dirty } : {}) } } : {}),
       log: ctx.log,

@@ -20,6 +20,7 @@ import {
   type RegressionMetrics,
 } from './regression-metrics.js';
 import { trainingCurves } from './training-curves.js';
+import type { TuningSummary } from './tuning-review.js';
 
 export interface EvaluateRequest {
   config: PipelineConfig;
@@ -36,6 +37,8 @@ export interface EvaluateRequest {
   championPredictionsFile?: string;
   trainLogFile?: string;
   jobName?: string;
+  /** The tuning job train ran, when it tuned: the report's and the summary's Tuning section. */
+  tuning?: TuningSummary;
   /** The latest earlier run that evaluated: the baseline for deltas and changed settings. */
   previous?: PreviousEvaluation;
   git?: { commit: string; dirty?: boolean };
@@ -205,6 +208,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       gates,
       curves,
       ...(championMetrics ? { champion: championMetrics } : {}),
+      ...(request.tuning ? { tuning: request.tuning } : {}),
     }),
   );
   await writeFile(
@@ -217,6 +221,7 @@ export async function evaluateRun(request: EvaluateRequest): Promise<Evaluation>
       gates,
       ...(request.jobName ? { jobName: request.jobName } : {}),
       ...(championMetrics ? { champion: championMetrics } : {}),
+      ...(request.tuning ? { tuning: request.tuning } : {}),
     }),
   );
   for (const warning of metrics.warnings) request.log(`note: ${warning}`);

@@ -10,6 +10,7 @@ import type { PreviousEvaluation } from './previous-evaluation.js';
 import type { RegressionMetrics } from './regression-metrics.js';
 import { RUN_END_SECTION } from './stage-times.js';
 import type { Curves } from './training-curves.js';
+import { type TuningSummary, tuningHtml } from './tuning-review.js';
 
 export interface ReportInput {
   pipeline: string;
@@ -26,6 +27,8 @@ export interface ReportInput {
   curves: Curves;
   /** deploy.strategy gated: the serving model's metrics on the same rows, shown beside the candidate's. */
   champion?: Record<string, number>;
+  /** The tuning job train ran, when it tuned. */
+  tuning?: TuningSummary;
 }
 
 const fixed = (value: number, digits = 4): string => value.toFixed(digits);
@@ -245,6 +248,8 @@ export function renderHtmlReport(input: ReportInput): string {
   svg.chart text { font-size: 12px; fill: #374151; } svg.chart text.on-dark { fill: #fff; }
   svg.chart .axis-title { font-weight: 600; } svg.chart .grid { stroke: #e5e7eb; }
   .warnings { color: #92400e; font-size: 13px; }
+  svg.chart .trial { fill: #2563eb; fill-opacity: 0.7; } svg.chart .trial.best { fill: #047857; fill-opacity: 1; }
+  table.trials tr.best td { font-weight: 600; color: #047857; } table.trials th[data-sort] { cursor: pointer; text-decoration: underline dotted; }
 </style>
 </head>
 <body>
@@ -263,6 +268,7 @@ ${
 <section><h2>Per class</h2>${perClassSvg(input.metrics)}</section>
 </div>`
 }
+${input.tuning ? tuningHtml(input.tuning) : ''}
 <section><h2>Training curves</h2>${curveCharts.length > 0 ? `<div class="grid-2">${curveCharts.join('')}</div>` : '<p class="muted">The training log had no lines matching training.metricDefinitions.</p>'}</section>
 ${input.metrics.warnings.length > 0 ? `<section class="warnings"><h2>Notes</h2><ul>${input.metrics.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></section>` : ''}
 ${RUN_END_SECTION}

@@ -1,8 +1,10 @@
 // The run's summary in Markdown, fit to post as a pull-request comment: the gates, the metrics
 // with their change since the previous run, and the settings that changed.
+
 import type { GateResult } from './gates.js';
 import { changeTone } from './metric-direction.js';
 import type { PreviousEvaluation } from './previous-evaluation.js';
+import { type TuningSummary, tuningMarkdown } from './tuning-review.js';
 
 export interface SummaryInput {
   pipeline: string;
@@ -14,6 +16,8 @@ export interface SummaryInput {
   jobName?: string;
   /** deploy.strategy gated: the serving model's metrics on the same rows. */
   champion?: Record<string, number>;
+  /** The tuning job train ran, when it tuned: its best trial and its winning hyperparameters. */
+  tuning?: TuningSummary;
 }
 
 const fixed = (value: number): string => value.toFixed(4);
@@ -85,5 +89,6 @@ export function renderMarkdownSummary(input: SummaryInput): string {
     for (const change of changed)
       lines.push(`| \`${change.path}\` | ${cell(change.before)} | ${cell(change.after)} |`);
   }
+  if (input.tuning) lines.push('', tuningMarkdown(input.tuning));
   return `${lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { type Change, changes } from './flatten.js';
 import { type ChangeTone, changeTone } from './metric-direction.js';
 import { recordedCost } from './run-cost.js';
 import { outputsIn, type RunEntry } from './run-history.js';
+import { bestObjective, tuningOf } from './tuning-review.js';
 
 export interface MetricDelta {
   metric: string;
@@ -26,6 +27,8 @@ export interface RunDiff {
   jobs: Change[];
   /** What each run's jobs cost and its endpoint per day, at the prices recorded with it. */
   cost: Change[];
+  /** A tuning train: the best objective and the winning hyperparameters of each run. */
+  tuning: Change[];
   metrics: MetricDelta[];
 }
 
@@ -113,6 +116,20 @@ function costFigures(run: RunEntry): Record<string, number | undefined> {
   return { jobsUsd: round(cost?.jobsUsd), endpointUsdPerDay: round(cost?.endpoint?.usdPerDay) };
 }
 
+/** A run's tuning as settings to compare: its strategy, best objective and winning values. */
+function tuningFigures(run: RunEntry): Record<string, unknown> {
+  const tuning = tuningOf(run.record.stages.train?.outputs);
+  if (!tuning) return {};
+  return {
+    strategy: tuning.strategy,
+    trials: tuning.trials.length,
+    [`best ${tuning.objective.metric}`]: bestObjective(tuning),
+    ...Object.fromEntries(
+      Object.entries(tuning.best.hyperparameters).map(([name, value]) => [`best ${name}`, value]),
+    ),
+  };
+}
+
 export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
   const names = [...new Set([...Object.keys(a.metrics ?? {}), ...Object.keys(b.metrics ?? {})])];
   return {
@@ -139,6 +156,7 @@ export function diffRuns(a: RunEntry, b: RunEntry): RunDiff {
       before: costFigures(a)[path],
       after: costFigures(b)[path],
     })),
+    tuning: changes(tuningFigures(a), tuningFigures(b)),
     metrics: names.map((metric) => {
       const before = a.metrics?.[metric] ?? null;
       const after = b.metrics?.[metric] ?? null;

@@ -82,4 +82,68 @@ describe('the HTML report in a browser', () => {
       assert.deepEqual(problems, []);
     });
   });
+
+  it('shows a tuning job: the best trial, charts of the objective, a table sorted by objective on a click', async (t) => {
+    if (!(await requireChromium(t))) return;
+    const metrics = computeMetrics({ truth: [0, 1, 1, 0], predicted: [0, 1, 0, 0], classes: ['no', 'yes'] });
+    const trials = [
+      {
+        name: 'tune-001-aaaaaaaa',
+        status: 'Completed',
+        objective: 0.81,
+        hyperparameters: { lr: '0.01', init: 'normal' },
+      },
+      {
+        name: 'tune-002-bbbbbbbb',
+        status: 'Completed',
+        objective: 0.93,
+        hyperparameters: { lr: '0.003', init: 'uniform' },
+      },
+      {
+        name: 'tune-003-cccccccc',
+        status: 'Stopped',
+        objective: 0.42,
+        hyperparameters: { lr: '0.1', init: 'normal' },
+      },
+      { name: 'tune-004-dddddddd', status: 'Failed', hyperparameters: { lr: '0.05', init: 'uniform' } },
+    ];
+    const html = renderHtmlReport({
+      pipeline: 'tuned',
+      runId: '20261207T010203.000Z-abcd',
+      target: 'local',
+      createdAt: '2026-12-07T01:02:03Z',
+      metrics,
+      flat: flatMetrics(metrics),
+      gates: [],
+      curves: {},
+      tuning: {
+        strategy: 'Bayesian',
+        objective: { metric: 'val_accuracy', type: 'Maximize' },
+        best: { name: 'tune-002-bbbbbbbb', hyperparameters: { lr: '0.003', init: 'uniform' } },
+        trials,
+      },
+    });
+    await withPage(html, async (page, problems) => {
+      const text = (await page.locator('body').textContent()) ?? '';
+      assert.match(text, /Tuning: Bayesian, 4 trials, maximising val_accuracy/);
+      assert.match(text, /The best: tune-002-bbbbbbbb, val_accuracy 0\.9300, with lr=0\.003, init=uniform/);
+      // One chart of the objective by trial and one per hyperparameter, a point per scored trial.
+      assert.equal(await page.locator('svg.tuning').count(), 3);
+      assert.equal(await page.locator('svg.tuning circle.trial').count(), 9);
+      assert.equal(await page.locator('svg.tuning circle.best').count(), 3);
+      const firstTrial = () =>
+        page.locator('table.trials tbody tr').first().locator('td').nth(1).textContent();
+      assert.equal(await firstTrial(), 'tune-001-aaaaaaaa');
+      await page.locator('table.trials th', { hasText: 'val_accuracy' }).click();
+      assert.equal(await firstTrial(), 'tune-002-bbbbbbbb');
+      // Again: ascending, the trial without an objective last.
+      await page.locator('table.trials th', { hasText: 'val_accuracy' }).click();
+      assert.equal(await firstTrial(), 'tune-003-cccccccc');
+      assert.equal(
+        await page.locator('table.trials tbody tr').last().locator('td').nth(1).textContent(),
+        'tune-004-dddddddd',
+      );
+      assert.deepEqual(problems, []);
+    });
+  });
 });

@@ -120,6 +120,31 @@ describe('tuning: the train stage runs a hyperparameter tuning job and deploys i
     assert.equal(latest?.job.HyperParameterTuningJobStatus, 'Completed');
     assert.equal(latest?.trials.length, 4);
     assert.equal(latest?.job.HyperParameterTuningJobConfig?.RandomSeed, 7);
+
+    // Review: the best objective and winning values in runs, diff, the summary and the report.
+    const best = latest?.job.BestTrainingJob;
+    const winning = Object.entries(best?.TunedHyperParameters ?? {}).map(
+      ([name, value]) => `${name}=${value}`,
+    );
+    const runs = await project.run(['runs']);
+    assert.match(runs.stdout, /TUNED \(BEST\)/);
+    const value = (best?.FinalHyperParameterTuningJobObjectiveMetric?.Value as number).toFixed(4);
+    assert.match(
+      runs.stdout,
+      new RegExp(`${value} ${winning.join(' ').slice(0, 30).replace(/[.]/g, '\\.')}`),
+    );
+    const diff = await project.run(['diff']);
+    assert.match(diff.stdout, /Tuning:\n {2}strategy: Random → Bayesian/);
+    // Bayesian's first trials are the seed's random ones: the same best, unless a later trial beat it.
+    assert.doesNotMatch(diff.stdout, /Cost \(USD\)/);
+    const { id } = JSON.parse((await project.run(['show', 'last', '--json'])).stdout);
+    const summary = await project.read(`.pipeline/runs/${id}/summary.md`);
+    assert.match(
+      summary,
+      /### Tuning\n\nBayesian search of 4 training jobs, maximising `val_accuracy`: the best, `[^`]+` \(/,
+    );
+    const report = await project.read(`.pipeline/runs/${id}/report.html`);
+    assert.match(report, /<h2>Tuning: Bayesian, 4 trials, maximising val_accuracy<\/h2>/);
   });
 
   it('a kill -9 during tuning: the next run re-attaches to the same tuning job', async () => {

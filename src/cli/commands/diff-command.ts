@@ -49,10 +49,17 @@ export async function diffCommand(
     ...diff.jobs.map(
       (c) => `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
     ),
-    'Cost (USD):',
-    ...diff.cost.map(
-      (c) => `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
-    ),
+    ...(diff.tuning.length > 0 ? section('Tuning', diff.tuning, 'the same') : []),
+    // Once either run was priced.
+    ...(diff.cost.some((c) => c.before !== undefined || c.after !== undefined)
+      ? [
+          'Cost (USD):',
+          ...diff.cost.map(
+            (c) =>
+              `  ${c.path}: ${show(c.before)}${c.before === c.after ? ' (same)' : ` → ${show(c.after)}`}`,
+          ),
+        ]
+      : []),
     'Metrics:',
     ...(diff.metrics.length === 0
       ? ['  neither run evaluated']

@@ -5,6 +5,7 @@ import { changes } from '../../review/flatten.js';
 import { recordedCost } from '../../review/run-cost.js';
 import { paramsOf } from '../../review/run-diff.js';
 import { loadRuns, type RunEntry } from '../../review/run-history.js';
+import { bestObjective, tuningOf } from '../../review/tuning-review.js';
 import { stateDirIn } from '../../shared/pipeline-paths.js';
 import { formatUsd } from '../../shared/price-table.js';
 import type { CliFailure } from '../cli-failure.js';
@@ -51,6 +52,27 @@ function whatChanged(run: RunEntry, previous: RunEntry | undefined): string {
   return changed.length > 1 ? `${shown} (+${changed.length - 1})` : shown;
 }
 
+function tunedOf(run: RunEntry) {
+  const tuning = tuningOf(run.record.stages.train?.outputs);
+  return tuning
+    ? {
+        metric: tuning.objective.metric,
+        best: bestObjective(tuning) ?? null,
+        hyperparameters: tuning.best.hyperparameters,
+      }
+    : null;
+}
+
+/** The best trial in a table cell: its objective and winning values. */
+function tunedCell(tuned: ReturnType<typeof tunedOf>): string {
+  if (!tuned) return '-';
+  const values = Object.entries(tuned.hyperparameters)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+  const text = `${tuned.best === null ? '?' : tuned.best.toFixed(4)} ${values}`;
+  return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+}
+
 export function runRows(runs: readonly RunEntry[]) {
   return runs.map((run, index) => ({
     id: run.record.id,
@@ -61,6 +83,8 @@ export function runRows(runs: readonly RunEntry[]) {
       .filter(([, stage]) => stage.action === 'ran' || stage.action === 'failed')
       .map(([name]) => name),
     metrics: run.metrics ?? null,
+    /** A tuning train's best objective and winning hyperparameters; null without tuning. */
+    tuned: tunedOf(run),
     /** The jobs' cost in USD at the prices of the run's day; null when it was not priced. */
     costUsd: recordedCost(run.record)?.jobsUsd ?? null,
     status: run.status,
@@ -93,6 +117,8 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
   const columns = metricColumns(runs.value);
   // A cost column once a run was priced (a price table existed): no column of dashes before that.
   const priced = rows.some((row) => row.costUsd !== null);
+  // A column for the best trial once a run tuned.
+  const tunedAny = rows.some((row) => row.tuned !== null);
   const table = pad([
     [
       'RUN',
@@ -100,6 +126,7 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
       'COMMIT',
       'CHANGED',
       ...columns.map((m) => m.toUpperCase()),
+      ...(tunedAny ? ['TUNED (BEST)'] : []),
       ...(priced ? ['COST'] : []),
       'STATUS',
     ],
@@ -111,6 +138,7 @@ export async function runsCommand(options: ReviewOptions, io: CliIo): Promise<Cl
       ...columns.map((metric) =>
         row.metrics?.[metric] !== undefined ? row.metrics[metric].toFixed(4) : '-',
       ),
+      ...(tunedAny ? [tunedCell(row.tuned)] : []),
       ...(priced ? [row.costUsd === null ? '-' : formatUsd(row.costUsd)] : []),
       row.status,
     ]),
