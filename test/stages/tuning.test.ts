@@ -128,7 +128,7 @@ describe('tuning: the train stage runs a hyperparameter tuning job and deploys i
     );
     const runs = await project.run(['runs']);
     assert.match(runs.stdout, /TUNED \(BEST\)/);
-    const value = (best?.FinalHyperParameterTuningJobObjectiveMetric?.Value as number).toFixed(4);
+    const value = Number(best?.FinalHyperParameterTuningJobObjectiveMetric?.Value).toFixed(4);
     assert.match(
       runs.stdout,
       new RegExp(`${value} ${winning.join(' ').slice(0, 30).replace(/[.]/g, '\\.')}`),
