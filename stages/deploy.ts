@@ -10,7 +10,8 @@ import { readTrainOutputs } from './train.js';
 
 /** What deploy records: the endpoint and the deployment (model and endpoint config) it serves. */
 export const readDeployOutputs = outputReader('deploy', {
-  endpointName: 'string',
+  /** Absent when deploy.enabled is false: only the model was made, for a transform job. */
+  endpointName: 'string?',
   deploymentName: 'string',
   modelArtifact: 'string',
   /** deploy.strategy gated: the serving model the candidate was deployed beside. */
@@ -51,10 +52,16 @@ export const deploy: Stage = {
     config: { deploy: config.deploy, 'aws.roleArn': config.aws.roleArn, target: config.target },
     files: [],
   }),
+  disabled: (config) =>
+    config.deploy.enabled || config.invoke?.via === 'transform'
+      ? undefined
+      : 'deploy.enabled is false: no endpoint is made',
   note: (config) =>
-    config.deploy.strategy === 'gated' && !judged(config)
-      ? 'no evaluate section to judge a candidate: the new model takes the traffic, as deploy.strategy replace does'
-      : undefined,
+    !config.deploy.enabled
+      ? "deploy.enabled is false: only the model is made, for invoke's transform job; no endpoint"
+      : config.deploy.strategy === 'gated' && !judged(config)
+        ? 'no evaluate section to judge a candidate: the new model takes the traffic, as deploy.strategy replace does'
+        : undefined,
   run: async (ctx): Promise<StageOutputs> => {
     const { connect } = await import('../src/sagemaker/aws-connection.js');
     const { deployEndpoint } = await import('../src/sagemaker/deploy-endpoint.js');
@@ -68,28 +75,34 @@ export const deploy: Stage = {
     // deploy.requireApproval: the latest version a person approved, not this run's model.
     const approved = ctx.config.deploy.requireApproval ? await approvedVersion(ctx, connection) : undefined;
     if (approved) ({ imageUri, modelArtifact } = approved);
-    // Gated: beside the serving model, with no traffic, until evaluate has judged it.
-    const deploy = judged(ctx.config) ? deployCandidate : deployEndpoint;
-    const deployment = await deploy({
+    const common = {
       connection,
       config: ctx.config,
       imageUri,
       modelArtifact,
       ledgerFile: ledgerFile(ctx.stateDir, ctx.config.target),
       ...(typeof resumeDeployment === 'string' ? { resumeDeployment } : {}),
-      saveDeployment: (deploymentName) => ctx.saveHandle({ deploymentName }),
+      saveDeployment: (deploymentName: string) => ctx.saveHandle({ deploymentName }),
       step: ctx.step,
       log: ctx.log,
       signal: ctx.signal,
-    });
+    };
+    const registered = approved
+      ? { modelPackageArn: approved.modelPackageArn, modelPackageVersion: approved.version }
+      : {};
+    if (!ctx.config.deploy.enabled) {
+      const { deployModelOnly } = await import('../src/sagemaker/deploy-endpoint.js');
+      const { deploymentName } = await deployModelOnly(common);
+      ctx.log(
+        `the model ${deploymentName} is made for the transform job; no endpoint (deploy.enabled is false)`,
+      );
+      return { deploymentName, modelArtifact, ...registered } as StageOutputs;
+    }
+    // Gated: beside the serving model, with no traffic, until evaluate has judged it.
+    const deploy = judged(ctx.config) ? deployCandidate : deployEndpoint;
+    const deployment = await deploy(common);
     ctx.log(`${deployment.endpointName} is InService with ${deployment.deploymentName}`);
-    return {
-      ...deployment,
-      modelArtifact,
-      ...(approved
-        ? { modelPackageArn: approved.modelPackageArn, modelPackageVersion: approved.version }
-        : {}),
-    } as StageOutputs;
+    return { ...deployment, modelArtifact, ...registered } as StageOutputs;
   },
   checkConfig: async (config) => {
     const { deploymentRequestProblems } = await import('../src/sagemaker/request-check.js');

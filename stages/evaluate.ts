@@ -84,6 +84,10 @@ export const evaluate: Stage = {
   description: 'score the predictions against the ground truth',
   needs: ['train', 'deploy', 'invoke'],
   version: 2,
+  disabled: (config) =>
+    config.deploy.enabled || config.invoke?.via === 'transform'
+      ? undefined
+      : 'deploy.enabled is false: nothing is invoked to evaluate (invoke.via transform needs no endpoint)',
   outs: {
     metrics: (outputs) => reportFile(outputs, 'metrics'),
     report: (outputs) => reportFile(outputs, 'report'),

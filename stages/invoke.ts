@@ -24,6 +24,10 @@ export const invoke: Stage = {
     },
   },
   version: 3,
+  disabled: (config) =>
+    config.deploy.enabled || config.invoke?.via === 'transform'
+      ? undefined
+      : 'deploy.enabled is false: no endpoint to send the rows to (invoke.via transform needs none)',
   inputs: (config) => ({
     config: { invoke: config.invoke, 'evaluate.labelColumn': config.evaluate?.labelColumn },
     files: config.invoke ? [{ path: config.invoke.data }] : [],
@@ -54,6 +58,7 @@ export const invoke: Stage = {
     // A candidate not yet judged (deploy.strategy gated): the same rows to it and to the champion.
     const champion = deployed.champion as { variant?: string } | undefined;
     const judging =
+      endpointName !== undefined &&
       champion?.variant !== undefined &&
       typeof deployed.candidateVariant === 'string' &&
       (await (
@@ -86,7 +91,8 @@ export const invoke: Stage = {
     const ask = (targetVariant?: string) =>
       invokeInBatches({
         connection,
-        endpointName,
+        // Only transform runs without an endpoint (deploy.enabled false turns invoke off otherwise).
+        endpointName: endpointName as string,
         ...(targetVariant ? { targetVariant } : {}),
         rows,
         contentType: settings.contentType,
@@ -120,7 +126,7 @@ export const invoke: Stage = {
       ctx.log(`the serving model's ${rows.length} predictions: ${relative(ctx.projectDir, championFile)}`);
     }
     return {
-      endpointName,
+      ...(endpointName !== undefined ? { endpointName } : {}),
       rows: rows.length,
       predictionsHash: `sha256:${hashJson(result.predictions)}`,
       // The file is this run's own; what it holds is the hash above.

@@ -105,6 +105,11 @@ export interface Stage {
   /** Bump when the stage's behaviour changes, so that results of the old behaviour go stale. */
   version: number;
   inputs(config: PipelineConfig): StageInputs;
+  /**
+   * Why this config turns the stage off (`deploy.enabled: false`: no endpoint), or undefined. A stage
+   * turned off is skipped whatever changed, and the plan says why.
+   */
+  disabled?(config: PipelineConfig): string | undefined;
   /** Anything the plan should say about how this config is handled ("nothing is pushed"). */
   note?(config: PipelineConfig): string | undefined;
   run(ctx: StageContext): Promise<StageOutputs>;

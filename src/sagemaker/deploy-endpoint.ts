@@ -217,6 +217,35 @@ export async function deleteEndpoint(
   return true;
 }
 
+/**
+ * deploy.enabled false with invoke.via transform: the model a transform job runs, and no endpoint.
+ * Earlier models of the pipeline are deleted, except what an endpoint an earlier deploy made still
+ * serves (turning deploy off does not take an endpoint down: `pipeline destroy` does).
+ */
+export async function deployModelOnly(request: DeployRequest): Promise<{ deploymentName: string }> {
+  const { connection, config } = request;
+  const ledger: Ledger = await readLedger(request.ledgerFile);
+  const name = request.resumeDeployment ?? uniqueResourceName(config.name);
+  if (!ledger.deployments.includes(name)) ledger.deployments.push(name);
+  await writeLedger(request.ledgerFile, ledger);
+  await request.saveDeployment(name);
+  if (!(await exists(connection, 'model', name)))
+    await createModel(request, name, [{ Key: 'pipeline', Value: config.name }]);
+  const serving = ledger.endpointName ? await describeEndpoint(connection, ledger.endpointName) : undefined;
+  if (serving) {
+    request.log(
+      `the endpoint ${ledger.endpointName} an earlier deploy made still serves ${serving.EndpointConfigName}: \`pipeline destroy\` deletes it`,
+    );
+    return { deploymentName: name };
+  }
+  for (const old of ledger.deployments.filter((other) => other !== name)) {
+    request.step(`deleting the superseded model ${old}`);
+    await deleteDeployment(connection, old, request.log);
+  }
+  await writeLedger(request.ledgerFile, { deployments: [name] });
+  return { deploymentName: name };
+}
+
 export async function deployEndpoint(request: DeployRequest): Promise<Deployment> {
   const { connection, config } = request;
   const endpointName = endpointNameOf(config);

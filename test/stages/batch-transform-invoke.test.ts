@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { ListEndpointsCommand, ListModelsCommand } from '@aws-sdk/client-sagemaker';
 import { generateSamples } from '../../src/example/generate-example-data.js';
-import { cleanUpExampleProject, freshExampleProject } from '../rig/local-target.js';
+import { cleanUpExampleProject, freshExampleProject, localTargetOf } from '../rig/local-target.js';
 import type { TestProject } from '../rig/project.js';
 
 const BASE = [
@@ -88,4 +89,62 @@ describe('invoke.via transform', () => {
     const jobs = await readdir(project.path('.pipeline/local/sagemaker/transform-jobs'));
     assert.equal(jobs.length, 2, 'one job per transformed invoke');
   });
+
+  it('deploy.enabled false: with transform, only the model is made and evaluated; without, no endpoint stage runs', async () => {
+    const before = await endpointsAndModels();
+    const modelOnly = [...BASE, ...TRANSFORM, '--set', 'deploy.enabled=false'];
+    const plan = await project.run(['plan', ...modelOnly.slice(1)], { real: true });
+    assert.match(
+      plan.stdout,
+      /deploy\s+run .*\n(.*\n)*?\s+note: deploy\.enabled is false: only the model is made, for invoke's transform job; no endpoint/,
+    );
+    const transformed = await predictions(modelOnly);
+    assert.equal(transformed.length, 15);
+    const deployed = await project.stageOutputs('deploy');
+    assert.equal(deployed.endpointName, undefined);
+    assert.equal(
+      (await project.stageOutputs('invoke')).report.transformJob.startsWith('keras-example-transform-'),
+      true,
+    );
+    assert.ok((await project.stageOutputs('evaluate')).metrics.accuracy > 0.5);
+    const after = await endpointsAndModels();
+    // The endpoint the earlier runs made is left serving (destroy deletes it), and said to be.
+    assert.deepEqual(after.endpoints, before.endpoints);
+    assert.ok(after.models.includes(deployed.deploymentName));
+
+    // Without transform there is nothing to deploy for: deploy, invoke and evaluate are skipped, and why.
+    const noEndpoint = [
+      ...BASE,
+      '--set',
+      'deploy.enabled=false',
+      '--set',
+      'training.hyperparameters.epochs=6',
+    ];
+    const skipped = await project.run(['plan', ...noEndpoint.slice(1)], { real: true });
+    assert.match(skipped.stdout, /deploy\s+skip\s+deploy\.enabled is false: no endpoint is made/);
+    assert.match(skipped.stdout, /invoke\s+skip\s+deploy\.enabled is false: no endpoint to send the rows to/);
+    assert.match(
+      skipped.stdout,
+      /evaluate\s+skip\s+deploy\.enabled is false: nothing is invoked to evaluate/,
+    );
+    const ran = await project.run(noEndpoint, { real: true });
+    assert.equal(ran.exitCode, 0, ran.stdout + ran.stderr);
+    const { stages } = await project.lastRunRecord();
+    assert.equal(stages.train?.action, 'ran');
+    for (const stage of ['deploy', 'invoke', 'evaluate']) assert.equal(stages[stage]?.action, 'skipped');
+  });
+
+  async function endpointsAndModels() {
+    const target = await localTargetOf(project);
+    try {
+      const endpoints = (await target.sagemaker.send(new ListEndpointsCommand({}))).Endpoints ?? [];
+      const models = (await target.sagemaker.send(new ListModelsCommand({}))).Models ?? [];
+      return {
+        endpoints: endpoints.map((e) => `${e.EndpointName}:${e.EndpointStatus}`),
+        models: models.map((m) => m.ModelName as string),
+      };
+    } finally {
+      target.close();
+    }
+  }
 });

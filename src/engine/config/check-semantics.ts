@@ -105,7 +105,21 @@ export function checkSemantics(
       'labelFormat "name" needs evaluate.classNames, in the model\'s output order',
     );
   }
-  if (config.deploy.strategy !== 'gated') {
+  if (!config.deploy.enabled) {
+    // No endpoint: no serving model to compare with, no traffic to move, nothing to approve into service.
+    (config.evaluate?.gates ?? []).forEach((gate, index) => {
+      if (/\bchampion\b/.test(gate))
+        report(
+          ['evaluate', 'gates', index],
+          `gate "${gate}" compares with the serving model: with deploy.enabled false there is none`,
+        );
+    });
+    if (config.deploy.shift)
+      report(
+        ['deploy', 'shift'],
+        "deploy.shift moves an endpoint's traffic: with deploy.enabled false there is no endpoint",
+      );
+  } else if (config.deploy.strategy !== 'gated') {
     // Compared with the serving model, which only a gated deploy evaluates beside the candidate.
     (config.evaluate?.gates ?? []).forEach((gate, index) => {
       if (/\bchampion\b/.test(gate))

@@ -177,6 +177,19 @@ export async function planRun(
         reasons.push({ kind: 'upstream-runs', stage: need });
       }
     }
+    // Turned off by the config: skipped, and said why, whatever changed or was selected.
+    const off = stage.disabled?.(loaded.config);
+    if (off) {
+      planned.push({
+        name: stage.name,
+        action: 'skip',
+        reasons: [],
+        forced: false,
+        snapshot,
+        skip: { kind: 'disabled', why: off },
+      });
+      continue;
+    }
     const forcedBy = window.forcedBy(index);
     const selected = window.selected(index);
     let driftNote: string | undefined;

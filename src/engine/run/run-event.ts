@@ -30,6 +30,8 @@ export function describeSkip(skip: StageSkip): string {
       return 'up to date (upstream outputs unchanged)';
     case 'not-selected':
       return `not selected by ${skip.by}`;
+    case 'disabled':
+      return skip.why;
     case 'after-failure':
       return `not run: ${skip.stage} ${skip.interrupted ? 'was interrupted' : 'failed'}`;
   }

@@ -182,6 +182,15 @@ const CASES: Case[] = [
     message: /tuning\.maxJobs is needed with the Random strategy/,
   },
   {
+    name: 'a champion-relative gate with no endpoint',
+    yaml: base(
+      'deploy:\n  enabled: false\nevaluate:\n  groundTruth: truth.csv\n  gates:\n    - accuracy >= champion\n',
+    ),
+    at: '9:7',
+    message:
+      /gate "accuracy >= champion" compares with the serving model: with deploy\.enabled false there is none/,
+  },
+  {
     name: 'a bucket name with capitals',
     yaml: base('aws:\n  bucket: My_Bucket\n'),
     at: '5:11',
