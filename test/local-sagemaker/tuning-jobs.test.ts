@@ -373,6 +373,9 @@ describe('local SageMaker hyperparameter tuning jobs, through the AWS SDK', () =
       new ListTagsCommand({ ResourceArn: created.HyperParameterTuningJobArn }),
     );
     assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'search' }]);
+    // As SageMaker documents: the tuning job's tags are added to every training job it launches.
+    const childTags = await rig.sagemaker.send(new ListTagsCommand({ ResourceArn: child.TrainingJobArn }));
+    assert.deepEqual(childTags.Tags, [{ Key: 'team', Value: 'search' }]);
   });
 
   it('refuses what SageMaker refuses, and what the local SageMaker does not run, with a clear message', async () => {

@@ -63,6 +63,8 @@ export interface TuningRun {
     stop(name: string): Promise<unknown>;
     watchLines(name: string, watcher: (line: string) => void): void;
   };
+  /** The tuning job's tags: SageMaker adds them to every training job it launches. */
+  tags?: { Key: string; Value: string }[];
   /** The trials of the warm start's parents: what a Bayesian search learns from first. */
   parentTrials: readonly HyperParameterTrainingJobSummary[];
   signal: AbortSignal;
@@ -291,6 +293,7 @@ export async function runTuningJob(job: TuningJob, run: TuningRun): Promise<void
             : {}),
           ...(definition.CheckpointConfig ? { CheckpointConfig: definition.CheckpointConfig } : {}),
           ...(definition.Environment ? { Environment: definition.Environment } : {}),
+          ...(run.tags && run.tags.length > 0 ? { Tags: run.tags } : {}),
         },
         job.HyperParameterTuningJobArn,
       )) as { TrainingJobArn?: string };

@@ -262,6 +262,7 @@ export class TuningJobs {
           watchLines: (trainingJob, watcher) => training.watchLines(trainingJob, watcher),
         },
         parentTrials: parents,
+        ...(input.Tags ? { tags: input.Tags.map((tag) => ({ Key: tag.Key, Value: tag.Value })) } : {}),
         signal: controls.signal,
         stoppedAs: controls.stoppedAs,
       }),
