@@ -22,6 +22,13 @@ import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { recordsBody } from '../src/shared/record-body.js';
+import {
+  applyJsonPath,
+  formatOf,
+  parseJsonPath,
+  recordText,
+  recordValue,
+} from '../src/shared/transform-records.js';
 import { readBuildOutputs } from './build.js';
 
 /**
@@ -70,6 +77,16 @@ interface SampleRow {
   where: string;
 }
 
+/** The transform job's InputFilter as a function of a row, when invoke goes through one with a filter. */
+function transformInputFilter(config: PipelineConfig): ((row: string) => string) | undefined {
+  const invoke = config.invoke;
+  const expression = invoke?.via === 'transform' ? invoke.transform.inputFilter : undefined;
+  const format = formatOf(invoke?.contentType);
+  if (!expression || !format) return undefined;
+  const path = parseJsonPath(expression, 'invoke.transform.inputFilter');
+  return (row) => recordText(applyJsonPath(recordValue(row, format), path), format);
+}
+
 async function sampleRows(ctx: StageContext): Promise<SampleRow[] | undefined> {
   const { config } = ctx;
   const path = sampleDataPath(config);
@@ -87,8 +104,13 @@ async function sampleRows(ctx: StageContext): Promise<SampleRow[] | undefined> {
         }
       : { header: false, ...(config.invoke ? { contentType: config.invoke.contentType } : {}) },
   );
+  // invoke.via transform with an input filter: the model sees each row as the transform job sends it.
+  const filter = config.localTest.sampleData === undefined ? transformInputFilter(config) : undefined;
   return spreadSample(
-    rows.map((row, index) => ({ row, where: `${path}:${lines[index] ?? index + 1}` })),
+    rows.map((row, index) => ({
+      row: filter ? filter(row) : row,
+      where: `${path}:${lines[index] ?? index + 1}`,
+    })),
     config.localTest.sampleRows,
   );
 }
@@ -133,6 +155,9 @@ export const localTest: Stage = {
       'invoke.contentType': config.invoke?.contentType,
       'invoke.accept': config.invoke?.accept,
       'invoke.header': config.invoke?.header,
+      // Absent unless invoke goes through a transform job with a filter: fingerprints are unchanged.
+      'invoke.transform.inputFilter':
+        config.invoke?.via === 'transform' ? config.invoke.transform.inputFilter : undefined,
       'evaluate.labelColumn': config.evaluate?.labelColumn,
       // Without a context, the job folder is made of these.
       ...(config.localTest.context === undefined

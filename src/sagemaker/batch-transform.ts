@@ -97,6 +97,15 @@ export async function transformRows(request: TransformRequest): Promise<Transfor
             AssembleWith: 'Line',
           },
           TransformResources: { InstanceType: settings.instanceType as never, InstanceCount: 1 },
+          ...(settings.inputFilter || settings.outputFilter || settings.joinSource
+            ? {
+                DataProcessing: {
+                  ...(settings.inputFilter ? { InputFilter: settings.inputFilter } : {}),
+                  ...(settings.outputFilter ? { OutputFilter: settings.outputFilter } : {}),
+                  ...(settings.joinSource ? { JoinSource: settings.joinSource } : {}),
+                },
+              }
+            : {}),
           Tags: [{ Key: 'pipeline', Value: config.name }],
         }),
       ),

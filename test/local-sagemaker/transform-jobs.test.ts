@@ -227,6 +227,62 @@ describe('local SageMaker batch transform', () => {
     });
   });
 
+  it('DataProcessing: an id column filtered out before the model, joined back, and the output filtered', async () => {
+    const plain = await output('out/bt-multi/part-1.csv.out');
+    await putObjects(rig.s3, 'transform-data', {
+      'with-id/rows.csv': `${rows(15, 7)
+        .map((row, index) => `id-${index},${row}`)
+        .join('\n')}\n`,
+    });
+    await rig.sagemaker.send(
+      new CreateTransformJobCommand(
+        request('bt-joined', {
+          TransformInput: {
+            ...INPUT,
+            DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://transform-data/with-id/' } },
+          },
+          DataProcessing: { InputFilter: '$[1:]', JoinSource: 'Input', OutputFilter: '$[0,-2:]' },
+        }),
+      ),
+    );
+    const job = await finished('bt-joined');
+    assert.equal(job.TransformJobStatus, 'Completed', job.FailureReason);
+    // The model saw the features only (the same answers as without the id), each kept with its id.
+    assert.deepEqual(
+      await output('out/bt-joined/rows.csv.out'),
+      plain.map((answer, index) => `id-${index},${answer}`),
+    );
+    assert.deepEqual(job.DataProcessing, {
+      InputFilter: '$[1:]',
+      JoinSource: 'Input',
+      OutputFilter: '$[0,-2:]',
+    });
+
+    await assert.rejects(
+      rig.sagemaker.send(
+        new CreateTransformJobCommand(
+          request('bt-bad-filter', { DataProcessing: { InputFilter: '$..features' } }),
+        ),
+      ),
+      /DataProcessing\.InputFilter "\$\.\.features" is not a JSONPath SageMaker supports/,
+    );
+    await assert.rejects(
+      rig.sagemaker.send(
+        new CreateTransformJobCommand(
+          request('bt-join-json', {
+            DataProcessing: { JoinSource: 'Input' },
+            TransformOutput: {
+              S3OutputPath: 's3://transform-data/out/x',
+              Accept: 'application/json',
+              AssembleWith: 'Line',
+            },
+          }),
+        ),
+      ),
+      /JoinSource Input with an Accept of another format than the input is not supported by the local SageMaker/,
+    );
+  });
+
   it('refuses what it does not run, and a model that does not exist', async () => {
     await assert.rejects(
       rig.sagemaker.send(

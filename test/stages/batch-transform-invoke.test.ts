@@ -90,6 +90,27 @@ describe('invoke.via transform', () => {
     assert.equal(jobs.length, 2, 'one job per transformed invoke');
   });
 
+  it('an id column in the rows: filtered out before the model, joined back, and the answer kept', async () => {
+    const endpoint = await predictions(BASE);
+    const rows = (await project.read('data/eval/eval_data.csv')).trimEnd().split('\n');
+    await project.write({
+      'data/eval/with-id.csv': `${rows.map((row, index) => `row-${index},${row}`).join('\n')}\n`,
+    });
+    const filtered = await predictions([
+      ...BASE,
+      ...TRANSFORM,
+      '--set',
+      'invoke.data=data/eval/with-id.csv',
+      '--set',
+      'invoke.transform.inputFilter=$[1:]',
+      '--set',
+      'invoke.transform.joinSource=Input',
+      '--set',
+      'invoke.transform.outputFilter=$[3:]',
+    ]);
+    assert.deepEqual(filtered, endpoint);
+  });
+
   it('deploy.enabled false: with transform, only the model is made and evaluated; without, no endpoint stage runs', async () => {
     const before = await endpointsAndModels();
     const modelOnly = [...BASE, ...TRANSFORM, '--set', 'deploy.enabled=false'];

@@ -1,6 +1,7 @@
 // Rules the schema cannot say: settings that depend on each other, and files that must exist.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { JsonPathError, parseJsonPath } from '../../shared/transform-records.js';
 import { tuningProblems } from './check-tuning.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { PipelineConfig } from './pipeline-config.js';
@@ -173,6 +174,25 @@ export function checkSemantics(
       mustExist(['data', channel, 'path'], settings.path, `data channel "${channel}" path`);
   }
   for (const problem of tuningProblems(config)) report(problem.path, problem.message);
+  const transform = config.invoke?.transform;
+  for (const key of ['inputFilter', 'outputFilter', 'joinSource'] as const) {
+    const value = transform?.[key];
+    if (value === undefined) continue;
+    if (config.invoke?.via !== 'transform') {
+      report(
+        ['invoke', 'transform', key],
+        `invoke.transform.${key} is a batch transform job's: it needs invoke.via: transform`,
+      );
+      continue;
+    }
+    if (key === 'joinSource') continue;
+    try {
+      parseJsonPath(value, `invoke.transform.${key}`);
+    } catch (error) {
+      if (!(error instanceof JsonPathError)) throw error;
+      report(['invoke', 'transform', key], error.message);
+    }
+  }
   for (const problem of extraChecks?.(config, projectDir) ?? [])
     report(problem.path, problem.message, problem.atKey);
   if (config.invoke) mustExist(['invoke', 'data'], config.invoke.data, 'invoke data file');

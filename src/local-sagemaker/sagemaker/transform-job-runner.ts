@@ -13,6 +13,15 @@ import { waitForPing } from '../../runtimes/wait-for-ping.js';
 import { freePort } from '../../shared/free-port.js';
 import { httpRequest } from '../../shared/http-request.js';
 import { inParallel } from '../../shared/in-parallel.js';
+import {
+  applyJsonPath,
+  formatOf,
+  joinRecord,
+  parseJsonPath,
+  type RecordFormat,
+  recordText,
+  recordValue,
+} from '../../shared/transform-records.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type { DescribeTransformJobResponse } from '../generated/sagemaker-wire.js';
 import { epochSeconds } from '../protocol/request-fields.js';
@@ -106,6 +115,42 @@ export function miniBatches(
   return batches;
 }
 
+/**
+ * The job's DataProcessing as two steps, when it does anything: each record filtered before it is
+ * sent, and each answer (one line per record) joined with its record and filtered after.
+ */
+function dataProcessingOf(job: TransformJob) {
+  const processing = job.DataProcessing;
+  const inputFilter = parseJsonPath(processing?.InputFilter ?? '$', 'DataProcessing.InputFilter');
+  const outputFilter = parseJsonPath(processing?.OutputFilter ?? '$', 'DataProcessing.OutputFilter');
+  const join = processing?.JoinSource === 'Input';
+  if (inputFilter.length === 0 && outputFilter.length === 0 && !join) return undefined;
+  const inFormat = formatOf(job.TransformInput.ContentType) as RecordFormat;
+  const outFormat = formatOf(job.TransformOutput?.Accept) ?? inFormat;
+  return {
+    input: (record: Buffer) =>
+      Buffer.from(
+        recordText(applyJsonPath(recordValue(record.toString('utf8'), inFormat), inputFilter), inFormat),
+      ),
+    output: (records: readonly Buffer[], answer: string, key: string): string => {
+      const lines = answer.split('\n').filter((line) => line.trim().length > 0);
+      if (lines.length !== records.length)
+        throw new Error(
+          `ClientError: the model answered ${lines.length} lines to a mini-batch of ${records.length} records from ${key}: JoinSource and OutputFilter need one answer line per record`,
+        );
+      return lines
+        .map((line, i) => {
+          const output = recordValue(line, outFormat);
+          const joined = join
+            ? joinRecord(recordValue((records[i] as Buffer).toString('utf8'), inFormat), output, outFormat)
+            : output;
+          return `${recordText(applyJsonPath(joined, outputFilter), outFormat)}\n`;
+        })
+        .join('');
+    },
+  };
+}
+
 async function objectsUnder(s3: S3Client, uri: string): Promise<string[]> {
   const { bucket, key: prefix } = parseS3Uri(uri);
   const keys: string[] = [];
@@ -154,8 +199,10 @@ export async function runTransformJob(job: TransformJob, run: TransformRun): Pro
       const body = Buffer.from(
         await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
       );
+      const records = recordsOf(body, job.TransformInput.SplitType);
+      const processing = dataProcessingOf(job);
       const batches = miniBatches(
-        recordsOf(body, job.TransformInput.SplitType),
+        processing ? records.map((record) => processing.input(record)) : records,
         settings.strategy,
         settings.maxPayloadBytes,
         key,
@@ -182,7 +229,11 @@ export async function runTransformJob(job: TransformJob, run: TransformRun): Pro
               `AlgorithmError: the model answered ${answer.status} to a mini-batch of ${(batches[index] as Buffer[]).length} records from s3://${inBucket}/${key}: ${answer.body.toString('utf8').slice(0, 500)}`,
             );
           const text = answer.body.toString('utf8');
-          answers[index] = separator && !text.endsWith('\n') ? `${text}\n` : text;
+          if (processing) {
+            const first = batches.slice(0, index).reduce((sum, batch) => sum + batch.length, 0);
+            const batch = records.slice(first, first + (batches[index] as Buffer[]).length);
+            answers[index] = processing.output(batch, text, key);
+          } else answers[index] = separator && !text.endsWith('\n') ? `${text}\n` : text;
         },
       );
       if (signal.aborted) break;

@@ -5,6 +5,7 @@
 // output filters, data capture, KMS keys) is refused by the honoured-members guard.
 import { mkdir } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { formatOf, JsonPathError, parseJsonPath } from '../../shared/transform-records.js';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
 import type {
   CreateTransformJobRequest,
@@ -57,11 +58,50 @@ const TRANSFORM_HONOURED: HonouredMembers<SageMakerOperations> = {
     'TransformOutput.AssembleWith=None|Line',
     'TransformResources.InstanceType',
     'TransformResources.InstanceCount=1',
+    'DataProcessing.InputFilter',
+    'DataProcessing.OutputFilter',
+    'DataProcessing.JoinSource',
   ],
   DescribeTransformJob: ['TransformJobName'],
   StopTransformJob: ['TransformJobName'],
   ListTransformJobs: LIST_JOBS_MEMBERS,
 };
+
+/** What a DataProcessing needs to be run: filters SageMaker can read, records it can see as JSON. */
+function checkDataProcessing(input: CreateTransformJobRequest): void {
+  const processing = input.DataProcessing;
+  if (!processing) return;
+  const filters = [
+    ['DataProcessing.InputFilter', processing.InputFilter],
+    ['DataProcessing.OutputFilter', processing.OutputFilter],
+  ] as const;
+  for (const [member, filter] of filters)
+    if (filter !== undefined)
+      try {
+        parseJsonPath(filter, member);
+      } catch (error) {
+        throw error instanceof JsonPathError ? validation(error.message) : error;
+      }
+  const active =
+    (processing.InputFilter ?? '$') !== '$' ||
+    (processing.OutputFilter ?? '$') !== '$' ||
+    processing.JoinSource === 'Input';
+  if (!active) return;
+  if (input.TransformInput.SplitType !== 'Line')
+    throw validation(
+      'DataProcessing filters and JoinSource work on records: give TransformInput.SplitType Line.',
+    );
+  const inFormat = formatOf(input.TransformInput.ContentType);
+  if (!inFormat)
+    throw validation(
+      'DataProcessing needs TransformInput.ContentType text/csv, application/json or application/jsonlines: the records are read as JSON.',
+    );
+  const outFormat = formatOf(input.TransformOutput.Accept) ?? inFormat;
+  if (processing.JoinSource === 'Input' && outFormat !== inFormat)
+    throw validation(
+      'JoinSource Input with an Accept of another format than the input is not supported by the local SageMaker: give the same format (CSV or JSON) for both.',
+    );
+}
 
 export class TransformJobs {
   private readonly store: JobStore<TransformJob, TransformStopReason>;
@@ -105,6 +145,7 @@ export class TransformJobs {
       throw validation(
         'MaxPayloadInMB 0 (a payload streamed in chunks) is not supported by the local SageMaker; give 1 to 100.',
       );
+    checkDataProcessing(input);
     await this.options.models.mustHaveModel(input.ModelName);
     const name = input.TransformJobName;
     const arn = this.arnOf(name);

@@ -191,6 +191,20 @@ const CASES: Case[] = [
       /gate "accuracy >= champion" compares with the serving model: with deploy\.enabled false there is none/,
   },
   {
+    name: 'a transform filter that is not SageMaker’s JSONPath',
+    yaml: base(
+      'invoke:\n  data: rows.csv\n  contentType: text/csv\n  via: transform\n  transform:\n    inputFilter: $..features\n',
+    ),
+    at: '9:18',
+    message: /invoke\.transform\.inputFilter "\$\.\.features" is not a JSONPath SageMaker supports/,
+  },
+  {
+    name: 'a transform filter without a transform',
+    yaml: base('invoke:\n  data: rows.csv\n  contentType: text/csv\n  transform:\n    outputFilter: $[1:]\n'),
+    at: '8:19',
+    message: /invoke\.transform\.outputFilter is a batch transform job's: it needs invoke\.via: transform/,
+  },
+  {
     name: 'a bucket name with capitals',
     yaml: base('aws:\n  bucket: My_Bucket\n'),
     at: '5:11',
