@@ -44,7 +44,12 @@ const cacheFile = pipelinePaths.cache;
 
 /** What the config check needs to know of the built-in stages (their names, needs and outs). */
 export const builtInFacts = (stages: readonly Stage[]): BuiltInFacts[] =>
-  stages.map((stage) => ({ name: stage.name, needs: stage.needs, outNames: Object.keys(stage.outs ?? {}) }));
+  stages.map((stage) => ({
+    name: stage.name,
+    needs: stage.needs,
+    outNames: Object.keys(stage.outs ?? {}),
+    ...(stage.disabled ? { disabled: (config: PipelineConfig) => stage.disabled?.(config) } : {}),
+  }));
 
 /** Loads the config; given the built-in stages, its graph of stages is checked against them. */
 export function loadForCommand(

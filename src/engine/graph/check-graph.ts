@@ -57,6 +57,8 @@ export function checkStageGraph(
   const allNames = [...new Set([...builtIns.map((stage) => stage.name), ...users.map(([name]) => name)])];
   const known = new Set(allNames);
   const outs = outsOf(config, builtIns);
+  /** Why a built-in stage does not run with this config, if it does not. */
+  const offBuiltIn = (name: string) => builtIns.find((stage) => stage.name === name)?.disabled?.(config);
 
   for (const [name, settings] of users) {
     const at = ['stages', name];
@@ -80,6 +82,9 @@ export function checkStageGraph(
               : `${key} is for command stages; a processing job takes processing.environment and processing.maxRuntimeSeconds`,
           );
     settings.needs.forEach((need, index) => {
+      const off = offBuiltIn(need);
+      if (off)
+        report([...at, 'needs', index], `stage ${name} needs ${need}, which this config turns off (${off})`);
       if (need === name) report([...at, 'needs', index], `stage ${name} cannot need itself`);
       else if (!known.has(need))
         report(
@@ -148,6 +153,9 @@ export function checkStageGraph(
     }
     if (use.reader === use.reference.stage)
       report(use.path, `stage ${use.reader} cannot read its own out ${shown}`);
+    const off = offBuiltIn(use.reference.stage);
+    if (off)
+      report(use.path, `${shown} is never made: this config turns ${use.reference.stage} off (${off})`);
     if (use.reader === 'data' && out.kind === 'built-in')
       report(
         use.path,

@@ -10,6 +10,8 @@ export interface BuiltInFacts {
   needs: readonly string[];
   /** Outs a user stage may read (`evaluate.metrics`). */
   outNames: readonly string[];
+  /** Why a config turns the stage off (`deploy.enabled: false`), as Stage.disabled says. */
+  disabled?: (config: PipelineConfig) => string | undefined;
 }
 
 export type UserStageSettings = NonNullable<PipelineConfig['stages']>[string];

@@ -154,3 +154,21 @@ describe('broken graphs of stages', () => {
       }));
   }
 });
+
+describe('a user stage and the built-in stages a config turns off', () => {
+  it('refuses reading an out of, or needing, a built-in stage the config turns off, saying why', () =>
+    withProject(
+      {
+        'pipeline.yaml': `${BASE_CONFIG.replace('deploy:\n', 'deploy:\n  enabled: false\n')}stages:\n  publish:\n    command: echo\n    needs: [deploy]\n    deps: [{ from: evaluate.metrics }]\n`,
+      },
+      async (project) => {
+        const result = await project.runInProcess(['validate'], { real: true });
+        assert.equal(result.exitCode, 2, result.stdout + result.stderr);
+        assert.match(
+          result.stderr,
+          /stage publish needs deploy, which this config turns off \(deploy\.enabled is false: no endpoint is made\)/,
+        );
+        assert.match(result.stderr, /evaluate\.metrics is never made: this config turns evaluate off/);
+      },
+    ));
+});
