@@ -68,6 +68,7 @@ export function loadForCommand(
     onlyWhereSettings,
     file: options.file,
     parseCacheFile: cacheFile(stateDirIn(dirname(resolve(options.file))), 'parsed-config.v8'),
+    schemaCacheFile: cacheFile(stateDirIn(dirname(resolve(options.file))), 'checked-config.v8'),
     ...(options.env !== undefined ? { environment: options.env } : {}),
     sets: options.profile ? [...options.set, `aws.profile=${options.profile}`] : options.set,
     env: io.env,

@@ -9,8 +9,8 @@ import { interpolate } from './interpolate.js';
 import { applyEnvironment, applySetOverride, environmentNames, parseSetOverride } from './overrides.js';
 import { parseYamlCached } from './parse-cache.js';
 import type { PipelineConfig } from './pipeline-config.js';
+import { checkSchemaCached } from './schema-check-cache.js';
 import { declaredSecretNames, REDACTED, secretValuesByKey } from './secret-names.js';
-import { validateAgainstSchema } from './validate-schema.js';
 import { type PositionMap, parseYamlWithPositions } from './yaml-source.js';
 
 export interface LoadOptions {
@@ -25,6 +25,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Where the last parse of the file is kept (parse-cache.ts); without it, every load parses. */
   parseCacheFile?: string;
+  /** Where the schema checks of valid configs are kept (schema-check-cache.ts). */
+  schemaCacheFile?: string;
   /**
    * Only the settings that say where the pipeline's resources are (name, target, aws, local)
    * must be complete: a setting elsewhere that names an unset variable is left out. For commands
@@ -161,7 +163,13 @@ export async function loadConfig(options: LoadOptions): Promise<LoadResult> {
       },
     ]);
 
-  const checked = validateAgainstSchema(config, positions);
+  // A config holding a secret value is never written to the cache: it is checked every time.
+  const holdsSecrets = interpolated.secrets.length > 0 || secretValuesByKey(config).length > 0;
+  const checked = await checkSchemaCached(
+    config,
+    positions,
+    holdsSecrets ? undefined : options.schemaCacheFile,
+  );
   diagnostics.push(...checked.diagnostics);
   if (diagnostics.length > 0) return failHidingSecrets(diagnostics);
 

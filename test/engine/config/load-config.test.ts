@@ -1,7 +1,7 @@
 // Config loading: every problem reported at once, each at its file:line:col.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { formatDiagnostic } from '../../../src/engine/config/diagnostic.js';
 import { loadConfig } from '../../../src/engine/config/load-config.js';
@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       sets?: string[];
       env?: Record<string, string>;
       parseCacheFile?: string;
+      schemaCacheFile?: string;
     } = {},
   ) => {
     await project.write({ 'pipeline.yaml': yaml });
@@ -271,5 +272,41 @@ describe('loadConfig', () => {
     await parseYamlCached(odd, 'odd.yaml', cacheFile);
     assert.deepEqual(await parseYamlCached(odd, 'odd.yaml', cacheFile), fresh);
     assert.ok(Number.isNaN((fresh.value as { b: number }).b));
+  });
+
+  it('keeps the schema check of a valid config: the same config with its defaults, never a secret, never stale', async () => {
+    const cacheFile = project.path('.pipeline/cache/checked-config.v8');
+    await mkdir(project.path('.pipeline/cache'), { recursive: true });
+    const withEpochs = (epochs: string) => BASE_CONFIG.replace('epochs: 3', `epochs: ${epochs}`);
+    const loadCached = (yaml: string, options: { env?: Record<string, string>; sets?: string[] } = {}) =>
+      load(yaml, { ...options, schemaCacheFile: cacheFile });
+    const fresh = await load(withEpochs('3'));
+    const first = await loadCached(withEpochs('3'));
+    assert.ok(existsSync(cacheFile), 'a valid config is kept');
+    const cached = await loadCached(withEpochs('3'));
+    assert.ok(fresh.ok && first.ok && cached.ok);
+    // The defaults the schema fills in come back as the check made them.
+    assert.deepEqual(cached.value.config, fresh.value.config);
+    assert.equal(cached.value.config.deploy.strategy, 'gated');
+
+    // Another value, another --set: checked again, never the old answer.
+    const edited = await loadCached(withEpochs('4'));
+    assert.ok(edited.ok && edited.value.config.training.hyperparameters.epochs === 4);
+    const set = await loadCached(withEpochs('3'), { sets: ['training.instanceCount=2'] });
+    assert.ok(set.ok && set.value.config.training.instanceCount === 2);
+    const invalid = await loadCached(withEpochs('3'), { sets: ['training.instanceCount=0'] });
+    assert.equal(invalid.ok, false, 'a config with problems is checked every time');
+
+    // A config holding a secret value is checked, and never written down.
+    const secret = 'do-not-write-me-7f3a';
+    // deploy.environment (the last section of BASE_CONFIG), its value from the environment.
+    const withSecret = `${withEpochs('3')}  environment:\n    API_TOKEN: \${API_TOKEN}\n`;
+    const loaded = await loadCached(withSecret, { env: { API_TOKEN: secret } });
+    assert.ok(loaded.ok, loaded.ok ? '' : JSON.stringify(loaded.error.diagnostics));
+    assert.ok(!(await readFile(cacheFile)).includes(secret), 'no secret in the cache');
+
+    await writeFile(cacheFile, 'not a cache');
+    const afterDamage = await loadCached(withEpochs('5'));
+    assert.ok(afterDamage.ok && afterDamage.value.config.training.hyperparameters.epochs === 5);
   });
 });
