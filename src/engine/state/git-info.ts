@@ -78,5 +78,7 @@ export interface GitInspection {
 
 /** Starts reading the commit and `git status` side by side; neither promise rejects. */
 export function inspectGit(projectDir: string): GitInspection {
-  return { info: readGitInfo(projectDir).catch(() => undefined), dirty: isWorkTreeDirty(projectDir) };
+  const info = readGitInfo(projectDir).catch(() => undefined);
+  // `git status` only in a repository: outside one, spawning git is all a no-op run would wait on.
+  return { info, dirty: info.then((found) => (found ? isWorkTreeDirty(projectDir) : undefined)) };
 }
