@@ -87,7 +87,7 @@ try {
       stages: Record<string, { action: string; durationMs?: number }>;
     };
     for (const [name, stage] of Object.entries(record.stages))
-      if (stage.action === 'ran') (stageTimes[name] ??= []).push(stage.durationMs ?? 0);
+      if (stage.action === 'ran') stageTimes[name] = [...(stageTimes[name] ?? []), stage.durationMs ?? 0];
     const measured = await floor(changed);
     peer.push(measured.total);
     trainAlone.push(measured.train);
