@@ -1,6 +1,6 @@
 // Cost around a run: the projection and budget check of a plan (before anything starts), and the
 // cost written into the run's record when it ends, both at the prices of the project's table.
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { LoadedConfig } from '../engine/config/load-config.js';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { PlannedStage } from '../engine/run/plan-run.js';
@@ -41,7 +41,8 @@ async function tableOf(
   loaded: LoadedConfig,
 ): Promise<{ table?: PriceTable; problem?: string; shown: string }> {
   const file = priceTableFile(loaded);
-  const shown = relative(process.cwd(), file) || file;
+  // As pipeline.yaml names it (`prices:`, relative to the project folder), wherever the CLI runs.
+  const shown = loaded.config.prices;
   const read = await readPriceTable(file);
   return read.ok
     ? { table: read.value, shown }
