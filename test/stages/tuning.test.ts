@@ -148,7 +148,16 @@ describe('tuning: the train stage runs a hyperparameter tuning job and deploys i
   });
 
   it('a kill -9 during tuning: the next run re-attaches to the same tuning job', async () => {
-    const slower = [...RUN, '--set', 'tuning.maxJobs=3', '--set', 'training.hyperparameters.epochs=40'];
+    // A warm start from the run before's tuning job, too: the new job names it as its parent.
+    const slower = [
+      ...RUN,
+      '--set',
+      'tuning.maxJobs=3',
+      '--set',
+      'training.hyperparameters.epochs=40',
+      '--set',
+      'tuning.warmStart=IdenticalDataAndAlgorithm',
+    ];
     const before = (await project.stageOutputs('train')).tuningJobName;
     const killed = project.spawn(slower, { real: true });
     const name = await waitFor(
@@ -186,6 +195,13 @@ describe('tuning: the train stage runs a hyperparameter tuning job and deploys i
     assert.match(resumed.stdout, new RegExp(`re-attaching to the tuning job ${name}`));
     assert.equal((await project.stageOutputs('train')).tuningJobName, name);
     // One tuning job for this change: the first two runs' and this one.
-    assert.equal((await tuningJobs()).length, 3);
+    const jobs = await tuningJobs();
+    assert.equal(jobs.length, 3);
+    const warm = jobs.find((entry) => entry.job.HyperParameterTuningJobName === name)?.job;
+    assert.deepEqual(warm?.WarmStartConfig, {
+      ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: before }],
+      WarmStartType: 'IdenticalDataAndAlgorithm',
+    });
+    assert.ok(warm?.OverallBestTrainingJob, 'the best of parent and child is named');
   });
 });
