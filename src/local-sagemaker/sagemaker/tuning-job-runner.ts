@@ -307,7 +307,18 @@ export async function runTuningJob(job: TuningJob, run: TuningRun): Promise<void
     }
     summary.TrainingJobArn = created.TrainingJobArn ?? '';
     await update();
-    const ended = await run.training.ended(name);
+    let ended: TrainingJob;
+    try {
+      ended = await run.training.ended(name);
+    } catch (error) {
+      // Its record could not be read at its end: the trial failed, and the search goes on.
+      summary.TrainingJobStatus = 'Failed';
+      summary.ObjectiveStatus = 'Failed';
+      summary.FailureReason = `ClientError: ${(error as Error).message}`.slice(0, 1024);
+      summary.TrainingEndTime = epochSeconds();
+      await update();
+      return;
+    }
     summary.TrainingJobStatus = ended.TrainingJobStatus;
     if (ended.TrainingStartTime !== undefined) summary.TrainingStartTime = ended.TrainingStartTime;
     if (ended.TrainingEndTime !== undefined) summary.TrainingEndTime = ended.TrainingEndTime;
