@@ -112,7 +112,7 @@ export const deploy: Stage = {
     const { endpointName, deploymentName, champion, modelPackageArn, modelPackageVersion } = outputs;
     if (typeof endpointName !== 'string' || typeof deploymentName !== 'string') return undefined;
     const { driftLooksFor, endpointDrift } = await import('../src/sagemaker/drift.js');
-    const { candidateConfigOf } = await import('../src/sagemaker/deploy-endpoint.js');
+    const { candidateConfigOf } = await import('../src/sagemaker/deployment-names.js');
     const looks = await driftLooksFor(config, stateDir, mayStart);
     if (!looks) return undefined;
     // A candidate not yet judged serves beside the champion; once promoted, alone.

@@ -20,6 +20,7 @@ import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
+import { candidateConfigOf } from './deployment-names.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
 import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
@@ -158,7 +159,7 @@ export async function settle(
 /** deploy.strategy gated: the variant a candidate serves beside the champion, with no traffic. */
 export const CANDIDATE_VARIANT = 'Candidate';
 /** The endpoint config of a deployment as a candidate beside the champion. */
-export const candidateConfigOf = (deploymentName: string): string => `${deploymentName}-c`;
+export { candidateConfigOf } from './deployment-names.js';
 
 /**
  * Deletes a model and endpoint config of one name (and its candidate config, if it had one);

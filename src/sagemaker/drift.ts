@@ -11,8 +11,8 @@ import { httpRequest } from '../shared/http-request.js';
 import { signedHeaders } from '../shared/sigv4.js';
 import { type ChannelReceipt, remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
+import { listInRanges, type RemoteObject } from './listing-ranges.js';
 import type { LocalSageMakerAccess } from './local-sagemaker-of.js';
-import { listInRanges, type RemoteObject } from './remote-listing.js';
 
 /**
  * Is the endpoint there, in service, and serving the deployment the state names (or, for a gated
