@@ -107,8 +107,9 @@ async function main(): Promise<void> {
     if (endpoint.EndpointStatus !== 'InService') throw new Error(String(endpoint.FailureReason));
     const stored = JSON.parse(
       await readFile(join(dataDir, 'sagemaker', 'hosting', 'endpoints', 'invoke-bench.json'), 'utf8'),
-    ) as { deployment: { variants: { server: { port: number } }[] } };
-    const serverUrl = `http://127.0.0.1:${stored.deployment.variants[0]?.server.port}`;
+    ) as { deployment: { variants: { servers: { port: number }[] }[] } };
+    // The endpoint's first instance: each variant keeps a server handle per instance.
+    const serverUrl = `http://127.0.0.1:${stored.deployment.variants[0]?.servers[0]?.port}`;
 
     const rows = Array.from({ length: rowCount }, (_, index) => `${(index % 97) / 10},${(index % 89) / 10}`);
     const signal = new AbortController().signal;
