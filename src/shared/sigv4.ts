@@ -96,10 +96,26 @@ export function signatureOf(
   scope: string,
   canonicalRequest: string,
 ): string {
-  const [date = '', region = '', service = ''] = scope.split('/');
   const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
-  return hmac(signingKey, stringToSign).toString('hex');
+  return hmac(signingKeyOf(secretAccessKey, scope), stringToSign).toString('hex');
+}
+
+/**
+ * The key a secret signs with for one day, region and service: four HMACs, the same for every
+ * request of that scope, so kept (in memory only) for the requests after the first.
+ */
+const signingKeys = new Map<string, Buffer>();
+
+function signingKeyOf(secretAccessKey: string, scope: string): Buffer {
+  const cacheKey = `${secretAccessKey}\0${scope}`;
+  const known = signingKeys.get(cacheKey);
+  if (known) return known;
+  const [date = '', region = '', service = ''] = scope.split('/');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
+  // A handful of scopes a day (a service or two, a region): a bound only against a flood of dates.
+  if (signingKeys.size >= 64) signingKeys.clear();
+  signingKeys.set(cacheKey, key);
+  return key;
 }
 
 export interface RequestToSign {
