@@ -19,7 +19,14 @@ const PRICES = {
     priceListEntry('us-east-1', 'USE1-Host:ml.t2.medium', '0.1000000000', 'Hosting'),
   ],
 };
-const RUN = ['--set', 'runtime=process', '--set', 'localTest.hyperparameters.epochs=1'];
+const RUN = [
+  '--set',
+  'runtime=process',
+  '--set',
+  'localTest.hyperparameters.epochs=1',
+  '--set',
+  'training.hyperparameters.epochs=5',
+];
 
 describe('cost: prices, projections, the budget and what each run cost', () => {
   let project: TestProject;
