@@ -3,6 +3,7 @@
 // an endpoint its instances for every hour it serves. The budget is checked against these figures.
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { formatUsd, type InstanceUse, type PriceTable, priceOf } from '../shared/price-table.js';
+import { type BilledInstances, billedInstancesOf } from './billed-instances.js';
 
 /** One stage's billed instances. */
 export interface CostLine {
@@ -41,84 +42,31 @@ export function projectCost(
   table: PriceTable,
   region: string,
 ): CostProjection {
-  const lines: CostLine[] = [];
-  /**
-   * One stage's instances: a job with a maximum runtime is priced for all of it; one without
-   * (an endpoint, a transform job) per hour and per day.
-   */
-  const bill = (
-    stage: string,
-    use: InstanceUse,
-    instanceType: string,
-    instances: number,
-    maxSeconds: number | undefined,
-    note?: string,
-  ) => {
-    const price = priceOf(table, region, instanceType, use);
-    const figures =
-      price === undefined
-        ? {}
-        : maxSeconds !== undefined
-          ? { pricePerHour: price, worstUsd: (instances * maxSeconds * price) / SECONDS_PER_HOUR }
-          : { pricePerHour: price, usdPerHour: instances * price, usdPerDay: instances * price * 24 };
-    lines.push({
-      stage,
-      use,
-      instanceType,
-      instances,
-      ...(maxSeconds !== undefined ? { maxSeconds } : {}),
-      ...figures,
-      ...(note ? { note } : {}),
+  // A job with a maximum runtime is priced for all of it; what has none (an endpoint, a transform
+  // job) per hour and per day.
+  const lines: CostLine[] = billedInstancesOf(config)
+    .filter((billed) => running.has(billed.stage))
+    .map((billed) => {
+      const { stage, use, instanceType, maxSeconds } = billed;
+      const instances = billed.instances * billed.jobs;
+      const price = priceOf(table, region, instanceType, use);
+      const figures =
+        price === undefined
+          ? {}
+          : maxSeconds !== undefined
+            ? { pricePerHour: price, worstUsd: (instances * maxSeconds * price) / SECONDS_PER_HOUR }
+            : { pricePerHour: price, usdPerHour: instances * price, usdPerDay: instances * price * 24 };
+      const note = noteOf(billed, config);
+      return {
+        stage,
+        use,
+        instanceType,
+        instances,
+        ...(maxSeconds !== undefined ? { maxSeconds } : {}),
+        ...figures,
+        ...(note ? { note } : {}),
+      };
     });
-  };
-  const serving = (stage: string, use: InstanceUse, instanceType: string, instances: number, note?: string) =>
-    bill(stage, use, instanceType, instances, undefined, note);
-
-  for (const [name, stage] of Object.entries(config.stages)) {
-    if (!running.has(name) || !stage.processing) continue;
-    const { instanceType, instanceCount, maxRuntimeSeconds } = stage.processing;
-    bill(name, 'processing', instanceType, instanceCount, maxRuntimeSeconds);
-  }
-  if (running.has('train')) {
-    const { instanceType, instanceCount, maxRuntimeSeconds, spot } = config.training;
-    // A tuning job runs up to maxJobs training jobs (a grid, each combination once), each at worst.
-    const jobs = tuningJobsOf(config);
-    const notes = [
-      ...(jobs > 1 ? [`a tuning job of up to ${jobs} training jobs`] : []),
-      ...(spot.enabled
-        ? ['managed spot: billed at the spot price, usually well below this on-demand figure']
-        : []),
-    ];
-    bill(
-      'train',
-      'training',
-      instanceType,
-      instanceCount * jobs,
-      maxRuntimeSeconds,
-      notes.join('; ') || undefined,
-    );
-  }
-  if (running.has('deploy')) {
-    const { instanceType, instanceCount, strategy } = config.deploy;
-    serving(
-      'deploy',
-      'hosting',
-      instanceType,
-      instanceCount,
-      strategy === 'gated' && config.evaluate
-        ? 'while a candidate is judged, the serving model’s instances run beside it'
-        : undefined,
-    );
-  }
-  if (running.has('invoke') && config.invoke?.via === 'transform') {
-    serving(
-      'invoke',
-      'transform',
-      config.invoke.transform.instanceType,
-      1,
-      'a transform job has no maximum runtime: per hour it runs',
-    );
-  }
 
   const unpriced = lines.filter((line) => line.pricePerHour === undefined);
   const runWorstUsd = lines.reduce((sum, line) => sum + (line.worstUsd ?? 0), 0);
@@ -132,13 +80,23 @@ export function projectCost(
   };
 }
 
-/** How many training jobs train runs: one, or a tuning job's most. */
-export function tuningJobsOf(config: PipelineConfig): number {
-  const { tuning } = config;
-  if (!tuning) return 1;
-  if (tuning.strategy === 'Grid')
-    return Object.values(tuning.ranges).reduce((product, range) => product * (range.values?.length ?? 1), 1);
-  return tuning.maxJobs ?? 1;
+/** What a projected line should say besides its figures. */
+function noteOf(billed: BilledInstances, config: PipelineConfig): string | undefined {
+  if (billed.use === 'training') {
+    const notes = [
+      ...(billed.jobs > 1 ? [`a tuning job of up to ${billed.jobs} training jobs`] : []),
+      ...(config.training.spot.enabled
+        ? ['managed spot: billed at the spot price, usually well below this on-demand figure']
+        : []),
+    ];
+    return notes.join('; ') || undefined;
+  }
+  if (billed.use === 'hosting')
+    return config.deploy.strategy === 'gated' && config.evaluate
+      ? 'while a candidate is judged, the serving model’s instances run beside it'
+      : undefined;
+  if (billed.use === 'transform') return 'a transform job has no maximum runtime: per hour it runs';
+  return undefined;
 }
 
 /** A budget setting the projection goes over (or cannot be checked against), said as the refusal. */

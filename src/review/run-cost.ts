@@ -8,6 +8,7 @@ import type { PipelineState } from '../engine/state/pipeline-state.js';
 import type { RunRecord } from '../engine/state/run-record.js';
 import type { InstanceUse, PriceTable } from '../shared/price-table.js';
 import { priceOf } from '../shared/price-table.js';
+import { billedInstancesOf } from './billed-instances.js';
 
 export interface BilledJob {
   use: InstanceUse;
@@ -46,35 +47,21 @@ const reportOf = (outputs: StageOutputs | undefined): Record<string, unknown> =>
 
 const secondsIn = (value: unknown): number => (typeof value === 'number' && value > 0 ? value : 0);
 
+/** Where each use's report says how long its instances were billed (a tuning job's: all its trials). */
+const BILLED_SECONDS: Partial<Record<InstanceUse, string>> = {
+  training: 'billableSeconds',
+  processing: 'seconds',
+  transform: 'transformSeconds',
+};
+
 /** The billed jobs of a run's stages that ran, with what each one's report says it used. */
 function billedJobs(config: PipelineConfig, record: RunRecord): Record<string, Omit<BilledJob, 'usd'>> {
   const jobs: Record<string, Omit<BilledJob, 'usd'>> = {};
-  const ran = (name: string) => record.stages[name]?.action === 'ran';
-  if (ran('train')) {
-    const report = reportOf(record.stages.train?.outputs);
-    jobs.train = {
-      use: 'training',
-      instanceType: config.training.instanceType,
-      instances: config.training.instanceCount,
-      seconds: secondsIn(report.billableSeconds),
-    };
-  }
-  for (const [name, stage] of Object.entries(config.stages)) {
-    if (!stage.processing || !ran(name)) continue;
-    jobs[name] = {
-      use: 'processing',
-      instanceType: stage.processing.instanceType,
-      instances: stage.processing.instanceCount,
-      seconds: secondsIn(reportOf(record.stages[name]?.outputs).seconds),
-    };
-  }
-  if (ran('invoke') && config.invoke?.via === 'transform') {
-    jobs.invoke = {
-      use: 'transform',
-      instanceType: config.invoke.transform.instanceType,
-      instances: 1,
-      seconds: secondsIn(reportOf(record.stages.invoke?.outputs).transformSeconds),
-    };
+  for (const { stage, use, instanceType, instances } of billedInstancesOf(config)) {
+    const key = BILLED_SECONDS[use];
+    if (!key || record.stages[stage]?.action !== 'ran') continue;
+    const seconds = secondsIn(reportOf(record.stages[stage]?.outputs)[key]);
+    jobs[stage] = { use, instanceType, instances, seconds };
   }
   // In the run's order of stages, as `show` lists them.
   const order = Object.keys(record.stages);

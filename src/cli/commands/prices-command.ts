@@ -1,11 +1,10 @@
 // `pipeline prices`: the price table the plan's projections, each run's cost and the budget read,
 // shown for the instances the config uses; with --update, read again from AWS's Price List.
 import { relative, resolve } from 'node:path';
-import type { PipelineConfig } from '../../engine/config/pipeline-config.js';
+import { billedInstancesOf } from '../../review/billed-instances.js';
 import { StageError } from '../../shared/errors.js';
 import {
   formatUsd,
-  type InstanceUse,
   type PriceTable,
   priceOf,
   readPriceTable,
@@ -19,22 +18,6 @@ import { pricingRegion } from '../run-costs.js';
 export interface PricesOptions extends CommonOptions {
   update?: boolean;
   region?: string[];
-}
-
-/** Each billed instance the config names: which stage, which use. */
-export function instancesOf(
-  config: PipelineConfig,
-): { stage: string; use: InstanceUse; instanceType: string }[] {
-  const used: { stage: string; use: InstanceUse; instanceType: string }[] = [
-    { stage: 'train', use: 'training', instanceType: config.training.instanceType },
-    { stage: 'deploy', use: 'hosting', instanceType: config.deploy.instanceType },
-  ];
-  for (const [name, stage] of Object.entries(config.stages))
-    if (stage.processing)
-      used.push({ stage: name, use: 'processing', instanceType: stage.processing.instanceType });
-  if (config.invoke?.via === 'transform')
-    used.push({ stage: 'invoke', use: 'transform', instanceType: config.invoke.transform.instanceType });
-  return used;
 }
 
 export async function pricesCommand(options: PricesOptions, io: CliIo): Promise<CliFailure | undefined> {
@@ -93,9 +76,11 @@ export async function pricesCommand(options: PricesOptions, io: CliIo): Promise<
       );
   }
 
-  const used = instancesOf(config).map((entry) => ({
-    ...entry,
-    usdPerHour: table && region ? (priceOf(table, region, entry.instanceType, entry.use) ?? null) : null,
+  const used = billedInstancesOf(config).map(({ stage, use, instanceType }) => ({
+    stage,
+    use,
+    instanceType,
+    usdPerHour: table && region ? (priceOf(table, region, instanceType, use) ?? null) : null,
   }));
   if (options.json) {
     writeJson(io.stdout, {
