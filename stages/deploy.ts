@@ -40,6 +40,13 @@ async function approvedVersion(ctx: StageContext, connection: AwsConnection): Pr
  * Whether a new model is deployed as a candidate for evaluate to judge: deploy.strategy gated,
  * with an evaluate section to judge it (without one, nothing would, and it takes the traffic).
  */
+/**
+ * deploy.enabled false with nothing to run without an endpoint (invoke.via transform needs only the
+ * model): deploy, invoke and evaluate are all turned off, each saying why.
+ */
+export const noEndpointWork = (config: PipelineConfig): boolean =>
+  !config.deploy.enabled && config.invoke?.via !== 'transform';
+
 const judged = (config: PipelineConfig): boolean =>
   config.deploy.strategy === 'gated' && config.evaluate !== undefined;
 
@@ -52,10 +59,7 @@ export const deploy: Stage = {
     config: { deploy: config.deploy, 'aws.roleArn': config.aws.roleArn, target: config.target },
     files: [],
   }),
-  disabled: (config) =>
-    config.deploy.enabled || config.invoke?.via === 'transform'
-      ? undefined
-      : 'deploy.enabled is false: no endpoint is made',
+  disabled: (config) => (noEndpointWork(config) ? 'deploy.enabled is false: no endpoint is made' : undefined),
   note: (config) =>
     !config.deploy.enabled
       ? "deploy.enabled is false: only the model is made, for invoke's transform job; no endpoint"

@@ -10,7 +10,7 @@ import type { RegisteredVersion } from '../src/sagemaker/model-registry.js';
 import { StageError } from '../src/shared/errors.js';
 import { pathExists } from '../src/shared/path-exists.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
-import { readDeployOutputs } from './deploy.js';
+import { noEndpointWork, readDeployOutputs } from './deploy.js';
 import { readInvokeOutputs } from './invoke.js';
 import { readTrainOutputs, type TrainOutputs } from './train.js';
 
@@ -85,9 +85,9 @@ export const evaluate: Stage = {
   needs: ['train', 'deploy', 'invoke'],
   version: 2,
   disabled: (config) =>
-    config.deploy.enabled || config.invoke?.via === 'transform'
-      ? undefined
-      : 'deploy.enabled is false: nothing is invoked to evaluate (invoke.via transform needs no endpoint)',
+    noEndpointWork(config)
+      ? 'deploy.enabled is false: nothing is invoked to evaluate (invoke.via transform needs no endpoint)'
+      : undefined,
   outs: {
     metrics: (outputs) => reportFile(outputs, 'metrics'),
     report: (outputs) => reportFile(outputs, 'report'),

@@ -7,7 +7,7 @@ import { outputReader } from '../src/engine/stage-outputs.js';
 import { hashJson } from '../src/shared/canonical-json.js';
 import { StageError } from '../src/shared/errors.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
-import { readDeployOutputs } from './deploy.js';
+import { noEndpointWork, readDeployOutputs } from './deploy.js';
 
 /** What invoke records: the rows sent, and (in its report) this run's predictions file. */
 export const readInvokeOutputs = outputReader('invoke', { rows: 'number', report: 'object?' });
@@ -25,9 +25,9 @@ export const invoke: Stage = {
   },
   version: 3,
   disabled: (config) =>
-    config.deploy.enabled || config.invoke?.via === 'transform'
-      ? undefined
-      : 'deploy.enabled is false: no endpoint to send the rows to (invoke.via transform needs none)',
+    noEndpointWork(config)
+      ? 'deploy.enabled is false: no endpoint to send the rows to (invoke.via transform needs none)'
+      : undefined,
   inputs: (config) => ({
     config: { invoke: config.invoke, 'evaluate.labelColumn': config.evaluate?.labelColumn },
     files: config.invoke ? [{ path: config.invoke.data }] : [],

@@ -22,13 +22,7 @@ import { StageError } from '../src/shared/errors.js';
 import { freePort } from '../src/shared/free-port.js';
 import { pipelinePaths } from '../src/shared/pipeline-paths.js';
 import { recordsBody } from '../src/shared/record-body.js';
-import {
-  applyJsonPath,
-  formatOf,
-  parseJsonPath,
-  recordText,
-  recordValue,
-} from '../src/shared/transform-records.js';
+import { filterRecord, formatOf, parseJsonPath } from '../src/shared/transform-records.js';
 import { readBuildOutputs } from './build.js';
 
 /**
@@ -84,7 +78,7 @@ function transformInputFilter(config: PipelineConfig): ((row: string) => string)
   const format = formatOf(invoke?.contentType);
   if (!expression || !format) return undefined;
   const path = parseJsonPath(expression, 'invoke.transform.inputFilter');
-  return (row) => recordText(applyJsonPath(recordValue(row, format), path), format);
+  return (row) => filterRecord(row, path, format);
 }
 
 async function sampleRows(ctx: StageContext): Promise<SampleRow[] | undefined> {

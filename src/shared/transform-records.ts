@@ -132,6 +132,11 @@ export function recordText(value: unknown, format: RecordFormat): string {
     : String(value ?? '');
 }
 
+/** A record as an InputFilter leaves it: read as JSON, the path applied, written back in its format. */
+export function filterRecord(line: string, path: JsonPath, format: RecordFormat): string {
+  return recordText(applyJsonPath(recordValue(line, format), path), format);
+}
+
 /** A record joined with its answer, as SageMaker joins them (JoinSource Input). */
 export function joinRecord(input: unknown, output: unknown, format: RecordFormat): unknown {
   if (format === 'csv')

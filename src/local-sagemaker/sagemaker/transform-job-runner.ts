@@ -15,6 +15,7 @@ import { httpRequest } from '../../shared/http-request.js';
 import { inParallel } from '../../shared/in-parallel.js';
 import {
   applyJsonPath,
+  filterRecord,
   formatOf,
   joinRecord,
   parseJsonPath,
@@ -128,10 +129,7 @@ function dataProcessingOf(job: TransformJob) {
   const inFormat = formatOf(job.TransformInput.ContentType) as RecordFormat;
   const outFormat = formatOf(job.TransformOutput?.Accept) ?? inFormat;
   return {
-    input: (record: Buffer) =>
-      Buffer.from(
-        recordText(applyJsonPath(recordValue(record.toString('utf8'), inFormat), inputFilter), inFormat),
-      ),
+    input: (record: Buffer) => Buffer.from(filterRecord(record.toString('utf8'), inputFilter, inFormat)),
     output: (records: readonly Buffer[], answer: string, key: string): string => {
       const lines = answer.split('\n').filter((line) => line.trim().length > 0);
       if (lines.length !== records.length)
