@@ -5,8 +5,7 @@
 // .pipeline/cache/, and it is written only once that folder exists; a missing, stale or damaged
 // entry just means parsing again.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { deserialize, serialize } from 'node:v8';
+import { readCacheFile, writeCacheFile } from './v8-cache-file.js';
 import { type ParsedYaml, parseYamlWithPositions } from './yaml-source.js';
 
 interface CacheEntry {
@@ -16,19 +15,9 @@ interface CacheEntry {
 
 export async function parseYamlCached(text: string, display: string, cacheFile: string): Promise<ParsedYaml> {
   const key = createHash('sha256').update(display).update('\0').update(text).digest('hex');
-  try {
-    const entry = deserialize(readFileSync(cacheFile)) as CacheEntry;
-    if (entry.key === key) return entry.parsed;
-  } catch {
-    // No entry yet, or one that cannot be read: parse.
-  }
+  const entry = readCacheFile(cacheFile) as CacheEntry | undefined;
+  if (entry?.key === key) return entry.parsed;
   const parsed = await parseYamlWithPositions(text, display);
-  try {
-    const temporary = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, serialize({ key, parsed } satisfies CacheEntry), { flag: 'w' });
-    renameSync(temporary, cacheFile);
-  } catch {
-    // No cache folder (nothing has run here yet) or a read-only checkout: nothing to keep.
-  }
+  writeCacheFile(cacheFile, { key, parsed } satisfies CacheEntry);
   return parsed;
 }

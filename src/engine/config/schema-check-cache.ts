@@ -5,9 +5,9 @@
 // configs are kept: a config with problems is always checked, so that every problem is found
 // and placed. A missing, stale or damaged entry just means checking again.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
 import { SCHEMA_DIGEST } from './generated/schema-digest.js';
+import { readCacheFile, writeCacheFile } from './v8-cache-file.js';
 import type { SchemaCheck } from './validate-schema.js';
 import type { PositionMap } from './yaml-source.js';
 
@@ -25,25 +25,13 @@ export async function checkSchemaCached(
   cacheFile: string | undefined,
 ): Promise<SchemaCheck> {
   const key = createHash('sha256').update(SCHEMA_DIGEST).update(serialize(config)).digest('hex');
-  let entries: CacheEntry[] = [];
-  if (cacheFile)
-    try {
-      entries = deserialize(readFileSync(cacheFile)) as CacheEntry[];
-      const hit = Array.isArray(entries) ? entries.find((entry) => entry.key === key) : undefined;
-      if (hit) return { value: hit.value, diagnostics: [] };
-    } catch {
-      entries = [];
-    }
+  const stored = cacheFile ? readCacheFile(cacheFile) : undefined;
+  const entries = Array.isArray(stored) ? (stored as CacheEntry[]) : [];
+  const hit = entries.find((entry) => entry?.key === key);
+  if (hit) return { value: hit.value, diagnostics: [] };
   const { validateAgainstSchema } = await import('./validate-schema.js');
   const checked = validateAgainstSchema(config, positions);
   if (cacheFile && checked.diagnostics.length === 0)
-    try {
-      const kept = [{ key, value: checked.value }, ...(Array.isArray(entries) ? entries : [])].slice(0, KEPT);
-      const temporary = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(temporary, serialize(kept), { flag: 'w' });
-      renameSync(temporary, cacheFile);
-    } catch {
-      // No cache folder (nothing has run here yet) or a read-only checkout: nothing to keep.
-    }
+    writeCacheFile(cacheFile, [{ key, value: checked.value }, ...entries].slice(0, KEPT));
   return checked;
 }
