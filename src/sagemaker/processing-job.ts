@@ -9,13 +9,12 @@ import {
   DescribeProcessingJobCommand,
   type DescribeProcessingJobResponse,
 } from '@aws-sdk/client-sagemaker';
-import { STOPPED_WITH_SERVER } from '../local-sagemaker/daemon.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
-import { aws, explainAwsError } from './explain-aws-error.js';
+import { aws } from './explain-aws-error.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
+import { reattaches } from './saved-job.js';
 
 /** Where SageMaker puts a processing job's inputs and takes its outputs from. */
 export const PROCESSING_INPUT_DIR = '/opt/ml/processing/input';
@@ -49,24 +48,18 @@ const describe = (connection: AwsConnection, name: string): Promise<DescribeProc
 /** The job to follow: the saved one if it still exists, else a new one (its name saved first). */
 async function startOrAttach(request: ProcessingJobRequest): Promise<string> {
   const { connection, resumeJobName } = request;
-  if (resumeJobName) {
-    try {
-      const found = await connection.sagemaker.send(
-        new DescribeProcessingJobCommand({ ProcessingJobName: resumeJobName }),
-      );
-      if (connection.target === 'local' && found.FailureReason === STOPPED_WITH_SERVER) {
-        request.log(
-          `the processing job ${resumeJobName} ended when its local SageMaker stopped; starting again`,
-        );
-      } else {
-        request.log(`re-attaching to the processing job ${resumeJobName}, started by an earlier run`);
-        return resumeJobName;
-      }
-    } catch (error) {
-      if (!isNotFound(error)) throw explainAwsError(error, `describing the processing job ${resumeJobName}`);
-      request.log(`the processing job ${resumeJobName} is gone; starting a new one`);
-    }
-  }
+  if (
+    resumeJobName &&
+    (await reattaches(connection, {
+      kind: 'processing job',
+      name: resumeJobName,
+      again: 'starting again',
+      describe: () =>
+        connection.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: resumeJobName })),
+      log: request.log,
+    }))
+  )
+    return resumeJobName;
   const jobName = request.create.ProcessingJobName as string;
   // Saved before the call: a run killed between the two finds the job, or finds it missing and
   // starts one; never two jobs for one attempt.

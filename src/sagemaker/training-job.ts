@@ -11,17 +11,16 @@ import {
   type DescribeTrainingJobResponse,
 } from '@aws-sdk/client-sagemaker';
 import type { DataChannel, PipelineConfig } from '../engine/config/pipeline-config.js';
-import { STOPPED_WITH_SERVER } from '../local-sagemaker/daemon.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
 import { dataPrefixOf } from './data-location.js';
 import { EpochProgress } from './epoch-progress.js';
 import { executionRoleOf } from './execution-role.js';
-import { aws, explainAwsError } from './explain-aws-error.js';
+import { aws } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
+import { reattaches } from './saved-job.js';
 
 export interface TrainingJobRequest {
   connection: AwsConnection;
@@ -118,28 +117,18 @@ async function describe(connection: AwsConnection, jobName: string): Promise<Des
 /** The job to follow: the saved one if it still exists, else a new one (its name saved first). */
 async function startOrAttach(request: TrainingJobRequest): Promise<string> {
   const { connection, config } = request;
-  if (request.resumeJobName) {
-    try {
-      const found = await connection.sagemaker.send(
-        new DescribeTrainingJobCommand({ TrainingJobName: request.resumeJobName }),
-      );
-      if (connection.target === 'local' && found.FailureReason === STOPPED_WITH_SERVER) {
-        // Its local SageMaker stopped under it (a kill, or a hang that this run's start replaced):
-        // not the job's failure, and not one to make the user run again for.
-        request.log(
-          `the training job ${request.resumeJobName} ended when its local SageMaker stopped; training again`,
-        );
-      } else {
-        request.log(`re-attaching to the training job ${request.resumeJobName}, started by an earlier run`);
-        return request.resumeJobName;
-      }
-    } catch (error) {
-      if (!isNotFound(error)) {
-        throw explainAwsError(error, `describing the training job ${request.resumeJobName}`);
-      }
-      request.log(`the training job ${request.resumeJobName} is gone; starting a new one`);
-    }
-  }
+  const resume = request.resumeJobName;
+  if (
+    resume &&
+    (await reattaches(connection, {
+      kind: 'training job',
+      name: resume,
+      again: 'training again',
+      describe: () => connection.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: resume })),
+      log: request.log,
+    }))
+  )
+    return resume;
   const jobName = uniqueResourceName(config.name);
   const input = createTrainingJobRequest(
     config,

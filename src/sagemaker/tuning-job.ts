@@ -15,13 +15,12 @@ import {
   type ParameterRanges,
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
-import { STOPPED_WITH_SERVER } from '../local-sagemaker/daemon.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
-import { aws, explainAwsError } from './explain-aws-error.js';
+import { aws } from './explain-aws-error.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
+import { reattaches } from './saved-job.js';
 import { createTrainingJobRequest, type TrainingJobRequest, type TrainingResult } from './training-job.js';
 
 type Tuning = NonNullable<PipelineConfig['tuning']>;
@@ -189,25 +188,22 @@ async function trialsOf(
 /** The tuning job to follow: the saved one if it still runs or ended, else a new one. */
 async function startOrAttach(request: TuningJobRequest): Promise<string> {
   const { connection, config } = request;
-  if (request.resumeTuningJobName) {
-    try {
-      const found = await describe(connection, request.resumeTuningJobName);
-      if (connection.target === 'local' && found.FailureReason === STOPPED_WITH_SERVER)
-        request.log(
-          `the tuning job ${request.resumeTuningJobName} ended when its local SageMaker stopped; tuning again`,
-        );
-      else {
-        request.log(
-          `re-attaching to the tuning job ${request.resumeTuningJobName}, started by an earlier run`,
-        );
-        return request.resumeTuningJobName;
-      }
-    } catch (error) {
-      if (!(error instanceof StageError) && !isNotFound(error))
-        throw explainAwsError(error, 'describing the tuning job');
-      request.log(`the tuning job ${request.resumeTuningJobName} is gone; starting a new one`);
-    }
-  }
+  const resume = request.resumeTuningJobName;
+  // The Describe unwrapped: a tuning job that is gone is made again; any other failure is the stage's.
+  if (
+    resume &&
+    (await reattaches(connection, {
+      kind: 'tuning job',
+      name: resume,
+      again: 'tuning again',
+      describe: () =>
+        connection.sagemaker.send(
+          new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: resume }),
+        ),
+      log: request.log,
+    }))
+  )
+    return resume;
   // Tuning job names are 32 characters at most; trials add -NNN-xxxxxxxx.
   const name = uniqueResourceName(config.name, new Date(), 32);
   const input = createTuningJobRequest(
