@@ -6,7 +6,7 @@ import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import type { PlannedStage } from '../engine/run/plan-run.js';
 import type { JsonValue } from '../engine/stage.js';
 import type { PipelineState } from '../engine/state/pipeline-state.js';
-import { type RunRecord, writeRunRecord } from '../engine/state/run-record.js';
+import type { RunRecord } from '../engine/state/run-record.js';
 import {
   type BudgetBreach,
   budgetBreaches,
@@ -79,27 +79,21 @@ export async function planCost(loaded: LoadedConfig, plan: readonly PlannedStage
 }
 
 /**
- * Writes the run's cost into its record (after the run: the billed seconds are known only then).
- * Without a price table the record keeps only the projection's absence: nothing is guessed.
+ * What the run cost, for its final record (the engine writes it; the billed seconds are known only
+ * at the run's end). Without a price table there is none: nothing is guessed.
  */
-export async function recordRunCost(
+export async function runCostOf(
   loaded: LoadedConfig,
-  stateDir: string,
   record: RunRecord,
   state: PipelineState,
   projected: PlanCost,
-): Promise<RunRecord | undefined> {
+): Promise<RunRecord['cost']> {
   const { table } = await tableOf(loaded);
   const region = pricingRegion(loaded.config);
   if (!table || !region) return undefined;
   const cost = costOfRun(record, loaded.config, state, table, region);
-  const withCost: RunRecord = {
-    ...record,
-    cost: {
-      ...(JSON.parse(JSON.stringify(cost)) as { [key: string]: JsonValue }),
-      ...(projected.projection ? { projectedWorstUsd: projected.projection.runWorstUsd } : {}),
-    },
+  return {
+    ...(JSON.parse(JSON.stringify(cost)) as { [key: string]: JsonValue }),
+    ...(projected.projection ? { projectedWorstUsd: projected.projection.runWorstUsd } : {}),
   };
-  await writeRunRecord(stateDir, withCost);
-  return withCost;
 }

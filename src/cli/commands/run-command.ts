@@ -17,7 +17,7 @@ import { openPipeline, stageConfigErrors } from '../open-pipeline.js';
 import { painter } from '../paint.js';
 import { formatCostLine } from '../render/format-cost.js';
 import { formatHeadline, formatRunSummary } from '../render/format-run.js';
-import { planCost, recordRunCost } from '../run-costs.js';
+import { planCost, runCostOf } from '../run-costs.js';
 import { pullState } from '../state-backend-of.js';
 import { planCommand } from './plan-command.js';
 
@@ -144,14 +144,9 @@ export async function runCommand(
       signal: aborter.signal,
       git,
       persist: () => backend.push(),
+      costOf: (record) => runCostOf(loaded, record, state.value, cost),
     });
     await finished;
-    // The billed seconds are known only now: the record gets what the run cost.
-    const costed = await recordRunCost(loaded, stateDir, outcome.record, state.value, cost);
-    if (costed) {
-      outcome.record = costed;
-      await backend.push();
-    }
     // The report evaluate wrote in this run gets the stages' times and the metrics of the stages
     // after it, known only now.
     const evaluated = outcome.record.stages.evaluate?.action;

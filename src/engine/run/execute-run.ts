@@ -42,6 +42,11 @@ export interface RunRequest {
   persist?: () => Promise<unknown>;
   /** How many stages may run at once (`--jobs`); 1 when unset. */
   jobs?: number;
+  /**
+   * What the run cost, written into its final record (the billed seconds are known only then):
+   * the CLI prices it; the engine knows nothing of prices.
+   */
+  costOf?(record: RunRecord): Promise<RunRecord['cost']>;
 }
 
 export interface RunOutcome {
@@ -129,6 +134,10 @@ async function writeRecord(execution: Execution, current: RunStatus | 'running')
     config: loaded.config,
     stages: records,
   };
+  if (current !== 'running' && request.costOf) {
+    const cost = await request.costOf(record);
+    if (cost) record.cost = cost;
+  }
   const safe = request.redactor.value(record);
   await writeRunRecord(request.stateDir, safe);
   await request.persist?.();
