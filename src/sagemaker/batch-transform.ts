@@ -12,10 +12,10 @@ import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
 import { Backoff, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
-import { isNotFound } from './aws-errors.js';
 import { dataBucketOf, dataPrefixOf } from './data-location.js';
-import { aws, explainAwsError } from './explain-aws-error.js';
+import { aws } from './explain-aws-error.js';
 import { predictionLines } from './invoke-batches.js';
+import { reattaches } from './saved-job.js';
 
 export interface TransformRequest {
   connection: AwsConnection;
@@ -52,16 +52,19 @@ export async function transformRows(request: TransformRequest): Promise<Transfor
   const inputKey = `${base}/input/rows`;
   const outputPrefix = `${base}/output`;
 
-  let jobName = request.resumeJobName;
-  if (jobName) {
-    try {
-      await connection.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: jobName }));
-      request.log(`re-attaching to the transform job ${jobName}, started by an earlier run`);
-    } catch (error) {
-      if (!isNotFound(error)) throw explainAwsError(error, `describing the transform job ${jobName}`);
-      jobName = undefined;
-    }
-  }
+  const resume = request.resumeJobName;
+  let jobName =
+    resume &&
+    (await reattaches(connection, {
+      kind: 'transform job',
+      name: resume,
+      again: 'transforming again',
+      describe: () =>
+        connection.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: resume })),
+      log: request.log,
+    }))
+      ? resume
+      : undefined;
   if (!jobName) {
     await aws(`uploading the rows to s3://${bucket}/${inputKey}`, () =>
       connection.s3.send(
