@@ -1,18 +1,22 @@
 // A production variant on several instances, as SageMaker serves one: a model server per instance
 // (InitialInstanceCount), requests spread over them at random, a log stream each, an instance that
 // dies replaced while the others serve, and the count changed by UpdateEndpointWeightsAndCapacities
-// (DesiredInstanceCount): Updating, then InService on the new count. An endpoint an earlier version
-// recorded with one server per variant keeps serving.
+// (DesiredInstanceCount): Updating, then InService on the new count; a blue/green update keeps the
+// servers of a variant it runs unchanged. An endpoint an earlier version recorded with one server
+// per variant keeps serving.
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
+  UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
@@ -22,6 +26,7 @@ import {
   connectRig,
   createModelWithConfig,
   type LocalRig,
+  ROLE,
   startLocalRig,
   waitForEndpoint,
 } from '../rig/local-sagemaker.js';
@@ -45,7 +50,7 @@ http
 `;
 
 interface StoredEndpoint {
-  deployment: { variants: { servers: { pid: number }[] }[] };
+  deployment: { variants: { name: string; servers: { pid: number }[] }[] };
 }
 
 describe('a variant on several instances', () => {
@@ -55,6 +60,11 @@ describe('a variant on several instances', () => {
     (JSON.parse(await readFile(record(), 'utf8')) as StoredEndpoint).deployment.variants[0]?.servers.map(
       (server) => server.pid,
     ) ?? [];
+  const storedVariants = async () =>
+    (JSON.parse(await readFile(record(), 'utf8')) as StoredEndpoint).deployment.variants.map((variant) => ({
+      name: variant.name,
+      pids: variant.servers.map((server) => server.pid),
+    }));
   /** The pids that answered `count` invocations. */
   const answering = async (count: number): Promise<Set<string>> => {
     const pids = new Set<string>();
@@ -172,6 +182,78 @@ describe('a variant on several instances', () => {
         message: /DesiredInstanceCount 0 .* is not supported by the local SageMaker/,
       },
     );
+  });
+
+  it('keeps, across blue/green updates, the servers of a variant whose model and instances are unchanged', async () => {
+    // As the gated deploy uses an endpoint: the serving model beside a candidate, then the
+    // candidate alone under the variant name the serving one had.
+    const [champion] = await storedPids();
+    const program = rig.project.path('pid-model');
+    await rig.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: 'pid-candidate',
+        ExecutionRoleArn: ROLE,
+        PrimaryContainer: { Image: pathToFileURL(program).href },
+      }),
+    );
+    const variant = (VariantName: string, ModelName: string, InitialVariantWeight: number) => ({
+      VariantName,
+      ModelName,
+      InstanceType: 'ml.t2.medium' as const,
+      InitialInstanceCount: 1,
+      InitialVariantWeight,
+    });
+    const update = async (EndpointConfigName: string, variants: ReturnType<typeof variant>[]) => {
+      await rig.sagemaker.send(
+        new CreateEndpointConfigCommand({ EndpointConfigName, ProductionVariants: variants }),
+      );
+      await rig.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'fleet', EndpointConfigName }));
+      const updated = await waitForEndpoint(rig.sagemaker, 'fleet');
+      assert.equal(updated.EndpointStatus, 'InService', updated.FailureReason);
+      assert.equal(updated.EndpointConfigName, EndpointConfigName);
+    };
+    const answerOf = async (TargetVariant: string) =>
+      new TextDecoder().decode(
+        (
+          await rig.runtime.send(
+            new InvokeEndpointCommand({
+              EndpointName: 'fleet',
+              TargetVariant,
+              Body: 'x',
+              ContentType: 'text/plain',
+            }),
+          )
+        ).Body,
+      );
+
+    await update('fleet-with-candidate', [
+      variant('AllTraffic', 'pid-model', 1),
+      variant('Candidate', 'pid-candidate', 0),
+    ]);
+    const [kept, candidate] = await storedVariants();
+    assert.deepEqual(kept, { name: 'AllTraffic', pids: [champion] }, 'the serving model kept its server');
+    assert.equal(candidate?.name, 'Candidate');
+    const [candidatePid] = candidate?.pids ?? [];
+    assert.ok(candidatePid !== undefined && candidatePid !== champion);
+    assert.equal(await answerOf('AllTraffic'), String(champion));
+    assert.equal(await answerOf('Candidate'), String(candidatePid));
+
+    await update('fleet-promoted', [variant('AllTraffic', 'pid-candidate', 1)]);
+    assert.deepEqual(await storedVariants(), [{ name: 'AllTraffic', pids: [candidatePid] }]);
+    assert.ok(!isProcessAlive(champion as number), 'the retired model’s server was stopped');
+    assert.deepEqual([...(await answering(5))], [String(candidatePid)]);
+    // Only the folder the kept server serves from is left of the three deployments.
+    const deployments = rig.project.path('.pipeline/local/sagemaker/hosting/deployments/fleet');
+    assert.equal((await readdir(deployments)).length, 1);
+
+    // A kept server that dies is replaced under the variant it serves now.
+    process.kill(candidatePid as number, 'SIGKILL');
+    const replaced = await waitFor(async () => {
+      const [now] = await storedVariants();
+      return now?.pids[0] !== candidatePid ? now : undefined;
+    }, 'the kept server to be replaced');
+    assert.equal(replaced.name, 'AllTraffic');
+    assert.deepEqual([...(await answering(5))], replaced.pids.map(String));
   });
 
   it('keeps serving an endpoint an earlier version recorded with one server per variant', async () => {

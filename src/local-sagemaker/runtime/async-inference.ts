@@ -203,7 +203,7 @@ export class AsyncInvocations {
       try {
         answer = await callContainer(route.url, body, invocation.headers, invocation.timeoutMs);
       } catch (error) {
-        this.hosting.replaceIfGone(endpoint, route.variant, route.server);
+        this.hosting.replaceIfGone(endpoint, route.server);
         await this.fail(invocation, `The model container did not answer: ${(error as Error).message}`);
         return;
       } finally {

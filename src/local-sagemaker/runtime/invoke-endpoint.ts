@@ -159,7 +159,7 @@ export function invokeEndpointRoute(hosting: Hosting, region: string) {
         answer = await callContainer(route.url, body, headers, 60_000);
       } catch (error) {
         // A server that is gone is replaced, as SageMaker replaces an unhealthy instance.
-        hosting.replaceIfGone(name, route.variant, route.server);
+        hosting.replaceIfGone(name, route.server);
         sendRuntimeError(response, 503, 'ServiceUnavailable', {
           message: `the model container did not answer: ${(error as Error).message}`,
         });

@@ -69,6 +69,12 @@ export interface ServingVariant {
   dir: string;
   image: string;
   env?: Record<string, string>;
+  /**
+   * What its servers run: the model (by name and creation: a model deleted and made again under
+   * its name is another) on the variant's instance type. A later deployment whose variant runs the
+   * same keeps these servers instead of starting its own (absent in records of earlier versions).
+   */
+  runs?: { model: string; modelCreated: number; instanceType?: string };
 }
 
 export interface Endpoint {

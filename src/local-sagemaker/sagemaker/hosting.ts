@@ -29,7 +29,7 @@ import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
 import { downloadPrefix, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { endpointLogStreams } from './endpoint-logs.js';
-import { EndpointRouter, type Route, variantKey } from './endpoint-router.js';
+import { EndpointRouter, type Route } from './endpoint-router.js';
 import { moveEndpoint } from './endpoint-status.js';
 import type { FileImagePolicy } from './file-images.js';
 import { HostingApi } from './hosting-api.js';
@@ -103,24 +103,72 @@ export class Hosting {
     return this.servers.start(variant);
   }
 
-  /** Stops a deployment's servers and removes its folder. */
-  stopDeployment(deployment: Deployment | undefined): Promise<void> {
-    return this.servers.stopDeployment(deployment);
+  /** Stops a deployment's servers and removes its folder, but for what its successor kept. */
+  stopDeployment(deployment: Deployment | undefined, successor?: Deployment): Promise<void> {
+    return this.servers.stopDeployment(deployment, successor);
   }
 
-  /** Brings up every variant of a config; all of them, or none (the started ones are stopped). */
+  /**
+   * The running servers of a variant of the deployment being replaced that runs what `runs`
+   * says (the same model on the same instance type), for the new deployment to keep: at most
+   * `count`, with the folder they serve from. Undefined when none can be kept.
+   *
+   * SageMaker starts a new fleet for every update; here starting a server is most of an update's
+   * time, and a kept server answers exactly as a new one on the same model folder would. The gated
+   * deploy's three updates (the champion beside a candidate, the candidate alone) start one server
+   * instead of three.
+   */
+  private async handOver(
+    previous: Deployment | undefined,
+    runs: NonNullable<ServingVariant['runs']>,
+    count: number,
+    claimed: Set<string>,
+  ): Promise<{ dir: string; servers: RunningServer[] } | undefined> {
+    const same = previous?.variants.find(
+      (variant) =>
+        !variant.serverless &&
+        !claimed.has(variant.dir) &&
+        variant.runs?.model === runs.model &&
+        variant.runs.modelCreated === runs.modelCreated &&
+        variant.runs.instanceType === runs.instanceType,
+    );
+    if (!same) return undefined;
+    const servers: RunningServer[] = [];
+    for (const handle of same.servers.slice(0, count)) {
+      const server = await this.servers.find(handle);
+      if (server) servers.push(server);
+    }
+    if (servers.length === 0) return undefined;
+    claimed.add(same.dir);
+    return { dir: same.dir, servers };
+  }
+
+  /**
+   * Brings up every variant of a config; all of them, or none (the started ones are stopped). A
+   * variant the deployment it replaces runs unchanged keeps that one's servers (handOver).
+   */
   private async startDeployment(
     endpointName: string,
     config: EndpointConfig,
+    previous?: Deployment,
   ): Promise<Endpoint['deployment']> {
     const dir = join(this.options.dir, 'deployments', endpointName.toLowerCase(), `${Date.now()}`);
     const started: RunningServer[] = [];
+    const claimed = new Set<string>();
     try {
       const variants: ServingVariant[] = [];
       for (const variant of config.ProductionVariants) {
         const model = await this.store.mustLoad<Model>('models', variant.ModelName);
-        const variantDir = join(dir, variant.VariantName);
-        await mkdir(join(variantDir, 'model'), { recursive: true });
+        const runs = {
+          model: model.ModelName,
+          modelCreated: model.CreationTime,
+          ...(variant.InstanceType ? { instanceType: variant.InstanceType } : {}),
+        };
+        const count = variant.ServerlessConfig ? 1 : (variant.InitialInstanceCount ?? 1);
+        const kept = variant.ServerlessConfig
+          ? undefined
+          : await this.handOver(previous, runs, count, claimed);
+        const variantDir = kept?.dir ?? join(dir, variant.VariantName);
         const serving: ServingVariant = {
           name: variant.VariantName,
           ...(variant.ContainerStartupHealthCheckTimeoutInSeconds !== undefined
@@ -129,6 +177,7 @@ export class Hosting {
           dir: variantDir,
           servers: [],
           image: model.PrimaryContainer.Image,
+          runs,
           ...(model.PrimaryContainer.Environment ? { env: model.PrimaryContainer.Environment } : {}),
           ...(variant.ServerlessConfig
             ? {
@@ -139,6 +188,19 @@ export class Hosting {
               }
             : {}),
         };
+        if (kept) {
+          // Its model folder is there, and its image was ready: only missing instances start.
+          const added = await this.servers.startInstances(
+            serving,
+            Array.from({ length: count - kept.servers.length }, (_, slot) => kept.servers.length + slot),
+          );
+          started.push(...added);
+          for (const server of added) this.watch(server, endpointName);
+          const servers = [...kept.servers, ...added].map((server) => server.handle);
+          variants.push({ ...serving, servers });
+          continue;
+        }
+        await mkdir(join(variantDir, 'model'), { recursive: true });
         // The image is checked (or pulled) while the model downloads: an image that cannot be had
         // fails the deployment now, a serverless variant's too.
         const { ModelDataUrl, ModelDataSource } = model.PrimaryContainer;
@@ -156,14 +218,13 @@ export class Hosting {
           continue;
         }
         // One server per instance, started together; a serverless variant's provisioned one.
-        const count = variant.ServerlessConfig ? 1 : (variant.InitialInstanceCount ?? 1);
         const running = await this.servers.startInstances(
           serving,
           Array.from({ length: count }, (_, slot) => slot),
           { imageReady: true },
         );
         started.push(...running);
-        for (const server of running) this.watch(server, endpointName, serving.name);
+        for (const server of running) this.watch(server, endpointName);
         variants.push({ ...serving, servers: running.map((server) => server.handle) });
       }
       return {
@@ -182,8 +243,9 @@ export class Hosting {
   async deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void> {
     let deployment: Endpoint['deployment'];
     let failure: string | undefined;
+    const serving = mode === 'update' ? await this.store.load<Endpoint>('endpoints', name) : undefined;
     try {
-      deployment = await this.startDeployment(name, config);
+      deployment = await this.startDeployment(name, config, serving?.deployment);
     } catch (error) {
       failure = (error as Error).message.slice(0, 1024);
     }
@@ -214,15 +276,19 @@ export class Hosting {
       return;
     }
     // The new deployment takes requests from here on; the old one drains and stops.
-    if (previous) await this.retire(name, previous);
+    if (previous && deployment) await this.retire(name, previous, deployment);
   }
 
   /**
    * Stops a replaced deployment, then ends its endpoint's update (unless it was deleted or updated
    * meanwhile); the endpoint as it is then.
    */
-  private async retire(name: string, previous: Deployment): Promise<Endpoint | undefined> {
-    const stopped = this.stopDeployment(previous);
+  private async retire(
+    name: string,
+    previous: Deployment,
+    successor: Deployment | undefined,
+  ): Promise<Endpoint | undefined> {
+    const stopped = this.stopDeployment(previous, successor);
     // The record is settled whether or not a server failed to stop; the failure is then the caller's.
     await stopped.catch(() => undefined);
     const latest = await this.store.update<Endpoint>('endpoints', name, (endpoint) => {
@@ -302,7 +368,7 @@ export class Hosting {
       await server.stop(5);
       return false;
     }
-    this.watch(server, name, variant.name);
+    this.watch(server, name);
     return true;
   }
 
@@ -352,23 +418,26 @@ export class Hosting {
       await Promise.all(started.map((server) => server.stop(5)));
       return undefined;
     }
-    for (const server of started) this.watch(server, name, variantName);
+    for (const server of started) this.watch(server, name);
     return undefined;
   }
 
   /**
    * An instance's server that no longer answers is replaced, as SageMaker replaces an unhealthy
    * instance: a new server from the same model folder, in its place. The endpoint stays InService
-   * meanwhile, its other instances serving.
+   * meanwhile, its other instances serving. The variant is found by the server (a server a later
+   * deployment kept may serve a variant of another name there).
    */
-  replaceIfGone(name: string, variantName: string, gone: ServerHandle): void {
-    const key = `${variantKey(name, variantName)}/${gone.port}`;
+  replaceIfGone(name: string, gone: ServerHandle): void {
+    const key = `${name}/${gone.port}`;
     if (this.replacing.has(key)) return;
     this.replacing.add(key);
     this.background(
       (async () => {
         const endpoint = await this.store.load<Endpoint>('endpoints', name);
-        const variant = endpoint?.deployment?.variants.find((v) => v.name === variantName);
+        const variant = endpoint?.deployment?.variants.find((v) =>
+          v.servers.some((handle) => sameServer(handle, gone)),
+        );
         const slot = variant?.servers.findIndex((handle) => sameServer(handle, gone)) ?? -1;
         if (!endpoint || !variant || slot < 0) return;
         if (await this.servers.alive(gone)) return;
@@ -382,7 +451,7 @@ export class Hosting {
             moveEndpoint(
               latest,
               'Failed',
-              `The serving container of variant ${variantName} stopped and could not be replaced: ${(error as Error).message}`,
+              `The serving container of variant ${variant.name} stopped and could not be replaced: ${(error as Error).message}`,
             );
             return latest;
           });
@@ -401,7 +470,7 @@ export class Hosting {
       const name = found.EndpointName;
       if (upgradeRecord(found)) await this.store.update<Endpoint>('endpoints', name, () => found);
       // An update whose new deployment was serving while the old one stopped: finish stopping it.
-      const endpoint = found.retiring ? await this.retire(name, found.retiring) : found;
+      const endpoint = found.retiring ? await this.retire(name, found.retiring, found.deployment) : found;
       if (!endpoint) continue;
       if (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating') {
         const interrupted = 'The local SageMaker stopped while this deployment was starting.';
@@ -412,8 +481,8 @@ export class Hosting {
       for (const variant of endpoint.deployment?.variants ?? []) {
         for (const handle of variant.servers) {
           const server = await this.servers.find(handle);
-          if (server) this.watch(server, name, variant.name);
-          else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, variant.name, handle);
+          if (server) this.watch(server, name);
+          else if (endpoint.EndpointStatus === 'InService') this.replaceIfGone(name, handle);
         }
       }
     }
@@ -430,9 +499,9 @@ export class Hosting {
    * request finds it gone. A server stopped on purpose finds its endpoint deleted or serving
    * from another server, and nothing is replaced.
    */
-  private watch(server: RunningServer, endpoint: string, variant: string): void {
+  private watch(server: RunningServer, endpoint: string): void {
     void server.exited.then(() => {
-      if (!this.closing) this.replaceIfGone(endpoint, variant, server.handle);
+      if (!this.closing) this.replaceIfGone(endpoint, server.handle);
     });
   }
 

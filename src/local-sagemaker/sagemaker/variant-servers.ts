@@ -2,8 +2,8 @@
 // or the programs as a process that outlives this one) and healthy once they answer /ping,
 // followed while they run, found again after a restart of the local SageMaker, and stopped. A
 // variant on several instances has a server for each.
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
 import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
 import { waitForPing } from '../../runtimes/wait-for-ping.js';
@@ -124,14 +124,36 @@ export class VariantServers {
     if (index >= 0) this.servers.splice(index, 1);
   }
 
-  /** Stops a deployment's servers and removes its folder. */
-  async stopDeployment(deployment: Deployment | undefined): Promise<void> {
+  /**
+   * Stops a deployment's servers and removes its folders, except what its successor kept (the
+   * servers and model folders of variants it runs unchanged, see Hosting.handOver): a kept
+   * variant's folder may live in an older deployment's, which goes once its last variant has.
+   */
+  async stopDeployment(deployment: Deployment | undefined, successor?: Deployment): Promise<void> {
     if (!deployment) return;
+    const keptServers = successor?.variants.flatMap((variant) => variant.servers) ?? [];
+    const keptDirs = new Set(successor?.variants.map((variant) => variant.dir));
     await Promise.all(
-      deployment.variants.flatMap((variant) => variant.servers.map((handle) => this.stop(handle))),
+      deployment.variants.flatMap((variant) =>
+        variant.servers
+          .filter((handle) => !keptServers.some((kept) => sameServer(kept, handle)))
+          .map((handle) => this.stop(handle)),
+      ),
     );
-    await rm(deployment.dir, { recursive: true, force: true });
+    const removed = deployment.variants.filter((variant) => !keptDirs.has(variant.dir));
+    await Promise.all(removed.map((variant) => rm(variant.dir, { recursive: true, force: true })));
+    const holdsKept = [...keptDirs].some((dir) => dir.startsWith(deployment.dir + sep));
+    if (!holdsKept) await rm(deployment.dir, { recursive: true, force: true });
+    const folders = new Set([deployment.dir, ...removed.map((variant) => dirname(variant.dir))]);
+    await Promise.all([...folders].map(removeIfEmpty));
   }
+}
+
+/** Removes a folder that holds nothing (any more); one that still does is left. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  });
 }
 
 /** Where an instance's server writes (a process; docker keeps a container's output itself). */
