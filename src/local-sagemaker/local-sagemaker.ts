@@ -13,6 +13,7 @@ import { IDENTITY_PATH, type LocalSageMakerIdentity } from './identity.js';
 import { logOperations } from './logs/logs.js';
 import { createJsonServer, type JsonService, type Operation, sendJson } from './protocol/json-service.js';
 import type { AccessKey } from './protocol/sigv4.js';
+import { StatusFeed } from './protocol/status-feed.js';
 import { AsyncInvocations } from './runtime/async-inference.js';
 import { invokeEndpointRoute } from './runtime/invoke-endpoint.js';
 import { type LocalS3, startLocalS3 } from './s3/local-s3.js';
@@ -109,8 +110,10 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       (await tuningJobs.arnExists(arn)),
   );
   // What every kind of job runs with: its S3, its file:// images, its owner label, its stop grace.
+  const statusFeed = new StatusFeed();
   const jobs = {
     tags,
+    statusFeed,
     owner: dataDir,
     region,
     s3,
@@ -125,6 +128,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   await trainingJobs.reconcile();
   const tuningJobs = new TuningJobs({
     tags,
+    statusFeed,
     region,
     training: trainingJobs,
     dir: join(options.dataDir, 'sagemaker', 'tuning-jobs'),
@@ -142,6 +146,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   });
   const hosting: Hosting = new Hosting({
     tags,
+    statusFeed,
     dir: join(options.dataDir, 'sagemaker', 'hosting'),
     owner: dataDir,
     region,
@@ -152,6 +157,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
   });
   await hosting.reconcile();
   const transformJobs = new TransformJobs({
+    statusFeed,
     dir: join(options.dataDir, 'sagemaker', 'transform-jobs'),
     region,
     s3,
@@ -226,7 +232,9 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       return true;
     },
     fallback: async (request, response, body) =>
-      (await invokeRoute(request, response, body)) || asyncRoute(request, response),
+      (await statusFeed.answer(request, response)) ||
+      (await invokeRoute(request, response, body)) ||
+      asyncRoute(request, response),
   });
   // Clients keep connections open between calls (the SDK's agent does not read Keep-Alive hints):
   // closing an idle one after node's 5 s default races with its reuse and resets a call, which
@@ -261,6 +269,7 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       hosting.stopWatching();
       await hosting.idle();
       await asyncInvocations.idle();
+      statusFeed.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       s3.destroy();

@@ -12,6 +12,7 @@ import type { PipelineConfig, Target } from '../engine/config/pipeline-config.js
 import { StageError } from '../shared/errors.js';
 import type { AccessKey } from '../shared/sigv4.js';
 import { ensureLocalSageMakerOf, SharedLocalSageMakerError } from './local-sagemaker-of.js';
+import { localStatusChanges, type StatusChanges } from './local-status-changes.js';
 import { RETRY_SETTINGS } from './retry-policy.js';
 import { createS3Client } from './s3-client.js';
 
@@ -27,6 +28,8 @@ export interface AwsConnection {
   localRegistry?: string;
   /** How often to ask about a job or an endpoint: quickly at home, gently on AWS's quotas. */
   poll: { firstMs: number; maxMs: number };
+  /** Target local: the status changes its local SageMaker tells of, which cut a poll's wait short. */
+  statusChanges?: StatusChanges;
 }
 
 interface ClientSettings {
@@ -136,6 +139,7 @@ async function open(config: PipelineConfig, stateDir: string): Promise<AwsConnec
       // A server on this machine: polling it often costs nothing and shows a change at once
       // (from 200 ms growing to 1 s, an endpoint ready in 2 s was seen up to a second late).
       poll: { firstMs: 100, maxMs: 250 },
+      statusChanges: localStatusChanges(facts),
     };
   }
   const region = awsRegion(config);

@@ -10,12 +10,13 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { Backoff, uniqueResourceName } from '../shared/poll.js';
+import { uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { dataBucketOf, dataPrefixOf } from './data-location.js';
 import { aws } from './explain-aws-error.js';
 import { predictionLines } from './invoke-batches.js';
 import { reattaches } from './saved-job.js';
+import { StatusWait } from './status-wait.js';
 
 export interface TransformRequest {
   connection: AwsConnection;
@@ -118,7 +119,7 @@ export async function transformRows(request: TransformRequest): Promise<Transfor
     );
   }
 
-  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  const statusWait = await StatusWait.begin(connection, 'transform-job', jobName);
   const started = Date.now();
   let job: DescribeTransformJobResponse;
   for (;;) {
@@ -128,7 +129,7 @@ export async function transformRows(request: TransformRequest): Promise<Transfor
     );
     request.step(`${name}: ${job.TransformJobStatus} (${Math.round((Date.now() - started) / 1000)}s)`);
     if (TERMINAL.has(job.TransformJobStatus ?? '')) break;
-    await backoff.wait(request.signal);
+    await statusWait.next(request.signal);
     if (request.signal.aborted) throw new StageError(`stopped waiting for ${name}; it keeps running`);
   }
   if (job.TransformJobStatus !== 'Completed')

@@ -17,13 +17,14 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { Backoff, uniqueResourceName } from '../shared/poll.js';
+import { uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { isNotFound } from './aws-errors.js';
 import { candidateConfigOf } from './deployment-names.js';
 import { type Ledger, readLedger, writeLedger } from './deployments-ledger.js';
 import { executionRoleOf } from './execution-role.js';
 import { aws, explainAwsError } from './explain-aws-error.js';
+import { StatusWait } from './status-wait.js';
 
 export interface DeployRequest {
   connection: AwsConnection;
@@ -143,7 +144,7 @@ export async function settle(
   name: string,
   doing: string,
 ): Promise<DescribeEndpointOutput | undefined> {
-  const backoff = new Backoff(request.connection.poll.firstMs, request.connection.poll.maxMs);
+  const statusWait = await StatusWait.begin(request.connection, 'endpoint', name);
   const started = Date.now();
   for (;;) {
     const endpoint = await describeEndpoint(request.connection, name);
@@ -151,7 +152,7 @@ export async function settle(
     request.step(
       `${doing}: ${name} is ${endpoint.EndpointStatus} (${Math.round((Date.now() - started) / 1000)}s)`,
     );
-    await backoff.wait(request.signal);
+    await statusWait.next(request.signal);
     if (request.signal.aborted) throw new StageError(`stopped waiting for the endpoint ${name}`);
   }
 }
@@ -213,8 +214,8 @@ export async function deleteEndpoint(
     if (isNotFound(error)) return false;
     throw explainAwsError(error, `deleting the endpoint ${name}`);
   }
-  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
-  while (!signal.aborted && (await describeEndpoint(connection, name))) await backoff.wait(signal);
+  const statusWait = await StatusWait.begin(connection, 'endpoint', name);
+  while (!signal.aborted && (await describeEndpoint(connection, name))) await statusWait.next(signal);
   return true;
 }
 

@@ -1,6 +1,6 @@
 // Runs a SageMaker Processing job to its end, as training-job.ts runs a training job: created (or
 // re-attached to when an earlier run saved its name), its name saved before any wait, its log
-// streamed, polled with backoff; a failure says SageMaker's reason and the end of the log.
+// streamed, polled with backoff (status-wait.ts); a failure says SageMaker's reason and the end of the log.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -10,11 +10,11 @@ import {
   type DescribeProcessingJobResponse,
 } from '@aws-sdk/client-sagemaker';
 import { StageError } from '../shared/errors.js';
-import { Backoff } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { aws } from './explain-aws-error.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
 import { reattaches } from './saved-job.js';
+import { StatusWait } from './status-wait.js';
 
 /** Where SageMaker puts a processing job's inputs and takes its outputs from. */
 export const PROCESSING_INPUT_DIR = '/opt/ml/processing/input';
@@ -86,18 +86,18 @@ export async function runProcessingJob(request: ProcessingJobRequest): Promise<P
     request.log,
     JOB_LOG_GROUPS.processing,
   );
-  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  const statusWait = await StatusWait.begin(connection, 'processing-job', jobName);
   const started = Date.now();
   let job: DescribeProcessingJobResponse;
   let lastStatus: string | undefined;
   for (;;) {
     job = await describe(connection, jobName);
-    if (job.ProcessingJobStatus !== lastStatus) backoff.reset();
+    if (job.ProcessingJobStatus !== lastStatus) statusWait.reset();
     lastStatus = job.ProcessingJobStatus;
     request.step(`${jobName}: ${job.ProcessingJobStatus} (${Math.round((Date.now() - started) / 1000)}s)`);
     await logs.poll();
     if (TERMINAL.has(job.ProcessingJobStatus ?? '')) break;
-    await backoff.wait(request.signal);
+    await statusWait.next(request.signal);
     if (request.signal.aborted) throw new StageError(`stopped waiting for ${jobName}; it keeps running`);
   }
   // The last lines can land after the status changes.

@@ -1,6 +1,7 @@
 // Runs a SageMaker training job to its end: created with every training option of the config (or
 // re-attached to when an earlier run saved its name), its name saved before any wait, its log
-// streamed, its SecondaryStatus transitions shown, polled with backoff.
+// streamed, its SecondaryStatus transitions shown, polled with backoff (cut short by a change of
+// status on the local SageMaker, status-wait.ts).
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -12,7 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { DataChannel, PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { Backoff, uniqueResourceName } from '../shared/poll.js';
+import { uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { dataPrefixOf } from './data-location.js';
 import { EpochProgress } from './epoch-progress.js';
@@ -21,6 +22,7 @@ import { aws } from './explain-aws-error.js';
 import { hyperparameterStrings } from './hyperparameter-strings.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
 import { reattaches } from './saved-job.js';
+import { StatusWait } from './status-wait.js';
 
 export interface TrainingJobRequest {
   connection: AwsConnection;
@@ -168,7 +170,7 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     JOB_LOG_GROUPS.training,
   );
 
-  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  const statusWait = await StatusWait.begin(connection, 'training-job', jobName);
   const started = Date.now();
   let transitionsShown = 0;
   let job: DescribeTrainingJobResponse;
@@ -177,7 +179,7 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     const transitions = job.SecondaryStatusTransitions ?? [];
     for (const transition of transitions.slice(transitionsShown)) {
       request.log(`[${transition.Status}] ${transition.StatusMessage ?? ''}`.trim());
-      backoff.reset();
+      statusWait.reset();
     }
     transitionsShown = transitions.length;
     const elapsed = Math.round((Date.now() - started) / 1000);
@@ -186,7 +188,7 @@ export async function runTrainingJob(request: TrainingJobRequest): Promise<Train
     if (progress) request.progress(progress);
     await logs.poll();
     if (TERMINAL.has(job.TrainingJobStatus ?? '')) break;
-    await backoff.wait(request.signal);
+    await statusWait.next(request.signal);
     if (request.signal.aborted) throw new StageError(`stopped waiting for ${jobName}; it keeps running`);
   }
   // The last lines can land after the status changes.

@@ -16,11 +16,12 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { Backoff, uniqueResourceName } from '../shared/poll.js';
+import { uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import { aws } from './explain-aws-error.js';
 import { FollowedJobLog, JOB_LOG_GROUPS } from './job-log-stream.js';
 import { reattaches } from './saved-job.js';
+import { StatusWait } from './status-wait.js';
 import { createTrainingJobRequest, type TrainingJobRequest, type TrainingResult } from './training-job.js';
 
 type Tuning = NonNullable<PipelineConfig['tuning']>;
@@ -241,7 +242,7 @@ export async function runTuningJob(request: TuningJobRequest): Promise<TuningRes
   const { connection } = request;
   const tuning = request.config.tuning as Tuning;
   const name = await startOrAttach(request);
-  const backoff = new Backoff(connection.poll.firstMs, connection.poll.maxMs);
+  const statusWait = await StatusWait.begin(connection, 'hyper-parameter-tuning-job', name);
   const said = new Set<string>();
   let job: DescribeHyperParameterTuningJobResponse;
   let trials: HyperParameterTrainingJobSummary[];
@@ -252,7 +253,7 @@ export async function runTuningJob(request: TuningJobRequest): Promise<TuningRes
       if (TERMINAL.has(trial.TrainingJobStatus ?? '') && !said.has(trial.TrainingJobName ?? '')) {
         said.add(trial.TrainingJobName ?? '');
         request.log(describeTrial(trial, tuning.objective.metric));
-        backoff.reset();
+        statusWait.reset();
       }
     const counters = job.TrainingJobStatusCounters ?? {};
     const ended =
@@ -266,7 +267,7 @@ export async function runTuningJob(request: TuningJobRequest): Promise<TuningRes
       `${name}: ${job.HyperParameterTuningJobStatus}, ${ended}${planned ? ` of ${planned}` : ''} training jobs ended, ${counters.InProgress ?? 0} running${best !== undefined ? `; best ${tuning.objective.metric} ${best}` : ''}`,
     );
     if (TERMINAL.has(job.HyperParameterTuningJobStatus ?? '')) break;
-    await backoff.wait(request.signal);
+    await statusWait.next(request.signal);
     if (request.signal.aborted)
       throw new StageError(`stopped waiting for the tuning job ${name}; it keeps running`);
   }

@@ -10,24 +10,34 @@ export class Backoff {
   }
 
   /** Waits the current delay (or until aborted), then lengthens the next one. */
-  async wait(signal: AbortSignal): Promise<void> {
+  wait(signal: AbortSignal): Promise<void> {
+    return pause(this.take(), signal);
+  }
+
+  /** The current delay, the next one lengthened. */
+  take(): number {
     const ms = this.delay;
     this.delay = Math.min(Math.round(this.delay * 1.5), this.maxMs);
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return ms;
   }
 
   reset(): void {
     this.delay = this.firstMs;
   }
+}
+
+/** Waits `ms` (none when 0 or less), cut short by an abort. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A SageMaker resource name: the pipeline's name made valid, a UTC timestamp, a random tail. */

@@ -33,6 +33,8 @@ export class ResourceStore<K extends string> {
     private readonly region: string,
     private readonly kinds: Record<K, ResourceKind>,
     private readonly tags: ResourceTags,
+    /** Told of each record written (and of one erased, with none), once it is on disk. */
+    private readonly written?: (kind: K, name: string, record: unknown) => void,
   ) {}
 
   arn(kind: K, name: string): string {
@@ -116,6 +118,7 @@ export class ResourceStore<K extends string> {
     await this.writing(key, () => writeFileAtomic(key, text));
     // A later save or erase begun meanwhile decides what the file holds: then nothing is kept.
     if (this.changes.get(key) === change) this.records.set(key, text);
+    this.written?.(kind, name, value);
   }
 
   /** Saves, updates and erases of one record, one after another, in the order asked. */
@@ -157,6 +160,7 @@ export class ResourceStore<K extends string> {
       this.changed(key);
       await this.writing(key, () => rm(key, { force: true }));
       await rm(pathInside(join(this.dir, kind), `${name}.json`), { force: true });
+      this.written?.(kind, name, undefined);
     });
     await this.tags.remove(this.arn(kind, name));
   }

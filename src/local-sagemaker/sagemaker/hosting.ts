@@ -27,6 +27,7 @@ import type { LogStream } from '../logs/logs.js';
 import type { Operation } from '../protocol/json-service.js';
 import { epochSeconds } from '../protocol/request-fields.js';
 import { ResourceStore } from '../protocol/resource-store.js';
+import { type StatusFeed, statusResource } from '../protocol/status-feed.js';
 import { downloadPrefix, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { endpointLogStreams } from './endpoint-logs.js';
 import { EndpointRouter, type Route } from './endpoint-router.js';
@@ -62,6 +63,8 @@ export interface HostingOptions {
   owner?: string;
   /** Which file:// images it runs (as processes of its owner); none when absent. */
   fileImages?: FileImagePolicy;
+  /** Hears of each endpoint's status changes (a client waits on them instead of a fixed delay). */
+  statusFeed?: StatusFeed;
 }
 
 export class Hosting {
@@ -79,7 +82,20 @@ export class Hosting {
   constructor(private readonly options: HostingOptions) {
     this.tags = options.tags;
     this.servers = new VariantServers(options);
-    this.store = new ResourceStore(options.dir, options.region, HOSTING_KINDS, options.tags);
+    this.store = new ResourceStore(
+      options.dir,
+      options.region,
+      HOSTING_KINDS,
+      options.tags,
+      (kind, name, record) => {
+        if (kind !== 'endpoints') return;
+        const endpoint = record as Endpoint | undefined;
+        options.statusFeed?.saved(
+          statusResource('endpoint', name),
+          endpoint ? `${endpoint.EndpointStatus}/${endpoint.EndpointConfigName}` : 'gone',
+        );
+      },
+    );
     this.router = new EndpointRouter(this, this.store);
   }
 

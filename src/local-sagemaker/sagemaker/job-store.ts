@@ -4,10 +4,12 @@
 // creates of one kind made one at a time (two of one name at once would both find it free).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { StatusResourceType } from '../../shared/status-changes.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { LogStream } from '../logs/logs.js';
 import { resourceOfArn } from '../protocol/account.js';
 import { epochSeconds } from '../protocol/request-fields.js';
+import { type StatusFeed, statusResource } from '../protocol/status-feed.js';
 import { pathInside } from '../protocol/store-path.js';
 import { JobLog } from './job-log.js';
 
@@ -17,6 +19,13 @@ export interface JobControls<R extends string> {
   /** Why the job was ended early, if it was. */
   stoppedAs(): R | undefined;
   stop(reason: R): void;
+}
+
+/** Who hears of a job's status changes (protocol/status-feed.ts): its ARN's type, and its status. */
+export interface JobStatusFeed<J> {
+  feed: StatusFeed | undefined;
+  type: StatusResourceType;
+  statusOf(job: J): string;
 }
 
 export class JobStore<J extends { LastModifiedTime?: number; CreationTime: number }, R extends string> {
@@ -30,6 +39,7 @@ export class JobStore<J extends { LastModifiedTime?: number; CreationTime: numbe
   constructor(
     readonly dir: string,
     private readonly nameOf: (job: J) => string,
+    private readonly statusFeed?: JobStatusFeed<J>,
   ) {}
 
   jobDir(name: string): string {
@@ -72,7 +82,13 @@ export class JobStore<J extends { LastModifiedTime?: number; CreationTime: numbe
     const name = this.nameOf(job);
     const text = `${JSON.stringify(job, null, 2)}\n`;
     const previous = this.writes.get(name) ?? Promise.resolve();
-    const next = previous.then(() => writeFileAtomic(join(this.jobDir(name), 'job.json'), text));
+    const watch = this.statusFeed;
+    const status = watch?.statusOf(job);
+    const next = previous.then(async () => {
+      await writeFileAtomic(join(this.jobDir(name), 'job.json'), text);
+      // Once written: a Describe it wakes reads this record, even of a job no longer running here.
+      if (watch && status !== undefined) watch.feed?.saved(statusResource(watch.type, name), status);
+    });
     this.writes.set(
       name,
       next.catch(() => undefined),

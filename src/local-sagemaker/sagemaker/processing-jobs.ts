@@ -3,6 +3,7 @@
 // its folder with its log and its /opt/ml; processing-job-runner.ts really runs it. What it does
 // not run (several instances, Pipe mode, continuous uploads, networking, feature store outputs,
 // dataset definitions) is refused by the honoured-members guard.
+
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +22,7 @@ import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
+import type { StatusFeed } from '../protocol/status-feed.js';
 import type { StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import { JobStore } from './job-store.js';
@@ -37,6 +39,8 @@ export interface ProcessingJobsOptions {
   tags?: TagStore;
   owner?: string;
   fileImages?: FileImagePolicy;
+  /** Hears of each job's status changes (a client waits on them instead of a fixed delay). */
+  statusFeed?: StatusFeed;
 }
 
 const PROCESSING_HONOURED: HonouredMembers<SageMakerOperations> = {
@@ -129,7 +133,11 @@ export class ProcessingJobs {
   private readonly store: JobStore<ProcessingJob, ProcessingStopReason>;
 
   constructor(private readonly options: ProcessingJobsOptions) {
-    this.store = new JobStore(options.dir, (job) => job.ProcessingJobName);
+    this.store = new JobStore(options.dir, (job) => job.ProcessingJobName, {
+      feed: options.statusFeed,
+      type: 'processing-job',
+      statusOf: (job) => job.ProcessingJobStatus,
+    });
   }
 
   private arnOf(name: string): string {

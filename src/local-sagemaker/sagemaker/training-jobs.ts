@@ -22,6 +22,7 @@ import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
+import type { StatusFeed } from '../protocol/status-feed.js';
 import { hasObjectsUnder, parseS3Uri, type StoredObjects } from '../s3/s3-transfer.js';
 import { checkFileImage, type FileImagePolicy } from './file-images.js';
 import type { JobLog } from './job-log.js';
@@ -52,6 +53,8 @@ export interface TrainingJobsOptions {
   owner?: string;
   /** Which file:// images it runs (as processes of its owner); none when absent. */
   fileImages?: FileImagePolicy;
+  /** Hears of each job's status changes (a client waits on them instead of a fixed delay). */
+  statusFeed?: StatusFeed;
 }
 
 /**
@@ -102,7 +105,11 @@ export class TrainingJobs {
   private readonly lineWatchers = new Map<string, (line: string) => void>();
 
   constructor(private readonly options: TrainingJobsOptions) {
-    this.store = new JobStore(options.dir, (job) => job.TrainingJobName);
+    this.store = new JobStore(options.dir, (job) => job.TrainingJobName, {
+      feed: options.statusFeed,
+      type: 'training-job',
+      statusOf: (job) => `${job.TrainingJobStatus}/${job.SecondaryStatus}`,
+    });
   }
 
   private load(name: string): Promise<TrainingJob | undefined> {

@@ -3,6 +3,7 @@
 // folder with its log; transform-job-runner.ts really runs it, on the model's own image. What it
 // does not run (several instances, compressed or manifest inputs, streaming payloads, input and
 // output filters, data capture, KMS keys) is refused by the honoured-members guard.
+
 import { mkdir } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { formatOf, JsonPathError, parseJsonPath } from '../../shared/transform-records.js';
@@ -21,6 +22,7 @@ import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
+import type { StatusFeed } from '../protocol/status-feed.js';
 import { JobStore } from './job-store.js';
 import type { TagStore } from './tags.js';
 import { runTransformJob, type TransformJob, type TransformStopReason } from './transform-job-runner.js';
@@ -37,6 +39,8 @@ export interface TransformJobsOptions {
     mustHaveModel(name: string): Promise<void>;
     prepareModel(name: string, dir: string): Promise<{ image: string; env?: Record<string, string> }>;
   };
+  /** Hears of each job's status changes (a client waits on them instead of a fixed delay). */
+  statusFeed?: StatusFeed;
 }
 
 const TRANSFORM_HONOURED: HonouredMembers<SageMakerOperations> = {
@@ -107,7 +111,11 @@ export class TransformJobs {
   private readonly store: JobStore<TransformJob, TransformStopReason>;
 
   constructor(private readonly options: TransformJobsOptions) {
-    this.store = new JobStore(options.dir, (job) => job.TransformJobName);
+    this.store = new JobStore(options.dir, (job) => job.TransformJobName, {
+      feed: options.statusFeed,
+      type: 'transform-job',
+      statusOf: (job) => job.TransformJobStatus,
+    });
   }
 
   private arnOf(name: string): string {

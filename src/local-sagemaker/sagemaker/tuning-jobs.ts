@@ -4,6 +4,7 @@
 // really runs each one, as training jobs of this SageMaker. What it does not run (Hyperband,
 // several training job definitions, Autotune, a tuning runtime limit, convergence detection,
 // instance configs of their own, VPCs, retries) is refused by the honoured-members guard or here.
+
 import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { STOPPED_WITH_SERVER } from '../daemon.js';
@@ -24,6 +25,7 @@ import type { HonouredMembers } from '../protocol/honoured-members.js';
 import { handlers, type Operation } from '../protocol/json-service.js';
 import { LIST_JOBS_MEMBERS, listPage } from '../protocol/list-page.js';
 import { epochSeconds } from '../protocol/request-fields.js';
+import type { StatusFeed } from '../protocol/status-feed.js';
 import { JobStore } from './job-store.js';
 import type { TagStore } from './tags.js';
 import type { TrainingJobs } from './training-jobs.js';
@@ -42,6 +44,8 @@ export interface TuningJobsOptions {
   region: string;
   training: TrainingJobs;
   tags?: TagStore;
+  /** Hears of each job's status changes (a client waits on them instead of a fixed delay). */
+  statusFeed?: StatusFeed;
 }
 
 const DEFINITION = 'TrainingJobDefinition';
@@ -96,7 +100,13 @@ export class TuningJobs {
   private readonly store: JobStore<TuningJob, TuningStopReason>;
 
   constructor(private readonly options: TuningJobsOptions) {
-    this.store = new JobStore(options.dir, (job) => job.HyperParameterTuningJobName);
+    this.store = new JobStore(options.dir, (job) => job.HyperParameterTuningJobName, {
+      feed: options.statusFeed,
+      type: 'hyper-parameter-tuning-job',
+      // A trial's end changes the counters: the client shows each trial as it ends.
+      statusOf: (job) =>
+        `${job.HyperParameterTuningJobStatus}/${JSON.stringify(job.TrainingJobStatusCounters)}`,
+    });
   }
 
   private arnOf(name: string): string {
