@@ -11,6 +11,7 @@ import { httpRequest } from '../shared/http-request.js';
 import { signedHeaders } from '../shared/sigv4.js';
 import { type ChannelReceipt, remoteDigestOf } from './channel-receipts.js';
 import type { DriftLooks } from './drift-looks.js';
+import { parseListBucketResult } from './list-bucket-result.js';
 import { listInRanges, type RemoteObject } from './listing-ranges.js';
 import type { LocalSageMakerAccess } from './local-sagemaker-of.js';
 
@@ -199,8 +200,6 @@ async function listLocalPrefix(
   prefix: string,
   bounds: readonly string[],
 ): Promise<RemoteObject[]> {
-  const { XMLParser } = await import('fast-xml-parser');
-  const parser = new XMLParser({ isArray: (name) => name === 'Contents', parseTagValue: false });
   return listInRanges(bounds, 8, async ({ token, startAfter }) => {
     const query = new URLSearchParams({
       'list-type': '2',
@@ -222,17 +221,6 @@ async function listLocalPrefix(
     if (response.status === 404) return { objects: [], nextToken: undefined };
     if (response.status !== 200)
       throw new Error(`the local S3 answered ${response.status} to a listing of ${bucket}/${prefix}`);
-    const page =
-      (parser.parse(response.body.toString('utf8')) as { ListBucketResult?: Record<string, unknown> })
-        .ListBucketResult ?? {};
-    const contents = (page.Contents as { Key: string; ETag: string; Size: string }[] | undefined) ?? [];
-    return {
-      objects: contents.map((object) => ({
-        key: String(object.Key),
-        etag: String(object.ETag),
-        size: Number(object.Size),
-      })),
-      nextToken: page.IsTruncated === 'true' ? String(page.NextContinuationToken) : undefined,
-    };
+    return parseListBucketResult(response.text);
   });
 }
