@@ -44,7 +44,8 @@ export interface DeploymentEngine {
   /** Runs `work` after the answer, followed until it ends. */
   background(work: Promise<void>): void;
   deploy(name: string, config: EndpointConfig, mode: 'create' | 'update'): Promise<void>;
-  stopDeployment(deployment: Deployment | undefined): Promise<void>;
+  /** Stops a deployment's servers and removes its folders, but for what `successor` serves from. */
+  stopDeployment(deployment: Deployment | undefined, successor?: Deployment): Promise<void>;
   /** Brings a variant to `count` instances; the reason it could not, if it could not. */
   scale(name: string, variant: string, count: number): Promise<string | undefined>;
 }
@@ -427,9 +428,11 @@ export class HostingApi {
     const name = input.EndpointName;
     const endpoint = await this.store.mustLoad<Endpoint>('endpoints', name);
     await this.store.erase('endpoints', name);
+    // A deployment being retired may share servers with the one in service (kept by the update):
+    // those are the one in service's to stop.
     await Promise.all([
       this.engine.stopDeployment(endpoint.deployment),
-      this.engine.stopDeployment(endpoint.retiring),
+      this.engine.stopDeployment(endpoint.retiring, endpoint.deployment),
     ]);
     return {};
   }
