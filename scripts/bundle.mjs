@@ -36,6 +36,12 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [jsonAsParse],
+  // Packages' ES module builds first: the AWS SDK's (dist-es) lets esbuild drop the commands and
+  // shapes the tool never calls, where its CommonJS build is one file of every one. Loading the
+  // five clients fell from about 160 ms to 75 ms, and the chunks from 6.5 MB to 4.7 MB. (Of the
+  // other packages only fastest-levenshtein and emoji-regex resolve differently, to their own
+  // ES builds.)
+  mainFields: ['module', 'main'],
   // CommonJS dependencies bundled into ESM still call require() for node built-ins.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
