@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { execa } from 'execa';
+import { dockerRuntime } from '../../src/runtimes/docker/docker-runtime.js';
 import { buildExampleImage, leftoverContainers, requireDocker, TEST_BASE_IMAGE } from '../rig/docker.js';
 import { labelledCsv, prepareExampleModel } from '../rig/example-model.js';
 import {
@@ -135,6 +136,32 @@ describe('local SageMaker with the docker runtime', () => {
 
     await rig.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'docker-ep' }));
     assert.deepEqual(await leftoverContainers(), []);
+  });
+
+  it('asks docker once for an image named by its content, and every time for a tag', async (t) => {
+    if (!(await requireDocker(t))) return;
+    // An image of its own (a label of this run's), so that removing it touches no other test.
+    const tag = 'pipeline-test/prepared-once:local';
+    const dir = await mkdtemp(join(tmpdir(), 'prepared-once-'));
+    try {
+      await writeFile(join(dir, 'Dockerfile'), `FROM ${TEST_BASE_IMAGE}\nLABEL run=${Date.now()}\n`);
+      const id = String((await execa('docker', ['build', '--quiet', '--tag', tag, dir])).stdout).trim();
+      const byId = { runtime: 'docker' as const, image: tag, imageId: id };
+      const byTag = { runtime: 'docker' as const, image: tag, imageId: tag };
+      await dockerRuntime.prepareImage(byId, 'train');
+      await dockerRuntime.prepareImage(byTag, 'train');
+      await execa('docker', ['rmi', '--force', tag]);
+      // The ID was found once: not asked again (the container's start would say it is gone).
+      await dockerRuntime.prepareImage(byId, 'train');
+      // A tag may name other content by now: asked again, and there is none to pull.
+      await assert.rejects(
+        dockerRuntime.prepareImage(byTag, 'train'),
+        /Cannot pull the image pipeline-test\/prepared-once:local/,
+      );
+    } finally {
+      await execa('docker', ['rmi', '--force', tag], { reject: false });
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reaches containers that listen only on 8080 and read no variable, two at once, on loopback only', async (t) => {
