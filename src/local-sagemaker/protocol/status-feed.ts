@@ -74,7 +74,9 @@ export class StatusFeed {
 
   /** The route (after the request's signature was checked); false for any other path. */
   async answer(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-    const url = new URL(request.url ?? '/', 'http://local');
+    // Every invocation passes here first: it is told apart before any parsing.
+    if (!request.url?.startsWith(STATUS_CHANGES_PATH)) return false;
+    const url = new URL(request.url, 'http://local');
     if (url.pathname !== STATUS_CHANGES_PATH) return false;
     const resource = url.searchParams.get('resource');
     const after = url.searchParams.get('after');
