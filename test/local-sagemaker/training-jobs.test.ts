@@ -162,6 +162,17 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
     ]);
   });
 
+  it('stops a job stopped before its program starts, as soon as it would have started', async () => {
+    // Sent at once after the create: the job is still laying out its folders, and the stop must
+    // reach the program it then starts (it trained to its end when the stop came before).
+    await rig.sagemaker.send(
+      new CreateTrainingJobCommand(jobRequest('job-stop-early', { epochs: '100000' })),
+    );
+    await rig.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'job-stop-early' }));
+    const job = await waitForJob(rig.sagemaker, 'job-stop-early');
+    assert.equal(job.TrainingJobStatus, 'Stopped');
+  });
+
   it('refuses a job whose channel holds no objects, or whose bucket does not exist, when it is created', async () => {
     for (const data of ['s3://jobs-bucket/nothing-here/', 's3://no-such-bucket/data/']) {
       await assert.rejects(

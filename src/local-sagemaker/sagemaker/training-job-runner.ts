@@ -206,6 +206,9 @@ async function trainOnHosts(
   const peers = new AbortController();
   const stopPeers = () => peers.abort();
   signal.addEventListener('abort', stopPeers, { once: true });
+  // Stopped while its folders were being laid out: an abort before the listener fires nothing, and
+  // the hosts would train to their end (a tuning job's Stop just after a trial's creation did).
+  if (signal.aborted) stopPeers();
   const outcome: HostsOutcome = {};
   const { ContainerEntrypoint: entrypoint, ContainerArguments: args } = job.AlgorithmSpecification;
   try {
