@@ -281,6 +281,7 @@ describe('local SageMaker training jobs, through the AWS SDK', () => {
       'job-ok',
       'job-slow',
       'job-stop',
+      'job-stop-early',
     ]);
   });
 
