@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { PipelineConfig } from '../engine/config/pipeline-config.js';
 import { StageError } from '../shared/errors.js';
-import { uniqueResourceName } from '../shared/poll.js';
+import { pause, uniqueResourceName } from '../shared/poll.js';
 import type { AwsConnection } from './aws-connection.js';
 import {
   CANDIDATE_VARIANT,
@@ -214,20 +214,6 @@ async function serveOnly(request: JudgedCandidate, endpointConfig: string, doing
     );
 }
 
-/** An abortable wait (the canary's). */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-
 /** `5m` → 300,000. */
 export const durationMs = (text: string): number =>
   Number(text.slice(0, -1)) * ({ s: 1000, m: 60_000, h: 3_600_000 }[text.slice(-1)] ?? 1000);
@@ -258,7 +244,7 @@ export async function promoteCandidate(request: JudgedCandidate): Promise<void> 
     await settle(request, endpointName, 'shifting the traffic');
     request.log(`canary: ${shift.canary} of the traffic goes to ${deploymentName} for ${shift.wait}`);
     request.step(`canary: ${shift.canary} to ${deploymentName} for ${shift.wait}`);
-    await sleep(durationMs(shift.wait), request.signal);
+    await pause(durationMs(shift.wait), request.signal);
     if (request.signal.aborted) throw new StageError(`stopped during the canary of ${deploymentName}`);
   }
   const alone = deploymentName;

@@ -9,11 +9,6 @@ export class Backoff {
     this.delay = firstMs;
   }
 
-  /** Waits the current delay (or until aborted), then lengthens the next one. */
-  wait(signal: AbortSignal): Promise<void> {
-    return pause(this.take(), signal);
-  }
-
   /** The current delay, the next one lengthened. */
   take(): number {
     const ms = this.delay;
@@ -27,16 +22,16 @@ export class Backoff {
 }
 
 /** Waits `ms` (none when 0 or less), cut short by an abort. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
+    if (signal?.aborted || ms <= 0) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     }
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

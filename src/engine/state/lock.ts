@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { pipelinePaths } from '../../shared/pipeline-paths.js';
+import { pause } from '../../shared/poll.js';
 import { isProcessAlive } from '../../shared/process-alive.js';
 import type { Result } from '../../shared/result.js';
 import type { AcquireResult, LockHolder, LockOptions } from './state-backend.js';
@@ -47,19 +48,13 @@ export async function waitForLock(
   { waitMs = 0, signal, onWait }: LockOptions = {},
 ): Promise<AcquireResult> {
   const deadline = Date.now() + waitMs;
-  let pause = 500;
+  let delayMs = 500;
   for (let tries = 0; ; tries++) {
     const result = await attempt();
-    if (result.ok || Date.now() + pause > deadline || signal?.aborted) return result;
+    if (result.ok || Date.now() + delayMs > deadline || signal?.aborted) return result;
     if (tries === 0) onWait?.(result.error.holder, result.error.file);
-    await new Promise<void>((done) => {
-      const timer = setTimeout(done, pause);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        done();
-      });
-    });
-    pause = Math.min(pause * 2, 5000);
+    await pause(delayMs, signal);
+    delayMs = Math.min(delayMs * 2, 5000);
   }
 }
 
