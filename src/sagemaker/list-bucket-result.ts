@@ -5,13 +5,7 @@
 // of 230 KB: the AWS SDK's parser took 1.4 s of an unchanged upload stage's 2.9 s (a CPU profile,
 // BENCHMARKS.md "Scale"), fast-xml-parser 2.1 s, this scan 0.13 s. S3 escapes every key's text,
 // so no element's tag can appear inside another's value: finding tags is enough.
-import type { RemoteObject } from './listing-ranges.js';
-
-export interface ListBucketPage {
-  objects: RemoteObject[];
-  /** Where the next page starts (NextContinuationToken), when the listing is truncated. */
-  nextToken: string | undefined;
-}
+import type { ListedPage, RemoteObject } from './listing-ranges.js';
 
 const ENTITIES: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
 
@@ -39,7 +33,7 @@ function elementText(xml: string, name: string, from = 0, to = xml.length): stri
 export const isListBucketResult = (xml: string): boolean =>
   /^\s*(<\?xml[^>]*\?>\s*)?<ListBucketResult[\s>]/.test(xml);
 
-export function parseListBucketResult(xml: string): ListBucketPage {
+export function parseListBucketResult(xml: string): ListedPage {
   if (!isListBucketResult(xml)) throw new Error('the answer to a listing is not a ListBucketResult');
   const objects: RemoteObject[] = [];
   let at = 0;

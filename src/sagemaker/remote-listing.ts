@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DeserializeMiddleware } from '@smithy/types';
 import { aws } from './explain-aws-error.js';
-import { isListBucketResult, type ListBucketPage, parseListBucketResult } from './list-bucket-result.js';
-import { listInRanges, type RemoteObject, rangeBounds } from './listing-ranges.js';
+import { isListBucketResult, parseListBucketResult } from './list-bucket-result.js';
+import { type ListedPage, listInRanges, type RemoteObject, rangeBounds } from './listing-ranges.js';
 
 export {
   type ListedPage,
@@ -43,7 +43,7 @@ export function listObjects(request: ListRequest): Promise<RemoteObject[]> {
       Prefix: request.prefix,
       ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
     });
-    let page: ListBucketPage | undefined;
+    let page: ListedPage | undefined;
     command.middlewareStack.add(
       readPageItself((read) => (page = read)),
       READ_PAGE_ITSELF,
@@ -68,7 +68,7 @@ const EMPTY_PAGE = new TextEncoder().encode(
 );
 
 function readPageItself(
-  into: (page: ListBucketPage) => void,
+  into: (page: ListedPage) => void,
 ): DeserializeMiddleware<ListObjectsV2CommandInput, ListObjectsV2CommandOutput> {
   return (next) => async (args) => {
     const result = await next(args);
