@@ -15,8 +15,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CHANGES_PATH } from '../../shared/status-changes.js';
 import { sendJson } from './json-service.js';
 
-export { statusResource } from '../../shared/status-changes.js';
-
 /** The longest one wait may last: a client asks again after it. */
 const MAX_WAIT_MS = 30_000;
 

@@ -4,12 +4,12 @@
 // creates of one kind made one at a time (two of one name at once would both find it free).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StatusResourceType } from '../../shared/status-changes.js';
+import { type StatusResourceType, statusResource } from '../../shared/status-changes.js';
 import { writeFileAtomic } from '../../shared/write-file-atomic.js';
 import type { LogStream } from '../logs/logs.js';
 import { resourceOfArn } from '../protocol/account.js';
 import { epochSeconds } from '../protocol/request-fields.js';
-import { type StatusFeed, statusResource } from '../protocol/status-feed.js';
+import type { StatusFeed } from '../protocol/status-feed.js';
 import { pathInside } from '../protocol/store-path.js';
 import { JobLog } from './job-log.js';
 

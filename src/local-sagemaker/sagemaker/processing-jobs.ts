@@ -3,7 +3,6 @@
 // its folder with its log and its /opt/ml; processing-job-runner.ts really runs it. What it does
 // not run (several instances, Pipe mode, continuous uploads, networking, feature store outputs,
 // dataset definitions) is refused by the honoured-members guard.
-
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';

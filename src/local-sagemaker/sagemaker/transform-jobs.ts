@@ -3,7 +3,6 @@
 // folder with its log; transform-job-runner.ts really runs it, on the model's own image. What it
 // does not run (several instances, compressed or manifest inputs, streaming payloads, input and
 // output filters, data capture, KMS keys) is refused by the honoured-members guard.
-
 import { mkdir } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { formatOf, JsonPathError, parseJsonPath } from '../../shared/transform-records.js';

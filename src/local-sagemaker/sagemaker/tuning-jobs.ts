@@ -4,7 +4,6 @@
 // really runs each one, as training jobs of this SageMaker. What it does not run (Hyperband,
 // several training job definitions, Autotune, a tuning runtime limit, convergence detection,
 // instance configs of their own, VPCs, retries) is refused by the honoured-members guard or here.
-
 import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { STOPPED_WITH_SERVER } from '../daemon.js';

@@ -3,11 +3,12 @@
 // followed while they run, found again after a restart of the local SageMaker, and stopped. A
 // variant on several instances has a server for each.
 import { rm, rmdir } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RunningServer, ServerHandle } from '../../runtimes/container-runtime.js';
 import { runtimeFor, runtimeOfServer } from '../../runtimes/select-runtime.js';
 import { waitForPing } from '../../runtimes/wait-for-ping.js';
 import { freePort } from '../../shared/free-port.js';
+import { isWithin } from '../../shared/path-within.js';
 import type { Deployment, ServingVariant } from './hosting-resources.js';
 import { imageFor } from './training-job-runner.js';
 
@@ -142,7 +143,7 @@ export class VariantServers {
     );
     const removed = deployment.variants.filter((variant) => !keptDirs.has(variant.dir));
     await Promise.all(removed.map((variant) => rm(variant.dir, { recursive: true, force: true })));
-    const holdsKept = [...keptDirs].some((dir) => dir.startsWith(deployment.dir + sep));
+    const holdsKept = [...keptDirs].some((dir) => isWithin(deployment.dir, dir));
     if (!holdsKept) await rm(deployment.dir, { recursive: true, force: true });
     const folders = new Set([deployment.dir, ...removed.map((variant) => dirname(variant.dir))]);
     await Promise.all([...folders].map(removeIfEmpty));
