@@ -16,7 +16,12 @@ if (process.argv[2] === 'strip') {
   const text = readFileSync(kept, 'utf8');
   const pkg = JSON.parse(text);
   delete pkg.scripts.prepare;
-  writeFileSync(manifest, `${JSON.stringify(pkg, null, 2)}\n`);
+  // Written aside and renamed into place, as `restore` puts it back: node reads package.json to
+  // start every program in this folder (the test suite runs the CLI here meanwhile), and a
+  // truncate-then-write let one read it empty ("Unexpected end of JSON input").
+  const stripped = join(root, '.package.json.stripped');
+  writeFileSync(stripped, `${JSON.stringify(pkg, null, 2)}\n`);
+  renameSync(stripped, manifest);
 } else if (process.argv[2] === 'restore') {
   if (existsSync(kept)) renameSync(kept, manifest);
 } else {
